@@ -1,0 +1,155 @@
+//! The audit trail, for admins and auditors of the subtree.
+
+use actix_web::{get, web, HttpResponse};
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::time::to_cst;
+use crate::api::AppState;
+use crate::auth::Principal;
+use crate::error::{responses as r, ApiError};
+use crate::paging::{Page, PageQuery};
+use crate::store;
+use crate::store::audit::ChainReport;
+
+/// One event of the trail. Personal data in `before`/`after` was masked when it was written.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": 42, "occurred_at": "2023-03-01T09:00:00+08:00", "actor_id": 1, "actor": "admin",
+    "role": "admin", "action": "update", "entity": "unit", "entity_id": 4, "unit_id": 4,
+    "request_id": "7d7f5a9e-6a43-4d3e-9a1b-2f0c5f3e8c11",
+    "before": {"phone": "035****2001"}, "after": {"phone": "035****2002"},
+    "hash": "5f1c…"
+}))]
+pub struct AuditEvent {
+    /// Sequence number in the chain.
+    pub id: i64,
+    /// When.
+    pub occurred_at: DateTime<FixedOffset>,
+    /// The account that acted (absent for the system or external tokens).
+    pub actor_id: Option<i64>,
+    /// Who acted.
+    pub actor: String,
+    /// In which role.
+    pub role: Option<String>,
+    /// What was done.
+    pub action: String,
+    /// The kind of record.
+    pub entity: String,
+    /// The record's id.
+    pub entity_id: Option<i64>,
+    /// The unit the record belongs to.
+    pub unit_id: Option<i64>,
+    /// The request that did it.
+    pub request_id: String,
+    /// The record before (masked).
+    pub before: Option<serde_json::Value>,
+    /// The record after (masked).
+    pub after: Option<serde_json::Value>,
+    /// This event's link in the hash chain.
+    pub hash: String,
+}
+
+impl From<store::audit::AuditRow> for AuditEvent {
+    fn from(row: store::audit::AuditRow) -> Self {
+        let parse = |s: Option<String>| s.and_then(|t| serde_json::from_str(&t).ok());
+        AuditEvent {
+            id: row.id,
+            occurred_at: to_cst(row.occurred_at),
+            actor_id: row.actor_id,
+            actor: row.actor,
+            role: row.role,
+            action: row.action,
+            entity: row.entity,
+            entity_id: row.entity_id,
+            unit_id: row.unit_id,
+            request_id: row.request_id,
+            before: parse(row.before_data),
+            after: parse(row.after_data),
+            hash: row.hash,
+        }
+    }
+}
+
+/// Filters of the trail.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditFilter {
+    /// Only events about this kind of record (`unit`, `unit_target`, `user`, …).
+    #[param(max_length = 40)]
+    pub entity: Option<String>,
+    /// Only events about this record.
+    pub entity_id: Option<i64>,
+    /// Only events of this unit.
+    pub unit_id: Option<i64>,
+    /// Only events by this actor.
+    #[param(max_length = 100)]
+    pub actor: Option<String>,
+    /// Only events of this request.
+    #[param(max_length = 128)]
+    pub request_id: Option<String>,
+    /// Only events at or after this time.
+    pub from: Option<DateTime<FixedOffset>>,
+    /// Only events before this time.
+    pub to: Option<DateTime<FixedOffset>>,
+}
+
+#[utoipa::path(
+    tag = "audit",
+    params(AuditFilter, PageQuery),
+    responses(
+        (status = 200, description = "Events of the caller's subtree, oldest first", body = Page<AuditEvent>),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 503, response = r::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/audit-events")]
+/// Read the audit trail of the caller's subtree (admin, auditor).
+pub async fn list_audit_events(
+    state: web::Data<AppState>,
+    principal: Principal,
+    filter: web::Query<AuditFilter>,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    if !principal.role.reads_audit_trail() {
+        return Err(ApiError::Forbidden("only admins and auditors read the audit trail".into()));
+    }
+    let page = page.resolve()?;
+    let filter = filter.into_inner();
+    let root = principal.unit_id;
+    let result = store::run(&state.pool, move |c| store::audit::list(c, root, &filter, &page)).await?;
+    Ok(HttpResponse::Ok().json(result))
+}
+
+#[utoipa::path(
+    tag = "audit",
+    responses(
+        (status = 200, description = "The result of recomputing the hash chain", body = ChainReport,
+            example = json!({"intact": true, "checked": 120, "first_broken_id": null, "reason": null})),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 503, response = r::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/audit-events/verify")]
+/// Recompute the trail's hash chain and name the first broken link (admin, auditor).
+pub async fn verify_audit_events(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> Result<HttpResponse, ApiError> {
+    if !principal.role.reads_audit_trail() {
+        return Err(ApiError::Forbidden("only admins and auditors read the audit trail".into()));
+    }
+    let report = store::run(&state.pool, store::audit::verify).await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// Registers the routes of this module.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(verify_audit_events).service(list_audit_events);
+}

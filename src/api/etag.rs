@@ -1,0 +1,120 @@
+//! Optimistic concurrency: every single resource carries `version`, sent as a strong `ETag`;
+//! writes honour `If-Match` and answer 412 when it names a stale version.
+
+use std::future::{ready, Ready};
+
+use actix_web::http::header;
+use actix_web::{dev::Payload, FromRequest, HttpRequest, HttpResponse};
+use serde::Serialize;
+
+use crate::error::ApiError;
+
+/// The `ETag` value for a version.
+pub fn etag_value(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// A resource with a version.
+pub trait Versioned {
+    /// The row's version, starting at 1 and bumped by every change.
+    fn version(&self) -> i64;
+}
+
+/// `200 OK` with the body and its `ETag`.
+pub fn ok<T: Serialize + Versioned>(body: &T) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag_value(body.version())))
+        .json(body)
+}
+
+/// `201 Created` with the body, its `ETag` and `Location`.
+pub fn created<T: Serialize + Versioned>(body: &T, location: &str, replayed: bool) -> HttpResponse {
+    let mut res = HttpResponse::Created();
+    res.insert_header((header::ETAG, etag_value(body.version())))
+        .insert_header((header::LOCATION, location.to_owned()));
+    if replayed {
+        res.insert_header(("Idempotent-Replayed", "true"));
+    }
+    res.json(body)
+}
+
+/// The parsed `If-Match` header: absent, `*`, or a list of versions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IfMatch(Option<Vec<i64>>);
+
+impl IfMatch {
+    /// Parses a header value such as `"3"`, `W/"3"`, `"3", "4"` or `*`.
+    pub fn parse(value: &str) -> Result<Self, ApiError> {
+        let value = value.trim();
+        if value == "*" {
+            return Ok(IfMatch(None));
+        }
+        let mut versions = Vec::new();
+        for part in value.split(',') {
+            let part = part.trim();
+            let part = part.strip_prefix("W/").unwrap_or(part);
+            let inner = part
+                .strip_prefix('"')
+                .and_then(|p| p.strip_suffix('"'))
+                .ok_or_else(|| {
+                    ApiError::BadRequest(
+                        "If-Match must be a quoted ETag such as \"3\", as sent in ETag".into(),
+                    )
+                })?;
+            // An ETag we never issued can never match: treat it as stale, not malformed.
+            versions.push(inner.parse::<i64>().unwrap_or(-1));
+        }
+        Ok(IfMatch(Some(versions)))
+    }
+
+    /// A precondition that always holds.
+    pub fn any() -> Self {
+        IfMatch(None)
+    }
+
+    /// Ok when the header is absent, `*`, or names `current`; 412 otherwise.
+    pub fn check(&self, current: i64) -> Result<(), ApiError> {
+        match &self.0 {
+            Some(list) if !list.contains(&current) => Err(ApiError::PreconditionFailed {
+                current_version: current,
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl FromRequest for IfMatch {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let result = match req.headers().get(header::IF_MATCH) {
+            None => Ok(IfMatch::default()),
+            Some(v) => match v.to_str() {
+                Ok(s) => IfMatch::parse(s),
+                Err(_) => Err(ApiError::BadRequest("If-Match is not valid ASCII".into())),
+            },
+        };
+        ready(result.map_err(Into::into))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_match_forms() {
+        assert!(IfMatch::parse("\"3\"").unwrap().check(3).is_ok());
+        assert!(IfMatch::parse("W/\"3\"").unwrap().check(3).is_ok());
+        assert!(IfMatch::parse("\"2\", \"3\"").unwrap().check(3).is_ok());
+        assert!(IfMatch::parse("*").unwrap().check(9).is_ok());
+        assert!(IfMatch::default().check(9).is_ok());
+        assert!(matches!(
+            IfMatch::parse("\"2\"").unwrap().check(3),
+            Err(ApiError::PreconditionFailed { current_version: 3 })
+        ));
+        assert!(IfMatch::parse("\"abc\"").unwrap().check(3).is_err());
+        assert!(IfMatch::parse("3").is_err());
+    }
+}

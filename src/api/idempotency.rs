@@ -1,0 +1,42 @@
+//! The `Idempotency-Key` request header of creates (see `store::idempotency`).
+
+use std::future::{ready, Ready};
+
+use actix_web::{dev::Payload, FromRequest, HttpRequest};
+
+use crate::error::ApiError;
+
+/// The header name.
+pub const HEADER: &str = "idempotency-key";
+
+/// The optional idempotency key of a create: 1 to 200 visible ASCII characters.
+#[derive(Debug, Clone, Default)]
+pub struct IdempotencyKey(pub Option<String>);
+
+impl IdempotencyKey {
+    /// The key, if sent.
+    pub fn as_deref(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+}
+
+fn parse(req: &HttpRequest) -> Result<IdempotencyKey, ApiError> {
+    let Some(value) = req.headers().get(HEADER) else {
+        return Ok(IdempotencyKey(None));
+    };
+    let bad = || ApiError::BadRequest("Idempotency-Key must be 1 to 200 visible ASCII characters".into());
+    let text = value.to_str().map_err(|_| bad())?.trim();
+    if text.is_empty() || text.len() > 200 || !text.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(bad());
+    }
+    Ok(IdempotencyKey(Some(text.to_owned())))
+}
+
+impl FromRequest for IdempotencyKey {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(parse(req).map_err(Into::into))
+    }
+}

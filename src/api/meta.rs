@@ -1,0 +1,107 @@
+//! Code tables, health and metrics.
+
+use std::collections::BTreeMap;
+
+use actix_web::{get, web, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::api::AppState;
+use crate::domain::codes::{CodeEntry, CodeTable};
+use crate::domain::roles::Role;
+use crate::domain::units::{Accessibility, UnitKind, UnitLevel};
+use crate::error::{responses as r, ApiError};
+
+/// Every code table of the API, by name, with Chinese labels.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "role": [{"code": "admin", "label": "管理员（司法局）"}],
+    "unit_kind": [{"code": "judicial_office", "label": "司法所"}]
+}))]
+pub struct Dictionaries(pub BTreeMap<&'static str, Vec<CodeEntry>>);
+
+/// Builds every code table.
+pub fn dictionaries() -> Dictionaries {
+    fn add<T: CodeTable>(map: &mut BTreeMap<&'static str, Vec<CodeEntry>>) {
+        map.insert(T::NAME, T::entries());
+    }
+    let mut map = BTreeMap::new();
+    add::<Role>(&mut map);
+    add::<UnitKind>(&mut map);
+    add::<UnitLevel>(&mut map);
+    add::<Accessibility>(&mut map);
+    Dictionaries(map)
+}
+
+#[utoipa::path(
+    tag = "dictionaries",
+    responses((status = 200, description = "Code tables by name", body = Dictionaries))
+)]
+#[get("/dictionaries")]
+/// Every code table the API uses, with Chinese labels (no token needed).
+pub async fn get_dictionaries() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .json(dictionaries())
+}
+
+/// A health answer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"status": "ok"}))]
+pub struct Health {
+    /// `ok`.
+    pub status: &'static str,
+}
+
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, description = "The process is up", body = Health))
+)]
+#[get("/health/live")]
+/// Liveness: the process answers.
+pub async fn health_live() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+#[utoipa::path(
+    tag = "operations",
+    responses(
+        (status = 200, description = "The database is reachable", body = Health),
+        (status = 503, response = r::Unavailable),
+    )
+)]
+#[get("/health/ready")]
+/// Readiness: the database answers a query.
+pub async fn health_ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    crate::store::run(&state.pool, |c| {
+        use diesel::connection::SimpleConnection;
+        c.batch_execute("SELECT 1")
+            .map_err(|e| ApiError::Unavailable(format!("database check failed: {e}")))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Health { status: "ok" }))
+}
+
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, description = "Prometheus text: requests and latency by route and status",
+        content_type = "text/plain", body = String))
+)]
+#[get("/metrics")]
+/// Prometheus metrics.
+pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    use prometheus::Encoder;
+    let encoder = prometheus::TextEncoder::new();
+    let mut buf = Vec::new();
+    encoder
+        .encode(&state.prom.registry.gather(), &mut buf)
+        .map_err(|e| ApiError::Internal(format!("cannot encode metrics: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(buf))
+}
+
+/// Registers the root-level operations routes.
+pub fn operations_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(health_live).service(health_ready).service(metrics);
+}

@@ -1,0 +1,161 @@
+//! HTTP: one module per resource, the shared request mechanisms, and the OpenAPI document.
+
+pub mod audit;
+pub mod auth;
+pub mod etag;
+pub mod idempotency;
+pub mod meta;
+pub mod time;
+pub mod units;
+pub mod users;
+pub mod validation;
+
+use actix_web::{web, HttpRequest};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::auth::limiter::LoginLimiter;
+use crate::db::DbPool;
+use crate::error::{responses as r, ApiError};
+
+/// What every handler shares.
+pub struct AppState {
+    /// The database pool.
+    pub pool: DbPool,
+    /// Failed-login counter.
+    pub login_limiter: LoginLimiter,
+    /// Request metrics (by route pattern, method and status) and their registry.
+    pub prom: actix_web_prom::PrometheusMetrics,
+}
+
+impl AppState {
+    /// State over a pool, with a fresh metrics registry.
+    pub fn new(pool: DbPool) -> Result<Self, String> {
+        let prom = actix_web_prom::PrometheusMetricsBuilder::new("huimin")
+            .mask_unmatched_patterns("UNKNOWN")
+            .build()
+            .map_err(|e| format!("cannot set up metrics: {e}"))?;
+        Ok(AppState {
+            pool,
+            login_limiter: LoginLimiter::default(),
+            prom,
+        })
+    }
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut http = Http::new(HttpAuthScheme::Bearer);
+        http.bearer_format = Some("JWT".into());
+        http.description = Some("A token from POST /api/v1/auth/token".into());
+        components.add_security_scheme("bearer", SecurityScheme::Http(http));
+    }
+}
+
+/// The document's fixed parts; paths are added by the route registration itself.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "huimin",
+        description = "免费法律咨询和特殊群体法律援助惠民工程 — the system of record of a county justice bureau's programme of free legal consultation and legal aid for special groups.\n\n\
+Conventions: JSON with snake_case fields; times in RFC 3339 (+08:00); errors as RFC 9457 `application/problem+json`; \
+lists use keyset paging (`limit`, `cursor` → `{items, next_cursor}`); single resources carry `version` and an `ETag`, \
+writes honour `If-Match` (412 when stale); creates honour `Idempotency-Key`; every request gets an `X-Request-Id`. \
+A caller sees the subtree of its own unit: rows outside it answer 404.\n\n\
+Demo accounts (with `--demo`): admin, staff.longgang, aid.officer, lawyer, auditor, integration — password `huimin-demo-2023`.",
+        version = "0.1.0",
+        license(name = "Apache-2.0", identifier = "Apache-2.0")
+    ),
+    modifiers(&BearerAuth),
+    components(responses(
+        r::BadRequest, r::Unauthorized, r::Forbidden, r::NotFound, r::Conflict,
+        r::PreconditionFailed, r::PayloadTooLarge, r::UnsupportedMediaType, r::Unprocessable,
+        r::TooManyRequests, r::Unavailable
+    )),
+    tags(
+        (name = "auth", description = "Tokens and the caller"),
+        (name = "units", description = "Units of the county → township → village platform (附件2)"),
+        (name = "targets", description = "Annual targets of units (附件2)"),
+        (name = "users", description = "Accounts"),
+        (name = "audit", description = "The audit trail (全面登记、全程留痕)"),
+        (name = "dictionaries", description = "Code tables with Chinese labels"),
+        (name = "operations", description = "Health and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Registers every route; the OpenAPI paths come from the same registration, so none is missed.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(
+        utoipa_actix_web::scope("/api/v1")
+            .configure(auth::routes)
+            .configure(units::routes)
+            .configure(users::routes)
+            .configure(audit::routes)
+            .service(meta::get_dictionaries),
+    )
+    .configure(meta::operations_routes);
+}
+
+/// The documented routes, for telling 404 from 405.
+#[derive(Debug, Clone, Default)]
+pub struct KnownRoutes(Vec<(Vec<String>, Vec<String>)>);
+
+impl KnownRoutes {
+    /// From the OpenAPI document.
+    pub fn from_openapi(doc: &utoipa::openapi::OpenApi) -> Self {
+        let routes = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let segments = path.split('/').map(str::to_owned).collect();
+                let mut methods = Vec::new();
+                let ops = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ];
+                for (m, present) in ops {
+                    if present {
+                        methods.push(m.to_owned());
+                    }
+                }
+                (segments, methods)
+            })
+            .collect();
+        KnownRoutes(routes)
+    }
+
+    /// The methods a path accepts, if any documented route matches it.
+    pub fn methods_for(&self, path: &str) -> Option<Vec<String>> {
+        let segs: Vec<&str> = path.split('/').collect();
+        let mut found: Option<Vec<String>> = None;
+        for (pattern, methods) in &self.0 {
+            if pattern.len() == segs.len()
+                && pattern
+                    .iter()
+                    .zip(&segs)
+                    .all(|(p, s)| (p.starts_with('{') && !s.is_empty()) || p == s)
+            {
+                found.get_or_insert_with(Vec::new).extend(methods.iter().cloned());
+            }
+        }
+        found
+    }
+}
+
+/// Answers requests no route took: 405 with `Allow` when the path exists, 404 otherwise.
+pub async fn fallback(req: HttpRequest, routes: web::Data<KnownRoutes>) -> Result<actix_web::HttpResponse, ApiError> {
+    let path = req.path().trim_end_matches('/');
+    let path = if path.is_empty() { "/" } else { path };
+    match routes.methods_for(path) {
+        Some(allow) if !allow.is_empty() => Err(ApiError::MethodNotAllowed { allow }),
+        _ => Err(ApiError::NotFound(format!("no resource at {}", req.path()))),
+    }
+}

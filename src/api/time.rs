@@ -1,0 +1,13 @@
+//! Times leave the service as RFC 3339 in China Standard Time (+08:00; no daylight saving).
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime};
+
+/// China Standard Time.
+pub fn cst() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
+}
+
+/// A stored UTC time as a +08:00 time.
+pub fn to_cst(utc: NaiveDateTime) -> DateTime<FixedOffset> {
+    utc.and_utc().with_timezone(&cst())
+}

@@ -1,0 +1,466 @@
+//! Units (附件2): the county public legal service centre, the legal aid centre, the township
+//! judicial offices and other units as one tree; and their annual targets.
+
+use actix_web::{get, patch, post, put, web, HttpResponse};
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::api::etag::{self, IfMatch, Versioned};
+use crate::api::idempotency::IdempotencyKey;
+use crate::api::time::to_cst;
+use crate::api::validation;
+use crate::api::AppState;
+use crate::auth::Principal;
+use crate::domain::roles::Role;
+use crate::domain::units::{Accessibility, UnitKind, UnitLevel};
+use crate::error::{responses as r, ApiError};
+use crate::paging::{Page, PageQuery};
+use crate::store;
+
+/// A unit of the programme.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": 4, "parent_id": 1, "kind": "judicial_office", "level": "township",
+    "code": "140521-SFS-LG", "name": "龙港镇司法所",
+    "address": "沁水县龙港镇府前街1号", "phone": "0356-7022001",
+    "opening_hours": "周一至周五 8:30-12:00, 14:30-17:30",
+    "accessibility": ["step_free_access", "home_visits"], "accessibility_note": null,
+    "active": true, "version": 1,
+    "created_at": "2023-03-01T09:00:00+08:00", "updated_at": "2023-03-01T09:00:00+08:00"
+}))]
+pub struct Unit {
+    /// Id.
+    pub id: i64,
+    /// The parent unit (none for the root of a deployment).
+    pub parent_id: Option<i64>,
+    /// Kind of unit.
+    pub kind: UnitKind,
+    /// Level, derived from the kind.
+    pub level: UnitLevel,
+    /// A code unique in the deployment (e.g. administrative division code plus a suffix).
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Street address.
+    pub address: Option<String>,
+    /// Public phone of the unit (not a person's number).
+    pub phone: Option<String>,
+    /// Opening hours, as shown to the public.
+    pub opening_hours: Option<String>,
+    /// Accessibility (无障碍) facilities.
+    pub accessibility: Vec<Accessibility>,
+    /// Other accessibility facts.
+    pub accessibility_note: Option<String>,
+    /// Whether the unit is in service.
+    pub active: bool,
+    /// Version, sent as `ETag`; send it back as `If-Match` when changing the unit.
+    pub version: i64,
+    /// Created at.
+    pub created_at: DateTime<FixedOffset>,
+    /// Last changed at.
+    pub updated_at: DateTime<FixedOffset>,
+}
+
+impl Versioned for Unit {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+impl TryFrom<store::units::UnitRow> for Unit {
+    type Error = ApiError;
+    fn try_from(row: store::units::UnitRow) -> Result<Self, ApiError> {
+        let kind: UnitKind = row
+            .kind
+            .parse()
+            .map_err(|e| ApiError::Internal(format!("unit {}: {e}", row.id)))?;
+        Ok(Unit {
+            id: row.id,
+            parent_id: row.parent_id,
+            kind,
+            level: kind.level(),
+            code: row.code,
+            name: row.name,
+            address: row.address,
+            phone: row.phone,
+            opening_hours: row.opening_hours,
+            accessibility: crate::domain::codes::decode_code_list(&row.accessibility)
+                .map_err(|e| ApiError::Internal(format!("unit {}: {e}", row.id)))?,
+            accessibility_note: row.accessibility_note,
+            active: row.active,
+            version: row.version,
+            created_at: to_cst(row.created_at),
+            updated_at: to_cst(row.updated_at),
+        })
+    }
+}
+
+/// A new unit, placed under a parent in the caller's subtree.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "parent_id": 1, "kind": "village_workstation", "code": "140521-LG-001",
+    "name": "龙港镇东关村公共法律服务工作室", "address": "龙港镇东关村村委会",
+    "phone": "0356-7022101", "opening_hours": "每周三上午",
+    "accessibility": ["step_free_access"]
+}))]
+pub struct NewUnit {
+    /// The parent unit.
+    pub parent_id: i64,
+    /// Kind of unit; must not sit above its parent's level.
+    pub kind: UnitKind,
+    /// Unique code.
+    #[validate(length(min = 1, max = 40), custom(function = validation::code))]
+    pub code: String,
+    /// Name.
+    #[validate(length(min = 1, max = 100), custom(function = validation::line))]
+    pub name: String,
+    /// Street address.
+    #[validate(length(min = 1, max = 200), custom(function = validation::line))]
+    pub address: Option<String>,
+    /// Public phone.
+    #[validate(length(min = 1, max = 40), custom(function = validation::unit_phone))]
+    pub phone: Option<String>,
+    /// Opening hours.
+    #[validate(length(min = 1, max = 200), custom(function = validation::line))]
+    pub opening_hours: Option<String>,
+    /// Accessibility facilities.
+    #[serde(default)]
+    #[validate(length(max = 20))]
+    pub accessibility: Vec<Accessibility>,
+    /// Other accessibility facts.
+    #[validate(length(min = 1, max = 500), custom(function = validation::text))]
+    pub accessibility_note: Option<String>,
+}
+
+/// Changes to a unit; absent fields stay, `null` clears an optional field.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"phone": "0356-7022002", "opening_hours": "周一至周五 8:30-17:30"}))]
+pub struct UnitPatch {
+    /// Move the unit (and its subtree) under another parent in the caller's subtree.
+    pub parent_id: Option<i64>,
+    /// Change the kind.
+    pub kind: Option<UnitKind>,
+    /// New code.
+    #[validate(length(min = 1, max = 40), custom(function = validation::code))]
+    pub code: Option<String>,
+    /// New name.
+    #[validate(length(min = 1, max = 100), custom(function = validation::line))]
+    pub name: Option<String>,
+    /// New address, or null.
+    #[serde(default, deserialize_with = "validation::double_option")]
+    #[schema(value_type = Option<String>)]
+    #[validate(length(min = 1, max = 200), custom(function = validation::line))]
+    pub address: Option<Option<String>>,
+    /// New phone, or null.
+    #[serde(default, deserialize_with = "validation::double_option")]
+    #[schema(value_type = Option<String>)]
+    #[validate(length(min = 1, max = 40), custom(function = validation::unit_phone))]
+    pub phone: Option<Option<String>>,
+    /// New opening hours, or null.
+    #[serde(default, deserialize_with = "validation::double_option")]
+    #[schema(value_type = Option<String>)]
+    #[validate(length(min = 1, max = 200), custom(function = validation::line))]
+    pub opening_hours: Option<Option<String>>,
+    /// New accessibility facilities (replaces the list).
+    #[validate(length(max = 20))]
+    pub accessibility: Option<Vec<Accessibility>>,
+    /// New accessibility note, or null.
+    #[serde(default, deserialize_with = "validation::double_option")]
+    #[schema(value_type = Option<String>)]
+    #[validate(length(min = 1, max = 500), custom(function = validation::text))]
+    pub accessibility_note: Option<Option<String>>,
+    /// Take the unit out of service, or back.
+    pub active: Option<bool>,
+}
+
+/// Filters of the unit list.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UnitFilter {
+    /// Only units of this kind.
+    pub kind: Option<UnitKind>,
+    /// Only direct children of this unit.
+    pub parent_id: Option<i64>,
+    /// Only units in (true) or out of (false) service.
+    pub active: Option<bool>,
+    /// Only units whose name contains this text.
+    #[param(max_length = 100)]
+    pub q: Option<String>,
+}
+
+/// An annual target of a unit (附件2).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "unit_id": 4, "year": 2023, "consultations": 800, "satisfaction_percent": 95.0,
+    "aid_cases": null, "version": 1, "updated_at": "2023-03-01T09:00:00+08:00"
+}))]
+pub struct UnitTarget {
+    /// The unit.
+    pub unit_id: i64,
+    /// The year.
+    pub year: i32,
+    /// Consultations to register in the year.
+    pub consultations: Option<i32>,
+    /// Average satisfaction to reach, in percent (one decimal).
+    pub satisfaction_percent: Option<f64>,
+    /// Special-group legal aid cases to handle (the legal aid centre's target).
+    pub aid_cases: Option<i32>,
+    /// Version, sent as `ETag`.
+    pub version: i64,
+    /// Last changed at.
+    pub updated_at: DateTime<FixedOffset>,
+}
+
+impl Versioned for UnitTarget {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+/// The targets of one unit for one year; a field left out or null sets no target.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"consultations": 800, "satisfaction_percent": 95.0, "aid_cases": null}))]
+pub struct TargetInput {
+    /// Consultations to register in the year.
+    #[validate(range(min = 0, max = 10_000_000))]
+    pub consultations: Option<i32>,
+    /// Average satisfaction to reach, 0 to 100 with at most one decimal.
+    #[validate(range(min = 0.0, max = 100.0))]
+    pub satisfaction_percent: Option<f64>,
+    /// Special-group legal aid cases to handle.
+    #[validate(range(min = 0, max = 10_000_000))]
+    pub aid_cases: Option<i32>,
+}
+
+/// The targets of one unit, by year.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct UnitTargets {
+    /// One entry per year, oldest first.
+    pub items: Vec<UnitTarget>,
+}
+
+#[utoipa::path(
+    tag = "units",
+    params(UnitFilter, PageQuery),
+    responses(
+        (status = 200, description = "Units of the caller's subtree, ordered by id", body = Page<Unit>),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 503, response = r::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/units")]
+/// List units of the caller's subtree.
+pub async fn list_units(
+    state: web::Data<AppState>,
+    principal: Principal,
+    filter: web::Query<UnitFilter>,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = page.resolve()?;
+    let filter = filter.into_inner();
+    if filter.q.as_ref().is_some_and(|q| q.chars().count() > 100) {
+        return Err(ApiError::BadRequest("q must be at most 100 characters".into()));
+    }
+    let root = principal.unit_id;
+    let result = store::run(&state.pool, move |c| store::units::list(c, root, &filter, &page)).await?;
+    Ok(HttpResponse::Ok().json(result))
+}
+
+#[utoipa::path(
+    tag = "units",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response when the same request is sent again")),
+    request_body = NewUnit,
+    responses(
+        (status = 201, description = "Created", body = Unit,
+            headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new unit"))),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 404, response = r::NotFound),
+        (status = 409, response = r::Conflict),
+        (status = 413, response = r::PayloadTooLarge),
+        (status = 415, response = r::UnsupportedMediaType),
+        (status = 422, response = r::Unprocessable),
+        (status = 503, response = r::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/units")]
+/// Create a unit under a parent in the caller's subtree (admin).
+pub async fn create_unit(
+    state: web::Data<AppState>,
+    principal: Principal,
+    idem: IdempotencyKey,
+    body: web::Json<NewUnit>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(&[Role::Admin])?;
+    body.validate()?;
+    let actor = principal.actor();
+    let root = principal.unit_id;
+    let (unit, replayed) = store::run(&state.pool, move |c| {
+        store::units::create(c, &actor, root, &body, idem.as_deref())
+    })
+    .await?;
+    Ok(etag::created(&unit, &format!("/api/v1/units/{}", unit.id), replayed))
+}
+
+#[utoipa::path(
+    tag = "units",
+    params(("id" = i64, Path, description = "Unit id")),
+    responses(
+        (status = 200, description = "The unit", body = Unit, headers(("ETag" = String, description = "The version"))),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 404, response = r::NotFound),
+        (status = 503, response = r::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/units/{id}")]
+/// Read one unit of the caller's subtree.
+pub async fn get_unit(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let root = principal.unit_id;
+    let unit = store::run(&state.pool, move |c| store::units::get(c, root, id)).await?;
+    Ok(etag::ok(&unit))
+}
+
+#[utoipa::path(
+    tag = "units",
+    params(
+        ("id" = i64, Path, description = "Unit id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale"),
+    ),
+    request_body = UnitPatch,
+    responses(
+        (status = 200, description = "The changed unit", body = Unit, headers(("ETag" = String, description = "The new version"))),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 404, response = r::NotFound),
+        (status = 409, response = r::Conflict),
+        (status = 412, response = r::PreconditionFailed),
+        (status = 413, response = r::PayloadTooLarge),
+        (status = 415, response = r::UnsupportedMediaType),
+        (status = 422, response = r::Unprocessable),
+        (status = 503, response = r::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/units/{id}")]
+/// Change a unit of the caller's subtree (admin).
+pub async fn update_unit(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    body: web::Json<UnitPatch>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(&[Role::Admin])?;
+    body.validate()?;
+    let id = id.into_inner();
+    let actor = principal.actor();
+    let root = principal.unit_id;
+    let unit = store::run(&state.pool, move |c| {
+        store::units::update(c, &actor, root, id, &if_match, &body)
+    })
+    .await?;
+    Ok(etag::ok(&unit))
+}
+
+#[utoipa::path(
+    tag = "targets",
+    params(("id" = i64, Path, description = "Unit id")),
+    responses(
+        (status = 200, description = "The unit's targets by year", body = UnitTargets),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 404, response = r::NotFound),
+        (status = 503, response = r::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/units/{id}/targets")]
+/// Read a unit's annual targets.
+pub async fn list_unit_targets(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let root = principal.unit_id;
+    let items = store::run(&state.pool, move |c| store::targets::list(c, root, id)).await?;
+    Ok(HttpResponse::Ok().json(UnitTargets { items }))
+}
+
+#[utoipa::path(
+    tag = "targets",
+    params(
+        ("id" = i64, Path, description = "Unit id"),
+        ("year" = i32, Path, description = "Year, 2000 to 2100", minimum = 2000, maximum = 2100),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale"),
+    ),
+    request_body = TargetInput,
+    responses(
+        (status = 200, description = "Targets replaced", body = UnitTarget, headers(("ETag" = String, description = "The new version"))),
+        (status = 201, description = "Targets set for the first time", body = UnitTarget, headers(("ETag" = String, description = "The version"))),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 404, response = r::NotFound),
+        (status = 412, response = r::PreconditionFailed),
+        (status = 413, response = r::PayloadTooLarge),
+        (status = 415, response = r::UnsupportedMediaType),
+        (status = 422, response = r::Unprocessable),
+        (status = 503, response = r::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/units/{id}/targets/{year}")]
+/// Set a unit's targets for a year (admin).
+pub async fn put_unit_target(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(i64, i32)>,
+    if_match: IfMatch,
+    body: web::Json<TargetInput>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(&[Role::Admin])?;
+    let (id, year) = path.into_inner();
+    if !crate::domain::targets::TARGET_YEARS.contains(&year) {
+        return Err(ApiError::BadRequest("year must be between 2000 and 2100".into()));
+    }
+    body.validate()?;
+    let actor = principal.actor();
+    let root = principal.unit_id;
+    let (target, created) = store::run(&state.pool, move |c| {
+        store::targets::put(c, &actor, root, id, year, &if_match, &body)
+    })
+    .await?;
+    let mut res = etag::ok(&target);
+    if created {
+        *res.status_mut() = actix_web::http::StatusCode::CREATED;
+    }
+    Ok(res)
+}
+
+/// Registers the routes of this module.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_units)
+        .service(create_unit)
+        .service(get_unit)
+        .service(update_unit)
+        .service(list_unit_targets)
+        .service(put_unit_target);
+}

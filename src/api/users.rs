@@ -1,0 +1,274 @@
+//! Accounts, managed by admins within their subtree.
+
+use actix_web::{get, patch, post, web, HttpResponse};
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::api::etag::{self, IfMatch, Versioned};
+use crate::api::idempotency::IdempotencyKey;
+use crate::api::time::to_cst;
+use crate::api::validation;
+use crate::api::AppState;
+use crate::auth::password::hash_password;
+use crate::auth::Principal;
+use crate::domain::roles::Role;
+use crate::error::{responses as r, ApiError};
+use crate::paging::{Page, PageQuery};
+use crate::store;
+
+/// An account (never with its password).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": 3, "username": "longgang.staff", "display_name": "龙港镇司法所 王敏",
+    "role": "unit_staff", "unit_id": 4, "active": true, "version": 1,
+    "created_at": "2023-03-01T09:00:00+08:00", "updated_at": "2023-03-01T09:00:00+08:00"
+}))]
+pub struct User {
+    /// Id.
+    pub id: i64,
+    /// Login name.
+    pub username: String,
+    /// Name shown in the trail and on screens.
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// Unit; the account sees this unit's subtree.
+    pub unit_id: i64,
+    /// Whether the account may log in.
+    pub active: bool,
+    /// Version, sent as `ETag`.
+    pub version: i64,
+    /// Created at.
+    pub created_at: DateTime<FixedOffset>,
+    /// Last changed at.
+    pub updated_at: DateTime<FixedOffset>,
+}
+
+impl Versioned for User {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+impl TryFrom<store::users::UserRow> for User {
+    type Error = ApiError;
+    fn try_from(row: store::users::UserRow) -> Result<Self, ApiError> {
+        Ok(User {
+            role: row.role()?,
+            id: row.id,
+            username: row.username,
+            display_name: row.display_name,
+            unit_id: row.unit_id,
+            active: row.active,
+            version: row.version,
+            created_at: to_cst(row.created_at),
+            updated_at: to_cst(row.updated_at),
+        })
+    }
+}
+
+/// A new account.
+#[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "username": "zhengzhuang.staff", "password": "a long passphrase",
+    "display_name": "郑庄镇司法所 李强", "role": "unit_staff", "unit_id": 8
+}))]
+pub struct NewUser {
+    /// Login name: lower-case letters, digits, `.`, `_`, `-`.
+    #[validate(length(min = 3, max = 64), custom(function = validation::username))]
+    pub username: String,
+    /// At least 10 characters.
+    #[validate(length(min = 10, max = 128))]
+    pub password: String,
+    /// Name shown in the trail and on screens.
+    #[validate(length(min = 1, max = 100), custom(function = validation::line))]
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// Unit in the caller's subtree.
+    pub unit_id: i64,
+}
+
+/// Changes to an account; absent fields stay.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"active": false}))]
+pub struct UserPatch {
+    /// New display name.
+    #[validate(length(min = 1, max = 100), custom(function = validation::line))]
+    pub display_name: Option<String>,
+    /// New role.
+    pub role: Option<Role>,
+    /// New unit in the caller's subtree.
+    pub unit_id: Option<i64>,
+    /// Allow or stop logging in.
+    pub active: Option<bool>,
+    /// A new password (at least 10 characters).
+    #[validate(length(min = 10, max = 128))]
+    pub password: Option<String>,
+}
+
+/// Filters of the account list.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserFilter {
+    /// Only accounts of this unit.
+    pub unit_id: Option<i64>,
+    /// Only accounts with this role.
+    pub role: Option<Role>,
+    /// Only active (true) or inactive (false) accounts.
+    pub active: Option<bool>,
+}
+
+#[utoipa::path(
+    tag = "users",
+    params(UserFilter, PageQuery),
+    responses(
+        (status = 200, description = "Accounts of the caller's subtree, by id", body = Page<User>),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 503, response = r::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/users")]
+/// List accounts of the caller's subtree (admin).
+pub async fn list_users(
+    state: web::Data<AppState>,
+    principal: Principal,
+    filter: web::Query<UserFilter>,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(&[Role::Admin])?;
+    let page = page.resolve()?;
+    let filter = filter.into_inner();
+    let root = principal.unit_id;
+    let result = store::run(&state.pool, move |c| store::users::list(c, root, &filter, &page)).await?;
+    Ok(HttpResponse::Ok().json(result))
+}
+
+#[utoipa::path(
+    tag = "users",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response when the same request is sent again")),
+    request_body = NewUser,
+    responses(
+        (status = 201, description = "Created", body = User,
+            headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new account"))),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 409, response = r::Conflict),
+        (status = 413, response = r::PayloadTooLarge),
+        (status = 415, response = r::UnsupportedMediaType),
+        (status = 422, response = r::Unprocessable),
+        (status = 503, response = r::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/users")]
+/// Create an account in a unit of the caller's subtree (admin).
+pub async fn create_user(
+    state: web::Data<AppState>,
+    principal: Principal,
+    idem: IdempotencyKey,
+    body: web::Json<NewUser>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(&[Role::Admin])?;
+    body.validate()?;
+    let actor = principal.actor();
+    let root = principal.unit_id;
+    let (user, replayed) = store::run(&state.pool, move |c| {
+        let hash = hash_password(&body.password).map_err(ApiError::Internal)?;
+        store::users::create(c, &actor, root, &body, &hash, idem.as_deref())
+    })
+    .await?;
+    Ok(etag::created(&user, &format!("/api/v1/users/{}", user.id), replayed))
+}
+
+#[utoipa::path(
+    tag = "users",
+    params(("id" = i64, Path, description = "Account id")),
+    responses(
+        (status = 200, description = "The account", body = User, headers(("ETag" = String, description = "The version"))),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 404, response = r::NotFound),
+        (status = 503, response = r::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/users/{id}")]
+/// Read an account of the caller's subtree (admin).
+pub async fn get_user(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(&[Role::Admin])?;
+    let id = id.into_inner();
+    let root = principal.unit_id;
+    let user = store::run(&state.pool, move |c| store::users::get(c, root, id)).await?;
+    Ok(etag::ok(&user))
+}
+
+#[utoipa::path(
+    tag = "users",
+    params(
+        ("id" = i64, Path, description = "Account id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale"),
+    ),
+    request_body = UserPatch,
+    responses(
+        (status = 200, description = "The changed account", body = User, headers(("ETag" = String, description = "The new version"))),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 404, response = r::NotFound),
+        (status = 409, response = r::Conflict),
+        (status = 412, response = r::PreconditionFailed),
+        (status = 413, response = r::PayloadTooLarge),
+        (status = 415, response = r::UnsupportedMediaType),
+        (status = 422, response = r::Unprocessable),
+        (status = 503, response = r::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/users/{id}")]
+/// Change an account of the caller's subtree (admin): name, role, unit, active, password.
+pub async fn update_user(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    body: web::Json<UserPatch>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(&[Role::Admin])?;
+    body.validate()?;
+    let id = id.into_inner();
+    let actor = principal.actor();
+    let root = principal.unit_id;
+    let user = store::run(&state.pool, move |c| {
+        let hash = body
+            .password
+            .as_deref()
+            .map(hash_password)
+            .transpose()
+            .map_err(ApiError::Internal)?;
+        store::users::update(c, &actor, root, id, &if_match, &body, hash.as_deref())
+    })
+    .await?;
+    Ok(etag::ok(&user))
+}
+
+/// Registers the routes of this module.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_users)
+        .service(create_user)
+        .service(get_user)
+        .service(update_user);
+}

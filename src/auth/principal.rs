@@ -1,0 +1,95 @@
+//! The authenticated caller, extracted once from `Authorization: Bearer …`.
+
+use std::future::{ready, Ready};
+
+use actix_web::http::header;
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+
+use crate::auth::jwt::JwtKeys;
+use crate::domain::roles::Role;
+use crate::error::ApiError;
+
+/// Who is calling: from a verified token.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The account id when the token is one of ours.
+    pub account_id: Option<i64>,
+    /// The token's subject.
+    pub sub: String,
+    /// A name for the audit trail.
+    pub name: String,
+    /// The role.
+    pub role: Role,
+    /// The principal's unit: it sees this unit's subtree.
+    pub unit_id: i64,
+}
+
+impl Principal {
+    /// 403 unless the role is one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "the {} role may not do this",
+                self.role
+            )))
+        }
+    }
+
+    /// The actor recorded in the audit trail for writes of this request.
+    pub fn actor(&self) -> crate::store::Actor {
+        crate::store::Actor {
+            id: self.account_id,
+            name: self.name.clone(),
+            role: Some(self.role),
+            unit_id: self.unit_id,
+            request_id: crate::request_id::current().unwrap_or_else(|| "-".into()),
+        }
+    }
+}
+
+fn extract(req: &HttpRequest) -> Result<Principal, ApiError> {
+    let keys = req
+        .app_data::<web::Data<JwtKeys>>()
+        .ok_or_else(|| ApiError::Internal("JWT keys are not configured".into()))?;
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::Unauthorized("an Authorization: Bearer token is required".into()))?;
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::Unauthorized("the Authorization header is malformed".into()))?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into()))?;
+    let claims = keys
+        .verify(token)
+        .map_err(|e| ApiError::Unauthorized(e.0))?;
+    let account_id = if claims.iss == keys.issuer {
+        Some(claims.sub.parse::<i64>().map_err(|_| {
+            ApiError::Unauthorized("the bearer token's subject is invalid".into())
+        })?)
+    } else {
+        None
+    };
+    Ok(Principal {
+        account_id,
+        name: claims.name.clone().unwrap_or_else(|| claims.sub.clone()),
+        sub: claims.sub,
+        role: claims.role,
+        unit_id: claims.unit_id,
+    })
+}
+
+impl FromRequest for Principal {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(extract(req).map_err(Into::into))
+    }
+}

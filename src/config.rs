@@ -1,0 +1,104 @@
+//! Typed configuration from the command line and `HUIMIN_*` environment variables.
+//! Secrets are never printed (`hide_env_values`).
+
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::auth::JwtKeys;
+use crate::db::{DbUrl, PoolSettings};
+
+/// The shortest JWT secret accepted.
+pub const MIN_SECRET_LEN: usize = 32;
+
+/// Settings shared by every sub-command.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Database: `postgres://…`, `sqlite://path` or a file path.
+    #[arg(long, env = "DATABASE_URL", default_value = "huimin.db", global = true, hide_env_values = true)]
+    pub database_url: String,
+    /// Most pooled database connections.
+    #[arg(long, env = "HUIMIN_DB_POOL_SIZE", default_value_t = 8, global = true)]
+    pub db_pool_size: u32,
+    /// Seconds to wait for a database connection before answering 503.
+    #[arg(long, env = "HUIMIN_DB_TIMEOUT_SECONDS", default_value_t = 5, global = true)]
+    pub db_timeout_seconds: u64,
+    /// HS256 secret for the tokens this service issues (at least 32 bytes).
+    #[arg(long, env = "HUIMIN_JWT_SECRET", global = true, hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// `iss` of the tokens this service issues.
+    #[arg(long, env = "HUIMIN_JWT_ISSUER", default_value = "huimin", global = true)]
+    pub jwt_issuer: String,
+    /// `aud` every token must carry.
+    #[arg(long, env = "HUIMIN_JWT_AUDIENCE", default_value = "huimin-api", global = true)]
+    pub jwt_audience: String,
+    /// Lifetime of issued tokens, in seconds.
+    #[arg(long, env = "HUIMIN_JWT_TTL_SECONDS", default_value_t = 3600, global = true)]
+    pub jwt_ttl_seconds: i64,
+    /// Issuer (`iss`) of a provincial identity provider whose tokens are accepted.
+    #[arg(long, env = "HUIMIN_IDP_ISSUER", global = true)]
+    pub idp_issuer: Option<String>,
+    /// PEM file with that provider's public key.
+    #[arg(long, env = "HUIMIN_IDP_PUBLIC_KEY_FILE", global = true)]
+    pub idp_public_key_file: Option<String>,
+    /// That provider's algorithm: RS256 or EdDSA.
+    #[arg(long, env = "HUIMIN_IDP_ALGORITHM", default_value = "RS256", global = true)]
+    pub idp_algorithm: String,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "HUIMIN_MAX_BODY_BYTES", default_value_t = 262_144, global = true)]
+    pub max_body_bytes: usize,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "HUIMIN_WORKERS", global = true)]
+    pub workers: Option<usize>,
+}
+
+impl Config {
+    /// The parsed database URL.
+    pub fn db_url(&self) -> Result<DbUrl, String> {
+        DbUrl::parse(&self.database_url)
+    }
+
+    /// Pool settings.
+    pub fn pool_settings(&self) -> PoolSettings {
+        PoolSettings {
+            max_size: self.db_pool_size.max(1),
+            timeout: Duration::from_secs(self.db_timeout_seconds.max(1)),
+        }
+    }
+
+    /// The token keys. Without a secret, `demo` mode uses a random one (tokens then die with the
+    /// process); otherwise the service refuses to start.
+    pub fn jwt_keys(&self, demo: bool) -> Result<JwtKeys, String> {
+        let secret = match &self.jwt_secret {
+            Some(s) if s.len() >= MIN_SECRET_LEN => s.clone().into_bytes(),
+            Some(_) => {
+                return Err(format!(
+                    "HUIMIN_JWT_SECRET must be at least {MIN_SECRET_LEN} bytes long"
+                ))
+            }
+            None if demo => {
+                log::warn!("HUIMIN_JWT_SECRET is not set: demo mode signs tokens with a random secret that dies with this process");
+                format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple()).into_bytes()
+            }
+            None => {
+                return Err("HUIMIN_JWT_SECRET is not set: a production start needs a secret of at least 32 bytes to sign tokens (or run with --demo to try the service)".into())
+            }
+        };
+        let mut keys = JwtKeys::new(
+            &secret,
+            self.jwt_issuer.clone(),
+            self.jwt_audience.clone(),
+            self.jwt_ttl_seconds.max(60),
+        )?;
+        match (&self.idp_issuer, &self.idp_public_key_file) {
+            (Some(issuer), Some(file)) => {
+                let pem = std::fs::read(file)
+                    .map_err(|e| format!("cannot read HUIMIN_IDP_PUBLIC_KEY_FILE {file}: {e}"))?;
+                keys = keys.with_external(JwtKeys::external_from_pem(issuer.clone(), &self.idp_algorithm, &pem)?);
+            }
+            (None, None) => {}
+            _ => return Err("HUIMIN_IDP_ISSUER and HUIMIN_IDP_PUBLIC_KEY_FILE must be set together".into()),
+        }
+        Ok(keys)
+    }
+}

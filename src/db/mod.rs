@@ -1,0 +1,267 @@
+//! The database: one connection enum over PostgreSQL and SQLite, the pool, and migrations.
+
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+/// Migrations for PostgreSQL, embedded in the binary.
+pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+/// Migrations for SQLite, embedded in the binary.
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// A connection to either backend. Queries are written once against this type.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    /// PostgreSQL (a province, or a county that prefers a server).
+    Postgresql(PgConnection),
+    /// Embedded SQLite (a county, a laptop, a test).
+    Sqlite(SqliteConnection),
+}
+
+/// The pool every request borrows from.
+pub type DbPool = r2d2::Pool<ConnectionManager>;
+/// A connection borrowed from the pool.
+pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
+
+/// The backend a database URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbUrl {
+    /// A `postgres://` or `postgresql://` URL, passed to libpq as given.
+    Postgres(String),
+    /// A SQLite file path (from `sqlite://path`, `sqlite:path` or a plain path).
+    Sqlite(String),
+}
+
+impl DbUrl {
+    /// Picks the backend from the URL's scheme; never by trying to connect.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let url = url.trim();
+        if url.is_empty() {
+            return Err("DATABASE_URL is empty".into());
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DbUrl::Postgres(url.to_owned()));
+        }
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            if path.is_empty() {
+                return Err("DATABASE_URL `sqlite://` names no file".into());
+            }
+            return Ok(DbUrl::Sqlite(path.to_owned()));
+        }
+        if let Some((scheme, _)) = url.split_once("://") {
+            return Err(format!(
+                "DATABASE_URL scheme `{scheme}://` is not supported: use postgres://…, sqlite://path or a file path"
+            ));
+        }
+        Ok(DbUrl::Sqlite(url.to_owned()))
+    }
+
+    /// The URL with any password replaced, safe to print.
+    pub fn redacted(&self) -> String {
+        match self {
+            DbUrl::Sqlite(path) => format!("sqlite://{path}"),
+            DbUrl::Postgres(url) => redact_password(url),
+        }
+    }
+
+    /// Whether this is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, DbUrl::Postgres(_))
+    }
+
+    /// Opens one connection to the backend the URL names.
+    pub fn connect(&self, timeout: Duration) -> Result<DbConnection, String> {
+        match self {
+            DbUrl::Postgres(url) => {
+                let url = with_connect_timeout(url, timeout);
+                PgConnection::establish(&url)
+                    .map(DbConnection::Postgresql)
+                    .map_err(|e| {
+                        format!(
+                            "cannot connect to PostgreSQL at {}: {}",
+                            self.redacted(),
+                            e.to_string().trim()
+                        )
+                    })
+            }
+            DbUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(path).map_err(|e| {
+                    format!("cannot open SQLite database `{path}`: {}", e.to_string().trim())
+                })?;
+                // busy_timeout first, so that switching to WAL waits for other connections.
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                    timeout.as_millis().max(1000)
+                ))
+                .map_err(|e| format!("cannot configure SQLite database `{path}`: {e}"))?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+fn with_connect_timeout(url: &str, timeout: Duration) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_owned();
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}connect_timeout={}", timeout.as_secs().max(1))
+}
+
+/// The r2d2 manager: connects by the URL's scheme and configures SQLite connections.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DbUrl,
+    timeout: Duration,
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectError> {
+        self.url.connect(self.timeout).map_err(ConnectError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
+        conn.batch_execute("SELECT 1")
+            .map_err(|e| ConnectError(e.to_string()))
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        match conn {
+            DbConnection::Postgresql(c) => {
+                diesel::r2d2::R2D2Connection::is_broken(c)
+            }
+            DbConnection::Sqlite(c) => diesel::r2d2::R2D2Connection::is_broken(c),
+        }
+    }
+}
+
+/// A failure to open a database connection; the message names the database and the cause.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConnectError(pub String);
+
+/// Pool settings.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    /// Most connections kept.
+    pub max_size: u32,
+    /// How long a request waits for a connection (and a connection attempt may take).
+    pub timeout: Duration,
+}
+
+/// Opens one connection first (so a wrong URL fails at once with its real cause), runs the
+/// embedded migrations, then builds the pool.
+pub fn connect_and_migrate(url: &DbUrl, settings: &PoolSettings) -> Result<DbPool, String> {
+    let mut first = url.connect(settings.timeout)?;
+    run_migrations(&mut first)?;
+    drop(first);
+    Ok(build_pool(url, settings))
+}
+
+/// Builds the pool without connecting (connections open on demand).
+pub fn build_pool(url: &DbUrl, settings: &PoolSettings) -> DbPool {
+    let manager = ConnectionManager {
+        url: url.clone(),
+        timeout: settings.timeout,
+    };
+    r2d2::Pool::builder()
+        .max_size(settings.max_size)
+        .min_idle(Some(0))
+        .connection_timeout(settings.timeout)
+        // A SELECT 1 on every checkout costs ~20% of a cheap request; broken connections are
+        // detected by diesel and replaced instead.
+        .test_on_check_out(false)
+        .build_unchecked(manager)
+}
+
+/// The advisory lock key that serialises migrations across instances on PostgreSQL.
+const MIGRATION_LOCK_KEY: i64 = 0x6875_696d_696e; // "huimin"
+
+/// Runs the pending embedded migrations of the connection's backend. On PostgreSQL an advisory
+/// lock makes a second instance wait while the first migrates.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<(), String> {
+    match conn {
+        DbConnection::Postgresql(c) => {
+            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+                .map_err(|e| format!("cannot take the migration lock: {e}"))?;
+            let result = c
+                .run_pending_migrations(PG_MIGRATIONS)
+                .map(|_| ())
+                .map_err(|e| format!("migration failed: {e}"));
+            let unlock = c
+                .batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
+                .map_err(|e| format!("cannot release the migration lock: {e}"));
+            result.and(unlock)
+        }
+        DbConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|_| ())
+            .map_err(|e| format!("migration failed: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_is_chosen_by_scheme() {
+        assert_eq!(
+            DbUrl::parse("postgres://u:p@h/db").unwrap(),
+            DbUrl::Postgres("postgres://u:p@h/db".into())
+        );
+        assert_eq!(
+            DbUrl::parse("sqlite://huimin.db").unwrap(),
+            DbUrl::Sqlite("huimin.db".into())
+        );
+        assert_eq!(
+            DbUrl::parse("/var/lib/huimin.db").unwrap(),
+            DbUrl::Sqlite("/var/lib/huimin.db".into())
+        );
+        assert!(DbUrl::parse("mysql://h/db").unwrap_err().contains("mysql://"));
+        assert!(DbUrl::parse("").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        let url = DbUrl::parse("postgres://huimin:s3cret@db:5432/huimin").unwrap();
+        assert_eq!(url.redacted(), "postgres://huimin:***@db:5432/huimin");
+        assert!(!url.redacted().contains("s3cret"));
+    }
+
+    #[test]
+    fn connect_timeout_is_added_once() {
+        assert_eq!(
+            with_connect_timeout("postgres://h/db", Duration::from_secs(3)),
+            "postgres://h/db?connect_timeout=3"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?sslmode=disable", Duration::from_secs(3)),
+            "postgres://h/db?sslmode=disable&connect_timeout=3"
+        );
+    }
+}

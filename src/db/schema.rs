@@ -1,0 +1,102 @@
+// The database schema in portable types only (BigInt, Integer, Text, Bool, Timestamp, Date).
+
+diesel::table! {
+    units (id) {
+        id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+        path -> Text,
+        kind -> Text,
+        code -> Text,
+        name -> Text,
+        address -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        opening_hours -> Nullable<Text>,
+        accessibility -> Text,
+        accessibility_note -> Nullable<Text>,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    unit_targets (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        year -> Integer,
+        consultations -> Nullable<Integer>,
+        satisfaction_permille -> Nullable<Integer>,
+        aid_cases -> Nullable<Integer>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        password_hash -> Text,
+        display_name -> Text,
+        role -> Text,
+        unit_id -> BigInt,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        occurred_at -> Timestamp,
+        actor_id -> Nullable<BigInt>,
+        actor -> Text,
+        role -> Nullable<Text>,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Nullable<BigInt>,
+        unit_id -> Nullable<BigInt>,
+        request_id -> Text,
+        before_data -> Nullable<Text>,
+        after_data -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_chain_head (id) {
+        id -> Integer,
+        last_seq -> BigInt,
+        last_hash -> Text,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (id) {
+        id -> BigInt,
+        actor -> Text,
+        idem_key -> Text,
+        operation -> Text,
+        request_hash -> Text,
+        status -> Integer,
+        response_body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(unit_targets -> units (unit_id));
+diesel::joinable!(users -> units (unit_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    units,
+    unit_targets,
+    users,
+    audit_events,
+    audit_chain_head,
+    idempotency_keys,
+);

@@ -1,0 +1,88 @@
+//! huimin: the system of record for a county justice bureau's programme of free legal
+//! consultation and legal aid for special groups (免费法律咨询和特殊群体法律援助惠民工程).
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod paging;
+pub mod request_id;
+pub mod store;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{from_fn, Logger};
+use actix_web::{web, App, HttpMessage};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api::{AppState, KnownRoutes};
+use crate::auth::JwtKeys;
+
+/// Where Swagger UI is served.
+pub const SWAGGER_PATH: &str = "/swagger-ui/";
+/// Where the OpenAPI document is served.
+pub const SPEC_PATH: &str = "/api-docs/openapi.json";
+
+/// The OpenAPI document, generated from the route registration.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    App::new()
+        .into_utoipa_app()
+        .openapi(api::ApiDoc::openapi())
+        .configure(api::configure)
+        .split_for_parts()
+        .1
+}
+
+/// Builds the application: shared by `huimin serve` and the tests.
+pub fn build_app(
+    state: web::Data<AppState>,
+    keys: web::Data<JwtKeys>,
+    max_body_bytes: usize,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let metrics = state.prom.clone();
+    let (app, spec) = App::new()
+        .into_utoipa_app()
+        .openapi(api::ApiDoc::openapi())
+        .app_data(state)
+        .app_data(keys)
+        .app_data(
+            web::JsonConfig::default()
+                .limit(max_body_bytes)
+                .error_handler(error::json_error_handler),
+        )
+        .app_data(web::PayloadConfig::default().limit(max_body_bytes))
+        .app_data(web::QueryConfig::default().error_handler(error::query_error_handler))
+        .app_data(web::PathConfig::default().error_handler(error::path_error_handler))
+        .configure(api::configure)
+        .split_for_parts();
+    let routes = web::Data::new(KnownRoutes::from_openapi(&spec));
+    app.app_data(routes)
+        .service(web::redirect("/swagger-ui", SWAGGER_PATH))
+        .service(SwaggerUi::new("/swagger-ui/{_:.*}").url(SPEC_PATH, spec))
+        .default_service(web::to(api::fallback))
+        .wrap(metrics)
+        .wrap(
+            // No query strings (they may carry search terms with personal data), no tokens.
+            Logger::new("%{METHOD}xi %U %s %b %Dms rid=%{RID}xi")
+                .custom_request_replace("METHOD", |req| req.method().to_string())
+                .custom_request_replace("RID", |req| {
+                    req.extensions()
+                        .get::<request_id::RequestId>()
+                        .map(|r| r.0.clone())
+                        .unwrap_or_default()
+                }),
+        )
+        .wrap(from_fn(request_id::middleware))
+}

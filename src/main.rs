@@ -1,0 +1,259 @@
+//! The `huimin` command: serve (default), migrate, seed, openapi, user and unit maintenance.
+
+use std::io::BufRead;
+use std::process::ExitCode;
+
+use actix_web::{web, HttpServer};
+use clap::{Parser, Subcommand};
+
+use huimin::api::AppState;
+use huimin::config::Config;
+use huimin::db::{self, DbConnection};
+use huimin::domain::roles::Role;
+use huimin::domain::units::UnitKind;
+use huimin::store;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// huimin — free legal consultation and legal aid for special groups (惠民工程).
+#[derive(Debug, Parser)]
+#[command(name = "huimin", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    config: Config,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP service (the default).
+    Serve(ServeArgs),
+    /// Run pending database migrations and exit.
+    Migrate,
+    /// Load data sets.
+    Seed {
+        #[command(subcommand)]
+        set: SeedSet,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Manage units.
+    Unit {
+        #[command(subcommand)]
+        action: UnitAction,
+    },
+    /// Hash a password read from standard input (prints the argon2 PHC string).
+    HashPassword,
+}
+
+#[derive(Debug, Clone, clap::Args, Default)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "HUIMIN_BIND", default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// Seed the Qinshui demo data on an empty database and allow a missing JWT secret.
+    #[arg(long)]
+    demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum SeedSet {
+    /// The Qinshui County units, 2023 targets and one account per role.
+    Demo,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserAction {
+    /// Add an account; the password is read from standard input.
+    Add {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Role: admin, unit_staff, aid_officer, provider, auditor, integration.
+        #[arg(long)]
+        role: Role,
+        /// Code of the account's unit.
+        #[arg(long)]
+        unit_code: String,
+        /// Display name (defaults to the username).
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UnitAction {
+    /// Create the root unit of a deployment (e.g. a county bureau).
+    AddRoot {
+        /// Kind: county_bureau, city_bureau, province_department, …
+        #[arg(long)]
+        kind: UnitKind,
+        /// Unique code (e.g. the administrative division code).
+        #[arg(long)]
+        code: String,
+        /// Name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Command::Serve(ServeArgs::default_from_env())) {
+        Command::Serve(args) => serve(&cli.config, &args),
+        Command::Migrate => connect(&cli.config).map(|_| println!("migrations are up to date")),
+        Command::Seed { set: SeedSet::Demo } => seed(&cli.config),
+        Command::Openapi => huimin::openapi()
+            .to_pretty_json()
+            .map(|s| println!("{s}"))
+            .map_err(|e| e.to_string()),
+        Command::User { action } => user(&cli.config, action),
+        Command::Unit { action } => unit(&cli.config, action),
+        Command::HashPassword => read_password().and_then(|p| {
+            huimin::auth::password::hash_password(&p).map(|h| println!("{h}"))
+        }),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("huimin: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+impl ServeArgs {
+    fn default_from_env() -> Self {
+        ServeArgs {
+            bind: std::env::var("HUIMIN_BIND").unwrap_or_else(|_| "127.0.0.1:8080".into()),
+            demo: false,
+        }
+    }
+}
+
+fn connect(config: &Config) -> Result<db::DbPool, String> {
+    let url = config.db_url()?;
+    log::info!("database: {}", url.redacted());
+    db::connect_and_migrate(&url, &config.pool_settings())
+}
+
+fn one_connection(config: &Config) -> Result<r2d2::PooledConnection<db::ConnectionManager>, String> {
+    connect(config)?.get().map_err(|e| e.to_string())
+}
+
+fn seed(config: &Config) -> Result<(), String> {
+    let mut conn = one_connection(config)?;
+    seed_demo(&mut conn)
+}
+
+fn seed_demo(conn: &mut DbConnection) -> Result<(), String> {
+    match store::seed::seed_demo(conn) {
+        Ok(true) => {
+            println!(
+                "seeded the Qinshui demo data: 15 units, 2023 targets, accounts {} (password `{}`)",
+                store::seed::DEMO_ACCOUNTS.map(|a| a.0).join(", "),
+                store::seed::DEMO_PASSWORD
+            );
+            Ok(())
+        }
+        Ok(false) => {
+            println!("the database already has units: demo data not seeded");
+            Ok(())
+        }
+        Err(e) => Err(format!("seeding failed: {e}")),
+    }
+}
+
+fn read_password() -> Result<String, String> {
+    if let Ok(p) = std::env::var("HUIMIN_NEW_PASSWORD") {
+        return Ok(p);
+    }
+    eprintln!("password (one line on standard input):");
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password: {e}"))?;
+    let p = line.trim_end_matches(['\r', '\n']).to_owned();
+    if p.chars().count() < huimin::auth::password::MIN_PASSWORD_LEN {
+        return Err(format!(
+            "the password must have at least {} characters",
+            huimin::auth::password::MIN_PASSWORD_LEN
+        ));
+    }
+    Ok(p)
+}
+
+fn user(config: &Config, action: UserAction) -> Result<(), String> {
+    let UserAction::Add { username, role, unit_code, display_name } = action;
+    let password = read_password()?;
+    let hash = huimin::auth::password::hash_password(&password)?;
+    let mut conn = one_connection(config)?;
+    let unit = store::units::by_code(&mut conn, &unit_code)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no unit has the code `{unit_code}`"))?;
+    let actor = store::Actor::system("cli");
+    let user = store::audit::write(&mut conn, &actor, |tx, log| {
+        store::users::insert(tx, log, &username, &hash, display_name.as_deref().unwrap_or(&username), role, unit.id)
+    })
+    .map_err(|e| e.to_string())?;
+    println!("added account {} (id {}) as {} of {}", user.username, user.id, role, unit.name);
+    Ok(())
+}
+
+fn unit(config: &Config, action: UnitAction) -> Result<(), String> {
+    let UnitAction::AddRoot { kind, code, name } = action;
+    let mut conn = one_connection(config)?;
+    let actor = store::Actor::system("cli");
+    let row = store::audit::write(&mut conn, &actor, |tx, log| {
+        store::units::insert_unchecked(tx, log, None, kind, &code, &name, None, None)
+    })
+    .map_err(|e| e.to_string())?;
+    println!("added root unit {} (id {}, code {})", row.name, row.id, row.code);
+    Ok(())
+}
+
+fn serve(config: &Config, args: &ServeArgs) -> Result<(), String> {
+    let keys = config.jwt_keys(args.demo)?;
+    let pool = connect(config)?;
+    if args.demo {
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        seed_demo(&mut conn)?;
+    }
+    let workers = config
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
+        .max(1);
+    let blocking = (config.db_pool_size as usize / workers).max(1);
+    let state = web::Data::new(AppState::new(pool)?);
+    let keys = web::Data::new(keys);
+    let max_body = config.max_body_bytes;
+    println!("huimin listening on http://{}", args.bind);
+    println!("  Swagger UI:   http://{}{}", args.bind, huimin::SWAGGER_PATH);
+    println!("  OpenAPI:      http://{}{}", args.bind, huimin::SPEC_PATH);
+    if args.demo {
+        println!(
+            "  Log in:       POST /api/v1/auth/token {{\"username\": \"admin\", \"password\": \"{}\"}}",
+            store::seed::DEMO_PASSWORD
+        );
+        println!("                (also staff.longgang, aid.officer, lawyer, auditor, integration)");
+    }
+    let server = HttpServer::new(move || huimin::build_app(state.clone(), keys.clone(), max_body))
+        .workers(workers)
+        .worker_max_blocking_threads(blocking)
+        .shutdown_timeout(30)
+        .bind(&args.bind)
+        .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?
+        .run();
+    actix_web::rt::System::new()
+        .block_on(server)
+        .map_err(|e| format!("server error: {e}"))
+}

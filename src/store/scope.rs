@@ -1,0 +1,28 @@
+//! "The caller's subtree" as one SQL filter: a unit is in scope when its materialised path
+//! starts with the path of the caller's unit. The filter is a portable SQL fragment (`||` and
+//! `LIKE` mean the same on PostgreSQL and SQLite) with the root id bound as a parameter.
+
+use diesel::dsl::sql;
+use diesel::expression::{AsExpression, SqlLiteral, UncheckedBind};
+use diesel::sql_types::{BigInt, Bool};
+
+/// A boolean SQL filter with one bound id.
+pub type SubtreeFilter = SqlLiteral<Bool, UncheckedBind<SqlLiteral<Bool>, <i64 as AsExpression<BigInt>>::Expression>>;
+
+const ROOT_PATH: &str = "(SELECT scope_root.path FROM units scope_root WHERE scope_root.id = ";
+
+/// On `units`: the unit and its descendants. A root that does not exist matches nothing.
+pub fn unit_in_subtree(root_unit_id: i64) -> SubtreeFilter {
+    sql::<Bool>(&format!("units.path LIKE {ROOT_PATH}"))
+        .bind::<BigInt, _>(root_unit_id)
+        .sql(") || '%'")
+}
+
+/// On any table with a unit column (`users.unit_id`, …): rows of units in the subtree.
+pub fn unit_id_in_subtree(unit_column: &'static str, root_unit_id: i64) -> SubtreeFilter {
+    sql::<Bool>(&format!(
+        "{unit_column} IN (SELECT scope_unit.id FROM units scope_unit WHERE scope_unit.path LIKE {ROOT_PATH}"
+    ))
+    .bind::<BigInt, _>(root_unit_id)
+    .sql(") || '%')")
+}

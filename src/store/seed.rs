@@ -1,0 +1,103 @@
+//! The Qinshui demo data: the county bureau, its public legal service centre, legal aid centre
+//! and 12 township judicial offices (DOMAIN.md, 附件2), their 2023 targets, and one account per
+//! role.
+
+use crate::api::etag::IfMatch;
+use crate::auth::password::hash_password;
+use crate::db::DbConnection;
+use crate::domain::roles::Role;
+use crate::domain::targets::SatisfactionPermille;
+use crate::domain::units::UnitKind;
+use crate::error::ApiError;
+use crate::store::{audit, targets, units, users, Actor};
+
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "huimin-demo-2023";
+/// The year of the seeded targets.
+pub const DEMO_YEAR: i32 = 2023;
+/// The legal aid centre's 2023 target of special-group aid cases.
+pub const DEMO_AID_CASES: i32 = 70;
+
+/// The 12 township judicial offices and their 2023 consultation targets (附件2).
+pub const TOWNSHIPS: [(&str, &str, i32); 12] = [
+    ("LG", "龙港镇", 800),
+    ("ZC", "中村镇", 450),
+    ("TW", "土沃乡", 200),
+    ("ZCX", "张村乡", 150),
+    ("ZZ", "郑庄镇", 600),
+    ("DS", "端氏镇", 700),
+    ("JF", "嘉峰镇", 700),
+    ("ZCZ", "郑村镇", 500),
+    ("HD", "胡底乡", 200),
+    ("GX", "固县乡", 200),
+    ("SZ", "柿庄镇", 300),
+    ("SL", "十里乡", 200),
+];
+
+/// The demo accounts: username, display name, role, unit code.
+pub const DEMO_ACCOUNTS: [(&str, &str, Role, &str); 6] = [
+    ("admin", "沁水县司法局 管理员", Role::Admin, "140521"),
+    ("staff.longgang", "龙港镇司法所 工作人员", Role::UnitStaff, "140521-SFS-LG"),
+    ("aid.officer", "沁水县法律援助中心 工作人员", Role::AidOfficer, "140521-FLYZ"),
+    ("lawyer", "公共法律服务中心 值班律师", Role::Provider, "140521-GGFLFW"),
+    ("auditor", "县局督查 审计员", Role::Auditor, "140521"),
+    ("integration", "省级平台 对接账号", Role::Integration, "140521"),
+];
+
+/// Seeds the demo data when the database has no unit yet. Returns whether it seeded.
+pub fn seed_demo(conn: &mut DbConnection) -> Result<bool, ApiError> {
+    if units::any(conn)? {
+        return Ok(false);
+    }
+    // Hash once, outside the transaction (argon2 is deliberately slow).
+    let hash = hash_password(DEMO_PASSWORD).map_err(ApiError::Internal)?;
+    let actor = Actor::system("seed-demo");
+    audit::write(conn, &actor, |tx, log| {
+        let county = units::insert_unchecked(
+            tx, log, None, UnitKind::CountyBureau, "140521", "沁水县司法局",
+            Some("山西省晋城市沁水县"), None,
+        )?;
+        let centre = units::insert_unchecked(
+            tx, log, Some(&county), UnitKind::PublicLegalServiceCentre, "140521-GGFLFW",
+            "沁水县公共法律服务中心", Some("山西省晋城市沁水县"), None,
+        )?;
+        let aid = units::insert_unchecked(
+            tx, log, Some(&county), UnitKind::LegalAidCentre, "140521-FLYZ",
+            "沁水县法律援助中心", Some("山西省晋城市沁水县"), None,
+        )?;
+        let satisfaction = SatisfactionPermille::from_percent(95.0)
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .stored();
+        let any = IfMatch::any();
+        targets::upsert(tx, log, centre.id, DEMO_YEAR, &any, Some(1000), Some(satisfaction), None)?;
+        targets::upsert(tx, log, aid.id, DEMO_YEAR, &any, None, Some(satisfaction), Some(DEMO_AID_CASES))?;
+        for (suffix, town, consultations) in TOWNSHIPS {
+            let office = units::insert_unchecked(
+                tx, log, Some(&county), UnitKind::JudicialOffice,
+                &format!("140521-SFS-{suffix}"), &format!("{town}司法所"),
+                Some(&format!("山西省晋城市沁水县{town}")), None,
+            )?;
+            targets::upsert(tx, log, office.id, DEMO_YEAR, &any, Some(consultations), Some(satisfaction), None)?;
+        }
+        // The county total (6000) as the bureau's own target.
+        targets::upsert(tx, log, county.id, DEMO_YEAR, &any, Some(6000), Some(satisfaction), Some(DEMO_AID_CASES))?;
+        for (username, name, role, unit_code) in DEMO_ACCOUNTS {
+            let unit = units::by_code(tx, unit_code)?
+                .ok_or_else(|| ApiError::Internal(format!("demo unit {unit_code} missing")))?;
+            users::insert(tx, log, username, &hash, name, role, unit.id)?;
+        }
+        Ok(true)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn township_targets_add_up_with_the_centre_to_6000() {
+        let offices: i32 = TOWNSHIPS.iter().map(|t| t.2).sum();
+        assert_eq!(offices + 1000, 6000);
+        assert_eq!(TOWNSHIPS.len(), 12);
+    }
+}
