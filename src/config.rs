@@ -15,25 +15,51 @@ pub const MIN_SECRET_LEN: usize = 32;
 #[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Database: `postgres://…`, `sqlite://path` or a file path.
-    #[arg(long, env = "DATABASE_URL", default_value = "huimin.db", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "huimin.db",
+        global = true,
+        hide_env_values = true
+    )]
     pub database_url: String,
     /// Most pooled database connections.
     #[arg(long, env = "HUIMIN_DB_POOL_SIZE", default_value_t = 8, global = true)]
     pub db_pool_size: u32,
     /// Seconds to wait for a database connection before answering 503.
-    #[arg(long, env = "HUIMIN_DB_TIMEOUT_SECONDS", default_value_t = 5, global = true)]
+    #[arg(
+        long,
+        env = "HUIMIN_DB_TIMEOUT_SECONDS",
+        default_value_t = 5,
+        global = true
+    )]
     pub db_timeout_seconds: u64,
     /// HS256 secret for the tokens this service issues (at least 32 bytes).
     #[arg(long, env = "HUIMIN_JWT_SECRET", global = true, hide_env_values = true)]
     pub jwt_secret: Option<String>,
     /// `iss` of the tokens this service issues.
-    #[arg(long, env = "HUIMIN_JWT_ISSUER", default_value = "huimin", global = true)]
+    #[arg(
+        long,
+        env = "HUIMIN_JWT_ISSUER",
+        default_value = "huimin",
+        global = true
+    )]
     pub jwt_issuer: String,
     /// `aud` every token must carry.
-    #[arg(long, env = "HUIMIN_JWT_AUDIENCE", default_value = "huimin-api", global = true)]
+    #[arg(
+        long,
+        env = "HUIMIN_JWT_AUDIENCE",
+        default_value = "huimin-api",
+        global = true
+    )]
     pub jwt_audience: String,
     /// Lifetime of issued tokens, in seconds.
-    #[arg(long, env = "HUIMIN_JWT_TTL_SECONDS", default_value_t = 3600, global = true)]
+    #[arg(
+        long,
+        env = "HUIMIN_JWT_TTL_SECONDS",
+        default_value_t = 3600,
+        global = true
+    )]
     pub jwt_ttl_seconds: i64,
     /// Issuer (`iss`) of a provincial identity provider whose tokens are accepted.
     #[arg(long, env = "HUIMIN_IDP_ISSUER", global = true)]
@@ -42,10 +68,20 @@ pub struct Config {
     #[arg(long, env = "HUIMIN_IDP_PUBLIC_KEY_FILE", global = true)]
     pub idp_public_key_file: Option<String>,
     /// That provider's algorithm: RS256 or EdDSA.
-    #[arg(long, env = "HUIMIN_IDP_ALGORITHM", default_value = "RS256", global = true)]
+    #[arg(
+        long,
+        env = "HUIMIN_IDP_ALGORITHM",
+        default_value = "RS256",
+        global = true
+    )]
     pub idp_algorithm: String,
     /// Largest accepted request body, in bytes.
-    #[arg(long, env = "HUIMIN_MAX_BODY_BYTES", default_value_t = 262_144, global = true)]
+    #[arg(
+        long,
+        env = "HUIMIN_MAX_BODY_BYTES",
+        default_value_t = 262_144,
+        global = true
+    )]
     pub max_body_bytes: usize,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "HUIMIN_WORKERS", global = true)]
@@ -94,10 +130,18 @@ impl Config {
             (Some(issuer), Some(file)) => {
                 let pem = std::fs::read(file)
                     .map_err(|e| format!("cannot read HUIMIN_IDP_PUBLIC_KEY_FILE {file}: {e}"))?;
-                keys = keys.with_external(JwtKeys::external_from_pem(issuer.clone(), &self.idp_algorithm, &pem)?);
+                keys = keys.with_external(JwtKeys::external_from_pem(
+                    issuer.clone(),
+                    &self.idp_algorithm,
+                    &pem,
+                )?);
             }
             (None, None) => {}
-            _ => return Err("HUIMIN_IDP_ISSUER and HUIMIN_IDP_PUBLIC_KEY_FILE must be set together".into()),
+            _ => {
+                return Err(
+                    "HUIMIN_IDP_ISSUER and HUIMIN_IDP_PUBLIC_KEY_FILE must be set together".into(),
+                )
+            }
         }
         Ok(keys)
     }

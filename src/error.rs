@@ -1,6 +1,6 @@
 //! One error type for the whole API, answered as RFC 9457 `application/problem+json`.
 
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::error::{PathError, QueryPayloadError};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
@@ -61,7 +61,11 @@ pub struct FieldError {
 
 impl FieldError {
     /// Builds a field error.
-    pub fn new(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             field: field.into(),
             code: code.into(),
@@ -145,7 +149,10 @@ impl ApiError {
     /// A 422 from field errors.
     pub fn unprocessable(errors: Vec<FieldError>) -> Self {
         let detail = match errors.len() {
-            1 => format!("field `{}` is invalid: {}", errors[0].field, errors[0].message),
+            1 => format!(
+                "field `{}` is invalid: {}",
+                errors[0].field, errors[0].message
+            ),
             n => format!("{n} fields are invalid"),
         };
         ApiError::Unprocessable { detail, errors }
@@ -161,7 +168,9 @@ impl ApiError {
 
     /// A 404 naming the resource.
     pub fn not_found(what: &str, id: impl std::fmt::Display) -> Self {
-        ApiError::NotFound(format!("{what} {id} does not exist or is outside your scope"))
+        ApiError::NotFound(format!(
+            "{what} {id} does not exist or is outside your scope"
+        ))
     }
 
     fn kind(&self) -> &'static str {
@@ -361,7 +370,11 @@ impl From<validator::ValidationErrors> for ApiError {
     }
 }
 
-fn collect_validation_errors(prefix: &str, errs: &validator::ValidationErrors, out: &mut Vec<FieldError>) {
+fn collect_validation_errors(
+    prefix: &str,
+    errs: &validator::ValidationErrors,
+    out: &mut Vec<FieldError>,
+) {
     use validator::ValidationErrorsKind as K;
     for (field, kind) in errs.errors() {
         let name = if prefix.is_empty() {
@@ -409,43 +422,6 @@ fn default_message(e: &validator::ValidationError) -> String {
     }
 }
 
-/// Maps JSON body extraction failures: 415 wrong type, 413 too large, 400 malformed, 422 wrong
-/// shape (wrong type, missing or unknown field).
-pub fn json_error_handler(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    let api = match &err {
-        JsonPayloadError::ContentType => {
-            ApiError::UnsupportedMediaType("the request body must be sent as Content-Type: application/json".into())
-        }
-        JsonPayloadError::OverflowKnownLength { limit, .. } | JsonPayloadError::Overflow { limit } => {
-            ApiError::PayloadTooLarge { limit: *limit }
-        }
-        JsonPayloadError::Deserialize(e) if e.is_data() => {
-            let msg = e.to_string();
-            let field = backticked(&msg).unwrap_or_else(|| "body".to_owned());
-            let code = if msg.starts_with("missing field") {
-                "required"
-            } else if msg.starts_with("unknown field") {
-                "unknown_field"
-            } else {
-                "invalid"
-            };
-            ApiError::invalid_field(&field, code, msg)
-        }
-        JsonPayloadError::Deserialize(e) => ApiError::BadRequest(format!("malformed JSON: {e}")),
-        JsonPayloadError::Payload(actix_web::error::PayloadError::Overflow) => {
-            ApiError::PayloadTooLarge { limit: 0 }
-        }
-        other => ApiError::BadRequest(format!("unreadable request body: {other}")),
-    };
-    api.into()
-}
-
-fn backticked(msg: &str) -> Option<String> {
-    let start = msg.find('`')? + 1;
-    let len = msg[start..].find('`')?;
-    Some(msg[start..start + len].to_owned())
-}
-
 /// Maps query string parse failures to 400.
 pub fn query_error_handler(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
     ApiError::BadRequest(format!("invalid query parameters: {err}")).into()
@@ -460,6 +436,7 @@ pub fn path_error_handler(err: PathError, _req: &HttpRequest) -> actix_web::Erro
 pub mod responses {
     use super::*;
 
+    #[rustfmt::skip]
     macro_rules! problem_response {
         ($name:ident, $status:literal, $kind:literal, $title:literal, $detail:literal, $desc:literal) => {
             #[doc = $desc]
@@ -479,50 +456,89 @@ pub mod responses {
         };
     }
 
-    problem_response!(BadRequest, 400, "bad-request", "Bad Request",
+    problem_response!(
+        BadRequest,
+        400,
+        "bad-request",
+        "Bad Request",
         "invalid query parameters: limit must be between 1 and 200",
-        "Malformed request: JSON syntax, query or path parameter, cursor or header.");
-    problem_response!(Unauthorized, 401, "unauthorized", "Unauthorized",
+        "Malformed request: JSON syntax, query or path parameter, cursor or header."
+    );
+    problem_response!(
+        Unauthorized,
+        401,
+        "unauthorized",
+        "Unauthorized",
         "the bearer token has expired",
-        "Missing, malformed, forged or expired bearer token.");
-    problem_response!(Forbidden, 403, "forbidden", "Forbidden",
+        "Missing, malformed, forged or expired bearer token."
+    );
+    problem_response!(
+        Forbidden,
+        403,
+        "forbidden",
+        "Forbidden",
         "your role may not do this",
-        "Authenticated, but the role may not do this.");
-    problem_response!(NotFound, 404, "not-found", "Not Found",
+        "Authenticated, but the role may not do this."
+    );
+    problem_response!(
+        NotFound,
+        404,
+        "not-found",
+        "Not Found",
         "unit 99 does not exist or is outside your scope",
-        "No such resource, or it lies outside the caller's unit subtree.");
-    problem_response!(Conflict, 409, "conflict", "Conflict",
+        "No such resource, or it lies outside the caller's unit subtree."
+    );
+    problem_response!(
+        Conflict,
+        409,
+        "conflict",
+        "Conflict",
         "a record with the same unique value (code, username, year, …) already exists",
-        "Conflicts with the current state: a duplicate, or an illegal change.");
+        "Conflicts with the current state: a duplicate, or an illegal change."
+    );
     problem_response!(PreconditionFailed, 412, "stale-version", "Precondition Failed",
         "the resource has changed: its current version is 3; read it again and retry with If-Match: \"3\"",
         "`If-Match` names a version that is no longer current.");
-    problem_response!(PayloadTooLarge, 413, "payload-too-large", "Payload Too Large",
+    problem_response!(
+        PayloadTooLarge,
+        413,
+        "payload-too-large",
+        "Payload Too Large",
         "the request body is larger than 262144 bytes",
-        "The request body is larger than the configured limit.");
-    problem_response!(UnsupportedMediaType, 415, "unsupported-media-type", "Unsupported Media Type",
+        "The request body is larger than the configured limit."
+    );
+    problem_response!(
+        UnsupportedMediaType,
+        415,
+        "unsupported-media-type",
+        "Unsupported Media Type",
         "the request body must be sent as Content-Type: application/json",
-        "The body is not `application/json`.");
+        "The body is not `application/json`."
+    );
     problem_response!(Unprocessable, 422, "validation", "Unprocessable Content",
         "field `name` is invalid: length must be 1 to 100",
         "The body is well-formed JSON but a field is missing, unknown, of the wrong type or invalid; `errors` lists each field.");
-    problem_response!(TooManyRequests, 429, "too-many-requests", "Too Many Requests",
+    problem_response!(
+        TooManyRequests,
+        429,
+        "too-many-requests",
+        "Too Many Requests",
         "too many requests; retry after 60 s",
-        "Too many attempts; retry after the `Retry-After` seconds.");
-    problem_response!(Unavailable, 503, "unavailable", "Service Unavailable",
+        "Too many attempts; retry after the `Retry-After` seconds."
+    );
+    problem_response!(
+        Unavailable,
+        503,
+        "unavailable",
+        "Service Unavailable",
         "no database connection available",
-        "The database is unreachable or busy; retry after the `Retry-After` seconds.");
+        "The database is unreachable or busy; retry after the `Retry-After` seconds."
+    );
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backticked_field_names_are_found() {
-        assert_eq!(backticked("missing field `name` at line 1").as_deref(), Some("name"));
-        assert_eq!(backticked("no ticks"), None);
-    }
 
     #[test]
     fn internal_errors_do_not_leak_their_cause() {

@@ -57,12 +57,7 @@ pub fn build_app(
         .openapi(api::ApiDoc::openapi())
         .app_data(state)
         .app_data(keys)
-        .app_data(
-            web::JsonConfig::default()
-                .limit(max_body_bytes)
-                .error_handler(error::json_error_handler),
-        )
-        .app_data(web::PayloadConfig::default().limit(max_body_bytes))
+        .app_data(web::Data::new(api::json::BodyLimit(max_body_bytes)))
         .app_data(web::QueryConfig::default().error_handler(error::query_error_handler))
         .app_data(web::PathConfig::default().error_handler(error::path_error_handler))
         .configure(api::configure)

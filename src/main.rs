@@ -107,7 +107,10 @@ enum UnitAction {
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let cli = Cli::parse();
-    let result = match cli.command.unwrap_or(Command::Serve(ServeArgs::default_from_env())) {
+    let result = match cli
+        .command
+        .unwrap_or(Command::Serve(ServeArgs::default_from_env()))
+    {
         Command::Serve(args) => serve(&cli.config, &args),
         Command::Migrate => connect(&cli.config).map(|_| println!("migrations are up to date")),
         Command::Seed { set: SeedSet::Demo } => seed(&cli.config),
@@ -117,9 +120,8 @@ fn main() -> ExitCode {
             .map_err(|e| e.to_string()),
         Command::User { action } => user(&cli.config, action),
         Command::Unit { action } => unit(&cli.config, action),
-        Command::HashPassword => read_password().and_then(|p| {
-            huimin::auth::password::hash_password(&p).map(|h| println!("{h}"))
-        }),
+        Command::HashPassword => read_password()
+            .and_then(|p| huimin::auth::password::hash_password(&p).map(|h| println!("{h}"))),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -145,7 +147,9 @@ fn connect(config: &Config) -> Result<db::DbPool, String> {
     db::connect_and_migrate(&url, &config.pool_settings())
 }
 
-fn one_connection(config: &Config) -> Result<r2d2::PooledConnection<db::ConnectionManager>, String> {
+fn one_connection(
+    config: &Config,
+) -> Result<r2d2::PooledConnection<db::ConnectionManager>, String> {
     connect(config)?.get().map_err(|e| e.to_string())
 }
 
@@ -193,7 +197,12 @@ fn read_password() -> Result<String, String> {
 }
 
 fn user(config: &Config, action: UserAction) -> Result<(), String> {
-    let UserAction::Add { username, role, unit_code, display_name } = action;
+    let UserAction::Add {
+        username,
+        role,
+        unit_code,
+        display_name,
+    } = action;
     let password = read_password()?;
     let hash = huimin::auth::password::hash_password(&password)?;
     let mut conn = one_connection(config)?;
@@ -202,10 +211,21 @@ fn user(config: &Config, action: UserAction) -> Result<(), String> {
         .ok_or_else(|| format!("no unit has the code `{unit_code}`"))?;
     let actor = store::Actor::system("cli");
     let user = store::audit::write(&mut conn, &actor, |tx, log| {
-        store::users::insert(tx, log, &username, &hash, display_name.as_deref().unwrap_or(&username), role, unit.id)
+        store::users::insert(
+            tx,
+            log,
+            &username,
+            &hash,
+            display_name.as_deref().unwrap_or(&username),
+            role,
+            unit.id,
+        )
     })
     .map_err(|e| e.to_string())?;
-    println!("added account {} (id {}) as {} of {}", user.username, user.id, role, unit.name);
+    println!(
+        "added account {} (id {}) as {} of {}",
+        user.username, user.id, role, unit.name
+    );
     Ok(())
 }
 
@@ -217,7 +237,10 @@ fn unit(config: &Config, action: UnitAction) -> Result<(), String> {
         store::units::insert_unchecked(tx, log, None, kind, &code, &name, None, None)
     })
     .map_err(|e| e.to_string())?;
-    println!("added root unit {} (id {}, code {})", row.name, row.id, row.code);
+    println!(
+        "added root unit {} (id {}, code {})",
+        row.name, row.id, row.code
+    );
     Ok(())
 }
 
@@ -230,21 +253,31 @@ fn serve(config: &Config, args: &ServeArgs) -> Result<(), String> {
     }
     let workers = config
         .workers
-        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+        })
         .max(1);
     let blocking = (config.db_pool_size as usize / workers).max(1);
     let state = web::Data::new(AppState::new(pool)?);
     let keys = web::Data::new(keys);
     let max_body = config.max_body_bytes;
     println!("huimin listening on http://{}", args.bind);
-    println!("  Swagger UI:   http://{}{}", args.bind, huimin::SWAGGER_PATH);
+    println!(
+        "  Swagger UI:   http://{}{}",
+        args.bind,
+        huimin::SWAGGER_PATH
+    );
     println!("  OpenAPI:      http://{}{}", args.bind, huimin::SPEC_PATH);
     if args.demo {
         println!(
             "  Log in:       POST /api/v1/auth/token {{\"username\": \"admin\", \"password\": \"{}\"}}",
             store::seed::DEMO_PASSWORD
         );
-        println!("                (also staff.longgang, aid.officer, lawyer, auditor, integration)");
+        println!(
+            "                (also staff.longgang, aid.officer, lawyer, auditor, integration)"
+        );
     }
     let server = HttpServer::new(move || huimin::build_app(state.clone(), keys.clone(), max_body))
         .workers(workers)

@@ -45,7 +45,11 @@ impl Cursor {
 
     /// Decodes a cursor; anything tampered with is a 400.
     pub fn decode(text: &str) -> Result<Self, ApiError> {
-        let bad = || ApiError::BadRequest("invalid cursor: pass the next_cursor of the previous page unchanged".into());
+        let bad = || {
+            ApiError::BadRequest(
+                "invalid cursor: pass the next_cursor of the previous page unchanged".into(),
+            )
+        };
         if text.len() > 512 {
             return Err(bad());
         }
@@ -96,10 +100,19 @@ impl PageRequest {
     }
 
     /// Cuts the fetched rows to a page and computes the next cursor from the last row kept.
-    pub fn finish<T, U>(&self, mut rows: Vec<T>, key: impl Fn(&T) -> Cursor, map: impl FnMut(T) -> Result<U, ApiError>) -> Result<Page<U>, ApiError> {
+    pub fn finish<T, U>(
+        &self,
+        mut rows: Vec<T>,
+        key: impl Fn(&T) -> Cursor,
+        map: impl FnMut(T) -> Result<U, ApiError>,
+    ) -> Result<Page<U>, ApiError> {
         let more = rows.len() as i64 > self.limit;
         rows.truncate(self.limit as usize);
-        let next_cursor = if more { rows.last().map(|r| key(r).encode()) } else { None };
+        let next_cursor = if more {
+            rows.last().map(|r| key(r).encode())
+        } else {
+            None
+        };
         let items = rows.into_iter().map(map).collect::<Result<Vec<_>, _>>()?;
         Ok(Page { items, next_cursor })
     }
@@ -129,7 +142,10 @@ mod tests {
 
     #[test]
     fn limits_are_checked() {
-        let q = |limit| PageQuery { limit: Some(limit), cursor: None };
+        let q = |limit| PageQuery {
+            limit: Some(limit),
+            cursor: None,
+        };
         assert!(q(0).resolve().is_err());
         assert!(q(-5).resolve().is_err());
         assert!(q(MAX_LIMIT + 1).resolve().is_err());
@@ -138,13 +154,23 @@ mod tests {
 
     #[test]
     fn finish_sets_next_cursor_only_when_more_rows_exist() {
-        let req = PageRequest { limit: 2, after: None };
+        let req = PageRequest {
+            limit: 2,
+            after: None,
+        };
         let page = req
             .finish(vec![1i64, 2, 3], |r| Cursor { at: None, id: *r }, Ok)
             .unwrap();
         assert_eq!(page.items, vec![1, 2]);
-        assert_eq!(Cursor::decode(page.next_cursor.as_deref().unwrap()).unwrap().id, 2);
-        let last = req.finish(vec![1i64, 2], |r| Cursor { at: None, id: *r }, Ok).unwrap();
+        assert_eq!(
+            Cursor::decode(page.next_cursor.as_deref().unwrap())
+                .unwrap()
+                .id,
+            2
+        );
+        let last = req
+            .finish(vec![1i64, 2], |r| Cursor { at: None, id: *r }, Ok)
+            .unwrap();
         assert!(last.next_cursor.is_none());
     }
 }

@@ -116,12 +116,17 @@ pub async fn list_audit_events(
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     if !principal.role.reads_audit_trail() {
-        return Err(ApiError::Forbidden("only admins and auditors read the audit trail".into()));
+        return Err(ApiError::Forbidden(
+            "only admins and auditors read the audit trail".into(),
+        ));
     }
     let page = page.resolve()?;
     let filter = filter.into_inner();
     let root = principal.unit_id;
-    let result = store::run(&state.pool, move |c| store::audit::list(c, root, &filter, &page)).await?;
+    let result = store::run(&state.pool, move |c| {
+        store::audit::list(c, root, &filter, &page)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(result))
 }
 
@@ -143,7 +148,9 @@ pub async fn verify_audit_events(
     principal: Principal,
 ) -> Result<HttpResponse, ApiError> {
     if !principal.role.reads_audit_trail() {
-        return Err(ApiError::Forbidden("only admins and auditors read the audit trail".into()));
+        return Err(ApiError::Forbidden(
+            "only admins and auditors read the audit trail".into(),
+        ));
     }
     let report = store::run(&state.pool, store::audit::verify).await?;
     Ok(HttpResponse::Ok().json(report))

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use crate::api::json::Json;
 use crate::api::AppState;
 use crate::auth::password::{dummy_hash, verify_password};
 use crate::auth::{JwtKeys, Principal};
@@ -84,7 +85,7 @@ pub struct Me {
 pub async fn create_token(
     state: web::Data<AppState>,
     keys: web::Data<JwtKeys>,
-    body: web::Json<TokenRequest>,
+    body: Json<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     state.login_limiter.check(&body.username)?;
@@ -93,18 +94,31 @@ pub async fn create_token(
     let account = store::run(&state.pool, move |c| {
         let row = store::users::by_username(c, &body.username)?;
         // Verify against a dummy hash for unknown users, so timing does not reveal them.
-        let ok = verify_password(&body.password, row.as_ref().map(|r| r.password_hash.as_str()).unwrap_or(dummy_hash()));
+        let ok = verify_password(
+            &body.password,
+            row.as_ref()
+                .map(|r| r.password_hash.as_str())
+                .unwrap_or(dummy_hash()),
+        );
         Ok(row.filter(|r| ok && r.active))
     })
     .await?;
     let Some(account) = account else {
         state.login_limiter.failed(&username);
-        return Err(ApiError::Unauthorized("invalid username or password".into()));
+        return Err(ApiError::Unauthorized(
+            "invalid username or password".into(),
+        ));
     };
     state.login_limiter.succeeded(&username);
     let role = account.role()?;
     let token = keys
-        .issue(account.id, &account.username, role, account.unit_id, chrono::Utc::now().timestamp())
+        .issue(
+            account.id,
+            &account.username,
+            role,
+            account.unit_id,
+            chrono::Utc::now().timestamp(),
+        )
         .map_err(ApiError::Internal)?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
@@ -128,12 +142,17 @@ pub async fn create_token(
 )]
 #[get("/me")]
 /// Who the bearer token says the caller is.
-pub async fn get_me(state: web::Data<AppState>, principal: Principal) -> Result<HttpResponse, ApiError> {
+pub async fn get_me(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> Result<HttpResponse, ApiError> {
     let root = principal.unit_id;
-    let unit = store::run(&state.pool, move |c| match store::units::find(c, root, root) {
-        Ok(u) => Ok(Some(u.name)),
-        Err(ApiError::NotFound(_)) => Ok(None),
-        Err(e) => Err(e),
+    let unit = store::run(&state.pool, move |c| {
+        match store::units::find(c, root, root) {
+            Ok(u) => Ok(Some(u.name)),
+            Err(ApiError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     })
     .await?;
     Ok(HttpResponse::Ok().json(Me {

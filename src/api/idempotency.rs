@@ -24,7 +24,8 @@ fn parse(req: &HttpRequest) -> Result<IdempotencyKey, ApiError> {
     let Some(value) = req.headers().get(HEADER) else {
         return Ok(IdempotencyKey(None));
     };
-    let bad = || ApiError::BadRequest("Idempotency-Key must be 1 to 200 visible ASCII characters".into());
+    let bad =
+        || ApiError::BadRequest("Idempotency-Key must be 1 to 200 visible ASCII characters".into());
     let text = value.to_str().map_err(|_| bad())?.trim();
     if text.is_empty() || text.len() > 200 || !text.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(bad());

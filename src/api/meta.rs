@@ -103,5 +103,7 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
 
 /// Registers the root-level operations routes.
 pub fn operations_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(health_live).service(health_ready).service(metrics);
+    cfg.service(health_live)
+        .service(health_ready)
+        .service(metrics);
 }

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod etag;
 pub mod idempotency;
+pub mod json;
 pub mod meta;
 pub mod time;
 pub mod units;
@@ -143,7 +144,9 @@ impl KnownRoutes {
                     .zip(&segs)
                     .all(|(p, s)| (p.starts_with('{') && !s.is_empty()) || p == s)
             {
-                found.get_or_insert_with(Vec::new).extend(methods.iter().cloned());
+                found
+                    .get_or_insert_with(Vec::new)
+                    .extend(methods.iter().cloned());
             }
         }
         found
@@ -151,7 +154,10 @@ impl KnownRoutes {
 }
 
 /// Answers requests no route took: 405 with `Allow` when the path exists, 404 otherwise.
-pub async fn fallback(req: HttpRequest, routes: web::Data<KnownRoutes>) -> Result<actix_web::HttpResponse, ApiError> {
+pub async fn fallback(
+    req: HttpRequest,
+    routes: web::Data<KnownRoutes>,
+) -> Result<actix_web::HttpResponse, ApiError> {
     let path = req.path().trim_end_matches('/');
     let path = if path.is_empty() { "/" } else { path };
     match routes.methods_for(path) {

@@ -4,7 +4,8 @@ use chrono::{DateTime, FixedOffset, NaiveDateTime};
 
 /// China Standard Time.
 pub fn cst() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
+    FixedOffset::east_opt(8 * 3600)
+        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
 }
 
 /// A stored UTC time as a +08:00 time.

@@ -9,6 +9,7 @@ use validator::Validate;
 
 use crate::api::etag::{self, IfMatch, Versioned};
 use crate::api::idempotency::IdempotencyKey;
+use crate::api::json::Json;
 use crate::api::time::to_cst;
 use crate::api::validation;
 use crate::api::AppState;
@@ -266,10 +267,15 @@ pub async fn list_units(
     let page = page.resolve()?;
     let filter = filter.into_inner();
     if filter.q.as_ref().is_some_and(|q| q.chars().count() > 100) {
-        return Err(ApiError::BadRequest("q must be at most 100 characters".into()));
+        return Err(ApiError::BadRequest(
+            "q must be at most 100 characters".into(),
+        ));
     }
     let root = principal.unit_id;
-    let result = store::run(&state.pool, move |c| store::units::list(c, root, &filter, &page)).await?;
+    let result = store::run(&state.pool, move |c| {
+        store::units::list(c, root, &filter, &page)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(result))
 }
 
@@ -298,7 +304,7 @@ pub async fn create_unit(
     state: web::Data<AppState>,
     principal: Principal,
     idem: IdempotencyKey,
-    body: web::Json<NewUnit>,
+    body: Json<NewUnit>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&[Role::Admin])?;
     body.validate()?;
@@ -308,7 +314,11 @@ pub async fn create_unit(
         store::units::create(c, &actor, root, &body, idem.as_deref())
     })
     .await?;
-    Ok(etag::created(&unit, &format!("/api/v1/units/{}", unit.id), replayed))
+    Ok(etag::created(
+        &unit,
+        &format!("/api/v1/units/{}", unit.id),
+        replayed,
+    ))
 }
 
 #[utoipa::path(
@@ -365,7 +375,7 @@ pub async fn update_unit(
     principal: Principal,
     id: web::Path<i64>,
     if_match: IfMatch,
-    body: web::Json<UnitPatch>,
+    body: Json<UnitPatch>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&[Role::Admin])?;
     body.validate()?;
@@ -434,12 +444,14 @@ pub async fn put_unit_target(
     principal: Principal,
     path: web::Path<(i64, i32)>,
     if_match: IfMatch,
-    body: web::Json<TargetInput>,
+    body: Json<TargetInput>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&[Role::Admin])?;
     let (id, year) = path.into_inner();
     if !crate::domain::targets::TARGET_YEARS.contains(&year) {
-        return Err(ApiError::BadRequest("year must be between 2000 and 2100".into()));
+        return Err(ApiError::BadRequest(
+            "year must be between 2000 and 2100".into(),
+        ));
     }
     body.validate()?;
     let actor = principal.actor();

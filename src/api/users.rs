@@ -8,6 +8,7 @@ use validator::Validate;
 
 use crate::api::etag::{self, IfMatch, Versioned};
 use crate::api::idempotency::IdempotencyKey;
+use crate::api::json::Json;
 use crate::api::time::to_cst;
 use crate::api::validation;
 use crate::api::AppState;
@@ -147,7 +148,10 @@ pub async fn list_users(
     let page = page.resolve()?;
     let filter = filter.into_inner();
     let root = principal.unit_id;
-    let result = store::run(&state.pool, move |c| store::users::list(c, root, &filter, &page)).await?;
+    let result = store::run(&state.pool, move |c| {
+        store::users::list(c, root, &filter, &page)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(result))
 }
 
@@ -175,7 +179,7 @@ pub async fn create_user(
     state: web::Data<AppState>,
     principal: Principal,
     idem: IdempotencyKey,
-    body: web::Json<NewUser>,
+    body: Json<NewUser>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&[Role::Admin])?;
     body.validate()?;
@@ -186,7 +190,11 @@ pub async fn create_user(
         store::users::create(c, &actor, root, &body, &hash, idem.as_deref())
     })
     .await?;
-    Ok(etag::created(&user, &format!("/api/v1/users/{}", user.id), replayed))
+    Ok(etag::created(
+        &user,
+        &format!("/api/v1/users/{}", user.id),
+        replayed,
+    ))
 }
 
 #[utoipa::path(
@@ -245,7 +253,7 @@ pub async fn update_user(
     principal: Principal,
     id: web::Path<i64>,
     if_match: IfMatch,
-    body: web::Json<UserPatch>,
+    body: Json<UserPatch>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&[Role::Admin])?;
     body.validate()?;

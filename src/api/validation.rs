@@ -29,7 +29,10 @@ pub fn text(s: &str) -> Result<(), ValidationError> {
 
 /// A code: ASCII letters, digits, `-`, `_` and `.`.
 pub fn code(s: &str) -> Result<(), ValidationError> {
-    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')) {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    {
         Ok(())
     } else {
         let mut err = ValidationError::new("pattern");
@@ -42,7 +45,8 @@ pub fn code(s: &str) -> Result<(), ValidationError> {
 pub fn unit_phone(s: &str) -> Result<(), ValidationError> {
     let digits = s.chars().filter(char::is_ascii_digit).count();
     if (5..=20).contains(&digits)
-        && s.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')'))
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')'))
     {
         Ok(())
     } else {
@@ -54,11 +58,15 @@ pub fn unit_phone(s: &str) -> Result<(), ValidationError> {
 
 /// A username: lower-case letters, digits, `.`, `_`, `-`.
 pub fn username(s: &str) -> Result<(), ValidationError> {
-    if s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')) {
+    if s.bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.'))
+    {
         Ok(())
     } else {
         let mut err = ValidationError::new("pattern");
-        err.message = Some(Cow::Borrowed("lower-case letters, digits, '.', '_' and '-' only"));
+        err.message = Some(Cow::Borrowed(
+            "lower-case letters, digits, '.', '_' and '-' only",
+        ));
         Err(err)
     }
 }

@@ -3,7 +3,9 @@
 
 use std::collections::HashSet;
 
-use jsonwebtoken::{decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{
+    decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::roles::Role;
@@ -62,7 +64,12 @@ pub struct TokenError(pub String);
 
 impl JwtKeys {
     /// Keys from the shared secret.
-    pub fn new(secret: &[u8], issuer: String, audience: String, ttl_secs: i64) -> Result<Self, String> {
+    pub fn new(
+        secret: &[u8],
+        issuer: String,
+        audience: String,
+        ttl_secs: i64,
+    ) -> Result<Self, String> {
         let bad = |e: jsonwebtoken::errors::Error| format!("unusable JWT secret: {e}");
         Ok(Self {
             encoding: EncodingKey::from_secret(secret).map_err(bad)?,
@@ -81,18 +88,38 @@ impl JwtKeys {
     }
 
     /// Parses a PEM public key for RS256 or EdDSA.
-    pub fn external_from_pem(issuer: String, algorithm: &str, pem: &[u8]) -> Result<ExternalIssuer, String> {
+    pub fn external_from_pem(
+        issuer: String,
+        algorithm: &str,
+        pem: &[u8],
+    ) -> Result<ExternalIssuer, String> {
         let (algorithm, key) = match algorithm {
             "RS256" => (Algorithm::RS256, DecodingKey::from_rsa_pem(pem)),
             "EdDSA" => (Algorithm::EdDSA, DecodingKey::from_ed_pem(pem)),
-            other => return Err(format!("identity provider algorithm `{other}` is not supported (RS256 or EdDSA)")),
+            other => {
+                return Err(format!(
+                    "identity provider algorithm `{other}` is not supported (RS256 or EdDSA)"
+                ))
+            }
         };
-        let key = key.map_err(|e| format!("cannot read the identity provider's public key: {e}"))?;
-        Ok(ExternalIssuer { issuer, algorithm, key })
+        let key =
+            key.map_err(|e| format!("cannot read the identity provider's public key: {e}"))?;
+        Ok(ExternalIssuer {
+            issuer,
+            algorithm,
+            key,
+        })
     }
 
     /// Issues a token for an account.
-    pub fn issue(&self, account_id: i64, username: &str, role: Role, unit_id: i64, now: i64) -> Result<String, String> {
+    pub fn issue(
+        &self,
+        account_id: i64,
+        username: &str,
+        role: Role,
+        unit_id: i64,
+        now: i64,
+    ) -> Result<String, String> {
         let claims = Claims {
             sub: account_id.to_string(),
             role,
@@ -109,12 +136,17 @@ impl JwtKeys {
 
     /// Verifies a token: signature, algorithm, issuer, audience and expiry.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
-        let header = decode_header(token).map_err(|_| TokenError("the bearer token is malformed".into()))?;
+        let header =
+            decode_header(token).map_err(|_| TokenError("the bearer token is malformed".into()))?;
         let (key, algorithm, issuer) = match header.alg {
             Algorithm::HS256 => (&self.decoding, Algorithm::HS256, self.issuer.as_str()),
             alg => match &self.external {
                 Some(ext) if ext.algorithm == alg => (&ext.key, alg, ext.issuer.as_str()),
-                _ => return Err(TokenError(format!("tokens signed with {alg:?} are not accepted"))),
+                _ => {
+                    return Err(TokenError(format!(
+                        "tokens signed with {alg:?} are not accepted"
+                    )))
+                }
             },
         };
         let mut validation = Validation::new(algorithm);
@@ -150,7 +182,13 @@ mod tests {
     use super::*;
 
     fn keys() -> JwtKeys {
-        JwtKeys::new(b"0123456789abcdef0123456789abcdef", "huimin".into(), "huimin-api".into(), 600).unwrap()
+        JwtKeys::new(
+            b"0123456789abcdef0123456789abcdef",
+            "huimin".into(),
+            "huimin-api".into(),
+            600,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -167,12 +205,29 @@ mod tests {
     fn expired_forged_and_foreign_tokens_fail() {
         let now = chrono::Utc::now().timestamp();
         let old = keys().issue(7, "a", Role::Admin, 1, now - 10_000).unwrap();
-        assert_eq!(keys().verify(&old).unwrap_err().0, "the bearer token has expired");
-        let other = JwtKeys::new(b"another secret another secret!!!", "huimin".into(), "huimin-api".into(), 600).unwrap();
+        assert_eq!(
+            keys().verify(&old).unwrap_err().0,
+            "the bearer token has expired"
+        );
+        let other = JwtKeys::new(
+            b"another secret another secret!!!",
+            "huimin".into(),
+            "huimin-api".into(),
+            600,
+        )
+        .unwrap();
         let forged = other.issue(7, "a", Role::Admin, 1, now).unwrap();
         assert!(keys().verify(&forged).is_err());
-        let aud = JwtKeys::new(b"0123456789abcdef0123456789abcdef", "huimin".into(), "elsewhere".into(), 600).unwrap();
-        assert!(keys().verify(&aud.issue(7, "a", Role::Admin, 1, now).unwrap()).is_err());
+        let aud = JwtKeys::new(
+            b"0123456789abcdef0123456789abcdef",
+            "huimin".into(),
+            "elsewhere".into(),
+            600,
+        )
+        .unwrap();
+        assert!(keys()
+            .verify(&aud.issue(7, "a", Role::Admin, 1, now).unwrap())
+            .is_err());
         assert!(keys().verify("not.a.token").is_err());
         // alg none: header {"alg":"none"}
         let none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiIxIn0.";

@@ -39,7 +39,9 @@ impl LoginLimiter {
         if map.len() > 100_000 {
             map.retain(|_, (_, since)| since.elapsed() < WINDOW);
         }
-        let entry = map.entry(username.to_owned()).or_insert((0, Instant::now()));
+        let entry = map
+            .entry(username.to_owned())
+            .or_insert((0, Instant::now()));
         if entry.1.elapsed() >= WINDOW {
             *entry = (0, Instant::now());
         }
@@ -64,7 +66,10 @@ mod tests {
             assert!(l.check("a").is_ok());
             l.failed("a");
         }
-        assert!(matches!(l.check("a"), Err(ApiError::TooManyRequests { .. })));
+        assert!(matches!(
+            l.check("a"),
+            Err(ApiError::TooManyRequests { .. })
+        ));
         assert!(l.check("b").is_ok());
         l.succeeded("a");
         assert!(l.check("a").is_ok());

@@ -30,9 +30,7 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 /// unknown user and a wrong password take the same time.
 pub fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| {
-        hash_password(&uuid::Uuid::new_v4().to_string()).unwrap_or_default()
-    })
+    DUMMY.get_or_init(|| hash_password(&uuid::Uuid::new_v4().to_string()).unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -53,10 +53,9 @@ fn extract(req: &HttpRequest) -> Result<Principal, ApiError> {
     let keys = req
         .app_data::<web::Data<JwtKeys>>()
         .ok_or_else(|| ApiError::Internal("JWT keys are not configured".into()))?;
-    let value = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::Unauthorized("an Authorization: Bearer token is required".into()))?;
+    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
+        ApiError::Unauthorized("an Authorization: Bearer token is required".into())
+    })?;
     let value = value
         .to_str()
         .map_err(|_| ApiError::Unauthorized("the Authorization header is malformed".into()))?;
@@ -65,17 +64,20 @@ fn extract(req: &HttpRequest) -> Result<Principal, ApiError> {
         .or_else(|| value.strip_prefix("bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into()))?;
+        .ok_or_else(|| {
+            ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into())
+        })?;
     let claims = keys
         .verify(token)
         .map_err(|e| ApiError::Unauthorized(e.0))?;
-    let account_id = if claims.iss == keys.issuer {
-        Some(claims.sub.parse::<i64>().map_err(|_| {
-            ApiError::Unauthorized("the bearer token's subject is invalid".into())
-        })?)
-    } else {
-        None
-    };
+    let account_id =
+        if claims.iss == keys.issuer {
+            Some(claims.sub.parse::<i64>().map_err(|_| {
+                ApiError::Unauthorized("the bearer token's subject is invalid".into())
+            })?)
+        } else {
+            None
+        };
     Ok(Principal {
         account_id,
         name: claims.name.clone().unwrap_or_else(|| claims.sub.clone()),

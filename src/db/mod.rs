@@ -93,7 +93,10 @@ impl DbUrl {
             }
             DbUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(path).map_err(|e| {
-                    format!("cannot open SQLite database `{path}`: {}", e.to_string().trim())
+                    format!(
+                        "cannot open SQLite database `{path}`: {}",
+                        e.to_string().trim()
+                    )
                 })?;
                 // busy_timeout first, so that switching to WAL waits for other connections.
                 conn.batch_execute(&format!(
@@ -151,9 +154,7 @@ impl r2d2::ManageConnection for ConnectionManager {
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
         match conn {
-            DbConnection::Postgresql(c) => {
-                diesel::r2d2::R2D2Connection::is_broken(c)
-            }
+            DbConnection::Postgresql(c) => diesel::r2d2::R2D2Connection::is_broken(c),
             DbConnection::Sqlite(c) => diesel::r2d2::R2D2Connection::is_broken(c),
         }
     }
@@ -242,7 +243,9 @@ mod tests {
             DbUrl::parse("/var/lib/huimin.db").unwrap(),
             DbUrl::Sqlite("/var/lib/huimin.db".into())
         );
-        assert!(DbUrl::parse("mysql://h/db").unwrap_err().contains("mysql://"));
+        assert!(DbUrl::parse("mysql://h/db")
+            .unwrap_err()
+            .contains("mysql://"));
         assert!(DbUrl::parse("").is_err());
     }
 

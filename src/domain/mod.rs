@@ -3,6 +3,6 @@
 pub mod codes;
 pub mod masking;
 pub mod roles;
-pub mod text;
 pub mod targets;
+pub mod text;
 pub mod units;

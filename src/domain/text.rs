@@ -44,7 +44,9 @@ pub fn check_text(s: &str) -> Result<(), TextError> {
     if s.trim().is_empty() {
         return Err(TextError::Blank);
     }
-    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    if s.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         return Err(TextError::Control);
     }
     if s.chars().any(is_invisible) {

@@ -252,7 +252,9 @@ pub fn verify(conn: &mut DbConnection) -> Result<ChainReport, ApiError> {
                 return Ok(broken(format!("event {expected_id} is missing")));
             }
             if row.prev_hash != prev {
-                return Ok(broken("prev_hash does not match the previous event's hash".into()));
+                return Ok(broken(
+                    "prev_hash does not match the previous event's hash".into(),
+                ));
             }
             if chain_hash(&row) != row.hash {
                 return Ok(broken("the event's content does not match its hash".into()));
@@ -271,7 +273,9 @@ pub fn verify(conn: &mut DbConnection) -> Result<ChainReport, ApiError> {
             intact: false,
             checked,
             first_broken_id: Some(checked + 1),
-            reason: Some(format!("the chain head names event {last_seq} but the trail ends at {checked}")),
+            reason: Some(format!(
+                "the chain head names event {last_seq} but the trail ends at {checked}"
+            )),
         });
     }
     Ok(ChainReport {
@@ -282,23 +286,6 @@ pub fn verify(conn: &mut DbConnection) -> Result<ChainReport, ApiError> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn redaction_masks_personal_data_and_drops_secrets() {
-        let v = redact(json!({
-            "name": "张三", "phone": "13812345678", "password_hash": "$argon2id$…",
-            "applicant": {"id_number": "140521198001011234"}
-        }));
-        assert_eq!(v["phone"], "138****5678");
-        assert_eq!(v["applicant"]["id_number"], "1405**********1234");
-        assert!(v.get("password_hash").is_none());
-    }
-}
-
 /// Events of the subtree of `root`, oldest first.
 pub fn list(
     conn: &mut DbConnection,
@@ -307,7 +294,10 @@ pub fn list(
     page: &crate::paging::PageRequest,
 ) -> Result<crate::paging::Page<crate::api::audit::AuditEvent>, ApiError> {
     let mut query = audit_events::table
-        .filter(crate::store::scope::unit_id_in_subtree("audit_events.unit_id", root))
+        .filter(crate::store::scope::unit_id_in_subtree(
+            "audit_events.unit_id",
+            root,
+        ))
         .filter(audit_events::id.gt(page.after_id()))
         .select(AuditRow::as_select())
         .order(audit_events::id.asc())
@@ -340,4 +330,21 @@ pub fn list(
         |r| crate::paging::Cursor { at: None, id: r.id },
         |r| Ok(crate::api::audit::AuditEvent::from(r)),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn redaction_masks_personal_data_and_drops_secrets() {
+        let v = redact(json!({
+            "name": "张三", "phone": "13812345678", "password_hash": "$argon2id$…",
+            "applicant": {"id_number": "140521198001011234"}
+        }));
+        assert_eq!(v["phone"], "138****5678");
+        assert_eq!(v["applicant"]["id_number"], "1405**********1234");
+        assert!(v.get("password_hash").is_none());
+    }
 }

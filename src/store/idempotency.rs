@@ -56,8 +56,9 @@ where
                 "this Idempotency-Key was already used with a different request",
             ));
         }
-        let replay = serde_json::from_str(&body)
-            .map_err(|e| ApiError::Internal(format!("stored idempotent response unreadable: {e}")))?;
+        let replay = serde_json::from_str(&body).map_err(|e| {
+            ApiError::Internal(format!("stored idempotent response unreadable: {e}"))
+        })?;
         return Ok((replay, true));
     }
     let created = create(tx)?;

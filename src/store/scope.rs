@@ -7,7 +7,8 @@ use diesel::expression::{AsExpression, SqlLiteral, UncheckedBind};
 use diesel::sql_types::{BigInt, Bool};
 
 /// A boolean SQL filter with one bound id.
-pub type SubtreeFilter = SqlLiteral<Bool, UncheckedBind<SqlLiteral<Bool>, <i64 as AsExpression<BigInt>>::Expression>>;
+pub type SubtreeFilter =
+    SqlLiteral<Bool, UncheckedBind<SqlLiteral<Bool>, <i64 as AsExpression<BigInt>>::Expression>>;
 
 const ROOT_PATH: &str = "(SELECT scope_root.path FROM units scope_root WHERE scope_root.id = ";
 

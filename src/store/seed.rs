@@ -37,11 +37,31 @@ pub const TOWNSHIPS: [(&str, &str, i32); 12] = [
 /// The demo accounts: username, display name, role, unit code.
 pub const DEMO_ACCOUNTS: [(&str, &str, Role, &str); 6] = [
     ("admin", "沁水县司法局 管理员", Role::Admin, "140521"),
-    ("staff.longgang", "龙港镇司法所 工作人员", Role::UnitStaff, "140521-SFS-LG"),
-    ("aid.officer", "沁水县法律援助中心 工作人员", Role::AidOfficer, "140521-FLYZ"),
-    ("lawyer", "公共法律服务中心 值班律师", Role::Provider, "140521-GGFLFW"),
+    (
+        "staff.longgang",
+        "龙港镇司法所 工作人员",
+        Role::UnitStaff,
+        "140521-SFS-LG",
+    ),
+    (
+        "aid.officer",
+        "沁水县法律援助中心 工作人员",
+        Role::AidOfficer,
+        "140521-FLYZ",
+    ),
+    (
+        "lawyer",
+        "公共法律服务中心 值班律师",
+        Role::Provider,
+        "140521-GGFLFW",
+    ),
     ("auditor", "县局督查 审计员", Role::Auditor, "140521"),
-    ("integration", "省级平台 对接账号", Role::Integration, "140521"),
+    (
+        "integration",
+        "省级平台 对接账号",
+        Role::Integration,
+        "140521",
+    ),
 ];
 
 /// Seeds the demo data when the database has no unit yet. Returns whether it seeded.
@@ -54,33 +74,92 @@ pub fn seed_demo(conn: &mut DbConnection) -> Result<bool, ApiError> {
     let actor = Actor::system("seed-demo");
     audit::write(conn, &actor, |tx, log| {
         let county = units::insert_unchecked(
-            tx, log, None, UnitKind::CountyBureau, "140521", "沁水县司法局",
-            Some("山西省晋城市沁水县"), None,
+            tx,
+            log,
+            None,
+            UnitKind::CountyBureau,
+            "140521",
+            "沁水县司法局",
+            Some("山西省晋城市沁水县"),
+            None,
         )?;
         let centre = units::insert_unchecked(
-            tx, log, Some(&county), UnitKind::PublicLegalServiceCentre, "140521-GGFLFW",
-            "沁水县公共法律服务中心", Some("山西省晋城市沁水县"), None,
+            tx,
+            log,
+            Some(&county),
+            UnitKind::PublicLegalServiceCentre,
+            "140521-GGFLFW",
+            "沁水县公共法律服务中心",
+            Some("山西省晋城市沁水县"),
+            None,
         )?;
         let aid = units::insert_unchecked(
-            tx, log, Some(&county), UnitKind::LegalAidCentre, "140521-FLYZ",
-            "沁水县法律援助中心", Some("山西省晋城市沁水县"), None,
+            tx,
+            log,
+            Some(&county),
+            UnitKind::LegalAidCentre,
+            "140521-FLYZ",
+            "沁水县法律援助中心",
+            Some("山西省晋城市沁水县"),
+            None,
         )?;
         let satisfaction = SatisfactionPermille::from_percent(95.0)
             .map_err(|e| ApiError::Internal(e.to_string()))?
             .stored();
         let any = IfMatch::any();
-        targets::upsert(tx, log, centre.id, DEMO_YEAR, &any, Some(1000), Some(satisfaction), None)?;
-        targets::upsert(tx, log, aid.id, DEMO_YEAR, &any, None, Some(satisfaction), Some(DEMO_AID_CASES))?;
+        targets::upsert(
+            tx,
+            log,
+            centre.id,
+            DEMO_YEAR,
+            &any,
+            Some(1000),
+            Some(satisfaction),
+            None,
+        )?;
+        targets::upsert(
+            tx,
+            log,
+            aid.id,
+            DEMO_YEAR,
+            &any,
+            None,
+            Some(satisfaction),
+            Some(DEMO_AID_CASES),
+        )?;
         for (suffix, town, consultations) in TOWNSHIPS {
             let office = units::insert_unchecked(
-                tx, log, Some(&county), UnitKind::JudicialOffice,
-                &format!("140521-SFS-{suffix}"), &format!("{town}司法所"),
-                Some(&format!("山西省晋城市沁水县{town}")), None,
+                tx,
+                log,
+                Some(&county),
+                UnitKind::JudicialOffice,
+                &format!("140521-SFS-{suffix}"),
+                &format!("{town}司法所"),
+                Some(&format!("山西省晋城市沁水县{town}")),
+                None,
             )?;
-            targets::upsert(tx, log, office.id, DEMO_YEAR, &any, Some(consultations), Some(satisfaction), None)?;
+            targets::upsert(
+                tx,
+                log,
+                office.id,
+                DEMO_YEAR,
+                &any,
+                Some(consultations),
+                Some(satisfaction),
+                None,
+            )?;
         }
         // The county total (6000) as the bureau's own target.
-        targets::upsert(tx, log, county.id, DEMO_YEAR, &any, Some(6000), Some(satisfaction), Some(DEMO_AID_CASES))?;
+        targets::upsert(
+            tx,
+            log,
+            county.id,
+            DEMO_YEAR,
+            &any,
+            Some(6000),
+            Some(satisfaction),
+            Some(DEMO_AID_CASES),
+        )?;
         for (username, name, role, unit_code) in DEMO_ACCOUNTS {
             let unit = units::by_code(tx, unit_code)?
                 .ok_or_else(|| ApiError::Internal(format!("demo unit {unit_code} missing")))?;

@@ -60,7 +60,9 @@ fn satisfaction(input: &TargetInput) -> Result<Option<i32>, ApiError> {
         .map(|p| {
             SatisfactionPermille::from_percent(p)
                 .map(SatisfactionPermille::stored)
-                .map_err(|e| ApiError::invalid_field("satisfaction_percent", "range", e.to_string()))
+                .map_err(|e| {
+                    ApiError::invalid_field("satisfaction_percent", "range", e.to_string())
+                })
         })
         .transpose()
 }
@@ -78,7 +80,16 @@ pub fn put(
     let permille = satisfaction(input)?;
     audit::write(conn, actor, |tx, log| {
         units::find(tx, root, unit_id)?;
-        upsert(tx, log, unit_id, year, if_match, input.consultations, permille, input.aid_cases)
+        upsert(
+            tx,
+            log,
+            unit_id,
+            year,
+            if_match,
+            input.consultations,
+            permille,
+            input.aid_cases,
+        )
     })
 }
 
@@ -104,16 +115,17 @@ pub fn upsert(
     let (row, created, before) = match existing {
         Some(current) => {
             if_match.check(current.version)?;
-            let row: TargetRow = diesel::update(unit_targets::table.filter(unit_targets::id.eq(current.id)))
-                .set((
-                    unit_targets::consultations.eq(consultations),
-                    unit_targets::satisfaction_permille.eq(satisfaction_permille),
-                    unit_targets::aid_cases.eq(aid_cases),
-                    unit_targets::version.eq(current.version + 1),
-                    unit_targets::updated_at.eq(now),
-                ))
-                .returning(unit_targets::all_columns)
-                .get_result(tx)?;
+            let row: TargetRow =
+                diesel::update(unit_targets::table.filter(unit_targets::id.eq(current.id)))
+                    .set((
+                        unit_targets::consultations.eq(consultations),
+                        unit_targets::satisfaction_permille.eq(satisfaction_permille),
+                        unit_targets::aid_cases.eq(aid_cases),
+                        unit_targets::version.eq(current.version + 1),
+                        unit_targets::updated_at.eq(now),
+                    ))
+                    .returning(unit_targets::all_columns)
+                    .get_result(tx)?;
             (row, false, Some(UnitTarget::from(current)))
         }
         None => {

@@ -8,7 +8,9 @@ use crate::api::units::{NewUnit, Unit, UnitFilter, UnitPatch};
 use crate::db::schema::units;
 use crate::db::DbConnection;
 use crate::domain::codes::encode_code_list;
-use crate::domain::units::{check_placement, child_path, path_in_subtree, PlacementError, UnitKind};
+use crate::domain::units::{
+    check_placement, child_path, path_in_subtree, PlacementError, UnitKind,
+};
 use crate::error::ApiError;
 use crate::paging::{Cursor, Page, PageRequest};
 use crate::store::scope::unit_in_subtree;
@@ -67,7 +69,11 @@ pub fn list(
         query = query.filter(units::active.eq(active));
     }
     if let Some(q) = filter.q.as_deref().filter(|q| !q.is_empty()) {
-        query = query.filter(units::name.like(format!("%{}%", escape_like(q))).escape('\\'));
+        query = query.filter(
+            units::name
+                .like(format!("%{}%", escape_like(q)))
+                .escape('\\'),
+        );
     }
     let rows = query.load(conn)?;
     page.finish(rows, |r| Cursor { at: None, id: r.id }, Unit::try_from)
@@ -119,7 +125,11 @@ pub fn create(
     audit::write(conn, actor, |tx, log| {
         idempotency::once(tx, actor, idem, "POST /api/v1/units", new, |tx| {
             let parent = find(tx, root, new.parent_id).map_err(|_| {
-                ApiError::invalid_field("parent_id", "not_found", "the parent unit does not exist or is outside your scope")
+                ApiError::invalid_field(
+                    "parent_id",
+                    "not_found",
+                    "the parent unit does not exist or is outside your scope",
+                )
             })?;
             check_placement(parent.kind()?, new.kind).map_err(placement_error)?;
             let now = crate::store::now();
@@ -213,10 +223,16 @@ pub fn update(
         let new_parent = match patch.parent_id {
             Some(pid) if Some(pid) != current.parent_id => {
                 if id == root {
-                    return Err(ApiError::Forbidden("you cannot move the unit your account belongs to".into()));
+                    return Err(ApiError::Forbidden(
+                        "you cannot move the unit your account belongs to".into(),
+                    ));
                 }
                 let parent = find(tx, root, pid).map_err(|_| {
-                    ApiError::invalid_field("parent_id", "not_found", "the parent unit does not exist or is outside your scope")
+                    ApiError::invalid_field(
+                        "parent_id",
+                        "not_found",
+                        "the parent unit does not exist or is outside your scope",
+                    )
                 })?;
                 if path_in_subtree(&parent.path, &current.path) {
                     return Err(placement_error(PlacementError::Cycle));
@@ -228,7 +244,10 @@ pub fn update(
         let parent_kind = match (&new_parent, current.parent_id) {
             (Some(p), _) => Some(p.kind()?),
             (None, Some(pid)) => {
-                let p: UnitRow = units::table.filter(units::id.eq(pid)).select(UnitRow::as_select()).first(tx)?;
+                let p: UnitRow = units::table
+                    .filter(units::id.eq(pid))
+                    .select(UnitRow::as_select())
+                    .first(tx)?;
                 Some(p.kind()?)
             }
             (None, None) => None,
@@ -242,7 +261,9 @@ pub fn update(
                 .select(units::kind)
                 .load(tx)?;
             for child in children {
-                let ck: UnitKind = child.parse().map_err(|e| ApiError::Internal(format!("{e}")))?;
+                let ck: UnitKind = child
+                    .parse()
+                    .map_err(|e| ApiError::Internal(format!("{e}")))?;
                 check_placement(kind, ck).map_err(placement_error)?;
             }
         }
@@ -259,12 +280,17 @@ pub fn update(
             .set((
                 units::kind.eq(kind.to_string()),
                 units::code.eq(patch.code.clone().unwrap_or(current.code.clone())),
-                units::name.eq(patch.name.as_deref().map(str::trim).unwrap_or(&current.name)),
+                units::name.eq(patch
+                    .name
+                    .as_deref()
+                    .map(str::trim)
+                    .unwrap_or(&current.name)),
                 units::address.eq(pick(&patch.address, &current.address)),
                 units::phone.eq(pick(&patch.phone, &current.phone)),
                 units::opening_hours.eq(pick(&patch.opening_hours, &current.opening_hours)),
                 units::accessibility.eq(accessibility),
-                units::accessibility_note.eq(pick(&patch.accessibility_note, &current.accessibility_note)),
+                units::accessibility_note
+                    .eq(pick(&patch.accessibility_note, &current.accessibility_note)),
                 units::active.eq(patch.active.unwrap_or(current.active)),
                 units::version.eq(current.version + 1),
                 units::updated_at.eq(crate::store::now()),

@@ -48,7 +48,12 @@ pub fn by_username(conn: &mut DbConnection, username: &str) -> Result<Option<Use
 }
 
 /// Accounts of units in the subtree of `root`, by id.
-pub fn list(conn: &mut DbConnection, root: i64, filter: &UserFilter, page: &PageRequest) -> Result<Page<User>, ApiError> {
+pub fn list(
+    conn: &mut DbConnection,
+    root: i64,
+    filter: &UserFilter,
+    page: &PageRequest,
+) -> Result<Page<User>, ApiError> {
     let mut query = users::table
         .filter(unit_id_in_subtree("users.unit_id", root))
         .filter(users::id.gt(page.after_id()))
@@ -86,7 +91,11 @@ pub fn get(conn: &mut DbConnection, root: i64, id: i64) -> Result<User, ApiError
 
 fn check_unit(tx: &mut DbConnection, root: i64, unit_id: i64) -> Result<(), ApiError> {
     units::find(tx, root, unit_id).map(|_| ()).map_err(|_| {
-        ApiError::invalid_field("unit_id", "not_found", "the unit does not exist or is outside your scope")
+        ApiError::invalid_field(
+            "unit_id",
+            "not_found",
+            "the unit does not exist or is outside your scope",
+        )
     })
 }
 
@@ -110,9 +119,20 @@ pub fn create(
         idempotency::once(tx, actor, idem, "POST /api/v1/users", &fingerprint, |tx| {
             check_unit(tx, root, new.unit_id)?;
             if by_username(tx, &new.username)?.is_some() {
-                return Err(ApiError::conflict(format!("the username `{}` is taken", new.username)));
+                return Err(ApiError::conflict(format!(
+                    "the username `{}` is taken",
+                    new.username
+                )));
             }
-            let user = insert(tx, log, &new.username, password_hash, &new.display_name, new.role, new.unit_id)?;
+            let user = insert(
+                tx,
+                log,
+                &new.username,
+                password_hash,
+                &new.display_name,
+                new.role,
+                new.unit_id,
+            )?;
             Ok(user)
         })
     })
@@ -162,8 +182,12 @@ pub fn update(
     audit::write(conn, actor, |tx, log| {
         let current = find(tx, root, id)?;
         if_match.check(current.version)?;
-        if actor.id == Some(id) && (patch.active == Some(false) || patch.role.is_some_and(|r| r != Role::Admin)) {
-            return Err(ApiError::conflict("you cannot deactivate your own account or give up its admin role"));
+        if actor.id == Some(id)
+            && (patch.active == Some(false) || patch.role.is_some_and(|r| r != Role::Admin))
+        {
+            return Err(ApiError::conflict(
+                "you cannot deactivate your own account or give up its admin role",
+            ));
         }
         if let Some(unit) = patch.unit_id {
             check_unit(tx, root, unit)?;
@@ -171,8 +195,15 @@ pub fn update(
         let before = User::try_from(current.clone())?;
         let row: UserRow = diesel::update(users::table.filter(users::id.eq(id)))
             .set((
-                users::display_name.eq(patch.display_name.as_deref().map(str::trim).unwrap_or(&current.display_name)),
-                users::role.eq(patch.role.map(|r| r.to_string()).unwrap_or(current.role.clone())),
+                users::display_name.eq(patch
+                    .display_name
+                    .as_deref()
+                    .map(str::trim)
+                    .unwrap_or(&current.display_name)),
+                users::role.eq(patch
+                    .role
+                    .map(|r| r.to_string())
+                    .unwrap_or(current.role.clone())),
                 users::unit_id.eq(patch.unit_id.unwrap_or(current.unit_id)),
                 users::active.eq(patch.active.unwrap_or(current.active)),
                 users::password_hash.eq(new_password_hash.unwrap_or(&current.password_hash)),
@@ -182,8 +213,19 @@ pub fn update(
             .returning(users::all_columns)
             .get_result(tx)?;
         let after = User::try_from(row)?;
-        let action = if new_password_hash.is_some() { "update_with_password" } else { "update" };
-        log.record(action, "user", id, Some(after.unit_id), Some(&before), Some(&after));
+        let action = if new_password_hash.is_some() {
+            "update_with_password"
+        } else {
+            "update"
+        };
+        log.record(
+            action,
+            "user",
+            id,
+            Some(after.unit_id),
+            Some(&before),
+            Some(&after),
+        );
         Ok(after)
     })
 }

@@ -1,0 +1,165 @@
+//! Logging in and the 401 cases of the bearer extractor.
+
+use actix_web::http::{header, Method};
+use actix_web::test::TestRequest;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use huimin::auth::JwtKeys;
+use huimin::domain::roles::Role;
+
+use crate::backend_tests;
+use crate::helpers::{spawn_app, Backend, PASSWORD};
+
+backend_tests!(
+    demo_admin_logs_in_and_reads_me,
+    wrong_password_and_unknown_user_get_the_same_401,
+    inactive_account_cannot_log_in,
+    every_bad_token_is_a_401,
+    repeated_failed_logins_are_throttled,
+);
+
+async fn demo_admin_logs_in_and_reads_me(backend: Backend) {
+    let app = spawn_app(backend).await;
+
+    let res = app.login("admin", PASSWORD).await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let body = res.json();
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["role"], "admin");
+    let token = body["access_token"].as_str().expect("token").to_owned();
+
+    let me = app
+        .call(
+            TestRequest::get()
+                .uri("/api/v1/me")
+                .insert_header((header::AUTHORIZATION, format!("Bearer {token}"))),
+        )
+        .await;
+    assert_eq!(me.status, 200);
+    let me = me.json();
+    assert_eq!(me["name"], "admin");
+    assert_eq!(me["role"], "admin");
+    assert_eq!(me["unit_name"], "沁水县司法局");
+}
+
+async fn wrong_password_and_unknown_user_get_the_same_401(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let wrong = app
+        .login("admin", "not the password")
+        .await
+        .assert_problem(401);
+    let unknown = app
+        .login("nobody", "not the password")
+        .await
+        .assert_problem(401);
+    assert_eq!(wrong["detail"], unknown["detail"]);
+}
+
+async fn inactive_account_cannot_log_in(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let users = app.get("/api/v1/users?role=auditor", "admin").await.json();
+    let id = users["items"][0]["id"].as_i64().expect("auditor id");
+    let res = app
+        .send_json(
+            Method::PATCH,
+            &format!("/api/v1/users/{id}"),
+            "admin",
+            &serde_json::json!({"active": false}),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    app.login("auditor", PASSWORD).await.assert_problem(401);
+}
+
+async fn every_bad_token_is_a_401(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let now = chrono::Utc::now().timestamp();
+    let good = app.token_of("admin");
+    let other_secret = JwtKeys::new(
+        b"another-secret-another-secret-!!",
+        "huimin".into(),
+        "huimin-api".into(),
+        600,
+    )
+    .unwrap();
+    let wrong_aud = JwtKeys::new(
+        crate::helpers::SECRET.as_bytes(),
+        "huimin".into(),
+        "elsewhere".into(),
+        600,
+    )
+    .unwrap();
+    let header_none = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+    let claims = URL_SAFE_NO_PAD.encode(
+        serde_json::json!({"sub": "1", "role": "admin", "unit_id": 1, "iss": "huimin", "aud": "huimin-api", "iat": now, "exp": now + 600})
+            .to_string(),
+    );
+    let cases: Vec<(&str, Option<String>)> = vec![
+        ("missing", None),
+        ("not bearer", Some(format!("Basic {good}"))),
+        ("empty bearer", Some("Bearer ".into())),
+        ("malformed", Some("Bearer not-a-jwt".into())),
+        (
+            "forged",
+            Some(format!(
+                "Bearer {}",
+                other_secret.issue(1, "admin", Role::Admin, 1, now).unwrap()
+            )),
+        ),
+        (
+            "expired",
+            Some(format!(
+                "Bearer {}",
+                app.keys
+                    .issue(1, "admin", Role::Admin, 1, now - 7200)
+                    .unwrap()
+            )),
+        ),
+        (
+            "wrong audience",
+            Some(format!(
+                "Bearer {}",
+                wrong_aud.issue(1, "admin", Role::Admin, 1, now).unwrap()
+            )),
+        ),
+        ("alg none", Some(format!("Bearer {header_none}.{claims}."))),
+        (
+            "tampered payload",
+            Some({
+                let parts: Vec<&str> = good.split('.').collect();
+                let evil = URL_SAFE_NO_PAD.encode(
+                serde_json::json!({"sub": "1", "role": "admin", "unit_id": 999, "iss": "huimin", "aud": "huimin-api", "iat": now, "exp": now + 600}).to_string(),
+            );
+                format!("Bearer {}.{}.{}", parts[0], evil, parts[2])
+            }),
+        ),
+    ];
+    for (case, auth) in cases {
+        let mut req = TestRequest::get().uri("/api/v1/units");
+        if let Some(a) = auth {
+            req = req.insert_header((header::AUTHORIZATION, a));
+        }
+        let res = app.call(req).await;
+        assert_eq!(res.status, 401, "case {case}");
+        res.assert_problem(401);
+        assert!(
+            res.header("www-authenticate")
+                .is_some_and(|h| h.starts_with("Bearer")),
+            "case {case}"
+        );
+    }
+}
+
+async fn repeated_failed_logins_are_throttled(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for _ in 0..huimin::auth::limiter::MAX_FAILURES {
+        app.login("lawyer", "wrong password")
+            .await
+            .assert_problem(401);
+    }
+    let res = app.login("lawyer", PASSWORD).await;
+    res.assert_problem(429);
+    assert!(res.header("retry-after").is_some());
+    // Another account is not affected.
+    assert_eq!(app.login("auditor", PASSWORD).await.status, 200);
+}

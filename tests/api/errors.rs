@@ -1,0 +1,186 @@
+//! Bad input: each answer is a 4xx problem+json and the database is unchanged.
+
+use actix_web::http::{header, Method};
+use actix_web::test::TestRequest;
+use serde_json::json;
+
+use crate::backend_tests;
+use crate::helpers::{spawn_app, Backend, MAX_BODY};
+
+backend_tests!(
+    malformed_bodies_are_refused_and_change_nothing,
+    bad_parameters_are_400s,
+    unknown_routes_and_wrong_methods,
+    request_ids_are_kept_or_made,
+);
+
+async fn malformed_bodies_are_refused_and_change_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let before = app.row_counts();
+    let lg = app.unit_id("140521-SFS-LG");
+    let post = |content_type: &'static str, body: Vec<u8>| {
+        app.req(Method::POST, "/api/v1/units", Some("admin"))
+            .insert_header((header::CONTENT_TYPE, content_type))
+            .set_payload(body)
+    };
+    let valid =
+        json!({"parent_id": lg, "kind": "village_workstation", "code": "V-OK", "name": "村站"});
+
+    // Malformed, truncated, invalid UTF-8.
+    app.call(post("application/json", b"{\"parent_id\": ".to_vec()))
+        .await
+        .assert_problem(400);
+    app.call(post("application/json", b"{not json}".to_vec()))
+        .await
+        .assert_problem(400);
+    app.call(post("application/json", vec![b'"', 0xff, 0xfe, b'"']))
+        .await
+        .assert_problem(400);
+    // Wrong content type.
+    app.call(post("text/plain", valid.to_string().into_bytes()))
+        .await
+        .assert_problem(415);
+    // Oversize.
+    let huge = json!({"parent_id": lg, "kind": "village_workstation", "code": "V-BIG", "name": "x".repeat(MAX_BODY + 10)});
+    app.call(post("application/json", huge.to_string().into_bytes()))
+        .await
+        .assert_problem(413);
+    // Wrong field type, missing field, unknown field, unknown code.
+    let cases = [
+        (
+            json!({"parent_id": "one", "kind": "village_workstation", "code": "V", "name": "x"}),
+            "parent_id",
+        ),
+        (
+            json!({"kind": "village_workstation", "code": "V", "name": "x"}),
+            "parent_id",
+        ),
+        (
+            json!({"parent_id": lg, "kind": "village_workstation", "code": "V", "name": "x", "owner": "me"}),
+            "owner",
+        ),
+        (
+            json!({"parent_id": lg, "kind": "castle", "code": "V", "name": "x"}),
+            "kind",
+        ),
+        (
+            json!({"parent_id": lg, "kind": "village_workstation", "code": "V V", "name": "x"}),
+            "code",
+        ),
+        (
+            json!({"parent_id": lg, "kind": "village_workstation", "code": "V", "name": "a\u{202e}b"}),
+            "name",
+        ),
+        (
+            json!({"parent_id": lg, "kind": "village_workstation", "code": "V", "name": "   "}),
+            "name",
+        ),
+        (
+            json!({"parent_id": lg, "kind": "village_workstation", "code": "V", "name": "x", "phone": "call me"}),
+            "phone",
+        ),
+        (
+            json!({"parent_id": 99999, "kind": "village_workstation", "code": "V", "name": "x"}),
+            "parent_id",
+        ),
+    ];
+    for (body, field) in cases {
+        let p = app
+            .post("/api/v1/units", "admin", &body)
+            .await
+            .assert_problem(422);
+        let fields: Vec<&str> = p["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["field"].as_str())
+            .collect();
+        assert!(fields.contains(&field), "{body} → {p}");
+    }
+    // Injection strings are stored as text or refused, never executed.
+    let inj = app
+        .post("/api/v1/units", "admin", &json!({"parent_id": lg, "kind": "village_workstation", "code": "V-INJ", "name": "x'); DROP TABLE units; --"}))
+        .await;
+    assert_eq!(inj.status, 201);
+    assert_eq!(inj.json()["name"], "x'); DROP TABLE units; --");
+    let mut after = app.row_counts();
+    // Exactly one unit and its audit row were added by the one valid request.
+    after.iter_mut().for_each(|(t, n)| {
+        if *t == "units" || *t == "audit_events" {
+            *n -= 1;
+        }
+    });
+    assert_eq!(after, before);
+}
+
+async fn bad_parameters_are_400s(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for path in [
+        "/api/v1/units/abc",
+        "/api/v1/units/99999999999999999999",
+        "/api/v1/units?limit=0",
+        "/api/v1/units?limit=-3",
+        "/api/v1/units?limit=100000",
+        "/api/v1/units?limit=ten",
+        "/api/v1/units?cursor=not-a-cursor",
+        "/api/v1/units?cursor=eyJpZCI6LTF9",
+        "/api/v1/units?kind=castle",
+        "/api/v1/units?active=maybe",
+        "/api/v1/audit-events?from=2023-02-30T00:00:00%2B08:00",
+    ] {
+        let res = app.get(path, "admin").await;
+        assert_eq!(
+            res.status,
+            400,
+            "{path}: {}",
+            String::from_utf8_lossy(&res.body)
+        );
+        res.assert_problem(400);
+    }
+    let bad_if_match = app
+        .call(
+            app.req(Method::PATCH, "/api/v1/units/1", Some("admin"))
+                .insert_header((header::IF_MATCH, "no quotes"))
+                .set_json(json!({"name": "x"})),
+        )
+        .await;
+    bad_if_match.assert_problem(400);
+    app.get("/api/v1/units/99999", "admin")
+        .await
+        .assert_problem(404);
+}
+
+async fn unknown_routes_and_wrong_methods(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.call(TestRequest::get().uri("/api/v1/nothing-here"))
+        .await
+        .assert_problem(404);
+    let res = app.call(TestRequest::delete().uri("/api/v1/units/1")).await;
+    res.assert_problem(405);
+    assert_eq!(res.header("allow").as_deref(), Some("GET, PATCH"));
+    let res = app.call(TestRequest::put().uri("/api/v1/units")).await;
+    res.assert_problem(405);
+    assert_eq!(res.header("allow").as_deref(), Some("GET, POST"));
+}
+
+async fn request_ids_are_kept_or_made(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let kept = app
+        .call(
+            TestRequest::get()
+                .uri("/health/live")
+                .insert_header(("X-Request-Id", "abc-123")),
+        )
+        .await;
+    assert_eq!(kept.header("x-request-id").as_deref(), Some("abc-123"));
+    let made = app
+        .call(
+            TestRequest::get()
+                .uri("/health/live")
+                .insert_header(("X-Request-Id", "bad id\t")),
+        )
+        .await;
+    let id = made.header("x-request-id").expect("id");
+    assert_ne!(id, "bad id\t");
+    assert_eq!(id.len(), 36);
+}

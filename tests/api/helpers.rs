@@ -1,0 +1,360 @@
+//! `spawn_app()`: the real application over a fresh database of its own, driven in-process with
+//! real HTTP requests and real tokens. SQLite always; PostgreSQL when `HUIMIN_TEST_POSTGRES_URL`
+//! names a server (each test then gets a database of its own, dropped afterwards).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use actix_http::Request;
+use actix_service::boxed::{self, BoxService};
+use actix_service::ServiceExt;
+use actix_web::body::{self, BoxBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::test::TestRequest;
+use actix_web::web;
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use serde_json::Value;
+
+use huimin::api::AppState;
+use huimin::auth::JwtKeys;
+use huimin::db::{self, DbPool, DbUrl, PoolSettings};
+
+/// The demo password of every seeded account.
+pub const PASSWORD: &str = huimin::store::seed::DEMO_PASSWORD;
+/// The secret the test app signs tokens with.
+pub const SECRET: &str = "test-secret-test-secret-test-secret!";
+/// The request body limit of the test app.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file in a temporary folder.
+    Sqlite,
+    /// A fresh database on the server named by `HUIMIN_TEST_POSTGRES_URL`.
+    Postgres,
+}
+
+/// Declares, for each named async test function taking a `Backend`, one test per backend.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[actix_web::test]
+                async fn sqlite() {
+                    super::$name($crate::helpers::Backend::Sqlite).await
+                }
+                #[actix_web::test]
+                async fn postgres() {
+                    if $crate::helpers::postgres_url().is_none() {
+                        eprintln!("HUIMIN_TEST_POSTGRES_URL is not set: PostgreSQL variant not run");
+                        return;
+                    }
+                    super::$name($crate::helpers::Backend::Postgres).await
+                }
+            }
+        )*
+    };
+}
+
+/// The PostgreSQL server for tests, if configured.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("HUIMIN_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+/// A database that disappears with the test.
+pub enum TestDb {
+    /// The folder holding the SQLite file.
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    /// A PostgreSQL database to drop.
+    Postgres {
+        /// The server's maintenance URL.
+        admin_url: String,
+        /// The database's name.
+        name: String,
+    },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { admin_url, name } = self {
+            if let Ok(mut conn) = diesel::PgConnection::establish(admin_url) {
+                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+/// Replaces the database name of a PostgreSQL URL.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map(|i| i + scheme_end)
+        .unwrap_or(base.len());
+    let mut out = format!("{}/{}", &base[..host_end], name);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// Creates an empty database of the backend and returns its URL.
+pub fn fresh_database(backend: Backend) -> (DbUrl, TestDb) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let path = dir.path().join("huimin.db");
+            (
+                DbUrl::Sqlite(path.to_string_lossy().into_owned()),
+                TestDb::Sqlite(dir),
+            )
+        }
+        Backend::Postgres => {
+            let admin_url = postgres_url().expect("HUIMIN_TEST_POSTGRES_URL");
+            let name = format!("huimin_test_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = diesel::PgConnection::establish(&admin_url)
+                .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL server: {e}"));
+            conn.batch_execute(&format!("CREATE DATABASE {name}"))
+                .expect("create test database");
+            let url = with_database(&admin_url, &name);
+            (DbUrl::Postgres(url), TestDb::Postgres { admin_url, name })
+        }
+    }
+}
+
+type Svc = BoxService<Request, ServiceResponse<BoxBody>, actix_web::Error>;
+
+/// The application under test.
+pub struct TestApp {
+    svc: Svc,
+    /// The pool the app uses (for counting rows).
+    pub pool: DbPool,
+    /// The backend.
+    #[allow(dead_code)]
+    pub backend: Backend,
+    /// The token keys the app trusts.
+    pub keys: JwtKeys,
+    tokens: std::cell::RefCell<HashMap<String, String>>,
+    _db: TestDb,
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct TestResponse {
+    /// Status.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: header::HeaderMap,
+    /// Body bytes.
+    pub body: Vec<u8>,
+}
+
+impl TestResponse {
+    /// The body as JSON (panics with the body text when it is not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+
+    /// Asserts an RFC 9457 problem with this status and returns it.
+    pub fn assert_problem(&self, status: u16) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "expected {status}, got {}: {}",
+            self.status,
+            String::from_utf8_lossy(&self.body)
+        );
+        assert_eq!(
+            self.header("content-type").as_deref(),
+            Some("application/problem+json"),
+            "problem content type"
+        );
+        let p = self.json();
+        assert_eq!(p["status"], status);
+        assert!(
+            p["type"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("urn:huimin:problem:")),
+            "{p}"
+        );
+        assert!(p["title"].is_string(), "{p}");
+        assert!(p["detail"].is_string(), "{p}");
+        assert_eq!(
+            p["instance"].as_str(),
+            self.header("x-request-id").as_deref(),
+            "instance is the request id"
+        );
+        p
+    }
+}
+
+/// Starts the app on a fresh database of `backend`, seeded with the demo data.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let (url, db) = fresh_database(backend);
+    let settings = PoolSettings {
+        max_size: 4,
+        timeout: Duration::from_secs(10),
+    };
+    let pool = db::connect_and_migrate(&url, &settings).expect("database");
+    {
+        let mut conn = pool.get().expect("connection");
+        huimin::store::seed::seed_demo(&mut conn).expect("seed");
+    }
+    let keys =
+        JwtKeys::new(SECRET.as_bytes(), "huimin".into(), "huimin-api".into(), 600).expect("keys");
+    let state = web::Data::new(AppState::new(pool.clone()).expect("state"));
+    let app = huimin::build_app(state, web::Data::new(keys.clone()), MAX_BODY);
+    let svc = actix_web::test::init_service(app).await;
+    let svc = boxed::service(svc.map(|res: ServiceResponse<_>| res.map_into_boxed_body()));
+    TestApp {
+        svc,
+        pool,
+        backend,
+        keys,
+        tokens: Default::default(),
+        _db: db,
+    }
+}
+
+impl TestApp {
+    /// Sends a request and reads the whole response.
+    pub async fn call(&self, req: TestRequest) -> TestResponse {
+        let res = actix_web::test::call_service(&self.svc, req.to_request()).await;
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = body::to_bytes(res.into_body())
+            .await
+            .map(|b| b.to_vec())
+            .unwrap_or_default();
+        TestResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// A request with the method and path, authorised as `user` when given.
+    pub fn req(&self, method: Method, path: &str, user: Option<&str>) -> TestRequest {
+        let mut req = TestRequest::default().method(method).uri(path);
+        if let Some(user) = user {
+            req = req.insert_header((
+                header::AUTHORIZATION,
+                format!("Bearer {}", self.token_of(user)),
+            ));
+        }
+        req
+    }
+
+    /// GET as `user`.
+    pub async fn get(&self, path: &str, user: &str) -> TestResponse {
+        self.call(self.req(Method::GET, path, Some(user))).await
+    }
+
+    /// A JSON request as `user`.
+    pub async fn send_json(
+        &self,
+        method: Method,
+        path: &str,
+        user: &str,
+        body: &Value,
+    ) -> TestResponse {
+        self.call(self.req(method, path, Some(user)).set_json(body))
+            .await
+    }
+
+    /// POST JSON as `user`.
+    pub async fn post(&self, path: &str, user: &str, body: &Value) -> TestResponse {
+        self.send_json(Method::POST, path, user, body).await
+    }
+
+    /// Logs in through the API.
+    pub async fn login(&self, username: &str, password: &str) -> TestResponse {
+        self.call(
+            TestRequest::post()
+                .uri("/api/v1/auth/token")
+                .set_json(serde_json::json!({"username": username, "password": password})),
+        )
+        .await
+    }
+
+    /// A token for a demo account, issued with the app's own keys (login is tested separately).
+    pub fn token_of(&self, username: &str) -> String {
+        if let Some(t) = self.tokens.borrow().get(username) {
+            return t.clone();
+        }
+        let mut conn = self.pool.get().expect("connection");
+        let row = huimin::store::users::by_username(&mut conn, username)
+            .expect("query")
+            .unwrap_or_else(|| panic!("no account {username}"));
+        let token = self
+            .keys
+            .issue(
+                row.id,
+                &row.username,
+                row.role().expect("role"),
+                row.unit_id,
+                chrono::Utc::now().timestamp(),
+            )
+            .expect("token");
+        self.tokens
+            .borrow_mut()
+            .insert(username.to_owned(), token.clone());
+        token
+    }
+
+    /// The id of the unit with this code.
+    pub fn unit_id(&self, code: &str) -> i64 {
+        let mut conn = self.pool.get().expect("connection");
+        huimin::store::units::by_code(&mut conn, code)
+            .expect("query")
+            .expect("unit")
+            .id
+    }
+
+    /// Row counts of every table, to show that a refused request changed nothing.
+    pub fn row_counts(&self) -> Vec<(&'static str, i64)> {
+        use diesel::prelude::*;
+        use huimin::db::schema::*;
+        let mut conn = self.pool.get().expect("connection");
+        let c = &mut *conn;
+        vec![
+            ("units", units::table.count().get_result(c).expect("count")),
+            (
+                "unit_targets",
+                unit_targets::table.count().get_result(c).expect("count"),
+            ),
+            ("users", users::table.count().get_result(c).expect("count")),
+            (
+                "audit_events",
+                audit_events::table.count().get_result(c).expect("count"),
+            ),
+            (
+                "idempotency_keys",
+                idempotency_keys::table
+                    .count()
+                    .get_result(c)
+                    .expect("count"),
+            ),
+        ]
+    }
+}
