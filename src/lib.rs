@@ -29,12 +29,14 @@ pub const SPEC_PATH: &str = "/api-docs/openapi.json";
 
 /// The OpenAPI document, generated from the route registration.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    App::new()
-        .into_utoipa_app()
-        .openapi(api::ApiDoc::openapi())
-        .configure(api::configure)
-        .split_for_parts()
-        .1
+    api::finish_spec(
+        App::new()
+            .into_utoipa_app()
+            .openapi(api::ApiDoc::openapi())
+            .configure(api::configure)
+            .split_for_parts()
+            .1,
+    )
 }
 
 /// Builds the application: shared by `huimin serve` and the tests.
@@ -62,10 +64,20 @@ pub fn build_app(
         .app_data(web::PathConfig::default().error_handler(error::path_error_handler))
         .configure(api::configure)
         .split_for_parts();
+    let spec = api::finish_spec(spec);
     let routes = web::Data::new(KnownRoutes::from_openapi(&spec));
     app.app_data(routes)
         .service(web::redirect("/swagger-ui", SWAGGER_PATH))
-        .service(SwaggerUi::new("/swagger-ui/{_:.*}").url(SPEC_PATH, spec))
+        .service(
+            SwaggerUi::new("/swagger-ui/{_:.*}")
+                .url(SPEC_PATH, spec)
+                .config(
+                    utoipa_swagger_ui::Config::default()
+                        .persist_authorization(true)
+                        .filter(true)
+                        .display_request_duration(true),
+                ),
+        )
         .default_service(web::to(api::fallback))
         .wrap(metrics)
         .wrap(

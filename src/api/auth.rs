@@ -16,12 +16,14 @@ use crate::store;
 /// Credentials.
 #[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"username": "admin", "password": "huimin-admin-2023"}))]
+#[schema(example = json!({"username": "admin", "password": "huimin-demo-2023"}))]
 pub struct TokenRequest {
     /// Login name.
+    #[schema(min_length = 1, max_length = 64)]
     #[validate(length(min = 1, max = 64))]
     pub username: String,
     /// Password.
+    #[schema(min_length = 1, max_length = 128)]
     #[validate(length(min = 1, max = 128))]
     pub password: String,
 }

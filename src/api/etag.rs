@@ -6,6 +6,7 @@ use std::future::{ready, Ready};
 use actix_web::http::header;
 use actix_web::{dev::Payload, FromRequest, HttpRequest, HttpResponse};
 use serde::Serialize;
+use utoipa::IntoParams;
 
 use crate::error::ApiError;
 
@@ -36,6 +37,16 @@ pub fn created<T: Serialize + Versioned>(body: &T, location: &str, replayed: boo
         res.insert_header(("Idempotent-Replayed", "true"));
     }
     res.json(body)
+}
+
+/// The `If-Match` request header, as documented on every write.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IfMatchHeader {
+    /// The `ETag` last read (e.g. `"3"`); the write answers 412 when the resource has changed
+    /// since. Without it the write is unconditional.
+    #[param(rename = "If-Match", value_type = String, required = false, pattern = r#"^(\*|(W/)?"[0-9]{1,18}"(\s*,\s*(W/)?"[0-9]{1,18}")*)$"#, example = "\"1\"")]
+    pub if_match: Option<String>,
 }
 
 /// The parsed `If-Match` header: absent, `*`, or a list of versions.

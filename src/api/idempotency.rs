@@ -4,7 +4,20 @@ use std::future::{ready, Ready};
 
 use actix_web::{dev::Payload, FromRequest, HttpRequest};
 
+use utoipa::IntoParams;
+
 use crate::error::ApiError;
+
+/// The `Idempotency-Key` request header, as documented on every create.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IdempotencyKeyHeader {
+    /// A key chosen by the client (1 to 200 visible ASCII characters): sending the same request
+    /// with the same key again replays the first response instead of creating twice; the same
+    /// key with another body is a 422.
+    #[param(rename = "Idempotency-Key", value_type = String, required = false, pattern = "^[!-~]{1,200}$", example = "7f3c2a10-unit-create")]
+    pub idempotency_key: Option<String>,
+}
 
 /// The header name.
 pub const HEADER: &str = "idempotency-key";

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::api::etag::{self, IfMatch, Versioned};
-use crate::api::idempotency::IdempotencyKey;
+use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
+use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
 use crate::api::time::to_cst;
 use crate::api::validation;
@@ -113,25 +113,48 @@ pub struct NewUnit {
     /// Kind of unit; must not sit above its parent's level.
     pub kind: UnitKind,
     /// Unique code.
+    #[schema(min_length = 1, max_length = 40, pattern = r"^[A-Za-z0-9._-]+$")]
     #[validate(length(min = 1, max = 40), custom(function = validation::code))]
     pub code: String,
     /// Name.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+    )]
     #[validate(length(min = 1, max = 100), custom(function = validation::line))]
     pub name: String,
     /// Street address.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+    )]
     #[validate(length(min = 1, max = 200), custom(function = validation::line))]
     pub address: Option<String>,
     /// Public phone.
-    #[validate(length(min = 1, max = 40), custom(function = validation::unit_phone))]
+    #[schema(min_length = 5, max_length = 40, pattern = r"^\+?[0-9]+([- ][0-9]+)*$")]
+    #[validate(length(min = 5, max = 40), custom(function = validation::unit_phone))]
     pub phone: Option<String>,
     /// Opening hours.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+    )]
     #[validate(length(min = 1, max = 200), custom(function = validation::line))]
     pub opening_hours: Option<String>,
     /// Accessibility facilities.
     #[serde(default)]
+    #[schema(max_items = 20)]
     #[validate(length(max = 20))]
     pub accessibility: Vec<Accessibility>,
     /// Other accessibility facts.
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+    )]
     #[validate(length(min = 1, max = 500), custom(function = validation::text))]
     pub accessibility_note: Option<String>,
 }
@@ -146,32 +169,55 @@ pub struct UnitPatch {
     /// Change the kind.
     pub kind: Option<UnitKind>,
     /// New code.
+    #[schema(min_length = 1, max_length = 40, pattern = r"^[A-Za-z0-9._-]+$")]
     #[validate(length(min = 1, max = 40), custom(function = validation::code))]
     pub code: Option<String>,
     /// New name.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+    )]
     #[validate(length(min = 1, max = 100), custom(function = validation::line))]
     pub name: Option<String>,
     /// New address, or null.
     #[serde(default, deserialize_with = "validation::double_option")]
     #[schema(value_type = Option<String>)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+    )]
     #[validate(length(min = 1, max = 200), custom(function = validation::line))]
     pub address: Option<Option<String>>,
     /// New phone, or null.
     #[serde(default, deserialize_with = "validation::double_option")]
     #[schema(value_type = Option<String>)]
-    #[validate(length(min = 1, max = 40), custom(function = validation::unit_phone))]
+    #[schema(min_length = 5, max_length = 40, pattern = r"^\+?[0-9]+([- ][0-9]+)*$")]
+    #[validate(length(min = 5, max = 40), custom(function = validation::unit_phone))]
     pub phone: Option<Option<String>>,
     /// New opening hours, or null.
     #[serde(default, deserialize_with = "validation::double_option")]
     #[schema(value_type = Option<String>)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+    )]
     #[validate(length(min = 1, max = 200), custom(function = validation::line))]
     pub opening_hours: Option<Option<String>>,
     /// New accessibility facilities (replaces the list).
+    #[schema(max_items = 20)]
     #[validate(length(max = 20))]
     pub accessibility: Option<Vec<Accessibility>>,
     /// New accessibility note, or null.
     #[serde(default, deserialize_with = "validation::double_option")]
     #[schema(value_type = Option<String>)]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+    )]
     #[validate(length(min = 1, max = 500), custom(function = validation::text))]
     pub accessibility_note: Option<Option<String>>,
     /// Take the unit out of service, or back.
@@ -228,12 +274,15 @@ impl Versioned for UnitTarget {
 #[schema(example = json!({"consultations": 800, "satisfaction_percent": 95.0, "aid_cases": null}))]
 pub struct TargetInput {
     /// Consultations to register in the year.
+    #[schema(minimum = 0, maximum = 10_000_000)]
     #[validate(range(min = 0, max = 10_000_000))]
     pub consultations: Option<i32>,
-    /// Average satisfaction to reach, 0 to 100 with at most one decimal.
+    /// Average satisfaction to reach, 0 to 100; kept to one decimal (97.55 is stored as 97.6).
+    #[schema(minimum = 0.0, maximum = 100.0)]
     #[validate(range(min = 0.0, max = 100.0))]
     pub satisfaction_percent: Option<f64>,
     /// Special-group legal aid cases to handle.
+    #[schema(minimum = 0, maximum = 10_000_000)]
     #[validate(range(min = 0, max = 10_000_000))]
     pub aid_cases: Option<i32>,
 }
@@ -281,7 +330,7 @@ pub async fn list_units(
 
 #[utoipa::path(
     tag = "units",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response when the same request is sent again")),
+    params(IdempotencyKeyHeader),
     request_body = NewUnit,
     responses(
         (status = 201, description = "Created", body = Unit,
@@ -350,7 +399,7 @@ pub async fn get_unit(
     tag = "units",
     params(
         ("id" = i64, Path, description = "Unit id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale"),
+        IfMatchHeader,
     ),
     request_body = UnitPatch,
     responses(
@@ -419,7 +468,7 @@ pub async fn list_unit_targets(
     params(
         ("id" = i64, Path, description = "Unit id"),
         ("year" = i32, Path, description = "Year, 2000 to 2100", minimum = 2000, maximum = 2100),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale"),
+        IfMatchHeader,
     ),
     request_body = TargetInput,
     responses(

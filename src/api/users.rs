@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::api::etag::{self, IfMatch, Versioned};
-use crate::api::idempotency::IdempotencyKey;
+use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
+use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
 use crate::api::time::to_cst;
 use crate::api::validation;
@@ -79,12 +79,19 @@ impl TryFrom<store::users::UserRow> for User {
 }))]
 pub struct NewUser {
     /// Login name: lower-case letters, digits, `.`, `_`, `-`.
+    #[schema(min_length = 3, max_length = 64, pattern = r"^[a-z0-9._-]+$")]
     #[validate(length(min = 3, max = 64), custom(function = validation::username))]
     pub username: String,
     /// At least 10 characters.
+    #[schema(min_length = 10, max_length = 128)]
     #[validate(length(min = 10, max = 128))]
     pub password: String,
     /// Name shown in the trail and on screens.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+    )]
     #[validate(length(min = 1, max = 100), custom(function = validation::line))]
     pub display_name: String,
     /// Role.
@@ -99,6 +106,11 @@ pub struct NewUser {
 #[schema(example = json!({"active": false}))]
 pub struct UserPatch {
     /// New display name.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+    )]
     #[validate(length(min = 1, max = 100), custom(function = validation::line))]
     pub display_name: Option<String>,
     /// New role.
@@ -108,6 +120,7 @@ pub struct UserPatch {
     /// Allow or stop logging in.
     pub active: Option<bool>,
     /// A new password (at least 10 characters).
+    #[schema(min_length = 10, max_length = 128)]
     #[validate(length(min = 10, max = 128))]
     pub password: Option<String>,
 }
@@ -157,7 +170,7 @@ pub async fn list_users(
 
 #[utoipa::path(
     tag = "users",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response when the same request is sent again")),
+    params(IdempotencyKeyHeader),
     request_body = NewUser,
     responses(
         (status = 201, description = "Created", body = User,
@@ -228,7 +241,7 @@ pub async fn get_user(
     tag = "users",
     params(
         ("id" = i64, Path, description = "Account id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale"),
+        IfMatchHeader,
     ),
     request_body = UserPatch,
     responses(

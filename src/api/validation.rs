@@ -6,6 +6,19 @@ use validator::ValidationError;
 
 use crate::domain::text::{check_line, check_text, TextError};
 
+// The same rules as ECMA-262 patterns, for the OpenAPI schemas (a test checks that they agree
+// with the checks below on samples).
+/// One-line text: no control, zero-width or direction characters, not blank.
+pub const LINE_PATTERN: &str = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$";
+/// Multi-line text: as a line, but line breaks and tabs are allowed.
+pub const TEXT_PATTERN: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$";
+/// A code.
+pub const CODE_PATTERN: &str = "^[A-Za-z0-9._-]+$";
+/// A unit's phone.
+pub const UNIT_PHONE_PATTERN: &str = r"^\+?[0-9]+([- ][0-9]+)*$";
+/// A username.
+pub const USERNAME_PATTERN: &str = "^[a-z0-9._-]+$";
+
 fn to_error(e: TextError) -> ValidationError {
     let code = match e {
         TextError::Blank => "blank",
@@ -41,13 +54,15 @@ pub fn code(s: &str) -> Result<(), ValidationError> {
     }
 }
 
-/// A landline or mobile number of a unit: digits with optional `+`, `-`, spaces, parentheses.
+/// A landline or mobile number of a unit: digit groups separated by single `-` or spaces, with an
+/// optional leading `+` (`0356-7022148`, `+86 356 7022148`).
 pub fn unit_phone(s: &str) -> Result<(), ValidationError> {
-    let digits = s.chars().filter(char::is_ascii_digit).count();
-    if (5..=20).contains(&digits)
-        && s.chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')'))
-    {
+    let body = s.strip_prefix('+').unwrap_or(s);
+    let ok = !body.is_empty()
+        && body
+            .split(['-', ' '])
+            .all(|group| !group.is_empty() && group.bytes().all(|b| b.is_ascii_digit()));
+    if ok {
         Ok(())
     } else {
         let mut err = ValidationError::new("phone");
@@ -79,4 +94,28 @@ where
     T: serde::Deserialize<'de>,
 {
     serde::Deserialize::deserialize(de).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unit_phones() {
+        assert!(unit_phone("0356-7022148").is_ok());
+        assert!(unit_phone("+86 356 7022148").is_ok());
+        assert!(unit_phone("12348").is_ok());
+        assert!(unit_phone("call me").is_err());
+        assert!(unit_phone("0356--7022148").is_err());
+        assert!(unit_phone("+").is_err());
+        assert!(unit_phone("(0356)7022148").is_err());
+    }
+
+    #[test]
+    fn codes_and_usernames() {
+        assert!(code("140521-SFS-LG").is_ok());
+        assert!(code("V V").is_err());
+        assert!(username("staff.longgang").is_ok());
+        assert!(username("Staff").is_err());
+    }
 }

@@ -43,7 +43,9 @@ pub trait CodeTable: Sized + Copy + 'static {
     }
 }
 
-/// Declares a code table enum. Each variant is `Variant = "code" : "中文标签"`.
+/// Declares a code table enum. Each variant is `Variant = "code" : "中文标签"`; the code must be
+/// the variant's snake_case name (serde and the OpenAPI schema use that), which
+/// [`assert_codes_match_serde`] checks in every table's tests.
 #[macro_export]
 macro_rules! code_table {
     (
@@ -53,10 +55,13 @@ macro_rules! code_table {
         }
     ) => {
         $(#[$meta])*
+        ///
+        /// Codes and Chinese labels: `GET /api/v1/dictionaries`.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
                  serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
         $vis enum $name {
-            $( $(#[$vmeta])* #[serde(rename = $code)] $variant, )+
+            $( $(#[$vmeta])* $variant, )+
         }
 
         impl $crate::domain::codes::CodeTable for $name {
@@ -127,6 +132,24 @@ pub fn decode_code_list<T: CodeTable>(text: &str) -> Result<Vec<T>, UnknownCode>
         .collect()
 }
 
+/// Asserts that every code of a table is what serde writes and reads for its variant.
+pub fn assert_codes_match_serde<T>()
+where
+    T: CodeTable + serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    for v in T::ALL {
+        let json = serde_json::to_value(v).expect("serialise");
+        assert_eq!(
+            json,
+            serde_json::Value::String(v.code().to_owned()),
+            "{}",
+            T::NAME
+        );
+        let back: T = serde_json::from_value(json).expect("deserialise");
+        assert_eq!(&back, v);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,6 +169,7 @@ mod tests {
         assert!("banana".parse::<Fruit>().is_err());
         assert_eq!(Fruit::Pear.label(), "梨");
         assert_eq!(Fruit::entries().len(), 2);
+        assert_codes_match_serde::<Fruit>();
     }
 
     #[test]

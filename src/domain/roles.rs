@@ -42,5 +42,6 @@ mod tests {
         assert!(!Role::Auditor.administers());
         assert!(Role::Auditor.reads_audit_trail());
         assert!(!Role::Provider.reads_audit_trail());
+        crate::domain::codes::assert_codes_match_serde::<Role>();
     }
 }

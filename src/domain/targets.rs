@@ -14,22 +14,16 @@ pub enum PercentError {
     /// Outside 0..=100.
     #[error("must be between 0 and 100")]
     OutOfRange,
-    /// More than one decimal place.
-    #[error("at most one decimal place is kept (e.g. 95 or 97.5)")]
-    TooPrecise,
 }
 
 impl SatisfactionPermille {
-    /// Parses a percentage such as 95 or 97.5.
+    /// Parses a percentage such as 95 or 97.5, rounded half up to one decimal (97.55 → 97.6).
     pub fn from_percent(percent: f64) -> Result<Self, PercentError> {
         if !percent.is_finite() || !(0.0..=100.0).contains(&percent) {
             return Err(PercentError::OutOfRange);
         }
-        let tenths = (percent * 10.0).round();
-        if (tenths - percent * 10.0).abs() > 1e-6 {
-            return Err(PercentError::TooPrecise);
-        }
-        Ok(Self(tenths as i32))
+        // The epsilon undoes binary representation error (97.55 is 97.5499999… as f64).
+        Ok(Self((percent * 10.0 + 1e-9).round() as i32))
     }
 
     /// Wraps a stored value.
@@ -65,8 +59,12 @@ mod tests {
             975
         );
         assert_eq!(
-            SatisfactionPermille::from_percent(97.55),
-            Err(PercentError::TooPrecise)
+            SatisfactionPermille::from_percent(97.55).unwrap().stored(),
+            976
+        );
+        assert_eq!(
+            SatisfactionPermille::from_percent(97.54).unwrap().stored(),
+            975
         );
         assert_eq!(
             SatisfactionPermille::from_percent(100.1),

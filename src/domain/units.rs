@@ -160,6 +160,14 @@ mod tests {
     }
 
     #[test]
+    fn codes_are_the_serde_names() {
+        use crate::domain::codes::assert_codes_match_serde;
+        assert_codes_match_serde::<UnitKind>();
+        assert_codes_match_serde::<UnitLevel>();
+        assert_codes_match_serde::<Accessibility>();
+    }
+
+    #[test]
     fn paths_nest_and_subtree_is_a_prefix_test() {
         let root = child_path(None, 1);
         let office = child_path(Some(&root), 12);

@@ -8,7 +8,7 @@ use huimin::auth::JwtKeys;
 use huimin::domain::roles::Role;
 
 use crate::backend_tests;
-use crate::helpers::{spawn_app, Backend, PASSWORD};
+use crate::helpers::{spawn_app, spawn_app_with_keys, test_keys, Backend, PASSWORD};
 
 backend_tests!(
     demo_admin_logs_in_and_reads_me,
@@ -16,6 +16,7 @@ backend_tests!(
     inactive_account_cannot_log_in,
     every_bad_token_is_a_401,
     repeated_failed_logins_are_throttled,
+    provincial_identity_provider_tokens_are_accepted,
 );
 
 async fn demo_admin_logs_in_and_reads_me(backend: Backend) {
@@ -162,4 +163,56 @@ async fn repeated_failed_logins_are_throttled(backend: Backend) {
     assert!(res.header("retry-after").is_some());
     // Another account is not affected.
     assert_eq!(app.login("auditor", PASSWORD).await.status, 200);
+}
+
+async fn provincial_identity_provider_tokens_are_accepted(backend: Backend) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let public = std::fs::read(format!("{dir}/idp_ed25519_public.pem")).unwrap();
+    let private = std::fs::read(format!("{dir}/idp_ed25519_private.pem")).unwrap();
+    let external =
+        JwtKeys::external_from_pem("https://idp.sxsft.example".into(), "EdDSA", &public).unwrap();
+    let app = spawn_app_with_keys(backend, test_keys().with_external(external)).await;
+    let lg = app.unit_id("140521-SFS-LG");
+    let now = chrono::Utc::now().timestamp();
+    let sign = |iss: &str| {
+        let claims = serde_json::json!({
+            "sub": "sx-portal-17", "role": "integration", "unit_id": lg, "iss": iss,
+            "aud": "huimin-api", "iat": now, "exp": now + 300
+        });
+        let key = jsonwebtoken::EncodingKey::from_ed_pem(&private).unwrap();
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA),
+            &claims,
+            &key,
+        )
+        .unwrap()
+    };
+    let ok = app
+        .call(TestRequest::get().uri("/api/v1/me").insert_header((
+            header::AUTHORIZATION,
+            format!("Bearer {}", sign("https://idp.sxsft.example")),
+        )))
+        .await;
+    assert_eq!(ok.status, 200, "{}", String::from_utf8_lossy(&ok.body));
+    let me = ok.json();
+    assert_eq!(me["subject"], "sx-portal-17");
+    assert!(me["account_id"].is_null());
+    assert_eq!(me["unit_name"], "龙港镇司法所");
+    // Its scope is its unit's subtree.
+    let units = app
+        .call(TestRequest::get().uri("/api/v1/units").insert_header((
+            header::AUTHORIZATION,
+            format!("Bearer {}", sign("https://idp.sxsft.example")),
+        )))
+        .await
+        .json();
+    assert_eq!(units["items"].as_array().map(Vec::len), Some(1));
+    // The same key under another issuer is refused.
+    let res = app
+        .call(TestRequest::get().uri("/api/v1/me").insert_header((
+            header::AUTHORIZATION,
+            format!("Bearer {}", sign("https://elsewhere.example")),
+        )))
+        .await;
+    res.assert_problem(401);
 }

@@ -4,7 +4,7 @@
 use actix_web::test::TestRequest;
 
 use crate::backend_tests;
-use crate::helpers::{spawn_app, Backend};
+use crate::helpers::{call_service, spawn_app, spawn_app_without_database, Backend};
 
 backend_tests!(
     served_spec_matches_the_committed_contract,
@@ -131,16 +131,95 @@ fn migration_folders_are_twins() {
     }
 }
 
-#[test]
-fn migrations_run_down_and_up_again_on_sqlite() {
+async fn an_unreachable_database_is_a_503_not_a_hang(backend: Backend) {
+    let (svc, _pool) = spawn_app_without_database(backend).await;
+    let started = std::time::Instant::now();
+    let ready = call_service(&svc, TestRequest::get().uri("/health/ready")).await;
+    ready.assert_problem(503);
+    assert!(ready.header("retry-after").is_some());
+    // Liveness does not need the database.
+    assert_eq!(
+        call_service(&svc, TestRequest::get().uri("/health/live"))
+            .await
+            .status,
+        200
+    );
+    // Reads answer 503 too (the token is checked first, without the database).
+    let token = crate::helpers::test_keys()
+        .issue(
+            1,
+            "admin",
+            huimin::domain::roles::Role::Admin,
+            1,
+            chrono::Utc::now().timestamp(),
+        )
+        .unwrap();
+    let res = call_service(
+        &svc,
+        TestRequest::get()
+            .uri("/api/v1/units")
+            .insert_header(("Authorization", format!("Bearer {token}"))),
+    )
+    .await;
+    res.assert_problem(503);
+    eprintln!(
+        "two 503 answers with a 1 s pool timeout took {:?}",
+        started.elapsed()
+    );
+}
+
+async fn migrations_run_down_and_up_again(backend: Backend) {
     use diesel_migrations::MigrationHarness;
-    let (url, _db) = crate::helpers::fresh_database(Backend::Sqlite);
+    let (url, _db) = crate::helpers::fresh_database(backend);
     let mut conn = url.connect(std::time::Duration::from_secs(5)).unwrap();
     huimin::db::run_migrations(&mut conn).unwrap();
-    if let huimin::db::DbConnection::Sqlite(c) = &mut conn {
-        c.revert_all_migrations(huimin::db::SQLITE_MIGRATIONS)
-            .unwrap();
-        c.run_pending_migrations(huimin::db::SQLITE_MIGRATIONS)
-            .unwrap();
+    match &mut conn {
+        huimin::db::DbConnection::Sqlite(c) => {
+            c.revert_all_migrations(huimin::db::SQLITE_MIGRATIONS)
+                .unwrap();
+            c.run_pending_migrations(huimin::db::SQLITE_MIGRATIONS)
+                .unwrap();
+        }
+        huimin::db::DbConnection::Postgresql(c) => {
+            c.revert_all_migrations(huimin::db::PG_MIGRATIONS).unwrap();
+            c.run_pending_migrations(huimin::db::PG_MIGRATIONS).unwrap();
+        }
+    }
+    // Running again is a no-op.
+    huimin::db::run_migrations(&mut conn).unwrap();
+}
+
+#[test]
+fn schema_patterns_are_the_validation_rules() {
+    use huimin::api::validation::*;
+    let spec = serde_json::to_value(huimin::openapi()).unwrap();
+    let schemas = &spec["components"]["schemas"];
+    let pattern = |schema: &str, field: &str| {
+        schemas[schema]["properties"][field]["pattern"]
+            .as_str()
+            .map(str::to_owned)
+    };
+    for (schema, field, expected) in [
+        ("NewUnit", "code", CODE_PATTERN),
+        ("NewUnit", "name", LINE_PATTERN),
+        ("NewUnit", "address", LINE_PATTERN),
+        ("NewUnit", "phone", UNIT_PHONE_PATTERN),
+        ("NewUnit", "opening_hours", LINE_PATTERN),
+        ("NewUnit", "accessibility_note", TEXT_PATTERN),
+        ("UnitPatch", "code", CODE_PATTERN),
+        ("UnitPatch", "name", LINE_PATTERN),
+        ("UnitPatch", "address", LINE_PATTERN),
+        ("UnitPatch", "phone", UNIT_PHONE_PATTERN),
+        ("UnitPatch", "opening_hours", LINE_PATTERN),
+        ("UnitPatch", "accessibility_note", TEXT_PATTERN),
+        ("NewUser", "username", USERNAME_PATTERN),
+        ("NewUser", "display_name", LINE_PATTERN),
+        ("UserPatch", "display_name", LINE_PATTERN),
+    ] {
+        assert_eq!(
+            pattern(schema, field).as_deref(),
+            Some(expected),
+            "{schema}.{field}"
+        );
     }
 }

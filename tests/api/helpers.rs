@@ -133,7 +133,8 @@ pub fn fresh_database(backend: Backend) -> (DbUrl, TestDb) {
     }
 }
 
-type Svc = BoxService<Request, ServiceResponse<BoxBody>, actix_web::Error>;
+/// The app as a boxed service.
+pub type Svc = BoxService<Request, ServiceResponse<BoxBody>, actix_web::Error>;
 
 /// The application under test.
 pub struct TestApp {
@@ -208,8 +209,18 @@ impl TestResponse {
     }
 }
 
+/// The keys the test app trusts by default.
+pub fn test_keys() -> JwtKeys {
+    JwtKeys::new(SECRET.as_bytes(), "huimin".into(), "huimin-api".into(), 600).expect("keys")
+}
+
 /// Starts the app on a fresh database of `backend`, seeded with the demo data.
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with_keys(backend, test_keys()).await
+}
+
+/// Starts the app with other token keys (e.g. trusting an external identity provider).
+pub async fn spawn_app_with_keys(backend: Backend, keys: JwtKeys) -> TestApp {
     let (url, db) = fresh_database(backend);
     let settings = PoolSettings {
         max_size: 4,
@@ -220,12 +231,8 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         let mut conn = pool.get().expect("connection");
         huimin::store::seed::seed_demo(&mut conn).expect("seed");
     }
-    let keys =
-        JwtKeys::new(SECRET.as_bytes(), "huimin".into(), "huimin-api".into(), 600).expect("keys");
     let state = web::Data::new(AppState::new(pool.clone()).expect("state"));
-    let app = huimin::build_app(state, web::Data::new(keys.clone()), MAX_BODY);
-    let svc = actix_web::test::init_service(app).await;
-    let svc = boxed::service(svc.map(|res: ServiceResponse<_>| res.map_into_boxed_body()));
+    let svc = init(state, keys.clone()).await;
     TestApp {
         svc,
         pool,
@@ -233,6 +240,46 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         keys,
         tokens: Default::default(),
         _db: db,
+    }
+}
+
+async fn init(state: web::Data<AppState>, keys: JwtKeys) -> Svc {
+    let app = huimin::build_app(state, web::Data::new(keys), MAX_BODY);
+    let svc = actix_web::test::init_service(app).await;
+    boxed::service(svc.map(|res: ServiceResponse<_>| res.map_into_boxed_body()))
+}
+
+/// The app over a database that cannot be reached (a closed port, a folder that does not exist),
+/// with a short connection timeout.
+pub async fn spawn_app_without_database(backend: Backend) -> (Svc, DbPool) {
+    let url = match backend {
+        Backend::Sqlite => DbUrl::Sqlite("/nonexistent-folder/huimin.db".into()),
+        Backend::Postgres => DbUrl::Postgres("postgres://postgres@127.0.0.1:1/huimin".into()),
+    };
+    let pool = db::build_pool(
+        &url,
+        &PoolSettings {
+            max_size: 2,
+            timeout: Duration::from_secs(1),
+        },
+    );
+    let state = web::Data::new(AppState::new(pool.clone()).expect("state"));
+    (init(state, test_keys()).await, pool)
+}
+
+/// Sends a request to a bare service and reads the whole response.
+pub async fn call_service(svc: &Svc, req: TestRequest) -> TestResponse {
+    let res = actix_web::test::call_service(svc, req.to_request()).await;
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = body::to_bytes(res.into_body())
+        .await
+        .map(|b| b.to_vec())
+        .unwrap_or_default();
+    TestResponse {
+        status,
+        headers,
+        body,
     }
 }
 

@@ -324,12 +324,25 @@ async fn targets_are_set_and_replaced_with_versions(backend: Backend) {
         )
         .await;
     stale.assert_problem(412);
+    let rounded = app
+        .call(
+            app.req(Method::PUT, &path, Some("admin"))
+                .insert_header((header::IF_MATCH, "\"2\""))
+                .set_json(json!({"consultations": 260, "satisfaction_percent": 95.55})),
+        )
+        .await;
+    assert_eq!(rounded.status, 200);
+    assert_eq!(
+        rounded.json()["satisfaction_percent"],
+        95.6,
+        "kept to one decimal"
+    );
     let bad = app
         .send_json(
             Method::PUT,
             &path,
             "admin",
-            &json!({"satisfaction_percent": 95.55}),
+            &json!({"satisfaction_percent": 100.5}),
         )
         .await
         .assert_problem(422);
