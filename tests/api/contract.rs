@@ -9,7 +9,9 @@ use crate::helpers::{call_service, spawn_app, spawn_app_without_database, Backen
 backend_tests!(
     served_spec_matches_the_committed_contract,
     health_metrics_and_dictionaries,
-    swagger_ui_is_served_from_the_binary
+    swagger_ui_is_served_from_the_binary,
+    an_unreachable_database_is_a_503_not_a_hang,
+    migrations_run_down_and_up_again,
 );
 
 async fn served_spec_matches_the_committed_contract(backend: Backend) {
