@@ -21,8 +21,9 @@ pub struct PageQuery {
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200, example = 20)]
     pub limit: Option<i64>,
-    /// The `next_cursor` of the previous page; omit for the first page.
-    #[param(example = "eyJpZCI6MjB9")]
+    /// The `next_cursor` of the previous page, unchanged; omit for the first page. A cursor that
+    /// was altered is a 400.
+    #[param(pattern = "^[A-Za-z0-9_-]{1,512}$", example = "eyJpZCI6MjB9")]
     pub cursor: Option<String>,
 }
 

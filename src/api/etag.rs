@@ -45,7 +45,7 @@ pub fn created<T: Serialize + Versioned>(body: &T, location: &str, replayed: boo
 pub struct IfMatchHeader {
     /// The `ETag` last read (e.g. `"3"`); the write answers 412 when the resource has changed
     /// since. Without it the write is unconditional.
-    #[param(rename = "If-Match", value_type = String, required = false, pattern = r#"^(\*|(W/)?"[0-9]{1,18}"(\s*,\s*(W/)?"[0-9]{1,18}")*)$"#, example = "\"1\"")]
+    #[param(rename = "If-Match", value_type = String, required = false, pattern = r#"^(\*|(W/)?"?[0-9]{1,18}"?(\s*,\s*(W/)?"?[0-9]{1,18}"?)*)$"#, example = "\"1\"")]
     pub if_match: Option<String>,
 }
 
@@ -64,14 +64,16 @@ impl IfMatch {
         for part in value.split(',') {
             let part = part.trim();
             let part = part.strip_prefix("W/").unwrap_or(part);
-            let inner = part
-                .strip_prefix('"')
-                .and_then(|p| p.strip_suffix('"'))
-                .ok_or_else(|| {
-                    ApiError::BadRequest(
+            // Quoted as RFC 9110 says; a bare number is accepted too, as clients often send it.
+            let inner = match part.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
+                Some(inner) => inner,
+                None if !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) => part,
+                None => {
+                    return Err(ApiError::BadRequest(
                         "If-Match must be a quoted ETag such as \"3\", as sent in ETag".into(),
-                    )
-                })?;
+                    ))
+                }
+            };
             // An ETag we never issued can never match: treat it as stale, not malformed.
             versions.push(inner.parse::<i64>().unwrap_or(-1));
         }
@@ -126,6 +128,7 @@ mod tests {
             Err(ApiError::PreconditionFailed { current_version: 3 })
         ));
         assert!(IfMatch::parse("\"abc\"").unwrap().check(3).is_err());
-        assert!(IfMatch::parse("3").is_err());
+        assert!(IfMatch::parse("3").unwrap().check(3).is_ok());
+        assert!(IfMatch::parse("three").is_err());
     }
 }

@@ -315,11 +315,7 @@ pub async fn list_units(
 ) -> Result<HttpResponse, ApiError> {
     let page = page.resolve()?;
     let filter = filter.into_inner();
-    if filter.q.as_ref().is_some_and(|q| q.chars().count() > 100) {
-        return Err(ApiError::BadRequest(
-            "q must be at most 100 characters".into(),
-        ));
-    }
+    validation::query_max_chars("q", filter.q.as_deref(), 100)?;
     let root = principal.unit_id;
     let result = store::run(&state.pool, move |c| {
         store::units::list(c, root, &filter, &page)

@@ -86,6 +86,20 @@ pub fn username(s: &str) -> Result<(), ValidationError> {
     }
 }
 
+/// 400 when a query parameter is longer than documented.
+pub fn query_max_chars(
+    name: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Result<(), crate::error::ApiError> {
+    match value {
+        Some(v) if v.chars().count() > max => Err(crate::error::ApiError::BadRequest(format!(
+            "{name} must be at most {max} characters"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Deserialises a field that distinguishes "absent" (`None`) from "null" (`Some(None)`), for
 /// PATCH bodies where null clears a value.
 pub fn double_option<'de, D, T>(de: D) -> Result<Option<Option<T>>, D::Error>
