@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::time::to_cst;
 use crate::api::validation::query_max_chars;
 use crate::api::AppState;
-use crate::auth::Principal;
+use crate::auth::principal::{AuditReaders, Authorized};
 use crate::error::{responses as r, ApiError};
 use crate::paging::{Page, PageQuery};
 use crate::store;
@@ -112,15 +112,10 @@ pub struct AuditFilter {
 /// Read the audit trail of the caller's subtree (admin, auditor).
 pub async fn list_audit_events(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<AuditReaders>,
     filter: web::Query<AuditFilter>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    if !principal.role.reads_audit_trail() {
-        return Err(ApiError::Forbidden(
-            "only admins and auditors read the audit trail".into(),
-        ));
-    }
     let page = page.resolve()?;
     let filter = filter.into_inner();
     query_max_chars("entity", filter.entity.as_deref(), 40)?;
@@ -149,13 +144,8 @@ pub async fn list_audit_events(
 /// Recompute the trail's hash chain and name the first broken link (admin, auditor).
 pub async fn verify_audit_events(
     state: web::Data<AppState>,
-    principal: Principal,
+    _reader: Authorized<AuditReaders>,
 ) -> Result<HttpResponse, ApiError> {
-    if !principal.role.reads_audit_trail() {
-        return Err(ApiError::Forbidden(
-            "only admins and auditors read the audit trail".into(),
-        ));
-    }
     let report = store::run(&state.pool, store::audit::verify).await?;
     Ok(HttpResponse::Ok().json(report))
 }

@@ -13,8 +13,8 @@ use crate::api::json::Json;
 use crate::api::time::to_cst;
 use crate::api::validation;
 use crate::api::AppState;
+use crate::auth::principal::{Admins, Authorized};
 use crate::auth::Principal;
-use crate::domain::roles::Role;
 use crate::domain::units::{Accessibility, UnitKind, UnitLevel};
 use crate::error::{responses as r, ApiError};
 use crate::paging::{Page, PageQuery};
@@ -347,11 +347,10 @@ pub async fn list_units(
 /// Create a unit under a parent in the caller's subtree (admin).
 pub async fn create_unit(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<Admins>,
     idem: IdempotencyKey,
     body: Json<NewUnit>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require(&[Role::Admin])?;
     body.validate()?;
     let actor = principal.actor();
     let root = principal.unit_id;
@@ -417,12 +416,11 @@ pub async fn get_unit(
 /// Change a unit of the caller's subtree (admin).
 pub async fn update_unit(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<Admins>,
     id: web::Path<i64>,
     if_match: IfMatch,
     body: Json<UnitPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require(&[Role::Admin])?;
     body.validate()?;
     let id = id.into_inner();
     let actor = principal.actor();
@@ -486,12 +484,11 @@ pub async fn list_unit_targets(
 /// Set a unit's targets for a year (admin).
 pub async fn put_unit_target(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<Admins>,
     path: web::Path<(i64, i32)>,
     if_match: IfMatch,
     body: Json<TargetInput>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require(&[Role::Admin])?;
     let (id, year) = path.into_inner();
     if !crate::domain::targets::TARGET_YEARS.contains(&year) {
         return Err(ApiError::BadRequest(

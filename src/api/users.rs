@@ -13,7 +13,7 @@ use crate::api::time::to_cst;
 use crate::api::validation;
 use crate::api::AppState;
 use crate::auth::password::hash_password;
-use crate::auth::Principal;
+use crate::auth::principal::{Admins, Authorized};
 use crate::domain::roles::Role;
 use crate::error::{responses as r, ApiError};
 use crate::paging::{Page, PageQuery};
@@ -153,11 +153,10 @@ pub struct UserFilter {
 /// List accounts of the caller's subtree (admin).
 pub async fn list_users(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<Admins>,
     filter: web::Query<UserFilter>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require(&[Role::Admin])?;
     let page = page.resolve()?;
     let filter = filter.into_inner();
     let root = principal.unit_id;
@@ -190,11 +189,10 @@ pub async fn list_users(
 /// Create an account in a unit of the caller's subtree (admin).
 pub async fn create_user(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<Admins>,
     idem: IdempotencyKey,
     body: Json<NewUser>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require(&[Role::Admin])?;
     body.validate()?;
     let actor = principal.actor();
     let root = principal.unit_id;
@@ -227,10 +225,9 @@ pub async fn create_user(
 /// Read an account of the caller's subtree (admin).
 pub async fn get_user(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<Admins>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require(&[Role::Admin])?;
     let id = id.into_inner();
     let root = principal.unit_id;
     let user = store::run(&state.pool, move |c| store::users::get(c, root, id)).await?;
@@ -263,12 +260,11 @@ pub async fn get_user(
 /// Change an account of the caller's subtree (admin): name, role, unit, active, password.
 pub async fn update_user(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<Admins>,
     id: web::Path<i64>,
     if_match: IfMatch,
     body: Json<UserPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require(&[Role::Admin])?;
     body.validate()?;
     let id = id.into_inner();
     let actor = principal.actor();

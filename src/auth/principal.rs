@@ -1,6 +1,8 @@
 //! The authenticated caller, extracted once from `Authorization: Bearer …`.
 
 use std::future::{ready, Ready};
+use std::marker::PhantomData;
+use std::ops::Deref;
 
 use actix_web::http::header;
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
@@ -25,18 +27,6 @@ pub struct Principal {
 }
 
 impl Principal {
-    /// 403 unless the role is one of `roles`.
-    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
-        if roles.contains(&self.role) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(format!(
-                "the {} role may not do this",
-                self.role
-            )))
-        }
-    }
-
     /// The actor recorded in the audit trail for writes of this request.
     pub fn actor(&self) -> crate::store::Actor {
         crate::store::Actor {
@@ -93,5 +83,67 @@ impl FromRequest for Principal {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(extract(req).map_err(Into::into))
+    }
+}
+
+/// Which roles an operation admits.
+pub trait Policy {
+    /// The admitted roles.
+    const ROLES: &'static [Role];
+    /// What the roles may do, for the 403 message.
+    const WHAT: &'static str;
+}
+
+/// Admins of a subtree: units, targets, accounts.
+pub struct Admins;
+impl Policy for Admins {
+    const ROLES: &'static [Role] = &[Role::Admin];
+    const WHAT: &'static str = "only admins manage units, targets and accounts";
+}
+
+/// Readers of the audit trail.
+pub struct AuditReaders;
+impl Policy for AuditReaders {
+    const ROLES: &'static [Role] = &[Role::Admin, Role::Auditor];
+    const WHAT: &'static str = "only admins and auditors read the audit trail";
+}
+
+/// A principal admitted by policy `P`: refused with 403 during extraction, before the request
+/// body is read, so a forbidden caller learns nothing about the body's validity.
+pub struct Authorized<P: Policy> {
+    principal: Principal,
+    _policy: PhantomData<P>,
+}
+
+impl<P: Policy> Deref for Authorized<P> {
+    type Target = Principal;
+    fn deref(&self) -> &Principal {
+        &self.principal
+    }
+}
+
+impl<P: Policy> FromRequest for Authorized<P> {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            extract(req)
+                .and_then(|principal| {
+                    if P::ROLES.contains(&principal.role) {
+                        Ok(Authorized {
+                            principal,
+                            _policy: PhantomData,
+                        })
+                    } else {
+                        Err(ApiError::Forbidden(format!(
+                            "{}; your role is {}",
+                            P::WHAT,
+                            principal.role
+                        )))
+                    }
+                })
+                .map_err(Into::into),
+        )
     }
 }

@@ -18,18 +18,6 @@ crate::code_table! {
     }
 }
 
-impl Role {
-    /// Whether this role may read the audit trail.
-    pub fn reads_audit_trail(self) -> bool {
-        matches!(self, Role::Admin | Role::Auditor)
-    }
-
-    /// Whether this role manages units, targets and accounts.
-    pub fn administers(self) -> bool {
-        matches!(self, Role::Admin)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,10 +26,6 @@ mod tests {
     #[test]
     fn six_roles_with_labels() {
         assert_eq!(Role::ALL.len(), 6);
-        assert!(Role::Admin.administers());
-        assert!(!Role::Auditor.administers());
-        assert!(Role::Auditor.reads_audit_trail());
-        assert!(!Role::Provider.reads_audit_trail());
         crate::domain::codes::assert_codes_match_serde::<Role>();
     }
 }

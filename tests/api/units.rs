@@ -395,5 +395,9 @@ async fn non_admin_cannot_change_units(backend: Backend) {
         .await
         .assert_problem(403);
     }
+    // The role is checked before the body: a forbidden caller gets 403 even for a bad body.
+    app.post("/api/v1/units", "auditor", &json!({"nonsense": true}))
+        .await
+        .assert_problem(403);
     assert_eq!(app.row_counts(), before);
 }
