@@ -9,6 +9,7 @@ use crate::domain::roles::Role;
 use crate::domain::targets::SatisfactionPermille;
 use crate::domain::units::UnitKind;
 use crate::error::ApiError;
+use crate::store::targets::TargetValues;
 use crate::store::{audit, targets, units, users, Actor};
 
 /// The password of every demo account.
@@ -107,15 +108,18 @@ pub fn seed_demo(conn: &mut DbConnection) -> Result<bool, ApiError> {
             .map_err(|e| ApiError::Internal(e.to_string()))?
             .stored();
         let any = IfMatch::any();
+        let target = |consultations: Option<i32>, aid_cases: Option<i32>| TargetValues {
+            consultations,
+            satisfaction_permille: Some(satisfaction),
+            aid_cases,
+        };
         targets::upsert(
             tx,
             log,
             centre.id,
             DEMO_YEAR,
             &any,
-            Some(1000),
-            Some(satisfaction),
-            None,
+            target(Some(1000), None),
         )?;
         targets::upsert(
             tx,
@@ -123,9 +127,7 @@ pub fn seed_demo(conn: &mut DbConnection) -> Result<bool, ApiError> {
             aid.id,
             DEMO_YEAR,
             &any,
-            None,
-            Some(satisfaction),
-            Some(DEMO_AID_CASES),
+            target(None, Some(DEMO_AID_CASES)),
         )?;
         for (suffix, town, consultations) in TOWNSHIPS {
             let office = units::insert_unchecked(
@@ -144,9 +146,7 @@ pub fn seed_demo(conn: &mut DbConnection) -> Result<bool, ApiError> {
                 office.id,
                 DEMO_YEAR,
                 &any,
-                Some(consultations),
-                Some(satisfaction),
-                None,
+                target(Some(consultations), None),
             )?;
         }
         // The county total (6000) as the bureau's own target.
@@ -156,9 +156,7 @@ pub fn seed_demo(conn: &mut DbConnection) -> Result<bool, ApiError> {
             county.id,
             DEMO_YEAR,
             &any,
-            Some(6000),
-            Some(satisfaction),
-            Some(DEMO_AID_CASES),
+            target(Some(6000), Some(DEMO_AID_CASES)),
         )?;
         for (username, name, role, unit_code) in DEMO_ACCOUNTS {
             let unit = units::by_code(tx, unit_code)?

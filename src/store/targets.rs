@@ -86,25 +86,40 @@ pub fn put(
             unit_id,
             year,
             if_match,
-            input.consultations,
-            permille,
-            input.aid_cases,
+            TargetValues {
+                consultations: input.consultations,
+                satisfaction_permille: permille,
+                aid_cases: input.aid_cases,
+            },
         )
     })
 }
 
+/// The values of one year's targets, as stored.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TargetValues {
+    /// Consultations.
+    pub consultations: Option<i32>,
+    /// Satisfaction in tenths of a percent.
+    pub satisfaction_permille: Option<i32>,
+    /// Special-group aid cases.
+    pub aid_cases: Option<i32>,
+}
+
 /// Inserts or replaces a target inside a write (also used by seeding).
-#[allow(clippy::too_many_arguments)]
 pub fn upsert(
     tx: &mut DbConnection,
     log: &mut audit::AuditLog,
     unit_id: i64,
     year: i32,
     if_match: &IfMatch,
-    consultations: Option<i32>,
-    satisfaction_permille: Option<i32>,
-    aid_cases: Option<i32>,
+    values: TargetValues,
 ) -> Result<(UnitTarget, bool), ApiError> {
+    let TargetValues {
+        consultations,
+        satisfaction_permille,
+        aid_cases,
+    } = values;
     let existing: Option<TargetRow> = unit_targets::table
         .filter(unit_targets::unit_id.eq(unit_id))
         .filter(unit_targets::year.eq(year))

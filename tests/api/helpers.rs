@@ -286,18 +286,7 @@ pub async fn call_service(svc: &Svc, req: TestRequest) -> TestResponse {
 impl TestApp {
     /// Sends a request and reads the whole response.
     pub async fn call(&self, req: TestRequest) -> TestResponse {
-        let res = actix_web::test::call_service(&self.svc, req.to_request()).await;
-        let status = res.status();
-        let headers = res.headers().clone();
-        let body = body::to_bytes(res.into_body())
-            .await
-            .map(|b| b.to_vec())
-            .unwrap_or_default();
-        TestResponse {
-            status,
-            headers,
-            body,
-        }
+        call_service(&self.svc, req).await
     }
 
     /// A request with the method and path, authorised as `user` when given.
