@@ -7,7 +7,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::api::AppState;
+use crate::domain::calendar::DayKind;
 use crate::domain::codes::{CodeEntry, CodeTable};
+use crate::domain::duty::{CoverageRule, DayOfWeek, DutyKind, DutyPeriod, Requirement, StaffKind};
 use crate::domain::roles::Role;
 use crate::domain::units::{Accessibility, UnitKind, UnitLevel};
 use crate::error::{responses as r, ApiError};
@@ -30,6 +32,13 @@ pub fn dictionaries() -> Dictionaries {
     add::<UnitKind>(&mut map);
     add::<UnitLevel>(&mut map);
     add::<Accessibility>(&mut map);
+    add::<StaffKind>(&mut map);
+    add::<DutyPeriod>(&mut map);
+    add::<DutyKind>(&mut map);
+    add::<DayOfWeek>(&mut map);
+    add::<Requirement>(&mut map);
+    add::<CoverageRule>(&mut map);
+    add::<DayKind>(&mut map);
     Dictionaries(map)
 }
 

@@ -2,10 +2,15 @@
 
 pub mod audit;
 pub mod auth;
+pub mod board;
+pub mod calendar;
+pub mod duty;
 pub mod etag;
 pub mod idempotency;
 pub mod json;
 pub mod meta;
+pub mod privacy;
+pub mod staff;
 pub mod time;
 pub mod units;
 pub mod users;
@@ -107,6 +112,9 @@ Demo accounts (with `--demo`): admin, staff.longgang, aid.officer, lawyer, audit
         (name = "units", description = "Units of the county → township → village platform (附件2)"),
         (name = "targets", description = "Annual targets of units (附件2)"),
         (name = "users", description = "Accounts"),
+        (name = "staff", description = "The people who serve on the duty roster"),
+        (name = "duty", description = "The duty roster and the public 今日我当班 board (举措5, 7)"),
+        (name = "calendar", description = "Public holidays and adjusted working days (调休)"),
         (name = "audit", description = "The audit trail (全面登记、全程留痕)"),
         (name = "dictionaries", description = "Code tables with Chinese labels"),
         (name = "operations", description = "Health and metrics"),
@@ -128,8 +136,13 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(units::routes)
             .configure(users::routes)
             .configure(audit::routes)
+            .configure(staff::routes)
+            .configure(duty::routes)
+            .configure(board::routes)
+            .configure(calendar::routes)
             .service(meta::get_dictionaries),
     )
+    .configure(board::page_routes)
     .configure(meta::operations_routes);
 }
 

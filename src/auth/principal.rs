@@ -101,6 +101,13 @@ impl Policy for Admins {
     const WHAT: &'static str = "only admins manage units, targets and accounts";
 }
 
+/// Keepers of the duty roster and its staff: admins and unit staff.
+pub struct RosterKeepers;
+impl Policy for RosterKeepers {
+    const ROLES: &'static [Role] = &[Role::Admin, Role::UnitStaff];
+    const WHAT: &'static str = "only admins and unit staff keep the duty roster";
+}
+
 /// Readers of the audit trail.
 pub struct AuditReaders;
 impl Policy for AuditReaders {

@@ -92,6 +92,59 @@ diesel::table! {
 diesel::joinable!(unit_targets -> units (unit_id));
 diesel::joinable!(users -> units (unit_id));
 
+diesel::table! {
+    staff (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        name -> Text,
+        kind -> Text,
+        title -> Nullable<Text>,
+        licence_no -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        user_id -> Nullable<BigInt>,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    duty_shifts (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        duty_date -> Date,
+        period -> Text,
+        kind -> Text,
+        place -> Nullable<Text>,
+        note -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    duty_shift_staff (shift_id, staff_id) {
+        shift_id -> BigInt,
+        staff_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    calendar_days (day) {
+        day -> Date,
+        kind -> Text,
+        name -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(staff -> units (unit_id));
+diesel::joinable!(duty_shifts -> units (unit_id));
+diesel::joinable!(duty_shift_staff -> duty_shifts (shift_id));
+diesel::joinable!(duty_shift_staff -> staff (staff_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     units,
     unit_targets,
@@ -99,4 +152,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     audit_chain_head,
     idempotency_keys,
+    staff,
+    duty_shifts,
+    duty_shift_staff,
+    calendar_days,
 );

@@ -1,7 +1,10 @@
 //! Pure rules of the programme: no actix, no diesel.
 
+pub mod calendar;
 pub mod codes;
+pub mod duty;
 pub mod masking;
+pub mod phone;
 pub mod roles;
 pub mod targets;
 pub mod text;

@@ -2,9 +2,13 @@
 //! rows (see [`audit::write`]); every read is filtered to the caller's unit subtree.
 
 pub mod audit;
+pub mod board;
+pub mod calendar;
+pub mod duty;
 pub mod idempotency;
 pub mod scope;
 pub mod seed;
+pub mod staff;
 pub mod targets;
 pub mod units;
 pub mod users;

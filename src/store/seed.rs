@@ -9,6 +9,11 @@ use crate::domain::roles::Role;
 use crate::domain::targets::SatisfactionPermille;
 use crate::domain::units::UnitKind;
 use crate::error::ApiError;
+use chrono::Datelike;
+
+use crate::api::duty::NewDutyShift;
+use crate::domain::duty::{DutyKind, DutyPeriod, StaffKind};
+use crate::store::duty;
 use crate::store::targets::TargetValues;
 use crate::store::{audit, targets, units, users, Actor};
 
@@ -158,6 +163,7 @@ pub fn seed_demo(conn: &mut DbConnection) -> Result<bool, ApiError> {
             &any,
             target(Some(6000), Some(DEMO_AID_CASES)),
         )?;
+        seed_roster(tx, log, &county)?;
         for (username, name, role, unit_code) in DEMO_ACCOUNTS {
             let unit = units::by_code(tx, unit_code)?
                 .ok_or_else(|| ApiError::Internal(format!("demo unit {unit_code} missing")))?;
@@ -165,6 +171,168 @@ pub fn seed_demo(conn: &mut DbConnection) -> Result<bool, ApiError> {
         }
         Ok(true)
     })
+}
+
+/// Fictional names for the demo staff.
+const DEMO_NAMES: [&str; 28] = [
+    "王敏", "李强", "张伟", "刘洋", "陈静", "杨帆", "赵磊", "黄丽", "周杰", "吴婷", "徐明", "孙悦",
+    "马超", "朱红", "胡斌", "郭勇", "何平", "高峰", "林琳", "罗军", "郑华", "梁晨", "谢芳", "宋涛",
+    "唐丽", "许刚", "韩梅", "冯雪",
+];
+
+/// Demo staff and a four-week roster from the Monday of the current week: the centre staffed
+/// every working day by its lawyers in turn; each township office on duty on Tuesday mornings
+/// and visiting villages on Thursday afternoons.
+fn seed_roster(
+    tx: &mut DbConnection,
+    log: &mut audit::AuditLog,
+    county: &units::UnitRow,
+) -> Result<(), ApiError> {
+    use chrono::Duration;
+    let root = county.id;
+    let mut names = DEMO_NAMES.iter();
+    let mut next_name = || names.next().copied().unwrap_or("值班人员");
+    let centre = unit_by_code(tx, "140521-GGFLFW")?;
+    let aid = unit_by_code(tx, "140521-FLYZ")?;
+    let lawyers = (0..3)
+        .map(|_| {
+            add_staff(
+                tx,
+                log,
+                centre.id,
+                next_name(),
+                StaffKind::Lawyer,
+                Some("值班律师"),
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    add_staff(
+        tx,
+        log,
+        aid.id,
+        next_name(),
+        StaffKind::AidCentreStaff,
+        None,
+    )?;
+    let mut offices = Vec::new();
+    for (suffix, _, _) in TOWNSHIPS {
+        let office = unit_by_code(tx, &format!("140521-SFS-{suffix}"))?;
+        let head = add_staff(
+            tx,
+            log,
+            office.id,
+            next_name(),
+            StaffKind::JudicialOfficeStaff,
+            Some("司法所所长"),
+        )?;
+        let worker = add_staff(
+            tx,
+            log,
+            office.id,
+            next_name(),
+            StaffKind::GrassrootsLegalWorker,
+            None,
+        )?;
+        offices.push((office, head, worker));
+    }
+
+    let today = chrono::Utc::now()
+        .with_timezone(&crate::api::time::cst())
+        .date_naive();
+    let monday = crate::domain::duty::week_start(today);
+    let last = monday + Duration::days(27);
+    let calendar = crate::store::calendar::load(tx, monday, last)?;
+    let shift =
+        |unit_id: i64, date, period, kind, place: Option<&str>, staff_ids: Vec<i64>| NewDutyShift {
+            unit_id,
+            date,
+            period,
+            kind,
+            place: place.map(str::to_owned),
+            note: None,
+            staff_ids,
+        };
+    for (i, day) in calendar.working_days(monday, last).into_iter().enumerate() {
+        let lawyer = lawyers[i % lawyers.len()];
+        duty::insert(
+            tx,
+            log,
+            root,
+            &shift(
+                centre.id,
+                day,
+                DutyPeriod::FullDay,
+                DutyKind::StationDuty,
+                Some("县公共法律服务中心大厅"),
+                vec![lawyer],
+            ),
+            "",
+        )?;
+        for (office, head, worker) in &offices {
+            let town = office.name.trim_end_matches("司法所");
+            match day.weekday() {
+                chrono::Weekday::Tue => {
+                    let place = format!("{town}公共法律服务工作站");
+                    duty::insert(
+                        tx,
+                        log,
+                        root,
+                        &shift(
+                            office.id,
+                            day,
+                            DutyPeriod::Morning,
+                            DutyKind::StationDuty,
+                            Some(&place),
+                            vec![*head],
+                        ),
+                        "",
+                    )?;
+                }
+                chrono::Weekday::Thu => {
+                    duty::insert(
+                        tx,
+                        log,
+                        root,
+                        &shift(
+                            office.id,
+                            day,
+                            DutyPeriod::Afternoon,
+                            DutyKind::VillageVisit,
+                            Some("辖区村（社区）"),
+                            vec![*head, *worker],
+                        ),
+                        "",
+                    )?;
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+fn unit_by_code(tx: &mut DbConnection, code: &str) -> Result<units::UnitRow, ApiError> {
+    units::by_code(tx, code)?.ok_or_else(|| ApiError::Internal(format!("demo unit {code} missing")))
+}
+
+fn add_staff(
+    tx: &mut DbConnection,
+    log: &mut audit::AuditLog,
+    unit_id: i64,
+    name: &str,
+    kind: StaffKind,
+    title: Option<&str>,
+) -> Result<i64, ApiError> {
+    let values = crate::store::staff::StaffValues {
+        unit_id,
+        name,
+        kind,
+        title,
+        licence_no: None,
+        phone: None,
+        user_id: None,
+    };
+    Ok(crate::store::staff::insert(tx, log, values)?.id)
 }
 
 #[cfg(test)]

@@ -1,0 +1,195 @@
+//! The business calendar: public holidays and adjusted working days (调休), read by everyone and
+//! kept by the admins of the deployment's top unit.
+
+use actix_web::{delete, get, put, web, HttpResponse};
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::api::json::Json;
+use crate::api::time::to_cst;
+use crate::api::{validation, AppState};
+use crate::auth::principal::{Admins, Authorized};
+use crate::domain::calendar::DayKind;
+use crate::error::{responses as r, ApiError};
+use crate::store;
+
+/// A day that does not follow the week.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"date": "2023-01-28", "kind": "workday", "name": "春节调休上班", "updated_at": "2023-01-01T00:00:00+08:00"}))]
+pub struct CalendarDay {
+    /// The day.
+    pub date: NaiveDate,
+    /// Holiday, or adjusted working day.
+    pub kind: DayKind,
+    /// What it is.
+    pub name: String,
+    /// Last changed at.
+    pub updated_at: DateTime<FixedOffset>,
+}
+
+impl TryFrom<store::calendar::CalendarDayRow> for CalendarDay {
+    type Error = ApiError;
+    fn try_from(row: store::calendar::CalendarDayRow) -> Result<Self, ApiError> {
+        Ok(CalendarDay {
+            kind: row
+                .kind
+                .parse()
+                .map_err(|e| ApiError::Internal(format!("calendar {}: {e}", row.day)))?,
+            date: row.day,
+            name: row.name,
+            updated_at: to_cst(row.updated_at),
+        })
+    }
+}
+
+/// The calendar's query.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CalendarQuery {
+    /// The year to list (2000 to 2100).
+    #[param(minimum = 2000, maximum = 2100, example = 2023)]
+    pub year: i32,
+}
+
+/// The days of a year that do not follow the week.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CalendarYear {
+    /// The year.
+    pub year: i32,
+    /// Holidays and adjusted working days, by date.
+    pub items: Vec<CalendarDay>,
+}
+
+/// What a day becomes.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"kind": "holiday", "name": "元旦"}))]
+pub struct CalendarDayInput {
+    /// Holiday, or adjusted working day.
+    pub kind: DayKind,
+    /// What it is.
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+    )]
+    #[validate(length(min = 1, max = 50), custom(function = validation::line))]
+    pub name: String,
+}
+
+#[utoipa::path(
+    tag = "calendar",
+    params(CalendarQuery),
+    responses(
+        (status = 200, description = "Holidays and adjusted working days of the year; other days follow the week (Monday to Friday work)", body = CalendarYear),
+        (status = 400, response = r::BadRequest),
+        (status = 503, response = r::Unavailable),
+    )
+)]
+#[get("/calendar")]
+/// The holidays and adjusted working days of a year (no token).
+pub async fn get_calendar(
+    state: web::Data<AppState>,
+    query: web::Query<CalendarQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let year = query.year;
+    if !crate::domain::targets::TARGET_YEARS.contains(&year) {
+        return Err(ApiError::BadRequest(
+            "year must be between 2000 and 2100".into(),
+        ));
+    }
+    let (from, to) = match (
+        NaiveDate::from_ymd_opt(year, 1, 1),
+        NaiveDate::from_ymd_opt(year, 12, 31),
+    ) {
+        (Some(f), Some(t)) => (f, t),
+        _ => return Err(ApiError::BadRequest("invalid year".into())),
+    };
+    let rows = store::run(&state.pool, move |c| {
+        store::calendar::overrides(c, from, to)
+    })
+    .await?;
+    let items = rows
+        .into_iter()
+        .map(CalendarDay::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(CalendarYear { year, items }))
+}
+
+#[utoipa::path(
+    tag = "calendar",
+    params(("date" = NaiveDate, Path, description = "The day (YYYY-MM-DD)")),
+    request_body = CalendarDayInput,
+    responses(
+        (status = 200, description = "Changed", body = CalendarDay),
+        (status = 201, description = "Added", body = CalendarDay),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 413, response = r::PayloadTooLarge),
+        (status = 415, response = r::UnsupportedMediaType),
+        (status = 422, response = r::Unprocessable),
+        (status = 503, response = r::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/calendar/{date}")]
+/// Make a day a holiday or an adjusted working day (admins of the top unit).
+pub async fn put_calendar_day(
+    state: web::Data<AppState>,
+    principal: Authorized<Admins>,
+    date: web::Path<NaiveDate>,
+    body: Json<CalendarDayInput>,
+) -> Result<HttpResponse, ApiError> {
+    body.validate()?;
+    let date = date.into_inner();
+    let actor = principal.actor();
+    let (row, created) = store::run(&state.pool, move |c| {
+        store::calendar::put(c, &actor, date, body.kind, body.name.trim())
+    })
+    .await?;
+    let day = CalendarDay::try_from(row)?;
+    Ok(if created {
+        HttpResponse::Created().json(day)
+    } else {
+        HttpResponse::Ok().json(day)
+    })
+}
+
+#[utoipa::path(
+    tag = "calendar",
+    params(("date" = NaiveDate, Path, description = "The day (YYYY-MM-DD)")),
+    responses(
+        (status = 204, description = "Removed: the day follows the week again"),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 404, response = r::NotFound),
+        (status = 503, response = r::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/calendar/{date}")]
+/// Remove a day's entry (admins of the top unit).
+pub async fn delete_calendar_day(
+    state: web::Data<AppState>,
+    principal: Authorized<Admins>,
+    date: web::Path<NaiveDate>,
+) -> Result<HttpResponse, ApiError> {
+    let date = date.into_inner();
+    let actor = principal.actor();
+    store::run(&state.pool, move |c| {
+        store::calendar::delete(c, &actor, date)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers the routes of this module.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(get_calendar)
+        .service(put_calendar_day)
+        .service(delete_calendar_day);
+}

@@ -1,0 +1,652 @@
+//! Duty shifts ("今日我当班"): who is on duty where, in which half of which day; created one at a
+//! time, as an all-or-nothing batch, or from a weekly pattern over working days.
+
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
+use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
+use crate::api::json::Json;
+use crate::api::time::to_cst;
+use crate::api::{validation, AppState};
+use crate::auth::principal::{Authorized, RosterKeepers};
+use crate::auth::Principal;
+use crate::domain::duty::{DayOfWeek, DutyKind, DutyPeriod, StaffKind};
+use crate::error::{responses as r, ApiError};
+use crate::paging::{Page, PageQuery};
+use crate::store;
+use crate::store::duty::Shift;
+
+/// The most shifts one batch or pattern may create.
+pub const MAX_BATCH: usize = 400;
+/// The longest span a pattern may cover, in days.
+pub const MAX_PATTERN_DAYS: i64 = 93;
+
+/// A person on a shift (public facts only: no phone).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ShiftStaff {
+    /// Staff id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: StaffKind,
+}
+
+/// A duty shift.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": 12, "unit_id": 4, "date": "2023-03-06", "period": "morning", "kind": "station_duty",
+    "place": "龙港镇公共法律服务工作站", "note": null,
+    "staff": [{"id": 7, "name": "王敏", "kind": "judicial_office_staff"}],
+    "version": 1, "created_at": "2023-03-01T09:00:00+08:00", "updated_at": "2023-03-01T09:00:00+08:00"
+}))]
+pub struct DutyShift {
+    /// Id.
+    pub id: i64,
+    /// The unit on whose roster the shift is.
+    pub unit_id: i64,
+    /// The day.
+    pub date: NaiveDate,
+    /// The part of the day.
+    pub period: DutyPeriod,
+    /// What the people do.
+    pub kind: DutyKind,
+    /// Where: the station, a village or enterprise, a market-day site.
+    pub place: Option<String>,
+    /// A note.
+    pub note: Option<String>,
+    /// The people on the shift.
+    pub staff: Vec<ShiftStaff>,
+    /// Version, sent as `ETag`.
+    pub version: i64,
+    /// Created at.
+    pub created_at: DateTime<FixedOffset>,
+    /// Last changed at.
+    pub updated_at: DateTime<FixedOffset>,
+}
+
+impl Versioned for DutyShift {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+impl From<Shift> for DutyShift {
+    fn from(s: Shift) -> Self {
+        DutyShift {
+            id: s.id,
+            unit_id: s.unit_id,
+            date: s.date,
+            period: s.period,
+            kind: s.kind,
+            place: s.place,
+            note: s.note,
+            staff: s.staff,
+            version: s.version,
+            created_at: to_cst(s.created_at),
+            updated_at: to_cst(s.updated_at),
+        }
+    }
+}
+
+/// A new shift.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "unit_id": 4, "date": "2023-03-06", "period": "morning", "kind": "station_duty",
+    "place": "龙港镇公共法律服务工作站", "staff_ids": [7]
+}))]
+pub struct NewDutyShift {
+    /// The unit, in the caller's subtree.
+    pub unit_id: i64,
+    /// The day.
+    pub date: NaiveDate,
+    /// The part of the day.
+    pub period: DutyPeriod,
+    /// What the people do.
+    pub kind: DutyKind,
+    /// Where.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+    )]
+    #[validate(length(min = 1, max = 100), custom(function = validation::line))]
+    pub place: Option<String>,
+    /// A note.
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+    )]
+    #[validate(length(min = 1, max = 500), custom(function = validation::text))]
+    pub note: Option<String>,
+    /// The people on the shift (1 to 10), in the caller's subtree and active.
+    #[schema(min_items = 1, max_items = 10)]
+    #[validate(length(min = 1, max = 10))]
+    pub staff_ids: Vec<i64>,
+}
+
+/// Changes to a shift; absent fields stay, `null` clears place or note.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"period": "afternoon", "staff_ids": [7, 9]}))]
+pub struct DutyShiftPatch {
+    /// Move to another unit's roster.
+    pub unit_id: Option<i64>,
+    /// Another day.
+    pub date: Option<NaiveDate>,
+    /// Another part of the day.
+    pub period: Option<DutyPeriod>,
+    /// Another kind.
+    pub kind: Option<DutyKind>,
+    /// New place, or null.
+    #[serde(default, deserialize_with = "validation::double_option")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$")]
+    #[validate(length(min = 1, max = 100), custom(function = validation::line))]
+    pub place: Option<Option<String>>,
+    /// New note, or null.
+    #[serde(default, deserialize_with = "validation::double_option")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 500, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$")]
+    #[validate(length(min = 1, max = 500), custom(function = validation::text))]
+    pub note: Option<Option<String>>,
+    /// The people (replaces the list).
+    #[schema(min_items = 1, max_items = 10)]
+    #[validate(length(min = 1, max = 10))]
+    pub staff_ids: Option<Vec<i64>>,
+}
+
+impl DutyShiftPatch {
+    /// The shift as it will be after the change.
+    pub fn apply(&self, current: &Shift) -> NewDutyShift {
+        let pick = |new: &Option<Option<String>>, old: &Option<String>| match new {
+            Some(v) => v.clone(),
+            None => old.clone(),
+        };
+        NewDutyShift {
+            unit_id: self.unit_id.unwrap_or(current.unit_id),
+            date: self.date.unwrap_or(current.date),
+            period: self.period.unwrap_or(current.period),
+            kind: self.kind.unwrap_or(current.kind),
+            place: pick(&self.place, &current.place),
+            note: pick(&self.note, &current.note),
+            staff_ids: self
+                .staff_ids
+                .clone()
+                .unwrap_or_else(|| current.staff.iter().map(|s| s.id).collect()),
+        }
+    }
+}
+
+/// Several shifts, created all or nothing.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"shifts": [
+    {"unit_id": 4, "date": "2023-03-06", "period": "morning", "kind": "station_duty", "staff_ids": [7]},
+    {"unit_id": 4, "date": "2023-03-08", "period": "afternoon", "kind": "village_visit", "place": "东关村", "staff_ids": [7]}
+]}))]
+pub struct DutyShiftBatch {
+    /// The shifts (1 to 400).
+    #[schema(min_items = 1, max_items = 400)]
+    #[validate(length(min = 1, max = 400), nested)]
+    pub shifts: Vec<NewDutyShift>,
+}
+
+/// One weekly slot of a pattern.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct PatternSlot {
+    /// The day of the week.
+    pub day: DayOfWeek,
+    /// The part of the day.
+    pub period: DutyPeriod,
+    /// What the people do.
+    pub kind: DutyKind,
+    /// Where.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+    )]
+    #[validate(length(min = 1, max = 100), custom(function = validation::line))]
+    pub place: Option<String>,
+    /// The people (1 to 10).
+    #[schema(min_items = 1, max_items = 10)]
+    #[validate(length(min = 1, max = 10))]
+    pub staff_ids: Vec<i64>,
+}
+
+/// A weekly pattern expanded over a date range.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "unit_id": 4, "from": "2023-03-06", "to": "2023-03-31",
+    "slots": [
+        {"day": "monday", "period": "morning", "kind": "station_duty", "staff_ids": [7]},
+        {"day": "wednesday", "period": "afternoon", "kind": "village_visit", "place": "东关村", "staff_ids": [7]}
+    ]
+}))]
+pub struct DutyPattern {
+    /// The unit whose roster it is.
+    pub unit_id: i64,
+    /// First day (included).
+    pub from: NaiveDate,
+    /// Last day (included); at most 93 days after `from`.
+    pub to: NaiveDate,
+    /// The weekly slots (1 to 50).
+    #[schema(min_items = 1, max_items = 50)]
+    #[validate(length(min = 1, max = 50), nested)]
+    pub slots: Vec<PatternSlot>,
+    /// Also create shifts on rest days and holidays (default false: only working days, with
+    /// adjusted working days included).
+    #[serde(default)]
+    pub include_non_working_days: bool,
+}
+
+/// What a batch or pattern created.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CreatedShifts {
+    /// The shifts created, by date.
+    pub items: Vec<DutyShift>,
+    /// Days of the range that a slot fell on but that are not working days (pattern only).
+    pub skipped_dates: Vec<NaiveDate>,
+}
+
+/// Filters of the shift list.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DutyShiftFilter {
+    /// Only shifts of this unit's subtree.
+    pub unit_id: Option<i64>,
+    /// Only shifts this person is on.
+    pub staff_id: Option<i64>,
+    /// Only shifts on or after this day.
+    pub from: Option<NaiveDate>,
+    /// Only shifts on or before this day.
+    pub to: Option<NaiveDate>,
+    /// Only this kind.
+    pub kind: Option<DutyKind>,
+}
+
+impl DutyPattern {
+    /// The shifts the pattern stands for, and the slot days skipped as non-working.
+    pub fn expand(
+        &self,
+        calendar: &crate::domain::calendar::BusinessCalendar,
+    ) -> (Vec<NewDutyShift>, Vec<NaiveDate>) {
+        let mut shifts = Vec::new();
+        let mut skipped = Vec::new();
+        let mut day = self.from;
+        while day <= self.to {
+            let slots: Vec<&PatternSlot> = self
+                .slots
+                .iter()
+                .filter(|s| s.day.weekday() == day.weekday())
+                .collect();
+            if !slots.is_empty() {
+                if self.include_non_working_days || calendar.is_working_day(day) {
+                    shifts.extend(slots.into_iter().map(|s| NewDutyShift {
+                        unit_id: self.unit_id,
+                        date: day,
+                        period: s.period,
+                        kind: s.kind,
+                        place: s.place.clone(),
+                        note: None,
+                        staff_ids: s.staff_ids.clone(),
+                    }));
+                } else {
+                    skipped.push(day);
+                }
+            }
+            day += Duration::days(1);
+        }
+        (shifts, skipped)
+    }
+}
+
+fn created_response(
+    items: Vec<DutyShift>,
+    skipped_dates: Vec<NaiveDate>,
+    replayed: bool,
+) -> HttpResponse {
+    let mut res = HttpResponse::Created();
+    if replayed {
+        res.insert_header(("Idempotent-Replayed", "true"));
+    }
+    res.json(CreatedShifts {
+        items,
+        skipped_dates,
+    })
+}
+
+#[utoipa::path(
+    tag = "duty",
+    params(DutyShiftFilter, PageQuery),
+    responses(
+        (status = 200, description = "Shifts of the caller's subtree, by date and id", body = Page<DutyShift>),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 503, response = r::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/duty-shifts")]
+/// List duty shifts of the caller's subtree.
+pub async fn list_duty_shifts(
+    state: web::Data<AppState>,
+    principal: Principal,
+    filter: web::Query<DutyShiftFilter>,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = page.resolve()?;
+    let filter = filter.into_inner();
+    let root = principal.unit_id;
+    let page = store::run(&state.pool, move |c| {
+        store::duty::list(c, root, &filter, &page)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Page {
+        items: page.items.into_iter().map(DutyShift::from).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+#[utoipa::path(
+    tag = "duty",
+    params(IdempotencyKeyHeader),
+    request_body = NewDutyShift,
+    responses(
+        (status = 201, description = "Created", body = DutyShift,
+            headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new shift"))),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 409, response = r::Conflict),
+        (status = 413, response = r::PayloadTooLarge),
+        (status = 415, response = r::UnsupportedMediaType),
+        (status = 422, response = r::Unprocessable),
+        (status = 503, response = r::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/duty-shifts")]
+/// Book a shift (admin, unit staff). A person already booked in an overlapping period of the
+/// same day is a 409 naming the clash.
+pub async fn create_duty_shift(
+    state: web::Data<AppState>,
+    principal: Authorized<RosterKeepers>,
+    idem: IdempotencyKey,
+    body: Json<NewDutyShift>,
+) -> Result<HttpResponse, ApiError> {
+    body.validate()?;
+    let actor = principal.actor();
+    let root = principal.unit_id;
+    let (shift, replayed) = store::run(&state.pool, move |c| {
+        store::audit::write(c, &actor, |tx, log| {
+            store::idempotency::once(
+                tx,
+                &actor,
+                idem.as_deref(),
+                "POST /api/v1/duty-shifts",
+                &*body,
+                |tx| store::duty::insert(tx, log, root, &body, ""),
+            )
+        })
+    })
+    .await?;
+    let shift = DutyShift::from(shift);
+    Ok(etag::created(
+        &shift,
+        &format!("/api/v1/duty-shifts/{}", shift.id),
+        replayed,
+    ))
+}
+
+#[utoipa::path(
+    tag = "duty",
+    params(IdempotencyKeyHeader),
+    request_body = DutyShiftBatch,
+    responses(
+        (status = 201, description = "Every shift created", body = CreatedShifts),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 409, response = r::Conflict),
+        (status = 413, response = r::PayloadTooLarge),
+        (status = 415, response = r::UnsupportedMediaType),
+        (status = 422, response = r::Unprocessable),
+        (status = 503, response = r::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/duty-shifts/batch")]
+/// Book several shifts at once, all or nothing (admin, unit staff): one clash or invalid shift
+/// and none is created. Errors name the shift as `shifts[i].field`.
+pub async fn create_duty_shift_batch(
+    state: web::Data<AppState>,
+    principal: Authorized<RosterKeepers>,
+    idem: IdempotencyKey,
+    body: Json<DutyShiftBatch>,
+) -> Result<HttpResponse, ApiError> {
+    body.validate()?;
+    let actor = principal.actor();
+    let root = principal.unit_id;
+    let (shifts, replayed) = store::run(&state.pool, move |c| {
+        store::audit::write(c, &actor, |tx, log| {
+            store::idempotency::once(
+                tx,
+                &actor,
+                idem.as_deref(),
+                "POST /api/v1/duty-shifts/batch",
+                &*body,
+                |tx| {
+                    body.shifts
+                        .iter()
+                        .enumerate()
+                        .map(|(i, s)| {
+                            store::duty::insert(tx, log, root, s, &format!("shifts[{i}]."))
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                },
+            )
+        })
+    })
+    .await?;
+    Ok(created_response(
+        shifts.into_iter().map(DutyShift::from).collect(),
+        Vec::new(),
+        replayed,
+    ))
+}
+
+#[utoipa::path(
+    tag = "duty",
+    params(IdempotencyKeyHeader),
+    request_body = DutyPattern,
+    responses(
+        (status = 201, description = "The shifts the pattern stands for, all created", body = CreatedShifts),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 409, response = r::Conflict),
+        (status = 413, response = r::PayloadTooLarge),
+        (status = 415, response = r::UnsupportedMediaType),
+        (status = 422, response = r::Unprocessable),
+        (status = 503, response = r::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/duty-shifts/pattern")]
+/// Expand a weekly pattern over a date range (at most 93 days) into shifts, skipping rest days
+/// and public holidays and including adjusted working days (admin, unit staff). All or nothing.
+pub async fn create_duty_shift_pattern(
+    state: web::Data<AppState>,
+    principal: Authorized<RosterKeepers>,
+    idem: IdempotencyKey,
+    body: Json<DutyPattern>,
+) -> Result<HttpResponse, ApiError> {
+    body.validate()?;
+    if body.to < body.from {
+        return Err(ApiError::invalid_field(
+            "to",
+            "range",
+            "must not be before `from`",
+        ));
+    }
+    if (body.to - body.from).num_days() > MAX_PATTERN_DAYS {
+        return Err(ApiError::invalid_field(
+            "to",
+            "range",
+            format!("a pattern covers at most {MAX_PATTERN_DAYS} days"),
+        ));
+    }
+    let actor = principal.actor();
+    let root = principal.unit_id;
+    let ((shifts, skipped), replayed) = store::run(&state.pool, move |c| {
+        store::audit::write(c, &actor, |tx, log| {
+            store::idempotency::once(
+                tx,
+                &actor,
+                idem.as_deref(),
+                "POST /api/v1/duty-shifts/pattern",
+                &*body,
+                |tx| {
+                    let calendar = store::calendar::load(tx, body.from, body.to)?;
+                    let (planned, skipped) = body.expand(&calendar);
+                    if planned.len() > MAX_BATCH {
+                        return Err(ApiError::invalid_field(
+                            "slots",
+                            "too_many",
+                            format!(
+                                "the pattern stands for {} shifts; at most {MAX_BATCH} at once",
+                                planned.len()
+                            ),
+                        ));
+                    }
+                    let shifts = planned
+                        .iter()
+                        .map(|s| store::duty::insert(tx, log, root, s, ""))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Ok((shifts, skipped))
+                },
+            )
+        })
+    })
+    .await?;
+    Ok(created_response(
+        shifts.into_iter().map(DutyShift::from).collect(),
+        skipped,
+        replayed,
+    ))
+}
+
+#[utoipa::path(
+    tag = "duty",
+    params(("id" = i64, Path, description = "Shift id")),
+    responses(
+        (status = 200, description = "The shift", body = DutyShift, headers(("ETag" = String, description = "The version"))),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 404, response = r::NotFound),
+        (status = 503, response = r::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/duty-shifts/{id}")]
+/// Read a shift of the caller's subtree.
+pub async fn get_duty_shift(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let root = principal.unit_id;
+    let shift = store::run(&state.pool, move |c| store::duty::find(c, root, id)).await?;
+    Ok(etag::ok(&DutyShift::from(shift)))
+}
+
+#[utoipa::path(
+    tag = "duty",
+    params(("id" = i64, Path, description = "Shift id"), IfMatchHeader),
+    request_body = DutyShiftPatch,
+    responses(
+        (status = 200, description = "The changed shift", body = DutyShift, headers(("ETag" = String, description = "The new version"))),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 404, response = r::NotFound),
+        (status = 409, response = r::Conflict),
+        (status = 412, response = r::PreconditionFailed),
+        (status = 413, response = r::PayloadTooLarge),
+        (status = 415, response = r::UnsupportedMediaType),
+        (status = 422, response = r::Unprocessable),
+        (status = 503, response = r::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/duty-shifts/{id}")]
+/// Change a shift (admin, unit staff).
+pub async fn update_duty_shift(
+    state: web::Data<AppState>,
+    principal: Authorized<RosterKeepers>,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    body: Json<DutyShiftPatch>,
+) -> Result<HttpResponse, ApiError> {
+    body.validate()?;
+    let id = id.into_inner();
+    let actor = principal.actor();
+    let root = principal.unit_id;
+    let shift = store::run(&state.pool, move |c| {
+        store::duty::update(c, &actor, root, id, &if_match, &body)
+    })
+    .await?;
+    Ok(etag::ok(&DutyShift::from(shift)))
+}
+
+#[utoipa::path(
+    tag = "duty",
+    params(("id" = i64, Path, description = "Shift id"), IfMatchHeader),
+    responses(
+        (status = 204, description = "Deleted (the audit trail keeps it)"),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 404, response = r::NotFound),
+        (status = 412, response = r::PreconditionFailed),
+        (status = 503, response = r::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/duty-shifts/{id}")]
+/// Delete a shift (admin, unit staff); audited.
+pub async fn delete_duty_shift(
+    state: web::Data<AppState>,
+    principal: Authorized<RosterKeepers>,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let actor = principal.actor();
+    let root = principal.unit_id;
+    store::run(&state.pool, move |c| {
+        store::duty::delete(c, &actor, root, id, &if_match)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers the routes of this module.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_duty_shifts)
+        .service(create_duty_shift)
+        .service(create_duty_shift_batch)
+        .service(create_duty_shift_pattern)
+        .service(get_duty_shift)
+        .service(update_duty_shift)
+        .service(delete_duty_shift);
+}

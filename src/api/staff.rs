@@ -1,0 +1,344 @@
+//! Staff: lawyers, grassroots legal workers, office and centre staff, mediators and volunteers
+//! who serve on the duty roster. Their phone numbers are personal data.
+
+use actix_web::{get, patch, post, web, HttpResponse};
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
+use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
+use crate::api::json::Json;
+use crate::api::time::to_cst;
+use crate::api::{privacy, validation, AppState};
+use crate::auth::principal::{Authorized, RosterKeepers};
+use crate::auth::Principal;
+use crate::domain::duty::StaffKind;
+use crate::domain::phone::PhoneNumber;
+use crate::error::{responses as r, ApiError};
+use crate::paging::{Page, PageQuery};
+use crate::store;
+
+/// A person who serves.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": 7, "unit_id": 4, "name": "王敏", "kind": "judicial_office_staff", "title": "所长",
+    "licence_no": null, "phone": "13812345678", "user_id": 2, "active": true, "version": 1,
+    "created_at": "2023-03-01T09:00:00+08:00", "updated_at": "2023-03-01T09:00:00+08:00"
+}))]
+pub struct Staff {
+    /// Id.
+    pub id: i64,
+    /// The unit the person belongs to.
+    pub unit_id: i64,
+    /// Name (shown on the public duty board).
+    pub name: String,
+    /// Kind.
+    pub kind: StaffKind,
+    /// Post or title.
+    pub title: Option<String>,
+    /// Practising licence number (lawyers, legal workers).
+    pub licence_no: Option<String>,
+    /// Personal phone: in full for admins and unit or aid centre staff, masked (`138****5678`)
+    /// for auditors, providers and integrations; never on the public board.
+    pub phone: Option<String>,
+    /// The person's account, if any.
+    pub user_id: Option<i64>,
+    /// Whether the person serves now.
+    pub active: bool,
+    /// Version, sent as `ETag`.
+    pub version: i64,
+    /// Created at.
+    pub created_at: DateTime<FixedOffset>,
+    /// Last changed at.
+    pub updated_at: DateTime<FixedOffset>,
+}
+
+impl Versioned for Staff {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+impl Staff {
+    /// The API view of a row, as `principal` may see it.
+    pub fn view(row: store::staff::StaffRow, principal: &Principal) -> Result<Self, ApiError> {
+        Ok(Staff {
+            kind: row
+                .kind
+                .parse()
+                .map_err(|e| ApiError::Internal(format!("staff {}: {e}", row.id)))?,
+            phone: privacy::phone(principal, row.phone),
+            id: row.id,
+            unit_id: row.unit_id,
+            name: row.name,
+            title: row.title,
+            licence_no: row.licence_no,
+            user_id: row.user_id,
+            active: row.active,
+            version: row.version,
+            created_at: to_cst(row.created_at),
+            updated_at: to_cst(row.updated_at),
+        })
+    }
+}
+
+/// A new person.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "unit_id": 4, "name": "王敏", "kind": "judicial_office_staff", "title": "所长",
+    "phone": "13812345678"
+}))]
+pub struct NewStaff {
+    /// The unit, in the caller's subtree.
+    pub unit_id: i64,
+    /// Name.
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+    )]
+    #[validate(length(min = 1, max = 50), custom(function = validation::line))]
+    pub name: String,
+    /// Kind.
+    pub kind: StaffKind,
+    /// Post or title.
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+    )]
+    #[validate(length(min = 1, max = 50), custom(function = validation::line))]
+    pub title: Option<String>,
+    /// Practising licence number.
+    #[schema(min_length = 1, max_length = 40, pattern = "^[A-Za-z0-9._-]+$")]
+    #[validate(length(min = 1, max = 40), custom(function = validation::code))]
+    pub licence_no: Option<String>,
+    /// Personal phone: a mobile (13812345678) or a landline with area code (0356-7022148).
+    #[schema(min_length = 7, max_length = 20, pattern = r"^(\+86)?[0-9 -]+$")]
+    #[validate(length(min = 7, max = 20))]
+    pub phone: Option<String>,
+    /// The person's account, in the caller's subtree.
+    pub user_id: Option<i64>,
+}
+
+/// Changes to a person; absent fields stay, `null` clears an optional field.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"phone": "13912345678", "active": true}))]
+pub struct StaffPatch {
+    /// Move to another unit of the caller's subtree.
+    pub unit_id: Option<i64>,
+    /// New name.
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+    )]
+    #[validate(length(min = 1, max = 50), custom(function = validation::line))]
+    pub name: Option<String>,
+    /// New kind.
+    pub kind: Option<StaffKind>,
+    /// New title, or null.
+    #[serde(default, deserialize_with = "validation::double_option")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 50, pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$")]
+    #[validate(length(min = 1, max = 50), custom(function = validation::line))]
+    pub title: Option<Option<String>>,
+    /// New licence number, or null.
+    #[serde(default, deserialize_with = "validation::double_option")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 40, pattern = "^[A-Za-z0-9._-]+$")]
+    #[validate(length(min = 1, max = 40), custom(function = validation::code))]
+    pub licence_no: Option<Option<String>>,
+    /// New phone, or null.
+    #[serde(default, deserialize_with = "validation::double_option")]
+    #[schema(value_type = Option<String>, min_length = 7, max_length = 20, pattern = r"^(\+86)?[0-9 -]+$")]
+    #[validate(length(min = 7, max = 20))]
+    pub phone: Option<Option<String>>,
+    /// Link to an account, or null to unlink.
+    #[serde(default, deserialize_with = "validation::double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub user_id: Option<Option<i64>>,
+    /// Whether the person serves now.
+    pub active: Option<bool>,
+}
+
+/// Filters of the staff list.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StaffFilter {
+    /// Only people of this unit.
+    pub unit_id: Option<i64>,
+    /// Only this kind.
+    pub kind: Option<StaffKind>,
+    /// Only active (true) or inactive (false) people.
+    pub active: Option<bool>,
+    /// Only names containing this text.
+    #[param(max_length = 50)]
+    pub q: Option<String>,
+}
+
+fn parse_phone(field: &str, phone: Option<&str>) -> Result<Option<String>, ApiError> {
+    phone
+        .map(|p| {
+            PhoneNumber::parse(p)
+                .map(|n| n.as_str().to_owned())
+                .map_err(|e| ApiError::invalid_field(field, "phone", e.to_string()))
+        })
+        .transpose()
+}
+
+#[utoipa::path(
+    tag = "staff",
+    params(StaffFilter, PageQuery),
+    responses(
+        (status = 200, description = "People of the caller's subtree, by id", body = Page<Staff>),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 503, response = r::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/staff")]
+/// List the people of the caller's subtree.
+pub async fn list_staff(
+    state: web::Data<AppState>,
+    principal: Principal,
+    filter: web::Query<StaffFilter>,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = page.resolve()?;
+    let filter = filter.into_inner();
+    validation::query_max_chars("q", filter.q.as_deref(), 50)?;
+    let root = principal.unit_id;
+    let rows = store::run(&state.pool, move |c| {
+        store::staff::list(c, root, &filter, &page)
+    })
+    .await?;
+    let items = rows
+        .items
+        .into_iter()
+        .map(|row| Staff::view(row, &principal))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: rows.next_cursor,
+    }))
+}
+
+#[utoipa::path(
+    tag = "staff",
+    params(IdempotencyKeyHeader),
+    request_body = NewStaff,
+    responses(
+        (status = 201, description = "Created", body = Staff,
+            headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new person"))),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 413, response = r::PayloadTooLarge),
+        (status = 415, response = r::UnsupportedMediaType),
+        (status = 422, response = r::Unprocessable),
+        (status = 503, response = r::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/staff")]
+/// Add a person to a unit of the caller's subtree (admin, unit staff).
+pub async fn create_staff(
+    state: web::Data<AppState>,
+    principal: Authorized<RosterKeepers>,
+    idem: IdempotencyKey,
+    body: Json<NewStaff>,
+) -> Result<HttpResponse, ApiError> {
+    body.validate()?;
+    let phone = parse_phone("phone", body.phone.as_deref())?;
+    let actor = principal.actor();
+    let root = principal.unit_id;
+    let (row, replayed) = store::run(&state.pool, move |c| {
+        store::staff::create(c, &actor, root, &body, phone, idem.as_deref())
+    })
+    .await?;
+    let staff = Staff::view(row, &principal)?;
+    Ok(etag::created(
+        &staff,
+        &format!("/api/v1/staff/{}", staff.id),
+        replayed,
+    ))
+}
+
+#[utoipa::path(
+    tag = "staff",
+    params(("id" = i64, Path, description = "Staff id")),
+    responses(
+        (status = 200, description = "The person", body = Staff, headers(("ETag" = String, description = "The version"))),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 404, response = r::NotFound),
+        (status = 503, response = r::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/staff/{id}")]
+/// Read a person of the caller's subtree.
+pub async fn get_staff(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let root = principal.unit_id;
+    let row = store::run(&state.pool, move |c| store::staff::find(c, root, id)).await?;
+    Ok(etag::ok(&Staff::view(row, &principal)?))
+}
+
+#[utoipa::path(
+    tag = "staff",
+    params(("id" = i64, Path, description = "Staff id"), IfMatchHeader),
+    request_body = StaffPatch,
+    responses(
+        (status = 200, description = "The changed person", body = Staff, headers(("ETag" = String, description = "The new version"))),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 404, response = r::NotFound),
+        (status = 412, response = r::PreconditionFailed),
+        (status = 413, response = r::PayloadTooLarge),
+        (status = 415, response = r::UnsupportedMediaType),
+        (status = 422, response = r::Unprocessable),
+        (status = 503, response = r::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/staff/{id}")]
+/// Change a person of the caller's subtree (admin, unit staff).
+pub async fn update_staff(
+    state: web::Data<AppState>,
+    principal: Authorized<RosterKeepers>,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    body: Json<StaffPatch>,
+) -> Result<HttpResponse, ApiError> {
+    body.validate()?;
+    let phone = match &body.phone {
+        Some(p) => Some(parse_phone("phone", p.as_deref())?),
+        None => None,
+    };
+    let id = id.into_inner();
+    let actor = principal.actor();
+    let root = principal.unit_id;
+    let row = store::run(&state.pool, move |c| {
+        store::staff::update(c, &actor, root, id, &if_match, &body, phone)
+    })
+    .await?;
+    Ok(etag::ok(&Staff::view(row, &principal)?))
+}
+
+/// Registers the routes of this module.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_staff)
+        .service(create_staff)
+        .service(get_staff)
+        .service(update_staff);
+}
