@@ -101,7 +101,7 @@ pub struct DutyBoard {
     pub now: DateTime<FixedOffset>,
     /// The half of the day now, when the day shown is today.
     pub current_half: Option<DutyPeriod>,
-    /// The units of the subtree, by id.
+    /// The service units of the subtree, by id (justice bureaus only when they have a shift).
     pub units: Vec<BoardUnit>,
 }
 
@@ -152,6 +152,14 @@ fn board_unit(
     })
 }
 
+/// Justice bureaus administer; they appear on the board only when they have a shift.
+fn is_bureau(kind: UnitKind) -> bool {
+    matches!(
+        kind,
+        UnitKind::ProvinceDepartment | UnitKind::CityBureau | UnitKind::CountyBureau
+    )
+}
+
 /// Builds the board (shared by the JSON and HTML answers).
 pub async fn build_board(state: &AppState, query: BoardQuery) -> Result<DutyBoard, ApiError> {
     let now = query
@@ -171,6 +179,10 @@ pub async fn build_board(state: &AppState, query: BoardQuery) -> Result<DutyBoar
     let units = rows
         .into_iter()
         .map(|(u, s)| board_unit(u, s, current_half))
+        .filter(|u| {
+            u.as_ref()
+                .map_or(true, |u| !u.shifts.is_empty() || !is_bureau(u.kind))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(DutyBoard {
         date,
@@ -293,6 +305,7 @@ h2{margin:0 0 8px;font-size:40px;color:#b3261e}
 table{width:100%;border-collapse:collapse}
 td{padding:12px 8px;border-top:1px solid #ddd;vertical-align:top}
 td small{font-size:20px;color:#666}
+.period{white-space:nowrap}
 .person{font-size:34px;font-weight:bold}
 tr.now{background:#fff4d6}
 .status{color:#b3261e;font-weight:bold;white-space:nowrap}

@@ -284,6 +284,31 @@ pub async fn call_service(svc: &Svc, req: TestRequest) -> TestResponse {
 }
 
 impl TestApp {
+    /// Serves the same app and database over real HTTP on a free port of 127.0.0.1, in a
+    /// thread of its own (for tools that speak HTTP, such as a browser). Stops with the handle.
+    pub fn serve_http(&self) -> (std::net::SocketAddr, actix_web::dev::ServerHandle) {
+        let pool = self.pool.clone();
+        let keys = self.keys.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let state = web::Data::new(AppState::new(pool).expect("state"));
+                let keys = web::Data::new(keys);
+                let server = actix_web::HttpServer::new(move || {
+                    huimin::build_app(state.clone(), keys.clone(), MAX_BODY)
+                })
+                .workers(1)
+                .bind(("127.0.0.1", 0))
+                .expect("bind");
+                let addr = server.addrs()[0];
+                let server = server.run();
+                tx.send((addr, server.handle())).expect("send");
+                server.await.expect("server");
+            })
+        });
+        rx.recv().expect("server started")
+    }
+
     /// Sends a request and reads the whole response.
     pub async fn call(&self, req: TestRequest) -> TestResponse {
         call_service(&self.svc, req).await

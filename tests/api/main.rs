@@ -5,7 +5,9 @@ mod helpers;
 
 mod audit;
 mod auth;
+mod browser;
 mod contract;
+mod duty;
 mod errors;
 mod units;
 mod users;
