@@ -217,6 +217,18 @@ fn schema_patterns_are_the_validation_rules() {
         ("NewUser", "username", USERNAME_PATTERN),
         ("NewUser", "display_name", LINE_PATTERN),
         ("UserPatch", "display_name", LINE_PATTERN),
+        ("NewStaff", "name", LINE_PATTERN),
+        ("NewStaff", "title", LINE_PATTERN),
+        ("NewStaff", "licence_no", CODE_PATTERN),
+        ("StaffPatch", "name", LINE_PATTERN),
+        ("StaffPatch", "title", LINE_PATTERN),
+        ("StaffPatch", "licence_no", CODE_PATTERN),
+        ("NewDutyShift", "place", LINE_PATTERN),
+        ("NewDutyShift", "note", TEXT_PATTERN),
+        ("DutyShiftPatch", "place", LINE_PATTERN),
+        ("DutyShiftPatch", "note", TEXT_PATTERN),
+        ("PatternSlot", "place", LINE_PATTERN),
+        ("CalendarDayInput", "name", LINE_PATTERN),
     ] {
         assert_eq!(
             pattern(schema, field).as_deref(),

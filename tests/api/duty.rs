@@ -17,6 +17,7 @@ backend_tests!(
     shifts_are_changed_with_if_match_and_deleted_with_a_trace,
     the_calendar_is_kept_by_top_admins,
     the_feed_parses_as_icalendar,
+    racing_bookings_of_one_person_let_exactly_one_win,
 );
 
 /// The seeded staff of a unit: (id, name), by id.
@@ -675,4 +676,36 @@ async fn the_feed_parses_as_icalendar(backend: Backend) {
         1,
         "the worker is only on the Thursday visit"
     );
+}
+
+async fn racing_bookings_of_one_person_let_exactly_one_win(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let unit = app.unit_id("140521-SFS-SZ");
+    let head = staff_of(&app, "140521-SFS-SZ").await[0].0;
+    let bodies: Vec<Value> = (0..6)
+        .map(|i| {
+            let period = ["morning", "full_day", "morning"][i % 3];
+            json!({"unit_id": unit, "date": "2023-05-09", "period": period, "kind": "station_duty", "staff_ids": [head]})
+        })
+        .collect();
+    let requests = bodies
+        .iter()
+        .map(|b| app.post("/api/v1/duty-shifts", "admin", b));
+    let results = futures_util::future::join_all(requests).await;
+    let created = results.iter().filter(|r| r.status == 201).count();
+    let clashed = results.iter().filter(|r| r.status == 409).count();
+    assert_eq!(
+        (created, clashed),
+        (1, 5),
+        "{:?}",
+        results.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    let list = app
+        .get(
+            &format!("/api/v1/duty-shifts?staff_id={head}&from=2023-05-09&to=2023-05-09"),
+            "admin",
+        )
+        .await
+        .json();
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
 }
