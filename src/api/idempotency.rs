@@ -15,7 +15,7 @@ pub struct IdempotencyKeyHeader {
     /// A key chosen by the client (1 to 200 visible ASCII characters): sending the same request
     /// with the same key again replays the first response instead of creating twice; the same
     /// key with another body is a 422.
-    #[param(rename = "Idempotency-Key", value_type = String, required = false, pattern = "^[!-~]{1,200}$", example = "7f3c2a10-unit-create")]
+    #[param(rename = "Idempotency-Key", value_type = String, required = false, pattern = "^[!-~]{1,200}$")]
     pub idempotency_key: Option<String>,
 }
 
