@@ -9,7 +9,11 @@ use utoipa::ToSchema;
 use crate::api::AppState;
 use crate::domain::calendar::DayKind;
 use crate::domain::codes::{CodeEntry, CodeTable};
+use crate::domain::consultation::{
+    AgeGroup, Channel, Outcome, ReviewDecision, ReviewState, Site, SpecialGroup, Topic,
+};
 use crate::domain::duty::{CoverageRule, DayOfWeek, DutyKind, DutyPeriod, Requirement, StaffKind};
+use crate::domain::id_card::Sex;
 use crate::domain::roles::Role;
 use crate::domain::units::{Accessibility, UnitKind, UnitLevel};
 use crate::error::{responses as r, ApiError};
@@ -39,6 +43,15 @@ pub fn dictionaries() -> Dictionaries {
     add::<Requirement>(&mut map);
     add::<CoverageRule>(&mut map);
     add::<DayKind>(&mut map);
+    add::<Sex>(&mut map);
+    add::<Channel>(&mut map);
+    add::<Site>(&mut map);
+    add::<AgeGroup>(&mut map);
+    add::<SpecialGroup>(&mut map);
+    add::<Topic>(&mut map);
+    add::<Outcome>(&mut map);
+    add::<ReviewState>(&mut map);
+    add::<ReviewDecision>(&mut map);
     Dictionaries(map)
 }
 

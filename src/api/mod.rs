@@ -4,10 +4,12 @@ pub mod audit;
 pub mod auth;
 pub mod board;
 pub mod calendar;
+pub mod consultations;
 pub mod duty;
 pub mod etag;
 pub mod idempotency;
 pub mod json;
+pub mod ledger;
 pub mod meta;
 pub mod privacy;
 pub mod staff;
@@ -115,6 +117,7 @@ Demo accounts (with `--demo`): admin, staff.longgang, aid.officer, lawyer, audit
         (name = "staff", description = "The people who serve on the duty roster"),
         (name = "duty", description = "The duty roster and the public 今日我当班 board (举措5, 7)"),
         (name = "calendar", description = "Public holidays and adjusted working days (调休)"),
+        (name = "consultations", description = "Free legal consultations: registration, review (咨询审核), search and the ledger (台账)"),
         (name = "audit", description = "The audit trail (全面登记、全程留痕)"),
         (name = "dictionaries", description = "Code tables with Chinese labels"),
         (name = "operations", description = "Health and metrics"),
@@ -140,6 +143,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(duty::routes)
             .configure(board::routes)
             .configure(calendar::routes)
+            .configure(consultations::routes)
             .service(meta::get_dictionaries),
     )
     .configure(board::page_routes)

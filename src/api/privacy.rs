@@ -4,19 +4,21 @@ use crate::auth::Principal;
 use crate::domain::masking::{mask_id_number, mask_phone};
 use crate::domain::roles::Role;
 
-/// Whether the caller needs personal data in full: the staff and officers who serve and call
-/// people, and admins, within their own subtree (reads are already scoped to it). Auditors,
-/// integrations and providers see it masked.
-pub fn sees_personal_data(principal: &Principal) -> bool {
-    matches!(
-        principal.role,
-        Role::Admin | Role::UnitStaff | Role::AidOfficer
-    )
+/// Whether the caller reads the personal data of a record of `record_unit` in full: admins of a
+/// subtree (reads are already scoped to it), and unit staff or aid officers of the very unit
+/// that holds the record. Everyone else — auditors, providers, integrations, staff of other
+/// units — sees it masked.
+pub fn sees_personal_data(principal: &Principal, record_unit: i64) -> bool {
+    match principal.role {
+        Role::Admin => true,
+        Role::UnitStaff | Role::AidOfficer => principal.unit_id == record_unit,
+        Role::Provider | Role::Auditor | Role::Integration => false,
+    }
 }
 
 /// A phone number as this caller may see it.
-pub fn phone(principal: &Principal, phone: Option<String>) -> Option<String> {
-    if sees_personal_data(principal) {
+pub fn phone(principal: &Principal, record_unit: i64, phone: Option<String>) -> Option<String> {
+    if sees_personal_data(principal, record_unit) {
         phone
     } else {
         phone.map(|p| mask_phone(&p))
@@ -24,8 +26,8 @@ pub fn phone(principal: &Principal, phone: Option<String>) -> Option<String> {
 }
 
 /// An ID number as this caller may see it.
-pub fn id_number(principal: &Principal, id: Option<String>) -> Option<String> {
-    if sees_personal_data(principal) {
+pub fn id_number(principal: &Principal, record_unit: i64, id: Option<String>) -> Option<String> {
+    if sees_personal_data(principal, record_unit) {
         id
     } else {
         id.map(|p| mask_id_number(&p))

@@ -40,8 +40,8 @@ pub struct Staff {
     pub title: Option<String>,
     /// Practising licence number (lawyers, legal workers).
     pub licence_no: Option<String>,
-    /// Personal phone: in full for admins and unit or aid centre staff, masked (`138****5678`)
-    /// for auditors, providers and integrations; never on the public board.
+    /// Personal phone: in full for admins and for staff of the person's own unit, masked
+    /// (`138****5678`) for everyone else; never on the public board.
     pub phone: Option<String>,
     /// The person's account, if any.
     pub user_id: Option<i64>,
@@ -69,7 +69,7 @@ impl Staff {
                 .kind
                 .parse()
                 .map_err(|e| ApiError::Internal(format!("staff {}: {e}", row.id)))?,
-            phone: privacy::phone(principal, row.phone),
+            phone: privacy::phone(principal, row.unit_id, row.phone),
             id: row.id,
             unit_id: row.unit_id,
             name: row.name,

@@ -12,3 +12,10 @@ pub fn cst() -> FixedOffset {
 pub fn to_cst(utc: NaiveDateTime) -> DateTime<FixedOffset> {
     utc.and_utc().with_timezone(&cst())
 }
+
+/// Midnight at the start of a day in China, as a stored UTC time.
+pub fn day_start_utc(day: chrono::NaiveDate) -> Option<NaiveDateTime> {
+    day.and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(cst()).single())
+        .map(|t| t.naive_utc())
+}

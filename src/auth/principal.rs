@@ -108,6 +108,19 @@ impl Policy for RosterKeepers {
     const WHAT: &'static str = "only admins and unit staff keep the duty roster";
 }
 
+/// Everyone who registers consultations: all but auditors.
+pub struct ConsultationWriters;
+impl Policy for ConsultationWriters {
+    const ROLES: &'static [Role] = &[
+        Role::Admin,
+        Role::UnitStaff,
+        Role::AidOfficer,
+        Role::Provider,
+        Role::Integration,
+    ];
+    const WHAT: &'static str = "auditors read consultations but do not register them";
+}
+
 /// Readers of the audit trail.
 pub struct AuditReaders;
 impl Policy for AuditReaders {

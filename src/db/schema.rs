@@ -140,6 +140,44 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    consultations (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        staff_id -> Nullable<BigInt>,
+        duty_shift_id -> Nullable<BigInt>,
+        received_at -> Timestamp,
+        channel -> Text,
+        site -> Text,
+        place -> Nullable<Text>,
+        person_name -> Nullable<Text>,
+        sex -> Nullable<Text>,
+        age -> Nullable<Integer>,
+        age_group -> Nullable<Text>,
+        birth_date -> Nullable<Date>,
+        id_number -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        special_groups -> Text,
+        topics -> Text,
+        question -> Text,
+        answer -> Nullable<Text>,
+        outcome -> Text,
+        matters_count -> Integer,
+        callback_consent -> Bool,
+        review_state -> Text,
+        review_comment -> Nullable<Text>,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
+        review_requested_at -> Timestamp,
+        registered_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(consultations -> units (unit_id));
+diesel::joinable!(consultations -> staff (staff_id));
 diesel::joinable!(staff -> units (unit_id));
 diesel::joinable!(duty_shifts -> units (unit_id));
 diesel::joinable!(duty_shift_staff -> duty_shifts (shift_id));
@@ -156,4 +194,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     duty_shifts,
     duty_shift_staff,
     calendar_days,
+    consultations,
 );

@@ -2,7 +2,9 @@
 
 pub mod calendar;
 pub mod codes;
+pub mod consultation;
 pub mod duty;
+pub mod id_card;
 pub mod masking;
 pub mod phone;
 pub mod roles;

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod board;
 pub mod calendar;
+pub mod consultations;
 pub mod duty;
 pub mod idempotency;
 pub mod scope;

@@ -6,6 +6,7 @@ mod helpers;
 mod audit;
 mod auth;
 mod browser;
+mod consultations;
 mod contract;
 mod duty;
 mod errors;

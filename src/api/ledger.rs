@@ -1,0 +1,371 @@
+//! The consultation ledger (台账): CSV (UTF-8 with a BOM, so Excel and WPS read the Chinese) or
+//! XLSX, with Chinese headers and labels, masked as the reader must see it, and streamed in
+//! batches so that a province's year never sits in memory.
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use actix_web::{get, web, HttpResponse};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::consultations::{Consultation, ConsultationFilter};
+use crate::api::AppState;
+use crate::auth::Principal;
+use crate::db::schema::{staff, units};
+use crate::db::DbConnection;
+use crate::domain::codes::CodeTable;
+use crate::error::{responses as r, ApiError};
+use crate::store;
+use crate::store::consultations::{ConsultationRow, Reader};
+use crate::store::scope::{unit_id_in_subtree, unit_in_subtree};
+
+/// Rows fetched per batch.
+const BATCH: i64 = 500;
+
+/// The ledger's columns, in Chinese.
+pub const HEADERS: [&str; 22] = [
+    "编号",
+    "登记单位",
+    "接待时间",
+    "咨询方式",
+    "服务地点类型",
+    "服务地点",
+    "姓名",
+    "性别",
+    "年龄",
+    "年龄段",
+    "身份证号",
+    "联系电话",
+    "特殊群体",
+    "咨询事项",
+    "咨询内容",
+    "答复内容",
+    "办理结果",
+    "办理事项数",
+    "同意回访",
+    "审核状态",
+    "解答人",
+    "登记人",
+];
+
+/// Column widths of the XLSX sheet, in characters.
+const WIDTHS: [f64; 22] = [
+    8.0, 18.0, 17.0, 10.0, 12.0, 18.0, 10.0, 6.0, 6.0, 8.0, 20.0, 14.0, 16.0, 16.0, 40.0, 40.0,
+    14.0, 10.0, 8.0, 10.0, 10.0, 14.0,
+];
+
+/// The file format.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LedgerFormat {
+    /// CSV, UTF-8 with a byte order mark.
+    Csv,
+    /// An Excel workbook.
+    Xlsx,
+}
+
+/// The export's query.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `csv` or `xlsx`.
+    pub format: LedgerFormat,
+}
+
+/// Names for the unit and staff ids of a reader's subtree.
+struct Names {
+    units: HashMap<i64, String>,
+    staff: HashMap<i64, String>,
+}
+
+fn names(conn: &mut DbConnection, root: i64) -> Result<Names, ApiError> {
+    let units: Vec<(i64, String)> = units::table
+        .filter(unit_in_subtree(root))
+        .select((units::id, units::name))
+        .load(conn)?;
+    let staff: Vec<(i64, String)> = staff::table
+        .filter(unit_id_in_subtree("staff.unit_id", root))
+        .select((staff::id, staff::name))
+        .load(conn)?;
+    Ok(Names {
+        units: units.into_iter().collect(),
+        staff: staff.into_iter().collect(),
+    })
+}
+
+fn labels<T: CodeTable>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(|t| t.label())
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// One ledger line, masked for `principal`.
+fn line(
+    row: ConsultationRow,
+    principal: &Principal,
+    names: &Names,
+) -> Result<Vec<String>, ApiError> {
+    let unit = names.units.get(&row.unit_id).cloned().unwrap_or_default();
+    let staff_name = row
+        .staff_id
+        .and_then(|s| names.staff.get(&s).cloned())
+        .unwrap_or_default();
+    let c = Consultation::view(row, principal, None)?;
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    Ok(vec![
+        c.id.to_string(),
+        unit,
+        c.received_at.format("%Y-%m-%d %H:%M").to_string(),
+        c.channel.label().to_owned(),
+        c.site.label().to_owned(),
+        opt(c.place),
+        opt(c.person.name),
+        c.person
+            .sex
+            .map(|s| s.label().to_owned())
+            .unwrap_or_default(),
+        c.person.age.map(|a| a.to_string()).unwrap_or_default(),
+        c.person
+            .age_group
+            .map(|g| g.label().to_owned())
+            .unwrap_or_default(),
+        opt(c.person.id_number),
+        opt(c.person.phone),
+        labels(&c.special_groups),
+        labels(&c.topics),
+        c.question,
+        opt(c.answer),
+        c.outcome.label().to_owned(),
+        c.matters_count.to_string(),
+        if c.callback_consent { "是" } else { "否" }.to_owned(),
+        c.review.state.label().to_owned(),
+        staff_name,
+        c.registered_by,
+    ])
+}
+
+/// Where the export has got to.
+struct Progress {
+    after: Option<(NaiveDateTime, i64)>,
+    started: bool,
+    done: bool,
+}
+
+fn csv_bytes(lines: &[Vec<String>], with_header: bool) -> Result<Vec<u8>, ApiError> {
+    let mut out = Vec::new();
+    if with_header {
+        out.extend_from_slice("\u{FEFF}".as_bytes());
+    }
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        if with_header {
+            w.write_record(HEADERS)
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+        }
+        for l in lines {
+            w.write_record(l)
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+        }
+        w.flush().map_err(|e| ApiError::Internal(e.to_string()))?;
+    }
+    Ok(out)
+}
+
+fn csv_stream(
+    state: web::Data<AppState>,
+    principal: Principal,
+    who: Reader,
+    filter: ConsultationFilter,
+    names: std::sync::Arc<Names>,
+) -> impl futures_util::Stream<Item = Result<web::Bytes, actix_web::Error>> {
+    let progress = Progress {
+        after: None,
+        started: false,
+        done: false,
+    };
+    futures_util::stream::unfold(progress, move |mut p| {
+        let (state, principal, filter, names) = (
+            state.clone(),
+            principal.clone(),
+            filter.clone(),
+            names.clone(),
+        );
+        async move {
+            if p.done {
+                return None;
+            }
+            let after = p.after;
+            let batch = store::run(&state.pool, move |c| {
+                store::consultations::ledger_batch(c, who, &filter, after, BATCH)
+            })
+            .await;
+            let chunk = batch.and_then(|rows| {
+                p.done = (rows.len() as i64) < BATCH;
+                p.after = rows.last().map(|r| (r.received_at, r.id));
+                let lines = rows
+                    .into_iter()
+                    .map(|row| line(row, &principal, &names))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let bytes = csv_bytes(&lines, !p.started)?;
+                p.started = true;
+                Ok(web::Bytes::from(bytes))
+            });
+            match chunk {
+                Ok(bytes) => Some((Ok(bytes), p)),
+                Err(e) => {
+                    log::error!("ledger export stopped: {e}");
+                    p.done = true;
+                    Some((Err(e.into()), p))
+                }
+            }
+        }
+    })
+}
+
+/// Writes the workbook to a temporary file with the worksheet in constant-memory mode.
+fn write_xlsx(
+    conn: &mut DbConnection,
+    who: Reader,
+    filter: &ConsultationFilter,
+    principal: &Principal,
+    names: &Names,
+) -> Result<tempfile::NamedTempFile, ApiError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let xerr = |e: rust_xlsxwriter::XlsxError| {
+        ApiError::Internal(format!("cannot write the workbook: {e}"))
+    };
+    let mut workbook = Workbook::new();
+    let bold = Format::new().set_bold();
+    let sheet = workbook
+        .add_worksheet_with_constant_memory()
+        .map_err(xerr)?;
+    sheet.set_name("咨询台账").map_err(xerr)?;
+    for (col, (title, width)) in HEADERS.iter().zip(WIDTHS).enumerate() {
+        let col = col as u16;
+        sheet
+            .write_string_with_format(0, col, *title, &bold)
+            .map_err(xerr)?;
+        sheet.set_column_width(col, width).map_err(xerr)?;
+    }
+    sheet.set_freeze_panes(1, 0).map_err(xerr)?;
+    let mut row_no: u32 = 1;
+    let mut after = None;
+    loop {
+        let rows = store::consultations::ledger_batch(conn, who, filter, after, BATCH)?;
+        let last_batch = (rows.len() as i64) < BATCH;
+        after = rows.last().map(|r| (r.received_at, r.id));
+        for row in rows {
+            for (col, value) in line(row, principal, names)?.into_iter().enumerate() {
+                sheet
+                    .write_string(row_no, col as u16, value)
+                    .map_err(xerr)?;
+            }
+            row_no += 1;
+            if row_no >= 1_048_576 {
+                return Err(ApiError::invalid_field(
+                    "to",
+                    "too_many_rows",
+                    "more rows than one sheet holds: export a shorter period",
+                ));
+            }
+        }
+        if last_batch {
+            break;
+        }
+    }
+    let file = tempfile::NamedTempFile::new()
+        .map_err(|e| ApiError::Internal(format!("temporary file: {e}")))?;
+    workbook.save(file.path()).map_err(xerr)?;
+    Ok(file)
+}
+
+fn file_stream(
+    file: tempfile::NamedTempFile,
+) -> impl futures_util::Stream<Item = Result<web::Bytes, actix_web::Error>> {
+    futures_util::stream::unfold(Some(file), |file| async move {
+        let mut file = file?;
+        let read = web::block(move || {
+            let mut buf = vec![0u8; 64 * 1024];
+            let n = file.as_file_mut().read(&mut buf)?;
+            buf.truncate(n);
+            Ok::<_, std::io::Error>((buf, file))
+        })
+        .await;
+        match read {
+            Ok(Ok((buf, _))) if buf.is_empty() => None,
+            Ok(Ok((buf, file))) => Some((Ok(web::Bytes::from(buf)), Some(file))),
+            Ok(Err(e)) => Some((
+                Err(ApiError::Internal(format!("reading the workbook: {e}")).into()),
+                None,
+            )),
+            Err(e) => Some((Err(ApiError::from(e).into()), None)),
+        }
+    })
+}
+
+#[utoipa::path(
+    tag = "consultations",
+    params(ExportQuery, ConsultationFilter),
+    responses(
+        (status = 200, description = "The ledger, oldest first, with Chinese headers and labels; ID and phone numbers masked for readers without a need to see them",
+            content(
+                (String = "text/csv"),
+                (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            ),
+            headers(("Content-Disposition" = String, description = "attachment; filename=…"))),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 503, response = r::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/consultations/export")]
+/// Export the consultation ledger (台账) of the caller's scope as CSV or XLSX, with the same
+/// filters as the list.
+pub async fn export_consultations(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<ExportQuery>,
+    filter: web::Query<ConsultationFilter>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = filter.into_inner();
+    crate::api::validation::query_max_chars("q", filter.q.as_deref(), 100)?;
+    let who = crate::api::consultations::reader_of(&principal);
+    let root = principal.unit_id;
+    let stamp = chrono::Utc::now()
+        .with_timezone(&crate::api::time::cst())
+        .format("%Y%m%d-%H%M");
+    match query.format {
+        LedgerFormat::Csv => {
+            let names =
+                std::sync::Arc::new(store::run(&state.pool, move |c| names(c, root)).await?);
+            Ok(HttpResponse::Ok()
+                .content_type("text/csv; charset=utf-8")
+                .insert_header((
+                    "Content-Disposition",
+                    format!("attachment; filename=\"consultations-{stamp}.csv\""),
+                ))
+                .streaming(csv_stream(state.clone(), principal, who, filter, names)))
+        }
+        LedgerFormat::Xlsx => {
+            let p = principal.clone();
+            let file = store::run(&state.pool, move |c| {
+                let names = names(c, root)?;
+                write_xlsx(c, who, &filter, &p, &names)
+            })
+            .await?;
+            Ok(HttpResponse::Ok()
+                .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                .insert_header((
+                    "Content-Disposition",
+                    format!("attachment; filename=\"consultations-{stamp}.xlsx\""),
+                ))
+                .streaming(file_stream(file)))
+        }
+    }
+}

@@ -1,0 +1,451 @@
+//! Queries of consultations: registration, search, review, repeat visitors and the ledger.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::api::consultations::ConsultationFilter;
+use crate::api::etag::IfMatch;
+use crate::db::schema::{consultations, duty_shifts, staff};
+use crate::db::DbConnection;
+use crate::domain::consultation::{decide, ReviewDecision, ReviewState};
+use crate::error::ApiError;
+use crate::paging::{Cursor, Page, PageRequest};
+use crate::store::scope::unit_id_in_subtree;
+use crate::store::{audit, idempotency, units, Actor};
+
+/// A stored consultation.
+#[derive(
+    Debug,
+    Clone,
+    Queryable,
+    Selectable,
+    Insertable,
+    AsChangeset,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[diesel(table_name = consultations)]
+#[diesel(treat_none_as_null = true)]
+pub struct ConsultationRow {
+    #[diesel(skip_insertion)]
+    pub id: i64,
+    pub unit_id: i64,
+    pub staff_id: Option<i64>,
+    pub duty_shift_id: Option<i64>,
+    pub received_at: NaiveDateTime,
+    pub channel: String,
+    pub site: String,
+    pub place: Option<String>,
+    pub person_name: Option<String>,
+    pub sex: Option<String>,
+    pub age: Option<i32>,
+    pub age_group: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    pub special_groups: String,
+    pub topics: String,
+    pub question: String,
+    pub answer: Option<String>,
+    pub outcome: String,
+    pub matters_count: i32,
+    pub callback_consent: bool,
+    pub review_state: String,
+    pub review_comment: Option<String>,
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<NaiveDateTime>,
+    pub review_requested_at: NaiveDateTime,
+    pub registered_by: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Who reads: the subtree root, and for providers the account whose answers they may read.
+#[derive(Debug, Clone, Copy)]
+pub struct Reader {
+    /// The caller's unit.
+    pub root: i64,
+    /// For providers: only consultations answered by staff linked to this account.
+    pub answered_by_account: Option<i64>,
+}
+
+type Boxed<'a> = consultations::BoxedQuery<'a, crate::db::MultiBackend>;
+
+fn scoped<'a>(reader: Reader) -> Boxed<'a> {
+    let mut q = consultations::table
+        .filter(unit_id_in_subtree("consultations.unit_id", reader.root))
+        .into_boxed();
+    if let Some(account) = reader.answered_by_account {
+        q = q.filter(
+            consultations::staff_id.eq_any(
+                staff::table
+                    .filter(staff::user_id.eq(account))
+                    .select(staff::id.nullable()),
+            ),
+        );
+    }
+    q
+}
+
+fn filtered<'a>(reader: Reader, f: &ConsultationFilter) -> Boxed<'a> {
+    let mut q = scoped(reader);
+    if let Some(unit) = f.unit_id {
+        q = q.filter(unit_id_in_subtree("consultations.unit_id", unit));
+    }
+    if let Some(from) = f.from {
+        if let Some(t) = crate::api::time::day_start_utc(from) {
+            q = q.filter(consultations::received_at.ge(t));
+        }
+    }
+    if let Some(to) = f.to {
+        if let Some(t) = crate::api::time::day_start_utc(to + chrono::Duration::days(1)) {
+            q = q.filter(consultations::received_at.lt(t));
+        }
+    }
+    if let Some(c) = f.channel {
+        q = q.filter(consultations::channel.eq(c.to_string()));
+    }
+    if let Some(t) = f.topic {
+        q = q.filter(consultations::topics.like(format!("%,{t},%")));
+    }
+    if let Some(g) = f.special_group {
+        q = q.filter(consultations::special_groups.like(format!("%,{g},%")));
+    }
+    if let Some(o) = f.outcome {
+        q = q.filter(consultations::outcome.eq(o.to_string()));
+    }
+    if let Some(r) = f.review_state {
+        q = q.filter(consultations::review_state.eq(r.to_string()));
+    }
+    if let Some(s) = f.staff_id {
+        q = q.filter(consultations::staff_id.eq(s));
+    }
+    if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = format!("%{}%", units::escape_like(text));
+        q = q.filter(
+            consultations::question
+                .like(pattern.clone())
+                .escape('\\')
+                .or(consultations::answer.like(pattern).escape('\\')),
+        );
+    }
+    q
+}
+
+/// Consultations matching the filter, newest first.
+pub fn list(
+    conn: &mut DbConnection,
+    reader: Reader,
+    f: &ConsultationFilter,
+    page: &PageRequest,
+) -> Result<Page<ConsultationRow>, ApiError> {
+    let mut q = filtered(reader, f)
+        .select(ConsultationRow::as_select())
+        .order((consultations::received_at.desc(), consultations::id.desc()))
+        .limit(page.fetch_limit());
+    if let Some(Cursor { at: Some(at), id }) = page.after.clone() {
+        q = q.filter(
+            consultations::received_at
+                .lt(at)
+                .or(consultations::received_at
+                    .eq(at)
+                    .and(consultations::id.lt(id))),
+        );
+    } else if page.after.is_some() {
+        return Err(ApiError::BadRequest("invalid cursor for this list".into()));
+    }
+    let rows = q.load(conn)?;
+    page.finish(
+        rows,
+        |r| Cursor {
+            at: Some(r.received_at),
+            id: r.id,
+        },
+        Ok,
+    )
+}
+
+/// Pending consultations, oldest request for review first.
+pub fn review_queue(
+    conn: &mut DbConnection,
+    reader: Reader,
+    unit: Option<i64>,
+    page: &PageRequest,
+) -> Result<Page<ConsultationRow>, ApiError> {
+    let mut q = scoped(reader)
+        .filter(consultations::review_state.eq(ReviewState::Pending.to_string()))
+        .select(ConsultationRow::as_select())
+        .order((
+            consultations::review_requested_at.asc(),
+            consultations::id.asc(),
+        ))
+        .limit(page.fetch_limit());
+    if let Some(unit) = unit {
+        q = q.filter(unit_id_in_subtree("consultations.unit_id", unit));
+    }
+    if let Some(Cursor { at: Some(at), id }) = page.after.clone() {
+        q = q.filter(
+            consultations::review_requested_at
+                .gt(at)
+                .or(consultations::review_requested_at
+                    .eq(at)
+                    .and(consultations::id.gt(id))),
+        );
+    } else if page.after.is_some() {
+        return Err(ApiError::BadRequest("invalid cursor for this list".into()));
+    }
+    let rows = q.load(conn)?;
+    page.finish(
+        rows,
+        |r| Cursor {
+            at: Some(r.review_requested_at),
+            id: r.id,
+        },
+        Ok,
+    )
+}
+
+/// One batch of the ledger, oldest first, after `after`.
+pub fn ledger_batch(
+    conn: &mut DbConnection,
+    reader: Reader,
+    f: &ConsultationFilter,
+    after: Option<(NaiveDateTime, i64)>,
+    limit: i64,
+) -> Result<Vec<ConsultationRow>, ApiError> {
+    let mut q = filtered(reader, f)
+        .select(ConsultationRow::as_select())
+        .order((consultations::received_at.asc(), consultations::id.asc()))
+        .limit(limit);
+    if let Some((at, id)) = after {
+        q = q.filter(
+            consultations::received_at
+                .gt(at)
+                .or(consultations::received_at
+                    .eq(at)
+                    .and(consultations::id.gt(id))),
+        );
+    }
+    Ok(q.load(conn)?)
+}
+
+/// One consultation the reader may see.
+pub fn find(conn: &mut DbConnection, reader: Reader, id: i64) -> Result<ConsultationRow, ApiError> {
+    scoped(reader)
+        .filter(consultations::id.eq(id))
+        .select(ConsultationRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("consultation", id))
+}
+
+/// Earlier consultations of the same person (same ID number or phone) that the reader may see:
+/// how many, and the most recent twenty.
+pub fn repeat_visits(
+    conn: &mut DbConnection,
+    reader: Reader,
+    row: &ConsultationRow,
+) -> Result<(i64, Vec<(i64, NaiveDateTime)>), ApiError> {
+    if row.id_number.is_none() && row.phone.is_none() {
+        return Ok((0, Vec::new()));
+    }
+    let same_person = |q: Boxed<'static>| {
+        let q = q.filter(consultations::id.ne(row.id));
+        match (row.id_number.clone(), row.phone.clone()) {
+            (Some(id), Some(phone)) => q.filter(
+                consultations::id_number
+                    .eq(id)
+                    .or(consultations::phone.eq(phone)),
+            ),
+            (Some(id), None) => q.filter(consultations::id_number.eq(id)),
+            (None, Some(phone)) => q.filter(consultations::phone.eq(phone)),
+            (None, None) => q.filter(consultations::id.eq(-1)),
+        }
+    };
+    let count: i64 = same_person(scoped(reader)).count().get_result(conn)?;
+    let recent: Vec<(i64, NaiveDateTime)> = same_person(scoped(reader))
+        .select((consultations::id, consultations::received_at))
+        .order((consultations::received_at.desc(), consultations::id.desc()))
+        .limit(20)
+        .load(conn)?;
+    Ok((count, recent))
+}
+
+/// Checks the references of a registration against the writer's subtree.
+pub fn check_refs(tx: &mut DbConnection, root: i64, row: &ConsultationRow) -> Result<(), ApiError> {
+    units::find(tx, root, row.unit_id).map_err(|_| {
+        ApiError::invalid_field(
+            "unit_id",
+            "not_found",
+            "the unit does not exist or is outside your scope",
+        )
+    })?;
+    if let Some(sid) = row.staff_id {
+        let found: Option<i64> = staff::table
+            .filter(staff::id.eq(sid))
+            .filter(unit_id_in_subtree("staff.unit_id", root))
+            .select(staff::id)
+            .first(tx)
+            .optional()?;
+        if found.is_none() {
+            return Err(ApiError::invalid_field(
+                "staff_id",
+                "not_found",
+                "the staff member does not exist or is outside your scope",
+            ));
+        }
+    }
+    if let Some(shift) = row.duty_shift_id {
+        let found: Option<i64> = duty_shifts::table
+            .filter(duty_shifts::id.eq(shift))
+            .filter(unit_id_in_subtree("duty_shifts.unit_id", root))
+            .select(duty_shifts::id)
+            .first(tx)
+            .optional()?;
+        if found.is_none() {
+            return Err(ApiError::invalid_field(
+                "duty_shift_id",
+                "not_found",
+                "the duty shift does not exist or is outside your scope",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Registers a consultation (the row is complete but for its id).
+pub fn create(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    root: i64,
+    row: &ConsultationRow,
+    request: &impl serde::Serialize,
+    idem: Option<&str>,
+) -> Result<(ConsultationRow, bool), ApiError> {
+    audit::write(conn, actor, |tx, log| {
+        idempotency::once(
+            tx,
+            actor,
+            idem,
+            "POST /api/v1/consultations",
+            request,
+            |tx| {
+                check_refs(tx, root, row)?;
+                let stored: ConsultationRow = diesel::insert_into(consultations::table)
+                    .values(row)
+                    .returning(consultations::all_columns)
+                    .get_result(tx)?;
+                log.record::<(), _>(
+                    "create",
+                    "consultation",
+                    stored.id,
+                    Some(stored.unit_id),
+                    None,
+                    Some(&stored),
+                );
+                Ok(stored)
+            },
+        )
+    })
+}
+
+/// Replaces a consultation with `change(current)`; an entry that was reviewed returns to review.
+pub fn update(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    reader: Reader,
+    id: i64,
+    if_match: &IfMatch,
+    change: impl FnOnce(&ConsultationRow) -> Result<ConsultationRow, ApiError>,
+) -> Result<ConsultationRow, ApiError> {
+    audit::write(conn, actor, |tx, log| {
+        let current = find(tx, reader, id)?;
+        if_match.check(current.version)?;
+        let mut next = change(&current)?;
+        check_refs(tx, reader.root, &next)?;
+        let now = crate::store::now();
+        next.id = current.id;
+        next.registered_by = current.registered_by.clone();
+        next.created_at = current.created_at;
+        next.version = current.version + 1;
+        next.updated_at = now;
+        if current.review_state != ReviewState::Pending.to_string() {
+            next.review_state = ReviewState::Pending.to_string();
+            next.review_requested_at = now;
+        } else {
+            next.review_state = current.review_state.clone();
+            next.review_requested_at = current.review_requested_at;
+        }
+        next.review_comment = current.review_comment.clone();
+        next.reviewed_by = current.reviewed_by.clone();
+        next.reviewed_at = current.reviewed_at;
+        let stored: ConsultationRow =
+            diesel::update(consultations::table.filter(consultations::id.eq(id)))
+                .set(&next)
+                .returning(consultations::all_columns)
+                .get_result(tx)?;
+        log.record(
+            "update",
+            "consultation",
+            id,
+            Some(stored.unit_id),
+            Some(&current),
+            Some(&stored),
+        );
+        Ok(stored)
+    })
+}
+
+/// Records a review decision.
+pub fn review(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    reader: Reader,
+    id: i64,
+    if_match: &IfMatch,
+    decision: ReviewDecision,
+    comment: Option<&str>,
+) -> Result<ConsultationRow, ApiError> {
+    audit::write(conn, actor, |tx, log| {
+        let current = find(tx, reader, id)?;
+        if_match.check(current.version)?;
+        let state: ReviewState = current
+            .review_state
+            .parse()
+            .map_err(|e| ApiError::Internal(format!("consultation {id}: {e}")))?;
+        let next = decide(state, decision).map_err(|detail| ApiError::Conflict {
+            detail,
+            allowed_actions: Some(Vec::new()),
+        })?;
+        let now = crate::store::now();
+        let stored: ConsultationRow =
+            diesel::update(consultations::table.filter(consultations::id.eq(id)))
+                .set((
+                    consultations::review_state.eq(next.to_string()),
+                    consultations::review_comment.eq(comment),
+                    consultations::reviewed_by.eq(&actor.name),
+                    consultations::reviewed_at.eq(now),
+                    consultations::version.eq(current.version + 1),
+                    consultations::updated_at.eq(now),
+                ))
+                .returning(consultations::all_columns)
+                .get_result(tx)?;
+        log.record(
+            decision_action(decision),
+            "consultation",
+            id,
+            Some(stored.unit_id),
+            Some(&current),
+            Some(&stored),
+        );
+        Ok(stored)
+    })
+}
+
+fn decision_action(d: ReviewDecision) -> &'static str {
+    match d {
+        ReviewDecision::Approve => "review_approve",
+        ReviewDecision::Return => "review_return",
+    }
+}
