@@ -15,6 +15,7 @@ backend_tests!(
     repeat_visitors_are_recognised,
     the_ledger_exports_csv_and_xlsx_with_chinese_headers_and_masking,
     a_township_cannot_see_another_townships_consultations,
+    providers_read_only_what_they_answered_and_masked,
 );
 
 fn body(unit: i64, question: &str) -> Value {
@@ -472,4 +473,50 @@ async fn a_township_cannot_see_another_townships_consultations(backend: Backend)
     app.post("/api/v1/consultations", "staff.longgang", &body(zc, "x"))
         .await
         .assert_problem(422);
+}
+
+async fn providers_read_only_what_they_answered_and_masked(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let centre = app.unit_id("140521-GGFLFW");
+    let me = app.get("/api/v1/users?role=provider", "admin").await.json();
+    let lawyer_account = me["items"][0]["id"].as_i64().unwrap();
+    let staff = app
+        .get(&format!("/api/v1/staff?unit_id={centre}"), "admin")
+        .await
+        .json();
+    let (mine, other) = (
+        staff["items"][0]["id"].as_i64().unwrap(),
+        staff["items"][1]["id"].as_i64().unwrap(),
+    );
+    let link = app
+        .send_json(
+            Method::PATCH,
+            &format!("/api/v1/staff/{mine}"),
+            "admin",
+            &json!({"user_id": lawyer_account}),
+        )
+        .await;
+    assert_eq!(link.status, 200, "{}", String::from_utf8_lossy(&link.body));
+    let mut a = body(centre, "我解答的咨询");
+    a["staff_id"] = json!(mine);
+    a["person"] = json!({"phone": "13812345678"});
+    let a = register(&app, "admin", &a).await;
+    let mut b = body(centre, "同事解答的咨询");
+    b["staff_id"] = json!(other);
+    let b = register(&app, "admin", &b).await;
+    let list = app.get("/api/v1/consultations", "lawyer").await.json();
+    let ids: Vec<i64> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["id"].as_i64())
+        .collect();
+    assert_eq!(ids, vec![a["id"].as_i64().unwrap()]);
+    assert_eq!(
+        list["items"][0]["person"]["phone"], "138****5678",
+        "providers see personal data masked"
+    );
+    app.get(&format!("/api/v1/consultations/{}", b["id"]), "lawyer")
+        .await
+        .assert_problem(404);
 }
