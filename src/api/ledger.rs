@@ -72,6 +72,7 @@ pub enum LedgerFormat {
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// `csv` or `xlsx`.
+    #[param(inline)]
     pub format: LedgerFormat,
 }
 

@@ -30,6 +30,31 @@ async fn served_spec_matches_the_committed_contract(backend: Backend) {
         served == committed,
         "the served OpenAPI document differs from openapi/openapi.json: regenerate it with `cargo run -- openapi > openapi/openapi.json` and review the diff"
     );
+    // Every reference resolves.
+    fn refs(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    if k == "$ref" {
+                        out.push(x.as_str().unwrap_or_default().to_owned());
+                    } else {
+                        refs(x, out);
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&served, &mut all);
+    for r in all {
+        let pointer = r.trim_start_matches('#');
+        assert!(
+            served.pointer(pointer).is_some(),
+            "unresolved reference {r}"
+        );
+    }
     // Every operation documents its errors as problem+json and has a tag.
     for (path, item) in served["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
