@@ -1,5 +1,6 @@
 //! Pure rules of the programme: no actix, no diesel.
 
+pub mod aid;
 pub mod calendar;
 pub mod codes;
 pub mod consultation;

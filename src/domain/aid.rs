@@ -1,0 +1,552 @@
+//! Legal aid for special groups: the green channel, the statutory workflow as a table of allowed
+//! transitions, and its deadlines (PRC Legal Aid Law 2021; MoJ procedure rules 2023; Shanxi
+//! pledge system 2023). Day counts are natural days (the Law says 日).
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use crate::domain::calendar::BusinessCalendar;
+use crate::domain::codes::CodeTable;
+use crate::domain::consultation::{AgeGroup, SpecialGroup};
+
+/// Review within 7 days of receipt (Legal Aid Law Art. 43).
+pub const REVIEW_DAYS: i64 = 7;
+/// Assign a provider within 3 days of approval (Law Art. 43; procedure rules Art. 24).
+pub const ASSIGN_DAYS: i64 = 3;
+/// Sign the service agreement within 5 days of assignment (procedure rules Art. 27).
+pub const AGREEMENT_DAYS: i64 = 5;
+/// The justice bureau decides an objection within 5 days (Law Art. 49).
+pub const OBJECTION_DAYS: i64 = 5;
+/// Case files within 30 days of closing (Law Art. 50; verify).
+pub const FILING_DAYS: i64 = 30;
+/// Default reply time for a materials request (procedure rules; verify — the request may set
+/// its own, 1 to 30 days).
+pub const MATERIALS_REPLY_DAYS: i64 = 15;
+/// Green channel: the centre's internal target of one working day per step (举措7).
+pub const GREEN_TARGET_WORKING_DAYS: u32 = 1;
+
+crate::code_table! {
+    /// The matter (Legal Aid Law Art. 31 for civil and administrative matters, plus criminal).
+    pub enum MatterCategory as "aid_matter_category" {
+        /// State compensation.
+        StateCompensation = "state_compensation": "请求国家赔偿",
+        /// Social insurance benefits or social assistance.
+        SocialInsuranceAssistance = "social_insurance_assistance": "请求社会保险待遇或社会救助",
+        /// Survivors' pensions (抚恤金).
+        Pension = "pension": "请求发给抚恤金",
+        /// Support and maintenance payments.
+        SupportPayments = "support_payments": "请求给付赡养费、抚养费、扶养费",
+        /// Labour relations or wages.
+        LabourWages = "labour_wages": "请求确认劳动关系或支付劳动报酬",
+        /// Civil capacity.
+        CivilCapacity = "civil_capacity": "请求认定无/限制民事行为能力",
+        /// Injury from work, traffic, food or drug safety, or medical accidents.
+        PersonalInjury = "personal_injury": "工伤、交通、食品药品、医疗事故人身损害赔偿",
+        /// Pollution or ecological damage.
+        EnvironmentalDamage = "environmental_damage": "环境污染、生态破坏损害赔偿",
+        /// Other civil or administrative matters laws provide for.
+        OtherCivil = "other_civil": "法律法规规定的其他情形",
+        /// Criminal defence.
+        CriminalDefence = "criminal_defence": "刑事辩护",
+        /// Representing a victim in a criminal case.
+        CriminalVictim = "criminal_victim": "刑事被害人代理",
+    }
+}
+
+crate::code_table! {
+    /// How the application arrived (举措7: phone booking, mail, online, home visits).
+    pub enum AidChannel as "aid_channel" {
+        /// In person.
+        WalkIn = "walk_in": "当面申请",
+        /// Booked by phone.
+        PhoneBooking = "phone_booking": "电话预约受理",
+        /// By mail.
+        Mail = "mail": "邮寄申请",
+        /// Online.
+        Online = "online": "网上申请",
+        /// At home, for people who cannot travel.
+        HomeVisit = "home_visit": "上门受理",
+        /// Accepted on the centre's behalf by a township office (代受理).
+        TownshipOnBehalf = "township_on_behalf": "司法所代受理",
+        /// Notice from a court, procuratorate or police (通知辩护/代理).
+        OfficialNotice = "official_notice": "办案机关通知",
+    }
+}
+
+crate::code_table! {
+    /// How financial hardship is established (Law Art. 41, 42, 32; Shanxi 告知承诺制).
+    pub enum HardshipCheck as "hardship_check" {
+        /// Exempt under Art. 42.
+        Exempt = "exempt": "免予核查（第四十二条）",
+        /// No hardship condition under Art. 32.
+        NotRequired = "not_required": "不受经济困难条件限制（第三十二条）",
+        /// The applicant's pledge, verified later.
+        Pledge = "pledge": "个人诚信承诺",
+        /// Proof of hardship.
+        Proof = "proof": "提交经济困难证明",
+    }
+}
+
+crate::code_table! {
+    /// The ground that exempts or frees an applicant from the hardship check.
+    pub enum HardshipGround as "hardship_ground" {
+        /// Art. 42: minor, elderly or disabled person without fixed income.
+        NoFixedIncome = "no_fixed_income": "无固定生活来源的未成年人、老年人、残疾人",
+        /// Art. 42: recipient of social or judicial assistance, or 优抚.
+        AssistanceRecipient = "assistance_recipient": "社会救助、司法救助或优抚对象",
+        /// Art. 42: migrant worker claiming wages or work-injury compensation.
+        MigrantWorkerWages = "migrant_worker_wages": "申请支付劳动报酬或工伤赔偿的进城务工人员",
+        /// Art. 32: relative of a hero or martyr.
+        HeroMartyrRelative = "hero_martyr_relative": "英雄烈士近亲属维护其权益",
+        /// Art. 32: acts of bravery (见义勇为).
+        ActOfBravery = "act_of_bravery": "因见义勇为行为主张权益",
+        /// Art. 32: state compensation after acquittal on retrial.
+        RetrialAcquittal = "retrial_acquittal": "再审改判无罪请求国家赔偿",
+        /// Art. 32: victim of abuse, abandonment or domestic violence.
+        DomesticViolenceVictim = "domestic_violence_victim": "遭受虐待、遗弃或者家庭暴力的受害人",
+    }
+}
+
+crate::code_table! {
+    /// Why an application is on the green channel.
+    pub enum GreenReason as "green_channel_reason" {
+        /// 60 or over on the day of application.
+        Elderly = "elderly": "老年人",
+        /// Under 18 on the day of application.
+        Minor = "minor": "未成年人",
+        /// Disabled.
+        Disabled = "disabled": "残疾人",
+        /// Exempt from the hardship check (Art. 42).
+        Article42 = "article42": "免予核查经济困难（第四十二条）",
+        /// No hardship condition (Art. 32).
+        Article32 = "article32": "不受经济困难条件限制（第三十二条）",
+        /// Migrant worker claiming wages or work-injury compensation.
+        MigrantWorkerWages = "migrant_worker_wages": "农民工讨薪或工伤赔偿",
+        /// Set by an aid officer.
+        SetByOfficer = "set_by_officer": "工作人员认定",
+    }
+}
+
+crate::code_table! {
+    /// Why urgent aid is given before review (Law Art. 44).
+    pub enum UrgentGround as "urgent_ground" {
+        /// A limitation period or procedural deadline ends within 7 days.
+        DeadlineWithinSevenDays = "deadline_within_seven_days": "距诉讼时效或法定期限届满不足七日",
+        /// Preservation or enforcement is needed at once.
+        ImmediatePreservation = "immediate_preservation": "需要立即申请财产保全、证据保全或先予执行",
+        /// Another ground the law provides.
+        Other = "other": "法律法规规定的其他情形",
+    }
+}
+
+crate::code_table! {
+    /// Why aid ends early (Law Art. 48).
+    pub enum TerminationGround as "termination_ground" {
+        /// Obtained by fraud or other improper means.
+        Fraud = "fraud": "以欺骗或者其他不正当手段获得法律援助",
+        /// Hid facts or used false evidence.
+        FalseEvidence = "false_evidence": "故意隐瞒重要事实或者提供虚假证据",
+        /// Used aid for illegal ends.
+        IllegalUse = "illegal_use": "利用法律援助从事违法活动",
+        /// Finances changed.
+        FinancesChanged = "finances_changed": "经济状况发生变化不再符合条件",
+        /// Proceedings ended or withdrawn.
+        ProceedingsEnded = "proceedings_ended": "案件终止审理或者被撤销",
+        /// Hired a lawyer of their own.
+        OwnLawyer = "own_lawyer": "自行委托律师或者其他代理人",
+        /// The recipient asked, with reason.
+        RecipientRequest = "recipient_request": "受援人有正当理由要求终止",
+        /// Other legal grounds.
+        Other = "other": "法律法规规定的其他情形",
+    }
+}
+
+crate::code_table! {
+    /// Where an application stands.
+    pub enum AidState as "aid_state" {
+        /// Received, not yet accepted.
+        Submitted = "submitted": "已申请",
+        /// Accepted, under review.
+        Accepted = "accepted": "已受理（审查中）",
+        /// Missing materials requested in one notice (一次性告知); the review clock stops.
+        MaterialsRequested = "materials_requested": "一次性告知补充材料",
+        /// Approved.
+        Approved = "approved": "决定给予援助",
+        /// Rejected in writing with reasons.
+        Rejected = "rejected": "决定不予援助",
+        /// An objection is before the justice bureau.
+        Objection = "objection": "异议审查中",
+        /// The objection was dismissed; the decision stands.
+        ObjectionDismissed = "objection_dismissed": "异议驳回",
+        /// A provider is assigned.
+        Assigned = "assigned": "已指派",
+        /// The service agreement is signed.
+        AgreementSigned = "agreement_signed": "已签订委托协议",
+        /// The case is in progress.
+        InProgress = "in_progress": "承办中",
+        /// Closed.
+        Closed = "closed": "已结案",
+        /// Terminated on an Art. 48 ground.
+        Terminated = "terminated": "终止援助",
+        /// Withdrawn (or treated as withdrawn when materials were not supplied).
+        Withdrawn = "withdrawn": "已撤回",
+    }
+}
+
+crate::code_table! {
+    /// A step of the workflow.
+    pub enum AidAction as "aid_action" {
+        /// Accept the application.
+        Accept = "accept": "受理",
+        /// Ask for every missing material in one notice.
+        RequestMaterials = "request_materials": "一次性告知补充材料",
+        /// Materials arrived; the review clock runs again.
+        ReceiveMaterials = "receive_materials": "收到补充材料",
+        /// Approve.
+        Approve = "approve": "决定给予援助",
+        /// Reject with reasons.
+        Reject = "reject": "决定不予援助",
+        /// The applicant objects (to a rejection or a termination).
+        Object = "object": "提出异议",
+        /// The bureau upholds the objection: aid is given.
+        UpholdObjection = "uphold_objection": "异议成立",
+        /// The bureau dismisses the objection.
+        DismissObjection = "dismiss_objection": "驳回异议",
+        /// Assign a provider (provisionally before approval for urgent aid).
+        Assign = "assign": "指派承办人员",
+        /// The service agreement is signed.
+        SignAgreement = "sign_agreement": "签订委托协议",
+        /// Work begins.
+        Start = "start": "开始承办",
+        /// Close the case.
+        Close = "close": "结案",
+        /// Terminate aid on an Art. 48 ground.
+        Terminate = "terminate": "终止援助",
+        /// The applicant withdraws (or failed to supplement materials).
+        Withdraw = "withdraw": "撤回申请",
+    }
+}
+
+crate::code_table! {
+    /// Which deadline an application is under.
+    pub enum DeadlineKind as "aid_deadline_kind" {
+        /// Review within 7 days of receipt (Art. 43), paused while materials are requested.
+        Review = "review": "审查期限（7日）",
+        /// The applicant's reply to a materials request.
+        MaterialsReply = "materials_reply": "补充材料期限",
+        /// Assignment within 3 days of approval.
+        Assignment = "assignment": "指派期限（3日）",
+        /// Agreement within 5 days of assignment.
+        Agreement = "agreement": "签订协议期限（5日）",
+        /// Objection decided within 5 days.
+        Objection = "objection": "异议审查期限（5日）",
+        /// Files within 30 days of closing.
+        Filing = "filing": "归档期限（30日）",
+    }
+}
+
+/// The table of allowed transitions: (from, action, to). `Assign` from `Accepted` is the
+/// provisional assignment of urgent aid (先行提供), allowed only when the application is urgent.
+pub const TRANSITIONS: &[(AidState, AidAction, AidState)] = {
+    use AidAction as A;
+    use AidState as S;
+    &[
+        (S::Submitted, A::Accept, S::Accepted),
+        (S::Submitted, A::Withdraw, S::Withdrawn),
+        (S::Accepted, A::RequestMaterials, S::MaterialsRequested),
+        (S::Accepted, A::Approve, S::Approved),
+        (S::Accepted, A::Reject, S::Rejected),
+        (S::Accepted, A::Assign, S::Assigned),
+        (S::Accepted, A::Withdraw, S::Withdrawn),
+        (S::MaterialsRequested, A::ReceiveMaterials, S::Accepted),
+        (S::MaterialsRequested, A::Withdraw, S::Withdrawn),
+        (S::Approved, A::Assign, S::Assigned),
+        (S::Approved, A::Withdraw, S::Withdrawn),
+        (S::Rejected, A::Object, S::Objection),
+        (S::Objection, A::UpholdObjection, S::Approved),
+        (S::Objection, A::DismissObjection, S::ObjectionDismissed),
+        (S::Assigned, A::SignAgreement, S::AgreementSigned),
+        (S::Assigned, A::Terminate, S::Terminated),
+        (S::AgreementSigned, A::Start, S::InProgress),
+        (S::AgreementSigned, A::Terminate, S::Terminated),
+        (S::InProgress, A::Close, S::Closed),
+        (S::InProgress, A::Terminate, S::Terminated),
+        (S::Terminated, A::Object, S::Objection),
+    ]
+};
+
+/// Why a transition is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IllegalTransition {
+    /// The current state.
+    pub state: AidState,
+    /// The action tried.
+    pub action: AidAction,
+    /// The actions allowed from the state.
+    pub allowed: Vec<AidAction>,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// The actions allowed from a state (for an urgent application or not).
+pub fn allowed_actions(state: AidState, urgent: bool) -> Vec<AidAction> {
+    TRANSITIONS
+        .iter()
+        .filter(|(from, action, _)| *from == state && (urgent || !(state == AidState::Accepted && *action == AidAction::Assign)))
+        .map(|(_, action, _)| *action)
+        .collect()
+}
+
+/// The state an action leads to, or why it may not be taken.
+pub fn transition(state: AidState, action: AidAction, urgent: bool) -> Result<AidState, IllegalTransition> {
+    let allowed = allowed_actions(state, urgent);
+    match TRANSITIONS.iter().find(|(from, a, _)| *from == state && *a == action) {
+        Some((_, _, to)) if allowed.contains(&action) => Ok(*to),
+        found => Err(IllegalTransition {
+            reason: if found.is_some() {
+                format!("only urgent aid (先行提供) is assigned before approval; the application is {}", state.code())
+            } else {
+                format!("`{}` is not allowed while the application is {} ({})", action.code(), state.code(), state.label())
+            },
+            state,
+            action,
+            allowed,
+        }),
+    }
+}
+
+/// What the deadline rules need to know of an application.
+#[derive(Debug, Clone, Copy)]
+pub struct Clocks {
+    /// The state.
+    pub state: AidState,
+    /// When the application was received.
+    pub received_at: DateTime<Utc>,
+    /// When the current state was entered.
+    pub state_entered_at: DateTime<Utc>,
+    /// Time the review clock stood still for materials requests.
+    pub review_paused: Duration,
+    /// The reply deadline of an open materials request.
+    pub materials_due_at: Option<DateTime<Utc>>,
+}
+
+/// The deadline an application is under now, if any.
+pub fn current_deadline(c: &Clocks) -> Option<(DeadlineKind, DateTime<Utc>)> {
+    use AidState as S;
+    match c.state {
+        S::Submitted | S::Accepted => Some((DeadlineKind::Review, c.received_at + Duration::days(REVIEW_DAYS) + c.review_paused)),
+        S::MaterialsRequested => c.materials_due_at.map(|d| (DeadlineKind::MaterialsReply, d)),
+        S::Approved => Some((DeadlineKind::Assignment, c.state_entered_at + Duration::days(ASSIGN_DAYS))),
+        S::Assigned => Some((DeadlineKind::Agreement, c.state_entered_at + Duration::days(AGREEMENT_DAYS))),
+        S::Objection => Some((DeadlineKind::Objection, c.state_entered_at + Duration::days(OBJECTION_DAYS))),
+        S::Closed => Some((DeadlineKind::Filing, c.state_entered_at + Duration::days(FILING_DAYS))),
+        _ => None,
+    }
+}
+
+/// The green channel's internal target for the current step: the end of the next working day
+/// after the step began (China time), for the steps the centre acts on.
+pub fn green_target(state: AidState, entered_on: NaiveDate, calendar: &BusinessCalendar) -> Option<NaiveDate> {
+    use AidState as S;
+    if !matches!(state, S::Submitted | S::Accepted | S::Approved | S::Assigned | S::Objection) {
+        return None;
+    }
+    let mut day = entered_on;
+    let mut left = GREEN_TARGET_WORKING_DAYS;
+    while left > 0 {
+        day = day.succ_opt()?;
+        if calendar.is_working_day(day) {
+            left -= 1;
+        }
+    }
+    Some(day)
+}
+
+/// What the green channel looks at.
+#[derive(Debug, Clone, Default)]
+pub struct Applicant<'a> {
+    /// Age group on the day of application (from the ID number).
+    pub age_group: Option<AgeGroup>,
+    /// Disabled.
+    pub disabled: bool,
+    /// Special groups recorded.
+    pub special_groups: &'a [SpecialGroup],
+    /// The exemption or freedom ground, if any.
+    pub hardship_ground: Option<HardshipGround>,
+    /// The matter.
+    pub matter: Option<MatterCategory>,
+}
+
+/// The reasons an applicant is on the green channel (empty: not green).
+pub fn green_reasons(a: &Applicant) -> Vec<GreenReason> {
+    let mut out = Vec::new();
+    match a.age_group {
+        Some(AgeGroup::Elderly) => out.push(GreenReason::Elderly),
+        Some(AgeGroup::Minor) => out.push(GreenReason::Minor),
+        _ => {}
+    }
+    if a.disabled || a.special_groups.contains(&SpecialGroup::Disabled) {
+        out.push(GreenReason::Disabled);
+    }
+    match a.hardship_ground {
+        Some(g) if is_article_32(g) => out.push(GreenReason::Article32),
+        Some(_) => out.push(GreenReason::Article42),
+        None => {}
+    }
+    if a.special_groups.contains(&SpecialGroup::MigrantWorker)
+        && matches!(a.matter, Some(MatterCategory::LabourWages | MatterCategory::PersonalInjury))
+    {
+        out.push(GreenReason::MigrantWorkerWages);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Whether a ground is one of Art. 32 (no hardship condition) rather than Art. 42 (exempt).
+pub fn is_article_32(g: HardshipGround) -> bool {
+    matches!(
+        g,
+        HardshipGround::HeroMartyrRelative
+            | HardshipGround::ActOfBravery
+            | HardshipGround::RetrialAcquittal
+            | HardshipGround::DomesticViolenceVictim
+    )
+}
+
+/// Checks that the hardship check agrees with its ground.
+pub fn check_hardship(check: HardshipCheck, ground: Option<HardshipGround>) -> Result<(), String> {
+    match (check, ground) {
+        (HardshipCheck::Exempt, Some(g)) if !is_article_32(g) => Ok(()),
+        (HardshipCheck::Exempt, _) => Err("`exempt` needs an Art. 42 ground".into()),
+        (HardshipCheck::NotRequired, Some(g)) if is_article_32(g) => Ok(()),
+        (HardshipCheck::NotRequired, _) => Err("`not_required` needs an Art. 32 ground".into()),
+        (HardshipCheck::Pledge | HardshipCheck::Proof, _) => Ok(()),
+    }
+}
+
+/// The written rejection notice (Law Art. 43, 49), in Chinese.
+pub fn rejection_notice(applicant: &str, reasons: &str, centre: &str, bureau: &str) -> String {
+    format!(
+        "不予法律援助决定书\n\n{applicant}：\n\n经审查，你提出的法律援助申请不符合法律援助条件，{centre}决定不予法律援助。理由如下：\n{reasons}\n\n\
+如对本决定有异议，可以自收到本决定书之日起十五日内向{bureau}提出。{bureau}应当自收到异议之日起五日内进行审查，作出维持决定或者责令改正的决定。\n\n{centre}"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::codes::assert_codes_match_serde;
+    use chrono::TimeZone;
+
+    #[test]
+    fn codes_are_the_serde_names() {
+        assert_codes_match_serde::<MatterCategory>();
+        assert_codes_match_serde::<AidChannel>();
+        assert_codes_match_serde::<HardshipCheck>();
+        assert_codes_match_serde::<HardshipGround>();
+        assert_codes_match_serde::<GreenReason>();
+        assert_codes_match_serde::<UrgentGround>();
+        assert_codes_match_serde::<TerminationGround>();
+        assert_codes_match_serde::<AidState>();
+        assert_codes_match_serde::<AidAction>();
+        assert_codes_match_serde::<DeadlineKind>();
+    }
+
+    #[test]
+    fn every_state_and_action_pair_is_decided_by_the_table() {
+        for state in AidState::ALL {
+            for action in AidAction::ALL {
+                for urgent in [false, true] {
+                    let listed = TRANSITIONS.iter().find(|(f, a, _)| f == state && a == action);
+                    let result = transition(*state, *action, urgent);
+                    let provisional = *state == AidState::Accepted && *action == AidAction::Assign;
+                    match (listed, result) {
+                        (Some((_, _, to)), Ok(got)) => {
+                            assert_eq!(got, *to);
+                            assert!(urgent || !provisional, "provisional assignment needs urgency");
+                        }
+                        (Some(_), Err(e)) => assert!(provisional && !urgent, "{e:?}"),
+                        (None, Ok(_)) => panic!("{state:?} --{action:?}--> allowed but not listed"),
+                        (None, Err(e)) => {
+                            assert!(!e.allowed.contains(action));
+                            assert_eq!(e.allowed, allowed_actions(*state, urgent));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_full_path_and_final_states() {
+        use AidAction as A;
+        let path = [A::Accept, A::RequestMaterials, A::ReceiveMaterials, A::Approve, A::Assign, A::SignAgreement, A::Start, A::Close];
+        let mut s = AidState::Submitted;
+        for a in path {
+            s = transition(s, a, false).unwrap();
+        }
+        assert_eq!(s, AidState::Closed);
+        for end in [AidState::Closed, AidState::Withdrawn, AidState::ObjectionDismissed] {
+            assert!(allowed_actions(end, true).is_empty(), "{end:?} is final");
+        }
+        // A second materials request while one is open is refused.
+        assert!(transition(AidState::MaterialsRequested, A::RequestMaterials, false).is_err());
+        // Terminated only from assigned onwards; withdrawn only before assignment.
+        assert!(transition(AidState::Approved, A::Terminate, false).is_err());
+        assert!(transition(AidState::Assigned, A::Withdraw, false).is_err());
+    }
+
+    #[test]
+    fn deadlines_follow_the_law_and_pause_for_materials() {
+        let t = |d: u32| Utc.with_ymd_and_hms(2023, 3, d, 2, 0, 0).unwrap();
+        let mut c = Clocks {
+            state: AidState::Accepted,
+            received_at: t(1),
+            state_entered_at: t(1),
+            review_paused: Duration::zero(),
+            materials_due_at: None,
+        };
+        assert_eq!(current_deadline(&c), Some((DeadlineKind::Review, t(8))));
+        c.review_paused = Duration::days(4);
+        assert_eq!(current_deadline(&c), Some((DeadlineKind::Review, t(12))));
+        c.state = AidState::Approved;
+        c.state_entered_at = t(10);
+        assert_eq!(current_deadline(&c), Some((DeadlineKind::Assignment, t(13))));
+        c.state = AidState::Assigned;
+        assert_eq!(current_deadline(&c), Some((DeadlineKind::Agreement, t(15))));
+        c.state = AidState::Closed;
+        assert_eq!(current_deadline(&c).map(|d| d.1), Some(t(10) + Duration::days(30)));
+        c.state = AidState::InProgress;
+        assert_eq!(current_deadline(&c), None);
+    }
+
+    #[test]
+    fn green_channel_reasons() {
+        let elderly = Applicant { age_group: Some(AgeGroup::Elderly), ..Default::default() };
+        assert_eq!(green_reasons(&elderly), vec![GreenReason::Elderly]);
+        let adult = Applicant { age_group: Some(AgeGroup::Adult), ..Default::default() };
+        assert!(green_reasons(&adult).is_empty());
+        let groups = [SpecialGroup::MigrantWorker];
+        let worker = Applicant { special_groups: &groups, matter: Some(MatterCategory::LabourWages), ..Default::default() };
+        assert_eq!(green_reasons(&worker), vec![GreenReason::MigrantWorkerWages]);
+        let dv = Applicant { hardship_ground: Some(HardshipGround::DomesticViolenceVictim), ..Default::default() };
+        assert_eq!(green_reasons(&dv), vec![GreenReason::Article32]);
+        assert!(check_hardship(HardshipCheck::Exempt, Some(HardshipGround::DomesticViolenceVictim)).is_err());
+        assert!(check_hardship(HardshipCheck::NotRequired, Some(HardshipGround::DomesticViolenceVictim)).is_ok());
+        assert!(check_hardship(HardshipCheck::Exempt, None).is_err());
+    }
+
+    #[test]
+    fn green_target_is_the_next_working_day() {
+        let cal = BusinessCalendar::default();
+        let fri = NaiveDate::from_ymd_opt(2023, 3, 10).unwrap();
+        assert_eq!(green_target(AidState::Submitted, fri, &cal), NaiveDate::from_ymd_opt(2023, 3, 13));
+        assert_eq!(green_target(AidState::InProgress, fri, &cal), None);
+    }
+
+    #[test]
+    fn the_rejection_notice_names_the_right_to_object_and_where() {
+        let n = rejection_notice("张某", "1. 不属于法律援助事项范围。", "沁水县法律援助中心", "沁水县司法局");
+        assert!(n.contains("异议") && n.contains("沁水县司法局") && n.contains("十五日") && n.contains("不属于法律援助事项范围"));
+    }
+}
