@@ -34,11 +34,32 @@ pub struct Cursor {
     /// The sort time of the last row seen, for lists ordered by (time, id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<NaiveDateTime>,
+    /// The rank of the last row seen, for lists ordered by a priority first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<i64>,
     /// The id of the last row seen.
     pub id: i64,
 }
 
 impl Cursor {
+    /// The position after a row of a list ordered by id.
+    pub fn by_id(id: i64) -> Self {
+        Cursor {
+            at: None,
+            rank: None,
+            id,
+        }
+    }
+
+    /// The position after a row of a list ordered by (time, id).
+    pub fn by_time(at: NaiveDateTime, id: i64) -> Self {
+        Cursor {
+            at: Some(at),
+            rank: None,
+            id,
+        }
+    }
+
     /// Encodes the cursor as opaque URL-safe text.
     pub fn encode(&self) -> String {
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
@@ -134,7 +155,7 @@ mod tests {
 
     #[test]
     fn cursor_round_trips_and_rejects_tampering() {
-        let c = Cursor { at: None, id: 42 };
+        let c = Cursor::by_id(42);
         assert_eq!(Cursor::decode(&c.encode()).unwrap(), c);
         assert!(Cursor::decode("not base64!").is_err());
         assert!(Cursor::decode(&URL_SAFE_NO_PAD.encode(b"{\"id\":-1}")).is_err());
@@ -160,7 +181,7 @@ mod tests {
             after: None,
         };
         let page = req
-            .finish(vec![1i64, 2, 3], |r| Cursor { at: None, id: *r }, Ok)
+            .finish(vec![1i64, 2, 3], |r| Cursor::by_id(*r), Ok)
             .unwrap();
         assert_eq!(page.items, vec![1, 2]);
         assert_eq!(
@@ -170,7 +191,7 @@ mod tests {
             2
         );
         let last = req
-            .finish(vec![1i64, 2], |r| Cursor { at: None, id: *r }, Ok)
+            .finish(vec![1i64, 2], |r| Cursor::by_id(*r), Ok)
             .unwrap();
         assert!(last.next_cursor.is_none());
     }

@@ -7,6 +7,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::api::AppState;
+use crate::domain::aid::{
+    AidAction, AidChannel, AidState, DeadlineKind, GreenReason, HardshipCheck, HardshipGround,
+    MatterCategory, TerminationGround, UrgentGround,
+};
 use crate::domain::calendar::DayKind;
 use crate::domain::codes::{CodeEntry, CodeTable};
 use crate::domain::consultation::{
@@ -52,6 +56,16 @@ pub fn dictionaries() -> Dictionaries {
     add::<Outcome>(&mut map);
     add::<ReviewState>(&mut map);
     add::<ReviewDecision>(&mut map);
+    add::<MatterCategory>(&mut map);
+    add::<AidChannel>(&mut map);
+    add::<HardshipCheck>(&mut map);
+    add::<HardshipGround>(&mut map);
+    add::<GreenReason>(&mut map);
+    add::<UrgentGround>(&mut map);
+    add::<TerminationGround>(&mut map);
+    add::<AidState>(&mut map);
+    add::<AidAction>(&mut map);
+    add::<DeadlineKind>(&mut map);
     Dictionaries(map)
 }
 

@@ -1,5 +1,6 @@
 //! HTTP: one module per resource, the shared request mechanisms, and the OpenAPI document.
 
+pub mod aid;
 pub mod audit;
 pub mod auth;
 pub mod board;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub login_limiter: LoginLimiter,
     /// Request metrics (by route pattern, method and status) and their registry.
     pub prom: actix_web_prom::PrometheusMetrics,
+    /// The clock deadlines are computed with.
+    pub clock: crate::clock::Clock,
 }
 
 impl AppState {
@@ -47,6 +50,7 @@ impl AppState {
             pool,
             login_limiter: LoginLimiter::default(),
             prom,
+            clock: crate::clock::Clock::default(),
         })
     }
 }
@@ -118,6 +122,7 @@ Demo accounts (with `--demo`): admin, staff.longgang, aid.officer, lawyer, audit
         (name = "duty", description = "The duty roster and the public 今日我当班 board (举措5, 7)"),
         (name = "calendar", description = "Public holidays and adjusted working days (调休)"),
         (name = "consultations", description = "Free legal consultations: registration, review (咨询审核), search and the ledger (台账)"),
+        (name = "aid", description = "Legal aid applications: the green channel, the statutory workflow and its deadlines (举措7)"),
         (name = "audit", description = "The audit trail (全面登记、全程留痕)"),
         (name = "dictionaries", description = "Code tables with Chinese labels"),
         (name = "operations", description = "Health and metrics"),
@@ -144,6 +149,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(board::routes)
             .configure(calendar::routes)
             .configure(consultations::routes)
+            .configure(aid::routes)
             .service(meta::get_dictionaries),
     )
     .configure(board::page_routes)

@@ -121,6 +121,26 @@ impl Policy for ConsultationWriters {
     const WHAT: &'static str = "auditors read consultations but do not register them";
 }
 
+/// Who takes in aid applications: admins, unit staff (代受理), aid officers, integrations.
+pub struct AidIntake;
+impl Policy for AidIntake {
+    const ROLES: &'static [Role] = &[
+        Role::Admin,
+        Role::UnitStaff,
+        Role::AidOfficer,
+        Role::Integration,
+    ];
+    const WHAT: &'static str =
+        "only admins, unit staff, aid officers and integrations take in aid applications";
+}
+
+/// Aid officers and admins.
+pub struct AidOfficers;
+impl Policy for AidOfficers {
+    const ROLES: &'static [Role] = &[Role::Admin, Role::AidOfficer];
+    const WHAT: &'static str = "only aid officers and admins decide this";
+}
+
 /// Readers of the audit trail.
 pub struct AuditReaders;
 impl Policy for AuditReaders {

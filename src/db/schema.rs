@@ -176,6 +176,62 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    aid_applications (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        centre_id -> BigInt,
+        consultation_id -> Nullable<BigInt>,
+        matter_category -> Text,
+        case_type -> Nullable<Text>,
+        opposing_party -> Nullable<Text>,
+        facts -> Text,
+        channel -> Text,
+        hardship_check -> Text,
+        hardship_ground -> Nullable<Text>,
+        preferred_provider_ids -> Text,
+        urgent -> Bool,
+        urgent_ground -> Nullable<Text>,
+        safe_contact -> Bool,
+        green_channel -> Bool,
+        green_reasons -> Text,
+        state -> Text,
+        received_at -> Timestamp,
+        state_entered_at -> Timestamp,
+        review_paused_seconds -> BigInt,
+        materials_due_at -> Nullable<Timestamp>,
+        materials_list -> Nullable<Text>,
+        decision_note -> Nullable<Text>,
+        termination_ground -> Nullable<Text>,
+        provider_staff_id -> Nullable<BigInt>,
+        assignment_note -> Nullable<Text>,
+        deadline_at -> Nullable<Timestamp>,
+        priority -> Integer,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    aid_applicants (application_id) {
+        application_id -> BigInt,
+        name -> Text,
+        id_number -> Text,
+        birth_date -> Date,
+        sex -> Text,
+        age -> Integer,
+        phone -> Nullable<Text>,
+        address -> Nullable<Text>,
+        special_groups -> Text,
+        disabled -> Bool,
+        guardian_name -> Nullable<Text>,
+        guardian_relation -> Nullable<Text>,
+        guardian_phone -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(aid_applicants -> aid_applications (application_id));
 diesel::joinable!(consultations -> units (unit_id));
 diesel::joinable!(consultations -> staff (staff_id));
 diesel::joinable!(staff -> units (unit_id));
@@ -195,4 +251,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     duty_shift_staff,
     calendar_days,
     consultations,
+    aid_applications,
+    aid_applicants,
 );

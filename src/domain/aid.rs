@@ -291,26 +291,43 @@ pub struct IllegalTransition {
 pub fn allowed_actions(state: AidState, urgent: bool) -> Vec<AidAction> {
     TRANSITIONS
         .iter()
-        .filter(|(from, action, _)| *from == state && (urgent || !(state == AidState::Accepted && *action == AidAction::Assign)))
+        .filter(|(from, action, _)| {
+            *from == state
+                && (urgent || !(state == AidState::Accepted && *action == AidAction::Assign))
+        })
         .map(|(_, action, _)| *action)
         .collect()
 }
 
 /// The state an action leads to, or why it may not be taken.
-pub fn transition(state: AidState, action: AidAction, urgent: bool) -> Result<AidState, IllegalTransition> {
+pub fn transition(
+    state: AidState,
+    action: AidAction,
+    urgent: bool,
+) -> Result<AidState, IllegalTransition> {
     let allowed = allowed_actions(state, urgent);
-    match TRANSITIONS.iter().find(|(from, a, _)| *from == state && *a == action) {
+    match TRANSITIONS
+        .iter()
+        .find(|(from, a, _)| *from == state && *a == action)
+    {
         Some((_, _, to)) if allowed.contains(&action) => Ok(*to),
-        found => Err(IllegalTransition {
-            reason: if found.is_some() {
-                format!("only urgent aid (先行提供) is assigned before approval; the application is {}", state.code())
-            } else {
-                format!("`{}` is not allowed while the application is {} ({})", action.code(), state.code(), state.label())
-            },
-            state,
-            action,
-            allowed,
-        }),
+        found => {
+            Err(IllegalTransition {
+                reason: if found.is_some() {
+                    format!("only urgent aid (先行提供) is assigned before approval; the application is {}", state.code())
+                } else {
+                    format!(
+                        "`{}` is not allowed while the application is {} ({})",
+                        action.code(),
+                        state.code(),
+                        state.label()
+                    )
+                },
+                state,
+                action,
+                allowed,
+            })
+        }
     }
 }
 
@@ -333,21 +350,45 @@ pub struct Clocks {
 pub fn current_deadline(c: &Clocks) -> Option<(DeadlineKind, DateTime<Utc>)> {
     use AidState as S;
     match c.state {
-        S::Submitted | S::Accepted => Some((DeadlineKind::Review, c.received_at + Duration::days(REVIEW_DAYS) + c.review_paused)),
-        S::MaterialsRequested => c.materials_due_at.map(|d| (DeadlineKind::MaterialsReply, d)),
-        S::Approved => Some((DeadlineKind::Assignment, c.state_entered_at + Duration::days(ASSIGN_DAYS))),
-        S::Assigned => Some((DeadlineKind::Agreement, c.state_entered_at + Duration::days(AGREEMENT_DAYS))),
-        S::Objection => Some((DeadlineKind::Objection, c.state_entered_at + Duration::days(OBJECTION_DAYS))),
-        S::Closed => Some((DeadlineKind::Filing, c.state_entered_at + Duration::days(FILING_DAYS))),
+        S::Submitted | S::Accepted => Some((
+            DeadlineKind::Review,
+            c.received_at + Duration::days(REVIEW_DAYS) + c.review_paused,
+        )),
+        S::MaterialsRequested => c
+            .materials_due_at
+            .map(|d| (DeadlineKind::MaterialsReply, d)),
+        S::Approved => Some((
+            DeadlineKind::Assignment,
+            c.state_entered_at + Duration::days(ASSIGN_DAYS),
+        )),
+        S::Assigned => Some((
+            DeadlineKind::Agreement,
+            c.state_entered_at + Duration::days(AGREEMENT_DAYS),
+        )),
+        S::Objection => Some((
+            DeadlineKind::Objection,
+            c.state_entered_at + Duration::days(OBJECTION_DAYS),
+        )),
+        S::Closed => Some((
+            DeadlineKind::Filing,
+            c.state_entered_at + Duration::days(FILING_DAYS),
+        )),
         _ => None,
     }
 }
 
 /// The green channel's internal target for the current step: the end of the next working day
 /// after the step began (China time), for the steps the centre acts on.
-pub fn green_target(state: AidState, entered_on: NaiveDate, calendar: &BusinessCalendar) -> Option<NaiveDate> {
+pub fn green_target(
+    state: AidState,
+    entered_on: NaiveDate,
+    calendar: &BusinessCalendar,
+) -> Option<NaiveDate> {
     use AidState as S;
-    if !matches!(state, S::Submitted | S::Accepted | S::Approved | S::Assigned | S::Objection) {
+    if !matches!(
+        state,
+        S::Submitted | S::Accepted | S::Approved | S::Assigned | S::Objection
+    ) {
         return None;
     }
     let mut day = entered_on;
@@ -393,7 +434,10 @@ pub fn green_reasons(a: &Applicant) -> Vec<GreenReason> {
         None => {}
     }
     if a.special_groups.contains(&SpecialGroup::MigrantWorker)
-        && matches!(a.matter, Some(MatterCategory::LabourWages | MatterCategory::PersonalInjury))
+        && matches!(
+            a.matter,
+            Some(MatterCategory::LabourWages | MatterCategory::PersonalInjury)
+        )
     {
         out.push(GreenReason::MigrantWorkerWages);
     }
@@ -457,13 +501,18 @@ mod tests {
         for state in AidState::ALL {
             for action in AidAction::ALL {
                 for urgent in [false, true] {
-                    let listed = TRANSITIONS.iter().find(|(f, a, _)| f == state && a == action);
+                    let listed = TRANSITIONS
+                        .iter()
+                        .find(|(f, a, _)| f == state && a == action);
                     let result = transition(*state, *action, urgent);
                     let provisional = *state == AidState::Accepted && *action == AidAction::Assign;
                     match (listed, result) {
                         (Some((_, _, to)), Ok(got)) => {
                             assert_eq!(got, *to);
-                            assert!(urgent || !provisional, "provisional assignment needs urgency");
+                            assert!(
+                                urgent || !provisional,
+                                "provisional assignment needs urgency"
+                            );
                         }
                         (Some(_), Err(e)) => assert!(provisional && !urgent, "{e:?}"),
                         (None, Ok(_)) => panic!("{state:?} --{action:?}--> allowed but not listed"),
@@ -480,13 +529,26 @@ mod tests {
     #[test]
     fn the_full_path_and_final_states() {
         use AidAction as A;
-        let path = [A::Accept, A::RequestMaterials, A::ReceiveMaterials, A::Approve, A::Assign, A::SignAgreement, A::Start, A::Close];
+        let path = [
+            A::Accept,
+            A::RequestMaterials,
+            A::ReceiveMaterials,
+            A::Approve,
+            A::Assign,
+            A::SignAgreement,
+            A::Start,
+            A::Close,
+        ];
         let mut s = AidState::Submitted;
         for a in path {
             s = transition(s, a, false).unwrap();
         }
         assert_eq!(s, AidState::Closed);
-        for end in [AidState::Closed, AidState::Withdrawn, AidState::ObjectionDismissed] {
+        for end in [
+            AidState::Closed,
+            AidState::Withdrawn,
+            AidState::ObjectionDismissed,
+        ] {
             assert!(allowed_actions(end, true).is_empty(), "{end:?} is final");
         }
         // A second materials request while one is open is refused.
@@ -511,28 +573,58 @@ mod tests {
         assert_eq!(current_deadline(&c), Some((DeadlineKind::Review, t(12))));
         c.state = AidState::Approved;
         c.state_entered_at = t(10);
-        assert_eq!(current_deadline(&c), Some((DeadlineKind::Assignment, t(13))));
+        assert_eq!(
+            current_deadline(&c),
+            Some((DeadlineKind::Assignment, t(13)))
+        );
         c.state = AidState::Assigned;
         assert_eq!(current_deadline(&c), Some((DeadlineKind::Agreement, t(15))));
         c.state = AidState::Closed;
-        assert_eq!(current_deadline(&c).map(|d| d.1), Some(t(10) + Duration::days(30)));
+        assert_eq!(
+            current_deadline(&c).map(|d| d.1),
+            Some(t(10) + Duration::days(30))
+        );
         c.state = AidState::InProgress;
         assert_eq!(current_deadline(&c), None);
     }
 
     #[test]
     fn green_channel_reasons() {
-        let elderly = Applicant { age_group: Some(AgeGroup::Elderly), ..Default::default() };
+        let elderly = Applicant {
+            age_group: Some(AgeGroup::Elderly),
+            ..Default::default()
+        };
         assert_eq!(green_reasons(&elderly), vec![GreenReason::Elderly]);
-        let adult = Applicant { age_group: Some(AgeGroup::Adult), ..Default::default() };
+        let adult = Applicant {
+            age_group: Some(AgeGroup::Adult),
+            ..Default::default()
+        };
         assert!(green_reasons(&adult).is_empty());
         let groups = [SpecialGroup::MigrantWorker];
-        let worker = Applicant { special_groups: &groups, matter: Some(MatterCategory::LabourWages), ..Default::default() };
-        assert_eq!(green_reasons(&worker), vec![GreenReason::MigrantWorkerWages]);
-        let dv = Applicant { hardship_ground: Some(HardshipGround::DomesticViolenceVictim), ..Default::default() };
+        let worker = Applicant {
+            special_groups: &groups,
+            matter: Some(MatterCategory::LabourWages),
+            ..Default::default()
+        };
+        assert_eq!(
+            green_reasons(&worker),
+            vec![GreenReason::MigrantWorkerWages]
+        );
+        let dv = Applicant {
+            hardship_ground: Some(HardshipGround::DomesticViolenceVictim),
+            ..Default::default()
+        };
         assert_eq!(green_reasons(&dv), vec![GreenReason::Article32]);
-        assert!(check_hardship(HardshipCheck::Exempt, Some(HardshipGround::DomesticViolenceVictim)).is_err());
-        assert!(check_hardship(HardshipCheck::NotRequired, Some(HardshipGround::DomesticViolenceVictim)).is_ok());
+        assert!(check_hardship(
+            HardshipCheck::Exempt,
+            Some(HardshipGround::DomesticViolenceVictim)
+        )
+        .is_err());
+        assert!(check_hardship(
+            HardshipCheck::NotRequired,
+            Some(HardshipGround::DomesticViolenceVictim)
+        )
+        .is_ok());
         assert!(check_hardship(HardshipCheck::Exempt, None).is_err());
     }
 
@@ -540,13 +632,26 @@ mod tests {
     fn green_target_is_the_next_working_day() {
         let cal = BusinessCalendar::default();
         let fri = NaiveDate::from_ymd_opt(2023, 3, 10).unwrap();
-        assert_eq!(green_target(AidState::Submitted, fri, &cal), NaiveDate::from_ymd_opt(2023, 3, 13));
+        assert_eq!(
+            green_target(AidState::Submitted, fri, &cal),
+            NaiveDate::from_ymd_opt(2023, 3, 13)
+        );
         assert_eq!(green_target(AidState::InProgress, fri, &cal), None);
     }
 
     #[test]
     fn the_rejection_notice_names_the_right_to_object_and_where() {
-        let n = rejection_notice("张某", "1. 不属于法律援助事项范围。", "沁水县法律援助中心", "沁水县司法局");
-        assert!(n.contains("异议") && n.contains("沁水县司法局") && n.contains("十五日") && n.contains("不属于法律援助事项范围"));
+        let n = rejection_notice(
+            "张某",
+            "1. 不属于法律援助事项范围。",
+            "沁水县法律援助中心",
+            "沁水县司法局",
+        );
+        assert!(
+            n.contains("异议")
+                && n.contains("沁水县司法局")
+                && n.contains("十五日")
+                && n.contains("不属于法律援助事项范围")
+        );
     }
 }

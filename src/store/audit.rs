@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::db::schema::{audit_chain_head, audit_events};
 use crate::db::DbConnection;
-use crate::domain::masking::{mask_id_number, mask_phone};
+use crate::domain::masking::{mask_id_number, mask_name, mask_phone};
 use crate::error::ApiError;
 use crate::store::Actor;
 
@@ -201,6 +201,9 @@ pub fn redact(value: Value) -> Value {
                         (key, Value::String(s)) if key.contains("phone") => {
                             Value::String(mask_phone(&s))
                         }
+                        ("person_name" | "applicant_name" | "guardian_name", Value::String(s)) => {
+                            Value::String(mask_name(&s))
+                        }
                         (_, v) => redact(v),
                     };
                     (k, v)
@@ -327,7 +330,7 @@ pub fn list(
     let rows = query.load(conn)?;
     page.finish(
         rows,
-        |r| crate::paging::Cursor { at: None, id: r.id },
+        |r| crate::paging::Cursor::by_id(r.id),
         |r| Ok(crate::api::audit::AuditEvent::from(r)),
     )
 }
@@ -340,10 +343,12 @@ mod tests {
     #[test]
     fn redaction_masks_personal_data_and_drops_secrets() {
         let v = redact(json!({
-            "name": "张三", "phone": "13812345678", "password_hash": "$argon2id$…",
+            "name": "龙港镇司法所", "person_name": "张三丰", "phone": "13812345678", "password_hash": "$argon2id$…",
             "applicant": {"id_number": "140521198001011234"}
         }));
         assert_eq!(v["phone"], "138****5678");
+        assert_eq!(v["person_name"], "张**");
+        assert_eq!(v["name"], "龙港镇司法所");
         assert_eq!(v["applicant"]["id_number"], "1405**********1234");
         assert!(v.get("password_hash").is_none());
     }

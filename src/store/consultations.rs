@@ -144,7 +144,10 @@ pub fn list(
         .select(ConsultationRow::as_select())
         .order((consultations::received_at.desc(), consultations::id.desc()))
         .limit(page.fetch_limit());
-    if let Some(Cursor { at: Some(at), id }) = page.after.clone() {
+    if let Some(Cursor {
+        at: Some(at), id, ..
+    }) = page.after.clone()
+    {
         q = q.filter(
             consultations::received_at
                 .lt(at)
@@ -156,14 +159,7 @@ pub fn list(
         return Err(ApiError::BadRequest("invalid cursor for this list".into()));
     }
     let rows = q.load(conn)?;
-    page.finish(
-        rows,
-        |r| Cursor {
-            at: Some(r.received_at),
-            id: r.id,
-        },
-        Ok,
-    )
+    page.finish(rows, |r| Cursor::by_time(r.received_at, r.id), Ok)
 }
 
 /// Pending consultations, oldest request for review first.
@@ -184,7 +180,10 @@ pub fn review_queue(
     if let Some(unit) = unit {
         q = q.filter(unit_id_in_subtree("consultations.unit_id", unit));
     }
-    if let Some(Cursor { at: Some(at), id }) = page.after.clone() {
+    if let Some(Cursor {
+        at: Some(at), id, ..
+    }) = page.after.clone()
+    {
         q = q.filter(
             consultations::review_requested_at
                 .gt(at)
@@ -196,14 +195,7 @@ pub fn review_queue(
         return Err(ApiError::BadRequest("invalid cursor for this list".into()));
     }
     let rows = q.load(conn)?;
-    page.finish(
-        rows,
-        |r| Cursor {
-            at: Some(r.review_requested_at),
-            id: r.id,
-        },
-        Ok,
-    )
+    page.finish(rows, |r| Cursor::by_time(r.review_requested_at, r.id), Ok)
 }
 
 /// One batch of the ledger, oldest first, after `after`.

@@ -143,6 +143,7 @@ pub fn list(
         rows,
         |r| Cursor {
             at: r.duty_date.and_hms_opt(0, 0, 0),
+            rank: None,
             id: r.id,
         },
         Ok,

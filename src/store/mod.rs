@@ -1,6 +1,7 @@
 //! Diesel queries, one module per resource. Every write runs in one transaction with its audit
 //! rows (see [`audit::write`]); every read is filtered to the caller's unit subtree.
 
+pub mod aid;
 pub mod audit;
 pub mod board;
 pub mod calendar;

@@ -62,7 +62,7 @@ pub fn list(
         );
     }
     let rows = query.load(conn)?;
-    page.finish(rows, |r| Cursor { at: None, id: r.id }, Ok)
+    page.finish(rows, |r| Cursor::by_id(r.id), Ok)
 }
 
 /// One person of the subtree of `root`.

@@ -76,7 +76,7 @@ pub fn list(
         );
     }
     let rows = query.load(conn)?;
-    page.finish(rows, |r| Cursor { at: None, id: r.id }, Unit::try_from)
+    page.finish(rows, |r| Cursor::by_id(r.id), Unit::try_from)
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern.

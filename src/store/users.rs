@@ -71,7 +71,7 @@ pub fn list(
         query = query.filter(users::active.eq(active));
     }
     let rows = query.load(conn)?;
-    page.finish(rows, |r| Cursor { at: None, id: r.id }, User::try_from)
+    page.finish(rows, |r| Cursor::by_id(r.id), User::try_from)
 }
 
 fn find(conn: &mut DbConnection, root: i64, id: i64) -> Result<UserRow, ApiError> {

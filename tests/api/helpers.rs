@@ -146,6 +146,8 @@ pub struct TestApp {
     pub backend: Backend,
     /// The token keys the app trusts.
     pub keys: JwtKeys,
+    /// The app's shared state (its clock can be fixed).
+    pub state: web::Data<AppState>,
     tokens: std::cell::RefCell<HashMap<String, String>>,
     _db: TestDb,
 }
@@ -232,12 +234,13 @@ pub async fn spawn_app_with_keys(backend: Backend, keys: JwtKeys) -> TestApp {
         huimin::store::seed::seed_demo(&mut conn).expect("seed");
     }
     let state = web::Data::new(AppState::new(pool.clone()).expect("state"));
-    let svc = init(state, keys.clone()).await;
+    let svc = init(state.clone(), keys.clone()).await;
     TestApp {
         svc,
         pool,
         backend,
         keys,
+        state,
         tokens: Default::default(),
         _db: db,
     }

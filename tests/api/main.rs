@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod aid;
 mod audit;
 mod auth;
 mod browser;

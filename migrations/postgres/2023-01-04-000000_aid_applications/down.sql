@@ -1,0 +1,2 @@
+DROP TABLE aid_applicants;
+DROP TABLE aid_applications;

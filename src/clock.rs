@@ -1,0 +1,30 @@
+//! The service's clock. Production reads the system clock; tests (and replays) fix "now" so that
+//! deadlines are computed from known times.
+
+use std::sync::RwLock;
+
+use chrono::{DateTime, Utc};
+
+/// The clock every deadline reads.
+#[derive(Debug, Default)]
+pub struct Clock {
+    fixed: RwLock<Option<DateTime<Utc>>>,
+}
+
+impl Clock {
+    /// Now: the fixed time if one is set, else the system clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.fixed
+            .read()
+            .map(|f| *f)
+            .unwrap_or(None)
+            .unwrap_or_else(Utc::now)
+    }
+
+    /// Fixes "now" (not reachable over HTTP).
+    pub fn set(&self, at: DateTime<Utc>) {
+        if let Ok(mut f) = self.fixed.write() {
+            *f = Some(at);
+        }
+    }
+}
