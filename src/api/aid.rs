@@ -16,7 +16,8 @@ use crate::auth::principal::{AidIntake, AidOfficers, Authorized};
 use crate::auth::Principal;
 use crate::domain::aid::{
     self, AidAction, AidChannel, AidState, DeadlineKind, GreenReason, HardshipCheck,
-    HardshipGround, MatterCategory, TerminationGround, UrgentGround,
+    HardshipGround, MatterCategory, TerminationGround, UrgentGround, VerificationMethod,
+    VerificationResult,
 };
 use crate::domain::codes::{decode_code_list, encode_code_list, CodeTable};
 use crate::domain::consultation::{age_group, SpecialGroup};
@@ -1111,6 +1112,145 @@ pub async fn refer_to_aid(
     Ok(HttpResponse::Ok().json(draft))
 }
 
+/// A verification of a hardship pledge.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"id": 1, "application_id": 12, "method": "data_platform", "result": "confirmed",
+    "note": "低保系统核实", "verified_by": "aid.officer", "verified_at": "2023-03-20T10:00:00+08:00"}))]
+pub struct HardshipVerification {
+    /// Id.
+    pub id: i64,
+    /// The application.
+    pub application_id: i64,
+    /// How.
+    pub method: VerificationMethod,
+    /// What was found.
+    pub result: VerificationResult,
+    /// A note.
+    pub note: Option<String>,
+    /// Who verified.
+    pub verified_by: String,
+    /// When.
+    pub verified_at: DateTime<FixedOffset>,
+}
+
+impl TryFrom<store::aid::VerificationRow> for HardshipVerification {
+    type Error = ApiError;
+    fn try_from(v: store::aid::VerificationRow) -> Result<Self, ApiError> {
+        Ok(HardshipVerification {
+            method: code(v.application_id, &v.method)?,
+            result: code(v.application_id, &v.result)?,
+            id: v.id,
+            application_id: v.application_id,
+            note: v.note,
+            verified_by: v.verified_by,
+            verified_at: to_cst(v.verified_at),
+        })
+    }
+}
+
+/// A verification to record.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"method": "data_platform", "result": "confirmed", "note": "低保系统核实"}))]
+pub struct VerificationInput {
+    /// How.
+    pub method: VerificationMethod,
+    /// What was found.
+    pub result: VerificationResult,
+    /// A note.
+    #[schema(min_length = 1, max_length = 1000)]
+    #[validate(length(min = 1, max = 1000), custom(function = validation::text))]
+    pub note: Option<String>,
+}
+
+/// The verifications of an application.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct HardshipVerifications {
+    /// Oldest first.
+    pub items: Vec<HardshipVerification>,
+}
+
+#[utoipa::path(
+    tag = "aid",
+    params(("id" = i64, Path, description = "Application id")),
+    request_body = VerificationInput,
+    responses(
+        (status = 201, description = "Recorded (audited)", body = HardshipVerification),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 404, response = r::NotFound),
+        (status = 409, response = r::Conflict),
+        (status = 413, response = r::PayloadTooLarge),
+        (status = 415, response = r::UnsupportedMediaType),
+        (status = 422, response = r::Unprocessable),
+        (status = 503, response = r::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/aid-applications/{id}/hardship-verifications")]
+/// Record the later verification of a hardship pledge (Shanxi 告知承诺制): by letter or phone,
+/// the data platform or a home visit (aid officers, admins).
+pub async fn create_hardship_verification(
+    state: web::Data<AppState>,
+    principal: Authorized<AidOfficers>,
+    id: web::Path<i64>,
+    body: Json<VerificationInput>,
+) -> Result<HttpResponse, ApiError> {
+    body.validate()?;
+    let id = id.into_inner();
+    let actor = principal.actor();
+    let who = reader_of(&principal);
+    let now = state.clock.now();
+    let row = store::run(&state.pool, move |c| {
+        store::aid::verify_hardship(
+            c,
+            &actor,
+            who,
+            id,
+            body.method.code(),
+            body.result.code(),
+            body.note.as_deref(),
+            now,
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(HardshipVerification::try_from(row)?))
+}
+
+#[utoipa::path(
+    tag = "aid",
+    params(("id" = i64, Path, description = "Application id")),
+    responses(
+        (status = 200, description = "The verifications, oldest first", body = HardshipVerifications),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 404, response = r::NotFound),
+        (status = 503, response = r::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/aid-applications/{id}/hardship-verifications")]
+/// The verifications of an application's hardship pledge.
+pub async fn list_hardship_verifications(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let who = reader_of(&principal);
+    let rows = store::run(&state.pool, move |c| {
+        store::aid::find(c, who, id)?;
+        store::aid::verifications(c, id)
+    })
+    .await?;
+    let items = rows
+        .into_iter()
+        .map(HardshipVerification::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(HardshipVerifications { items }))
+}
+
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_aid_application)
@@ -1119,6 +1259,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(get_aid_application)
         .service(get_aid_events)
         .service(set_green_channel)
+        .service(create_hardship_verification)
+        .service(list_hardship_verifications)
         .service(act_on_aid_application)
         .service(refer_to_aid);
 }

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::api::AppState;
 use crate::domain::aid::{
     AidAction, AidChannel, AidState, DeadlineKind, GreenReason, HardshipCheck, HardshipGround,
-    MatterCategory, TerminationGround, UrgentGround,
+    MatterCategory, TerminationGround, UrgentGround, VerificationMethod, VerificationResult,
 };
 use crate::domain::calendar::DayKind;
 use crate::domain::codes::{CodeEntry, CodeTable};
@@ -66,6 +66,8 @@ pub fn dictionaries() -> Dictionaries {
     add::<AidState>(&mut map);
     add::<AidAction>(&mut map);
     add::<DeadlineKind>(&mut map);
+    add::<VerificationMethod>(&mut map);
+    add::<VerificationResult>(&mut map);
     Dictionaries(map)
 }
 

@@ -231,7 +231,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    aid_hardship_verifications (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        method -> Text,
+        result -> Text,
+        note -> Nullable<Text>,
+        verified_by -> Text,
+        verified_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(aid_applicants -> aid_applications (application_id));
+diesel::joinable!(aid_hardship_verifications -> aid_applications (application_id));
 diesel::joinable!(consultations -> units (unit_id));
 diesel::joinable!(consultations -> staff (staff_id));
 diesel::joinable!(staff -> units (unit_id));
@@ -253,4 +266,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     consultations,
     aid_applications,
     aid_applicants,
+    aid_hardship_verifications,
 );

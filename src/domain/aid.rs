@@ -107,6 +107,28 @@ crate::code_table! {
 }
 
 crate::code_table! {
+    /// How a hardship pledge was verified afterwards.
+    pub enum VerificationMethod as "hardship_verification_method" {
+        /// By letter or phone to the authorities concerned.
+        LetterOrPhone = "letter_or_phone": "函询/电话核查",
+        /// Through the government data-sharing platform.
+        DataPlatform = "data_platform": "信息共享平台核查",
+        /// By a home visit.
+        HomeVisit = "home_visit": "入户核查",
+    }
+}
+
+crate::code_table! {
+    /// What the verification found.
+    pub enum VerificationResult as "hardship_verification_result" {
+        /// The pledge holds.
+        Confirmed = "confirmed": "属实",
+        /// The pledge does not hold (aid may be terminated on Art. 48 grounds).
+        NotConfirmed = "not_confirmed": "不属实",
+    }
+}
+
+crate::code_table! {
     /// Why an application is on the green channel.
     pub enum GreenReason as "green_channel_reason" {
         /// 60 or over on the day of application.
@@ -494,6 +516,8 @@ mod tests {
         assert_codes_match_serde::<AidState>();
         assert_codes_match_serde::<AidAction>();
         assert_codes_match_serde::<DeadlineKind>();
+        assert_codes_match_serde::<VerificationMethod>();
+        assert_codes_match_serde::<VerificationResult>();
     }
 
     #[test]

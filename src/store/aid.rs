@@ -6,7 +6,9 @@ use diesel::prelude::*;
 
 use crate::api::aid::{ActionInput, AidFilter};
 use crate::api::etag::IfMatch;
-use crate::db::schema::{aid_applicants, aid_applications, audit_events, staff, units};
+use crate::db::schema::{
+    aid_applicants, aid_applications, aid_hardship_verifications, audit_events, staff, units,
+};
 use crate::db::DbConnection;
 use crate::domain::aid::{self, AidAction, AidState, Clocks};
 use crate::domain::codes::{decode_code_list, encode_code_list};
@@ -645,4 +647,67 @@ pub fn unit_and_parent_names(
         None => None,
     };
     Ok((name, parent_name))
+}
+
+/// A recorded verification of a hardship pledge.
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, serde::Deserialize)]
+#[diesel(table_name = aid_hardship_verifications)]
+pub struct VerificationRow {
+    pub id: i64,
+    pub application_id: i64,
+    pub method: String,
+    pub result: String,
+    pub note: Option<String>,
+    pub verified_by: String,
+    pub verified_at: NaiveDateTime,
+}
+
+/// Records the later verification of a pledge (only for `pledge` applications).
+pub fn verify_hardship(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    reader: Reader,
+    id: i64,
+    method: &str,
+    result: &str,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<VerificationRow, ApiError> {
+    audit::write(conn, actor, |tx, log| {
+        let app = find(tx, reader, id)?;
+        if app.row.hardship_check != crate::domain::aid::HardshipCheck::Pledge.to_string() {
+            return Err(ApiError::conflict(
+                "only a hardship pledge (告知承诺) is verified afterwards",
+            ));
+        }
+        let stored: VerificationRow = diesel::insert_into(aid_hardship_verifications::table)
+            .values((
+                aid_hardship_verifications::application_id.eq(id),
+                aid_hardship_verifications::method.eq(method),
+                aid_hardship_verifications::result.eq(result),
+                aid_hardship_verifications::note.eq(note),
+                aid_hardship_verifications::verified_by.eq(&actor.name),
+                aid_hardship_verifications::verified_at.eq(now.naive_utc()),
+            ))
+            .returning(aid_hardship_verifications::all_columns)
+            .get_result(tx)?;
+        log.record::<(), _>(
+            "verify_hardship",
+            "aid_application",
+            id,
+            Some(app.row.unit_id),
+            None,
+            Some(&stored),
+        );
+        Ok(stored)
+    })
+}
+
+/// The verifications of an application, oldest first.
+pub fn verifications(conn: &mut DbConnection, id: i64) -> Result<Vec<VerificationRow>, ApiError> {
+    Ok(aid_hardship_verifications::table
+        .filter(aid_hardship_verifications::application_id.eq(id))
+        .order(aid_hardship_verifications::id.asc())
+        .select(VerificationRow::as_select())
+        .load(conn)?)
 }

@@ -14,6 +14,7 @@ backend_tests!(
     twenty_racing_approvals_let_exactly_one_win,
     the_queue_puts_urgent_and_green_first,
     scoping_masking_timeline_and_referral,
+    assignment_honours_preferences_warns_of_conflicts_and_pledges_are_verified,
 );
 
 /// A valid ID number for a birth date (area 140521, sequence `seq`).
@@ -714,4 +715,106 @@ async fn scoping_masking_timeline_and_referral(backend: Backend) {
         "{reasons:?}"
     );
     let _ = Utc.timestamp_opt(0, 0);
+}
+
+async fn assignment_honours_preferences_warns_of_conflicts_and_pledges_are_verified(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    app.state.clock.set(at("2023-03-10T10:00:00+08:00"));
+    let lg = app.unit_id("140521-SFS-LG");
+    let lawyers: Vec<i64> = app
+        .get(
+            &format!("/api/v1/staff?unit_id={}", app.unit_id("140521-GGFLFW")),
+            "admin",
+        )
+        .await
+        .json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["id"].as_i64())
+        .collect();
+    let approved = |seq: u32, preferred: Vec<i64>| {
+        let app = &app;
+        async move {
+            let mut body = application(
+                lg,
+                &id_number("1980-05-05", seq),
+                "2023-03-10T09:00:00+08:00",
+            );
+            body["preferred_provider_ids"] = json!(preferred);
+            let a = submit(app, "staff.longgang", &body).await;
+            let id = a["id"].as_i64().unwrap();
+            ok_step(app, "aid.officer", id, "accept", 1, json!({})).await;
+            ok_step(app, "aid.officer", id, "approve", 2, json!({})).await;
+            id
+        }
+    };
+    // The applicant chose lawyer 0; assigning lawyer 1 needs a reason.
+    let first = approved(101, vec![lawyers[0]]).await;
+    let p = step(
+        &app,
+        "aid.officer",
+        first,
+        "assign",
+        3,
+        json!({"provider_staff_id": lawyers[1]}),
+    )
+    .await
+    .assert_problem(422);
+    assert_eq!(p["errors"][0]["field"], "note");
+    let a = ok_step(
+        &app,
+        "aid.officer",
+        first,
+        "assign",
+        3,
+        json!({"provider_staff_id": lawyers[1], "note": "所选律师正在外地办案"}),
+    )
+    .await;
+    assert!(a["assignment_note"]
+        .as_str()
+        .unwrap()
+        .contains("所选律师正在外地办案"));
+    // A second case against the same opposing party for the same lawyer carries a conflict warning.
+    let second = approved(102, vec![]).await;
+    let b = ok_step(
+        &app,
+        "aid.officer",
+        second,
+        "assign",
+        3,
+        json!({"provider_staff_id": lawyers[1]}),
+    )
+    .await;
+    assert!(
+        b["assignment_note"].as_str().unwrap().contains("利益冲突"),
+        "{}",
+        b["assignment_note"]
+    );
+    // The pledge is verified later, and the verification is recorded.
+    let res = app
+        .post(
+            &format!("/api/v1/aid-applications/{first}/hardship-verifications"),
+            "aid.officer",
+            &json!({"method": "data_platform", "result": "confirmed", "note": "低保系统核实"}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+    let list = app
+        .get(
+            &format!("/api/v1/aid-applications/{first}/hardship-verifications"),
+            "auditor",
+        )
+        .await
+        .json();
+    assert_eq!(list["items"][0]["result"], "confirmed");
+    app.post(
+        &format!("/api/v1/aid-applications/{first}/hardship-verifications"),
+        "staff.longgang",
+        &json!({"method": "home_visit", "result": "confirmed"}),
+    )
+    .await
+    .assert_problem(403);
 }

@@ -56,3 +56,16 @@ CREATE TABLE aid_applicants (
     guardian_phone TEXT
 );
 CREATE INDEX aid_applicants_id_number_idx ON aid_applicants (id_number);
+
+-- Later verification of a hardship pledge (Shanxi 告知承诺制): by letter or phone, the data
+-- platform, or a home visit.
+CREATE TABLE aid_hardship_verifications (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    application_id BIGINT NOT NULL REFERENCES aid_applications (id),
+    method TEXT NOT NULL CHECK (method IN ('letter_or_phone', 'data_platform', 'home_visit')),
+    result TEXT NOT NULL CHECK (result IN ('confirmed', 'not_confirmed')),
+    note TEXT,
+    verified_by TEXT NOT NULL,
+    verified_at TIMESTAMP NOT NULL
+);
+CREATE INDEX aid_hardship_verifications_app_idx ON aid_hardship_verifications (application_id, id);
