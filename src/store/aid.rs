@@ -668,11 +668,10 @@ pub fn verify_hardship(
     actor: &Actor,
     reader: Reader,
     id: i64,
-    method: &str,
-    result: &str,
-    note: Option<&str>,
+    input: &crate::api::aid::VerificationInput,
     now: DateTime<Utc>,
 ) -> Result<VerificationRow, ApiError> {
+    use crate::domain::codes::CodeTable;
     audit::write(conn, actor, |tx, log| {
         let app = find(tx, reader, id)?;
         if app.row.hardship_check != crate::domain::aid::HardshipCheck::Pledge.to_string() {
@@ -683,9 +682,9 @@ pub fn verify_hardship(
         let stored: VerificationRow = diesel::insert_into(aid_hardship_verifications::table)
             .values((
                 aid_hardship_verifications::application_id.eq(id),
-                aid_hardship_verifications::method.eq(method),
-                aid_hardship_verifications::result.eq(result),
-                aid_hardship_verifications::note.eq(note),
+                aid_hardship_verifications::method.eq(input.method.code()),
+                aid_hardship_verifications::result.eq(input.result.code()),
+                aid_hardship_verifications::note.eq(&input.note),
                 aid_hardship_verifications::verified_by.eq(&actor.name),
                 aid_hardship_verifications::verified_at.eq(now.naive_utc()),
             ))
