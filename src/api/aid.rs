@@ -1203,16 +1203,7 @@ pub async fn create_hardship_verification(
     let who = reader_of(&principal);
     let now = state.clock.now();
     let row = store::run(&state.pool, move |c| {
-        store::aid::verify_hardship(
-            c,
-            &actor,
-            who,
-            id,
-            body.method.code(),
-            body.result.code(),
-            body.note.as_deref(),
-            now,
-        )
+        store::aid::verify_hardship(c, &actor, who, id, &body, now)
     })
     .await?;
     Ok(HttpResponse::Created().json(HardshipVerification::try_from(row)?))
