@@ -83,6 +83,22 @@ pub struct Config {
         global = true
     )]
     pub max_body_bytes: usize,
+    /// Days after an aid case closes by which its follow-up call is due.
+    #[arg(
+        long,
+        env = "HUIMIN_FOLLOW_UP_DAYS",
+        default_value_t = 7,
+        global = true
+    )]
+    pub follow_up_days: i64,
+    /// Share of consultations (with consent) that follow-up planning samples, in percent.
+    #[arg(
+        long,
+        env = "HUIMIN_FOLLOW_UP_SHARE_PERCENT",
+        default_value_t = 30,
+        global = true
+    )]
+    pub follow_up_share_percent: u32,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "HUIMIN_WORKERS", global = true)]
     pub workers: Option<usize>,
@@ -92,6 +108,14 @@ impl Config {
     /// The parsed database URL.
     pub fn db_url(&self) -> Result<DbUrl, String> {
         DbUrl::parse(&self.database_url)
+    }
+
+    /// Settings of the programme's rules.
+    pub fn settings(&self) -> crate::api::Settings {
+        crate::api::Settings {
+            follow_up_days: self.follow_up_days.clamp(1, 90),
+            follow_up_share_percent: self.follow_up_share_percent.clamp(1, 100),
+        }
     }
 
     /// Pool settings.

@@ -260,7 +260,9 @@ fn serve(config: &Config, args: &ServeArgs) -> Result<(), String> {
         })
         .max(1);
     let blocking = (config.db_pool_size as usize / workers).max(1);
-    let state = web::Data::new(AppState::new(pool)?);
+    let mut state = AppState::new(pool)?;
+    state.settings = config.settings();
+    let state = web::Data::new(state);
     let keys = web::Data::new(keys);
     let max_body = config.max_body_bytes;
     println!("huimin listening on http://{}", args.bind);

@@ -262,6 +262,8 @@ pub struct AidApplication {
     pub termination_ground: Option<TerminationGround>,
     /// The assigned provider.
     pub provider_staff_id: Option<i64>,
+    /// The follow-up visit after closing and the satisfaction it found (on single reads).
+    pub follow_up: Option<crate::api::follow_ups::FollowUpSummary>,
     /// Notes of the assignment: preference not followed, conflict warning, provisional.
     pub assignment_note: Option<String>,
     /// Version, sent as `ETag`.
@@ -423,6 +425,7 @@ impl AidApplication {
                 .map(|g| code(id, g))
                 .transpose()?,
             provider_staff_id: row.provider_staff_id,
+            follow_up: None,
             assignment_note: row.assignment_note,
             version: row.version,
             created_at: to_cst(row.created_at),
@@ -855,8 +858,19 @@ pub async fn get_aid_application(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let who = reader_of(&principal);
-    let app = store::run(&state.pool, move |c| store::aid::find(c, who, id)).await?;
-    Ok(etag::ok(&one_view(&state, &principal, app).await?))
+    let (app, follow_up) = store::run(&state.pool, move |c| {
+        let app = store::aid::find(c, who, id)?;
+        let follow_up = store::follow_ups::satisfaction_of(
+            c,
+            crate::domain::follow_up::SubjectKind::AidApplication,
+            id,
+        )?;
+        Ok((app, follow_up))
+    })
+    .await?;
+    let mut view = one_view(&state, &principal, app).await?;
+    view.follow_up = crate::api::follow_ups::FollowUpSummary::from_stored(follow_up)?;
+    Ok(etag::ok(&view))
 }
 
 #[utoipa::path(
@@ -909,8 +923,9 @@ pub async fn act_on_aid_application(
     let actor = principal.actor();
     let who = reader_of(&principal);
     let now = state.clock.now();
+    let days = state.settings.follow_up_days;
     let app = store::run(&state.pool, move |c| {
-        store::aid::act(c, &actor, who, id, &if_match, action, &body, now)
+        store::aid::act(c, &actor, who, id, &if_match, action, &body, now, days)
     })
     .await?;
     Ok(etag::ok(&one_view(&state, &principal, app).await?))

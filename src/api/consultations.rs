@@ -166,6 +166,8 @@ pub struct Consultation {
     pub review: Review,
     /// Earlier consultations of the same person (on single reads and creates).
     pub repeat_visits: Option<RepeatVisits>,
+    /// Its follow-up visit and the satisfaction it found (on single reads).
+    pub follow_up: Option<crate::api::follow_ups::FollowUpSummary>,
     /// Who registered it.
     pub registered_by: String,
     /// Version, sent as `ETag`.
@@ -237,6 +239,7 @@ impl Consultation {
                 requested_at: to_cst(row.review_requested_at),
             },
             repeat_visits: repeat,
+            follow_up: None,
             registered_by: row.registered_by,
             version: row.version,
             created_at: to_cst(row.created_at),
@@ -589,17 +592,20 @@ pub async fn get_consultation(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let who = reader_of(&principal);
-    let (row, repeat) = store::run(&state.pool, move |c| {
+    let (row, repeat, follow_up) = store::run(&state.pool, move |c| {
         let row = store::consultations::find(c, who, id)?;
         let repeat = store::consultations::repeat_visits(c, who, &row)?;
-        Ok((row, repeat))
+        let follow_up = store::follow_ups::satisfaction_of(
+            c,
+            crate::domain::follow_up::SubjectKind::Consultation,
+            id,
+        )?;
+        Ok((row, repeat, follow_up))
     })
     .await?;
-    Ok(etag::ok(&Consultation::view(
-        row,
-        &principal,
-        Some(repeat_view(repeat.0, repeat.1)),
-    )?))
+    let mut view = Consultation::view(row, &principal, Some(repeat_view(repeat.0, repeat.1)))?;
+    view.follow_up = crate::api::follow_ups::FollowUpSummary::from_stored(follow_up)?;
+    Ok(etag::ok(&view))
 }
 
 #[utoipa::path(

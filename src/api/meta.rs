@@ -17,6 +17,7 @@ use crate::domain::consultation::{
     AgeGroup, Channel, Outcome, ReviewDecision, ReviewState, Site, SpecialGroup, Topic,
 };
 use crate::domain::duty::{CoverageRule, DayOfWeek, DutyKind, DutyPeriod, Requirement, StaffKind};
+use crate::domain::follow_up::{FollowUpMethod, FollowUpStatus, Satisfaction, SubjectKind};
 use crate::domain::id_card::Sex;
 use crate::domain::roles::Role;
 use crate::domain::units::{Accessibility, UnitKind, UnitLevel};
@@ -66,6 +67,10 @@ pub fn dictionaries() -> Dictionaries {
     add::<AidState>(&mut map);
     add::<AidAction>(&mut map);
     add::<DeadlineKind>(&mut map);
+    add::<FollowUpMethod>(&mut map);
+    add::<Satisfaction>(&mut map);
+    add::<FollowUpStatus>(&mut map);
+    add::<SubjectKind>(&mut map);
     add::<VerificationMethod>(&mut map);
     add::<VerificationResult>(&mut map);
     Dictionaries(map)

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod consultations;
 pub mod duty;
 pub mod etag;
+pub mod follow_ups;
 pub mod idempotency;
 pub mod json;
 pub mod ledger;
@@ -37,6 +38,26 @@ pub struct AppState {
     pub prom: actix_web_prom::PrometheusMetrics,
     /// The clock deadlines are computed with.
     pub clock: crate::clock::Clock,
+    /// Settings of the programme's rules.
+    pub settings: Settings,
+}
+
+/// Settings of the programme's rules (from the configuration).
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// Days after an aid case closes by which its follow-up is due.
+    pub follow_up_days: i64,
+    /// Share of consultations with consent that planning samples, in percent.
+    pub follow_up_share_percent: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            follow_up_days: 7,
+            follow_up_share_percent: 30,
+        }
+    }
 }
 
 impl AppState {
@@ -51,6 +72,7 @@ impl AppState {
             login_limiter: LoginLimiter::default(),
             prom,
             clock: crate::clock::Clock::default(),
+            settings: Settings::default(),
         })
     }
 }
@@ -123,6 +145,7 @@ Demo accounts (with `--demo`): admin, staff.longgang, aid.officer, lawyer, audit
         (name = "calendar", description = "Public holidays and adjusted working days (调休)"),
         (name = "consultations", description = "Free legal consultations: registration, review (咨询审核), search and the ledger (台账)"),
         (name = "aid", description = "Legal aid applications: the green channel, the statutory workflow and its deadlines (举措7)"),
+        (name = "follow-ups", description = "Follow-up visits and satisfaction (追踪回访; target 95%)"),
         (name = "audit", description = "The audit trail (全面登记、全程留痕)"),
         (name = "dictionaries", description = "Code tables with Chinese labels"),
         (name = "operations", description = "Health and metrics"),
@@ -150,6 +173,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(calendar::routes)
             .configure(consultations::routes)
             .configure(aid::routes)
+            .configure(follow_ups::routes)
             .service(meta::get_dictionaries),
     )
     .configure(board::page_routes)

@@ -141,6 +141,13 @@ impl Policy for AidOfficers {
     const WHAT: &'static str = "only aid officers and admins decide this";
 }
 
+/// Who makes follow-up calls: admins, unit staff, aid officers.
+pub struct FollowUpKeepers;
+impl Policy for FollowUpKeepers {
+    const ROLES: &'static [Role] = &[Role::Admin, Role::UnitStaff, Role::AidOfficer];
+    const WHAT: &'static str = "only admins, unit staff and aid officers make follow-up visits";
+}
+
 /// Readers of the audit trail.
 pub struct AuditReaders;
 impl Policy for AuditReaders {

@@ -243,6 +243,43 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    follow_ups (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        subject_kind -> Text,
+        subject_id -> BigInt,
+        staff_id -> Nullable<BigInt>,
+        due_on -> Date,
+        method -> Text,
+        status -> Text,
+        failed_attempts -> Integer,
+        satisfaction -> Nullable<Text>,
+        comments -> Nullable<Text>,
+        problem -> Nullable<Text>,
+        rectification_due -> Nullable<Date>,
+        rectification_done_at -> Nullable<Timestamp>,
+        rectification_note -> Nullable<Text>,
+        completed_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    follow_up_attempts (id) {
+        id -> BigInt,
+        follow_up_id -> BigInt,
+        attempted_at -> Timestamp,
+        reached -> Bool,
+        note -> Nullable<Text>,
+        recorded_by -> Text,
+    }
+}
+
+diesel::joinable!(follow_up_attempts -> follow_ups (follow_up_id));
+diesel::joinable!(follow_ups -> units (unit_id));
 diesel::joinable!(aid_applicants -> aid_applications (application_id));
 diesel::joinable!(aid_hardship_verifications -> aid_applications (application_id));
 diesel::joinable!(consultations -> units (unit_id));
@@ -267,4 +304,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     aid_applications,
     aid_applicants,
     aid_hardship_verifications,
+    follow_ups,
+    follow_up_attempts,
 );

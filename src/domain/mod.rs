@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod codes;
 pub mod consultation;
 pub mod duty;
+pub mod follow_up;
 pub mod id_card;
 pub mod masking;
 pub mod phone;

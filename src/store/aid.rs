@@ -386,6 +386,7 @@ pub fn act(
     action: AidAction,
     input: &ActionInput,
     now: DateTime<Utc>,
+    follow_up_days: i64,
 ) -> Result<Application, ApiError> {
     audit::write(conn, actor, |tx, log| {
         let current = find(tx, reader, id)?;
@@ -445,6 +446,20 @@ pub fn act(
             Some(&current),
             Some(&after),
         );
+        if action == AidAction::Close {
+            // The closed case is called back (追踪回访) by its centre.
+            let due_on = (now + Duration::days(follow_up_days))
+                .with_timezone(&crate::api::time::cst())
+                .date_naive();
+            crate::store::follow_ups::insert_for(
+                tx,
+                log,
+                after.row.centre_id,
+                crate::domain::follow_up::SubjectKind::AidApplication,
+                id,
+                due_on,
+            )?;
+        }
         Ok(after)
     })
 }

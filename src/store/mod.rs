@@ -7,6 +7,7 @@ pub mod board;
 pub mod calendar;
 pub mod consultations;
 pub mod duty;
+pub mod follow_ups;
 pub mod idempotency;
 pub mod scope;
 pub mod seed;

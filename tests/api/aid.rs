@@ -18,7 +18,7 @@ backend_tests!(
 );
 
 /// A valid ID number for a birth date (area 140521, sequence `seq`).
-fn id_number(birth: &str, seq: u32) -> String {
+pub(crate) fn id_number(birth: &str, seq: u32) -> String {
     let body = format!("140521{}{seq:03}", birth.replace('-', ""));
     let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     let sum: u32 = body
@@ -29,7 +29,7 @@ fn id_number(birth: &str, seq: u32) -> String {
     format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
 }
 
-fn application(unit: i64, id: &str, received: &str) -> Value {
+pub(crate) fn application(unit: i64, id: &str, received: &str) -> Value {
     json!({
         "unit_id": unit, "channel": "township_on_behalf", "received_at": received,
         "applicant": {"name": "赵某", "id_number": id, "phone": "13812345678", "address": "沁水县龙港镇"},
@@ -38,11 +38,11 @@ fn application(unit: i64, id: &str, received: &str) -> Value {
     })
 }
 
-fn at(s: &str) -> DateTime<Utc> {
+pub(crate) fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
-async fn submit(app: &TestApp, user: &str, body: &Value) -> Value {
+pub(crate) async fn submit(app: &TestApp, user: &str, body: &Value) -> Value {
     let res = app.post("/api/v1/aid-applications", user, body).await;
     assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
     res.json()
@@ -68,7 +68,7 @@ async fn step(
     .await
 }
 
-async fn ok_step(
+pub(crate) async fn ok_step(
     app: &TestApp,
     user: &str,
     id: i64,

@@ -11,5 +11,6 @@ mod consultations;
 mod contract;
 mod duty;
 mod errors;
+mod follow_ups;
 mod units;
 mod users;

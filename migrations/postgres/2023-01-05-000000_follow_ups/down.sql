@@ -1,0 +1,2 @@
+DROP TABLE follow_up_attempts;
+DROP TABLE follow_ups;

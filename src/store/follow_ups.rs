@@ -1,0 +1,464 @@
+//! Queries of follow-up visits and satisfaction.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use crate::api::etag::IfMatch;
+use crate::api::follow_ups::{AttemptInput, FollowUpFilter, FollowUpPatch};
+use crate::db::schema::{aid_applicants, consultations, follow_up_attempts, follow_ups, staff};
+use crate::db::DbConnection;
+use crate::domain::follow_up::{after_attempt, fair_sample, FollowUpStatus, SubjectKind};
+use crate::error::ApiError;
+use crate::paging::{Cursor, Page, PageRequest};
+use crate::store::audit::AuditLog;
+use crate::store::scope::unit_id_in_subtree;
+use crate::store::{audit, Actor};
+
+/// A stored follow-up.
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, serde::Deserialize)]
+#[diesel(table_name = follow_ups)]
+pub struct FollowUpRow {
+    pub id: i64,
+    pub unit_id: i64,
+    pub subject_kind: String,
+    pub subject_id: i64,
+    pub staff_id: Option<i64>,
+    pub due_on: NaiveDate,
+    pub method: String,
+    pub status: String,
+    pub failed_attempts: i32,
+    pub satisfaction: Option<String>,
+    pub comments: Option<String>,
+    pub problem: Option<String>,
+    pub rectification_due: Option<NaiveDate>,
+    pub rectification_done_at: Option<NaiveDateTime>,
+    pub rectification_note: Option<String>,
+    pub completed_at: Option<NaiveDateTime>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A recorded attempt.
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, serde::Deserialize)]
+#[diesel(table_name = follow_up_attempts)]
+pub struct AttemptRow {
+    pub id: i64,
+    pub follow_up_id: i64,
+    pub attempted_at: NaiveDateTime,
+    pub reached: bool,
+    pub note: Option<String>,
+    pub recorded_by: String,
+}
+
+/// Creates the follow-up of a subject inside a write, unless it has one. Returns it when new.
+pub fn insert_for(
+    tx: &mut DbConnection,
+    log: &mut AuditLog,
+    unit_id: i64,
+    kind: SubjectKind,
+    subject_id: i64,
+    due_on: NaiveDate,
+) -> Result<Option<FollowUpRow>, ApiError> {
+    let exists: Option<i64> = follow_ups::table
+        .filter(follow_ups::subject_kind.eq(kind.to_string()))
+        .filter(follow_ups::subject_id.eq(subject_id))
+        .select(follow_ups::id)
+        .first(tx)
+        .optional()?;
+    if exists.is_some() {
+        return Ok(None);
+    }
+    let now = crate::store::now();
+    let row: FollowUpRow = diesel::insert_into(follow_ups::table)
+        .values((
+            follow_ups::unit_id.eq(unit_id),
+            follow_ups::subject_kind.eq(kind.to_string()),
+            follow_ups::subject_id.eq(subject_id),
+            follow_ups::due_on.eq(due_on),
+            follow_ups::method.eq("phone"),
+            follow_ups::status.eq(FollowUpStatus::Open.to_string()),
+            follow_ups::failed_attempts.eq(0),
+            follow_ups::version.eq(1i64),
+            follow_ups::created_at.eq(now),
+            follow_ups::updated_at.eq(now),
+        ))
+        .returning(follow_ups::all_columns)
+        .get_result(tx)?;
+    log.record::<(), _>(
+        "create",
+        "follow_up",
+        row.id,
+        Some(unit_id),
+        None,
+        Some(&row),
+    );
+    Ok(Some(row))
+}
+
+/// Follow-ups of the subtree of `root`, by id.
+pub fn list(
+    conn: &mut DbConnection,
+    root: i64,
+    f: &FollowUpFilter,
+    page: &PageRequest,
+) -> Result<Page<FollowUpRow>, ApiError> {
+    let mut q = follow_ups::table
+        .filter(unit_id_in_subtree("follow_ups.unit_id", root))
+        .filter(follow_ups::id.gt(page.after_id()))
+        .select(FollowUpRow::as_select())
+        .order(follow_ups::id.asc())
+        .limit(page.fetch_limit())
+        .into_boxed();
+    if let Some(unit) = f.unit_id {
+        q = q.filter(unit_id_in_subtree("follow_ups.unit_id", unit));
+    }
+    if let Some(status) = f.status {
+        q = q.filter(follow_ups::status.eq(status.to_string()));
+    }
+    if let Some(kind) = f.subject_kind {
+        q = q.filter(follow_ups::subject_kind.eq(kind.to_string()));
+    }
+    if let Some(id) = f.subject_id {
+        q = q.filter(follow_ups::subject_id.eq(id));
+    }
+    let rows = q.load(conn)?;
+    page.finish(rows, |r| Cursor::by_id(r.id), Ok)
+}
+
+/// Open follow-ups of the subtree, the earliest due (so the overdue) first.
+pub fn due(
+    conn: &mut DbConnection,
+    root: i64,
+    unit: Option<i64>,
+    page: &PageRequest,
+) -> Result<Page<FollowUpRow>, ApiError> {
+    let mut q = follow_ups::table
+        .filter(unit_id_in_subtree("follow_ups.unit_id", root))
+        .filter(follow_ups::status.eq(FollowUpStatus::Open.to_string()))
+        .select(FollowUpRow::as_select())
+        .order((follow_ups::due_on.asc(), follow_ups::id.asc()))
+        .limit(page.fetch_limit())
+        .into_boxed();
+    if let Some(unit) = unit {
+        q = q.filter(unit_id_in_subtree("follow_ups.unit_id", unit));
+    }
+    if let Some(c) = &page.after {
+        let Some(at) = c.at else {
+            return Err(ApiError::BadRequest("invalid cursor for this list".into()));
+        };
+        let day = at.date();
+        q = q.filter(
+            follow_ups::due_on
+                .gt(day)
+                .or(follow_ups::due_on.eq(day).and(follow_ups::id.gt(c.id))),
+        );
+    }
+    let rows = q.load(conn)?;
+    page.finish(
+        rows,
+        |r| Cursor {
+            at: r.due_on.and_hms_opt(0, 0, 0),
+            rank: None,
+            id: r.id,
+        },
+        Ok,
+    )
+}
+
+/// One follow-up of the subtree.
+pub fn find(conn: &mut DbConnection, root: i64, id: i64) -> Result<FollowUpRow, ApiError> {
+    follow_ups::table
+        .filter(follow_ups::id.eq(id))
+        .filter(unit_id_in_subtree("follow_ups.unit_id", root))
+        .select(FollowUpRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("follow-up", id))
+}
+
+/// The attempts of a follow-up, oldest first.
+pub fn attempts(conn: &mut DbConnection, id: i64) -> Result<Vec<AttemptRow>, ApiError> {
+    Ok(follow_up_attempts::table
+        .filter(follow_up_attempts::follow_up_id.eq(id))
+        .order(follow_up_attempts::id.asc())
+        .select(AttemptRow::as_select())
+        .load(conn)?)
+}
+
+/// Phone numbers by (subject kind, subject id), and the account of each assigned caller by
+/// staff id.
+pub type Contacts = (HashMap<(String, i64), String>, HashMap<i64, i64>);
+
+/// A count of follow-ups: (unit, status, satisfaction, number).
+pub type SatisfactionCount = (i64, String, Option<String>, i64);
+
+/// The phone numbers of the subjects, and the account of each assigned caller.
+pub fn contacts(conn: &mut DbConnection, rows: &[FollowUpRow]) -> Result<Contacts, ApiError> {
+    let ids = |kind: SubjectKind| -> Vec<i64> {
+        rows.iter()
+            .filter(|r| r.subject_kind == kind.to_string())
+            .map(|r| r.subject_id)
+            .collect()
+    };
+    let mut phones = HashMap::new();
+    let c: Vec<(i64, Option<String>)> = consultations::table
+        .filter(consultations::id.eq_any(ids(SubjectKind::Consultation)))
+        .select((consultations::id, consultations::phone))
+        .load(conn)?;
+    for (id, phone) in c {
+        if let Some(p) = phone {
+            phones.insert((SubjectKind::Consultation.to_string(), id), p);
+        }
+    }
+    let a: Vec<(i64, Option<String>)> = aid_applicants::table
+        .filter(aid_applicants::application_id.eq_any(ids(SubjectKind::AidApplication)))
+        .select((aid_applicants::application_id, aid_applicants::phone))
+        .load(conn)?;
+    for (id, phone) in a {
+        if let Some(p) = phone {
+            phones.insert((SubjectKind::AidApplication.to_string(), id), p);
+        }
+    }
+    let staff_ids: Vec<i64> = rows.iter().filter_map(|r| r.staff_id).collect();
+    let callers: Vec<(i64, Option<i64>)> = staff::table
+        .filter(staff::id.eq_any(staff_ids))
+        .select((staff::id, staff::user_id))
+        .load(conn)?;
+    Ok((
+        phones,
+        callers
+            .into_iter()
+            .filter_map(|(s, u)| u.map(|u| (s, u)))
+            .collect(),
+    ))
+}
+
+/// Records an attempt: reached (with the answer) closes the follow-up; the third failure marks
+/// the person unreachable.
+#[allow(clippy::too_many_arguments)]
+pub fn record_attempt(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    root: i64,
+    id: i64,
+    if_match: &IfMatch,
+    input: &AttemptInput,
+    now: DateTime<Utc>,
+) -> Result<FollowUpRow, ApiError> {
+    audit::write(conn, actor, |tx, log| {
+        let current = find(tx, root, id)?;
+        if_match.check(current.version)?;
+        if current.status != FollowUpStatus::Open.to_string() {
+            return Err(ApiError::conflict(format!(
+                "the follow-up is {}; attempts are recorded only while it is open",
+                current.status
+            )));
+        }
+        let at = input
+            .attempted_at
+            .map(|t| t.naive_utc())
+            .unwrap_or(now.naive_utc());
+        diesel::insert_into(follow_up_attempts::table)
+            .values((
+                follow_up_attempts::follow_up_id.eq(id),
+                follow_up_attempts::attempted_at.eq(at),
+                follow_up_attempts::reached.eq(input.reached),
+                follow_up_attempts::note.eq(&input.note),
+                follow_up_attempts::recorded_by.eq(&actor.name),
+            ))
+            .execute(tx)?;
+        let (status, failed) = after_attempt(input.reached, current.failed_attempts);
+        let completed = (status != FollowUpStatus::Open).then_some(at);
+        let row: FollowUpRow = diesel::update(follow_ups::table.filter(follow_ups::id.eq(id)))
+            .set((
+                follow_ups::status.eq(status.to_string()),
+                follow_ups::failed_attempts.eq(failed),
+                follow_ups::satisfaction.eq(input.satisfaction.map(|s| s.to_string())),
+                follow_ups::comments.eq(&input.comments),
+                follow_ups::problem.eq(&input.problem),
+                follow_ups::rectification_due.eq(input.rectification_due),
+                follow_ups::completed_at.eq(completed),
+                follow_ups::version.eq(current.version + 1),
+                follow_ups::updated_at.eq(crate::store::now()),
+            ))
+            .returning(follow_ups::all_columns)
+            .get_result(tx)?;
+        log.record(
+            "attempt",
+            "follow_up",
+            id,
+            Some(row.unit_id),
+            Some(&current),
+            Some(&row),
+        );
+        Ok(row)
+    })
+}
+
+/// Changes who calls, when and how, and records a rectification as done.
+pub fn update(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    root: i64,
+    id: i64,
+    if_match: &IfMatch,
+    patch: &FollowUpPatch,
+    now: DateTime<Utc>,
+) -> Result<FollowUpRow, ApiError> {
+    audit::write(conn, actor, |tx, log| {
+        let current = find(tx, root, id)?;
+        if_match.check(current.version)?;
+        if let Some(sid) = patch.staff_id {
+            let found: Option<i64> = staff::table
+                .filter(staff::id.eq(sid))
+                .filter(unit_id_in_subtree("staff.unit_id", root))
+                .select(staff::id)
+                .first(tx)
+                .optional()?;
+            if found.is_none() {
+                return Err(ApiError::invalid_field(
+                    "staff_id",
+                    "not_found",
+                    "the staff member does not exist or is outside your scope",
+                ));
+            }
+        }
+        let done_at = match patch.rectification_done {
+            Some(true) => Some(current.rectification_done_at.unwrap_or(now.naive_utc())),
+            Some(false) => None,
+            None => current.rectification_done_at,
+        };
+        let row: FollowUpRow = diesel::update(follow_ups::table.filter(follow_ups::id.eq(id)))
+            .set((
+                follow_ups::staff_id.eq(patch.staff_id.or(current.staff_id)),
+                follow_ups::due_on.eq(patch.due_on.unwrap_or(current.due_on)),
+                follow_ups::method.eq(patch
+                    .method
+                    .map(|m| m.to_string())
+                    .unwrap_or(current.method.clone())),
+                follow_ups::rectification_done_at.eq(done_at),
+                follow_ups::rectification_note.eq(patch
+                    .rectification_note
+                    .clone()
+                    .or(current.rectification_note.clone())),
+                follow_ups::version.eq(current.version + 1),
+                follow_ups::updated_at.eq(crate::store::now()),
+            ))
+            .returning(follow_ups::all_columns)
+            .get_result(tx)?;
+        log.record(
+            "update",
+            "follow_up",
+            id,
+            Some(row.unit_id),
+            Some(&current),
+            Some(&row),
+        );
+        Ok(row)
+    })
+}
+
+/// Plans follow-ups for a fair share of the consultations of a unit's subtree received in a
+/// period whose person agreed to be called back; consultations already planned are skipped.
+#[allow(clippy::too_many_arguments)]
+pub fn plan(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    root: i64,
+    unit: i64,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    percent: u32,
+    due_on: NaiveDate,
+) -> Result<(Vec<FollowUpRow>, usize, usize), ApiError> {
+    audit::write(conn, actor, |tx, log| {
+        crate::store::units::find(tx, root, unit)?;
+        let candidates: Vec<(i64, i64)> = consultations::table
+            .filter(unit_id_in_subtree("consultations.unit_id", unit))
+            .filter(consultations::callback_consent.eq(true))
+            .filter(consultations::received_at.ge(from))
+            .filter(consultations::received_at.lt(to))
+            .select((consultations::id, consultations::unit_id))
+            .order(consultations::id.asc())
+            .load(tx)?;
+        let ids: Vec<i64> = candidates.iter().map(|c| c.0).collect();
+        let picked = fair_sample(&ids, percent, &format!("{unit}/{from}/{to}"));
+        let units: HashMap<i64, i64> = candidates.into_iter().collect();
+        let mut created = Vec::new();
+        for id in &picked {
+            let unit_id = units.get(id).copied().unwrap_or(unit);
+            if let Some(row) = insert_for(tx, log, unit_id, SubjectKind::Consultation, *id, due_on)?
+            {
+                created.push(row);
+            }
+        }
+        Ok((created, ids.len(), picked.len()))
+    })
+}
+
+/// Counts per unit of the subtree for follow-ups completed in a period: (unit, status,
+/// satisfaction) → number.
+pub fn satisfaction_counts(
+    conn: &mut DbConnection,
+    root: i64,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<Vec<SatisfactionCount>, ApiError> {
+    Ok(follow_ups::table
+        .filter(unit_id_in_subtree("follow_ups.unit_id", root))
+        .filter(follow_ups::completed_at.ge(from))
+        .filter(follow_ups::completed_at.lt(to))
+        .group_by((
+            follow_ups::unit_id,
+            follow_ups::status,
+            follow_ups::satisfaction,
+        ))
+        .select((
+            follow_ups::unit_id,
+            follow_ups::status,
+            follow_ups::satisfaction,
+            count_star(),
+        ))
+        .load(conn)?)
+}
+
+/// The answer of a subject's follow-up, if it was made.
+pub fn satisfaction_of(
+    conn: &mut DbConnection,
+    kind: SubjectKind,
+    subject_id: i64,
+) -> Result<Option<(String, Option<String>)>, ApiError> {
+    Ok(follow_ups::table
+        .filter(follow_ups::subject_kind.eq(kind.to_string()))
+        .filter(follow_ups::subject_id.eq(subject_id))
+        .select((follow_ups::status, follow_ups::satisfaction))
+        .first(conn)
+        .optional()?)
+}
+
+/// The units of the subtree with their satisfaction target for a year (tenths of a percent).
+pub fn units_with_targets(
+    conn: &mut DbConnection,
+    root: i64,
+    year: i32,
+) -> Result<Vec<(i64, String, Option<i32>)>, ApiError> {
+    use crate::db::schema::{unit_targets, units};
+    Ok(units::table
+        .left_join(
+            unit_targets::table.on(unit_targets::unit_id
+                .eq(units::id)
+                .and(unit_targets::year.eq(year))),
+        )
+        .filter(crate::store::scope::unit_in_subtree(root))
+        .order(units::id.asc())
+        .select((
+            units::id,
+            units::name,
+            unit_targets::satisfaction_permille.nullable(),
+        ))
+        .load::<(i64, String, Option<i32>)>(conn)?)
+}
