@@ -1066,11 +1066,46 @@ pub async fn get_aid_events(
     Ok(HttpResponse::Ok().json(AidTimeline { items }))
 }
 
+/// The applicant as far as the consultation knows them.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ApplicantDraft {
+    /// Name, if the person gave one.
+    pub name: Option<String>,
+    /// ID number (only for readers who see personal data in full).
+    pub id_number: Option<String>,
+    /// Phone (only for readers who see personal data in full).
+    pub phone: Option<String>,
+    /// Special groups.
+    pub special_groups: Vec<SpecialGroup>,
+    /// Disabled.
+    pub disabled: bool,
+}
+
+/// A draft application prefilled from a consultation; complete it into a `NewAidApplication`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"unit_id": 4, "consultation_id": 101, "channel": "walk_in",
+    "applicant": {"name": "钱某", "id_number": "11010519491231002X", "phone": "13900001111", "special_groups": ["disabled"], "disabled": true},
+    "facts": "工伤赔偿无人支付。", "hardship_check": "pledge"}))]
+pub struct AidApplicationDraft {
+    /// The unit first asked.
+    pub unit_id: i64,
+    /// The consultation.
+    pub consultation_id: i64,
+    /// How it arrived.
+    pub channel: AidChannel,
+    /// The applicant.
+    pub applicant: ApplicantDraft,
+    /// The facts (the consultation's question).
+    pub facts: String,
+    /// How hardship is established (a pledge by default).
+    pub hardship_check: HardshipCheck,
+}
+
 #[utoipa::path(
     tag = "aid",
     params(("id" = i64, Path, description = "Consultation id")),
     responses(
-        (status = 200, description = "A draft application prefilled from the consultation, to complete and submit", body = NewAidApplication),
+        (status = 200, description = "A draft application prefilled from the consultation, to complete (matter, hardship, any missing applicant data) and submit", body = AidApplicationDraft),
         (status = 400, response = r::BadRequest),
         (status = 401, response = r::Unauthorized),
         (status = 403, response = r::Forbidden),
@@ -1093,36 +1128,19 @@ pub async fn refer_to_aid(
     let groups: Vec<SpecialGroup> =
         decode_code_list(&row.special_groups).map_err(|e| ApiError::Internal(e.to_string()))?;
     let full = privacy::sees_personal_data(&principal, row.unit_id);
-    let draft = NewAidApplication {
+    let draft = AidApplicationDraft {
         unit_id: row.unit_id,
-        consultation_id: Some(row.id),
-        received_at: None,
+        consultation_id: row.id,
         channel: AidChannel::WalkIn,
-        applicant: ApplicantInput {
-            name: row.person_name.clone().unwrap_or_default(),
-            id_number: if full {
-                row.id_number.clone().unwrap_or_default()
-            } else {
-                String::new()
-            },
-            phone: if full { row.phone.clone() } else { None },
-            address: None,
+        applicant: ApplicantDraft {
+            name: row.person_name.clone(),
+            id_number: row.id_number.clone().filter(|_| full),
+            phone: row.phone.clone().filter(|_| full),
             disabled: groups.contains(&SpecialGroup::Disabled),
             special_groups: groups,
-            guardian_name: None,
-            guardian_relation: None,
-            guardian_phone: None,
         },
-        matter_category: MatterCategory::OtherCivil,
-        case_type: None,
-        opposing_party: None,
         facts: row.question.clone(),
         hardship_check: HardshipCheck::Pledge,
-        hardship_ground: None,
-        preferred_provider_ids: Vec::new(),
-        urgent: false,
-        urgent_ground: None,
-        safe_contact: false,
     };
     Ok(HttpResponse::Ok().json(draft))
 }

@@ -703,10 +703,18 @@ async fn scoping_masking_timeline_and_referral(backend: Backend) {
         "{}",
         String::from_utf8_lossy(&draft.body)
     );
-    let mut draft = draft.json();
+    let draft = draft.json();
     assert_eq!(draft["applicant"]["name"], "钱某");
     assert_eq!(draft["facts"], "工伤赔偿无人支付。");
     assert_eq!(draft["consultation_id"], consultation["id"]);
+    // Completed with what the draft cannot know, it is submitted.
+    let mut draft = json!({
+        "unit_id": draft["unit_id"], "consultation_id": draft["consultation_id"], "channel": draft["channel"],
+        "applicant": {"name": draft["applicant"]["name"], "id_number": draft["applicant"]["id_number"],
+            "phone": draft["applicant"]["phone"], "special_groups": draft["applicant"]["special_groups"],
+            "disabled": draft["applicant"]["disabled"]},
+        "facts": draft["facts"], "hardship_check": draft["hardship_check"]
+    });
     draft["matter_category"] = json!("personal_injury");
     let submitted = submit(&app, "staff.longgang", &draft).await;
     let reasons = submitted["green_reasons"].as_array().unwrap();
