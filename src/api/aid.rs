@@ -284,8 +284,7 @@ fn code<T: std::str::FromStr>(id: i64, v: &str) -> Result<T, ApiError>
 where
     T::Err: std::fmt::Display,
 {
-    v.parse()
-        .map_err(|e: T::Err| ApiError::Internal(format!("aid application {id}: {e}")))
+    crate::error::stored("aid application", id, v)
 }
 
 /// Context for building views: the caller, now, names for notices, the calendar.

@@ -188,8 +188,7 @@ fn parse_code<T: std::str::FromStr>(id: i64, v: &str) -> Result<T, ApiError>
 where
     T::Err: std::fmt::Display,
 {
-    v.parse()
-        .map_err(|e: T::Err| ApiError::Internal(format!("consultation {id}: {e}")))
+    crate::error::stored("consultation", id, v)
 }
 
 impl Consultation {

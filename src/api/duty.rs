@@ -163,10 +163,7 @@ pub struct DutyShiftPatch {
 impl DutyShiftPatch {
     /// The shift as it will be after the change.
     pub fn apply(&self, current: &Shift) -> NewDutyShift {
-        let pick = |new: &Option<Option<String>>, old: &Option<String>| match new {
-            Some(v) => v.clone(),
-            None => old.clone(),
-        };
+        let pick = crate::api::validation::patched::<String>;
         NewDutyShift {
             unit_id: self.unit_id.unwrap_or(current.unit_id),
             date: self.date.unwrap_or(current.date),

@@ -105,8 +105,7 @@ fn code<T: std::str::FromStr>(id: i64, v: &str) -> Result<T, ApiError>
 where
     T::Err: std::fmt::Display,
 {
-    v.parse()
-        .map_err(|e: T::Err| ApiError::Internal(format!("follow-up {id}: {e}")))
+    crate::error::stored("follow-up", id, v)
 }
 
 /// Builds views of rows with their contact phones, masked unless the caller is the one who calls.

@@ -100,6 +100,14 @@ pub fn query_max_chars(
     }
 }
 
+/// The value after a PATCH of an optional field: absent keeps `old`, `null` clears, a value sets.
+pub fn patched<T: Clone>(new: &Option<Option<T>>, old: &Option<T>) -> Option<T> {
+    match new {
+        Some(v) => v.clone(),
+        None => old.clone(),
+    }
+}
+
 /// Deserialises a field that distinguishes "absent" (`None`) from "null" (`Some(None)`), for
 /// PATCH bodies where null clears a value.
 pub fn double_option<'de, D, T>(de: D) -> Result<Option<Option<T>>, D::Error>

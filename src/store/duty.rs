@@ -51,8 +51,7 @@ fn parse<T: std::str::FromStr>(id: i64, v: &str) -> Result<T, ApiError>
 where
     T::Err: std::fmt::Display,
 {
-    v.parse()
-        .map_err(|e: T::Err| ApiError::Internal(format!("duty shift {id}: {e}")))
+    crate::error::stored("duty shift", id, v)
 }
 
 /// Attaches the people of each shift (one query for the whole set).

@@ -203,10 +203,7 @@ pub fn update(
             None => current.user_id,
         };
         check_refs(tx, root, unit_id, user_id)?;
-        let pick = |new: &Option<Option<String>>, old: &Option<String>| match new {
-            Some(v) => v.clone(),
-            None => old.clone(),
-        };
+        let pick = crate::api::validation::patched::<String>;
         let row: StaffRow = diesel::update(staff::table.filter(staff::id.eq(id)))
             .set((
                 staff::unit_id.eq(unit_id),

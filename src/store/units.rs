@@ -267,11 +267,7 @@ pub fn update(
                 check_placement(kind, ck).map_err(placement_error)?;
             }
         }
-
-        let pick = |new: &Option<Option<String>>, old: &Option<String>| match new {
-            Some(v) => v.clone(),
-            None => old.clone(),
-        };
+        let pick = crate::api::validation::patched::<String>;
         let accessibility = match &patch.accessibility {
             Some(list) => encode_code_list(list),
             None => current.accessibility.clone(),
