@@ -109,7 +109,9 @@ pub fn list(
         .limit(page.fetch_limit())
         .into_boxed();
     if let Some(after) = &page.after {
-        let date = after.at.map(|t| t.date()).unwrap_or(NaiveDate::MIN);
+        let Some(date) = after.at.map(|t| t.date()) else {
+            return Err(ApiError::BadRequest("invalid cursor for this list".into()));
+        };
         query = query.filter(
             duty_shifts::duty_date.gt(date).or(duty_shifts::duty_date
                 .eq(date)

@@ -124,6 +124,11 @@ async fn bad_parameters_are_400s(backend: Backend) {
         "/api/v1/units?limit=ten",
         "/api/v1/units?cursor=not-a-cursor",
         "/api/v1/units?cursor=eyJpZCI6LTF9",
+        // A cursor of another list (no time) on a list ordered by time.
+        "/api/v1/duty-shifts?limit=20&cursor=eyJpZCI6MjB9",
+        "/api/v1/consultations?cursor=eyJpZCI6MjB9",
+        "/api/v1/follow-ups/due?cursor=eyJpZCI6MjB9",
+        "/api/v1/aid-applications/queue?step=accept&cursor=eyJpZCI6MjB9",
         "/api/v1/units?kind=castle",
         "/api/v1/units?active=maybe",
         "/api/v1/audit-events?from=2023-02-30T00:00:00%2B08:00",
