@@ -1,7 +1,7 @@
 //! Aid applications: the green channel, the workflow and its deadlines, queues, races, scoping.
 
 use actix_web::http::{header, Method};
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
 use crate::backend_tests;
@@ -722,7 +722,6 @@ async fn scoping_masking_timeline_and_referral(backend: Backend) {
         reasons.contains(&json!("elderly")) && reasons.contains(&json!("disabled")),
         "{reasons:?}"
     );
-    let _ = Utc.timestamp_opt(0, 0);
 }
 
 async fn assignment_honours_preferences_warns_of_conflicts_and_pledges_are_verified(
