@@ -681,8 +681,7 @@ pub async fn get_satisfaction(
             target_percent: target.map(|t| SatisfactionPermille::from_stored(t).percent()),
             meets_target: None,
         };
-        for (u, status, satisfaction, n) in counts.iter().filter(|c| c.0 == unit_id) {
-            let _ = u;
+        for (_, status, satisfaction, n) in counts.iter().filter(|c| c.0 == unit_id) {
             match (
                 status.as_str(),
                 satisfaction
