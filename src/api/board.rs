@@ -115,10 +115,8 @@ fn board_unit(
     shifts: Vec<Shift>,
     current_half: Option<DutyPeriod>,
 ) -> Result<BoardUnit, ApiError> {
-    let kind: UnitKind = row
-        .kind
-        .parse()
-        .map_err(|e| ApiError::Internal(format!("unit {}: {e}", row.id)))?;
+    let kind = row.kind()?;
+    let accessibility = row.accessibility()?;
     let mut shifts: Vec<BoardShift> = shifts
         .into_iter()
         .map(|s| BoardShift {
@@ -146,8 +144,7 @@ fn board_unit(
         address: row.address,
         phone: row.phone,
         opening_hours: row.opening_hours,
-        accessibility: crate::domain::codes::decode_code_list(&row.accessibility)
-            .map_err(|e| ApiError::Internal(format!("unit {}: {e}", row.id)))?,
+        accessibility,
         shifts,
     })
 }
@@ -551,10 +548,7 @@ pub async fn get_duty_coverage(
     .await?;
     let mut out = Vec::new();
     for (unit, shifts) in units {
-        let kind: UnitKind = unit
-            .kind
-            .parse()
-            .map_err(|e| ApiError::Internal(format!("unit {}: {e}", unit.id)))?;
+        let kind = unit.kind()?;
         let Some(rule) = duty::coverage_rule(kind) else {
             continue;
         };

@@ -73,10 +73,8 @@ impl Versioned for Unit {
 impl TryFrom<store::units::UnitRow> for Unit {
     type Error = ApiError;
     fn try_from(row: store::units::UnitRow) -> Result<Self, ApiError> {
-        let kind: UnitKind = row
-            .kind
-            .parse()
-            .map_err(|e| ApiError::Internal(format!("unit {}: {e}", row.id)))?;
+        let kind = row.kind()?;
+        let accessibility = row.accessibility()?;
         Ok(Unit {
             id: row.id,
             parent_id: row.parent_id,
@@ -87,8 +85,7 @@ impl TryFrom<store::units::UnitRow> for Unit {
             address: row.address,
             phone: row.phone,
             opening_hours: row.opening_hours,
-            accessibility: crate::domain::codes::decode_code_list(&row.accessibility)
-                .map_err(|e| ApiError::Internal(format!("unit {}: {e}", row.id)))?,
+            accessibility,
             accessibility_note: row.accessibility_note,
             active: row.active,
             version: row.version,

@@ -38,9 +38,14 @@ pub struct UnitRow {
 }
 
 impl UnitRow {
-    fn kind(&self) -> Result<UnitKind, ApiError> {
-        self.kind
-            .parse()
+    /// The unit's kind.
+    pub fn kind(&self) -> Result<UnitKind, ApiError> {
+        crate::error::stored("unit", self.id, &self.kind)
+    }
+
+    /// The unit's accessibility facilities.
+    pub fn accessibility(&self) -> Result<Vec<crate::domain::units::Accessibility>, ApiError> {
+        crate::domain::codes::decode_code_list(&self.accessibility)
             .map_err(|e| ApiError::Internal(format!("unit {}: {e}", self.id)))
     }
 }
