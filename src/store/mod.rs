@@ -56,8 +56,12 @@ where
 {
     let pool = pool.clone();
     actix_web::web::block(move || {
-        let mut conn = pool.get()?;
-        f(&mut conn)
+        let mut conn = crate::db::checkout(&pool)?;
+        let result = f(&mut conn);
+        if let Err(ApiError::Unavailable(_)) = &result {
+            conn.check_after_failure();
+        }
+        result
     })
     .await?
 }

@@ -400,25 +400,29 @@ impl TestApp {
         use diesel::prelude::*;
         use huimin::db::schema::*;
         let mut conn = self.pool.get().expect("connection");
-        let c = &mut *conn;
-        vec![
-            ("units", units::table.count().get_result(c).expect("count")),
-            (
-                "unit_targets",
-                unit_targets::table.count().get_result(c).expect("count"),
-            ),
-            ("users", users::table.count().get_result(c).expect("count")),
-            (
-                "audit_events",
-                audit_events::table.count().get_result(c).expect("count"),
-            ),
-            (
-                "idempotency_keys",
-                idempotency_keys::table
-                    .count()
-                    .get_result(c)
-                    .expect("count"),
-            ),
-        ]
+        let c: &mut huimin::db::DbConnection = &mut conn;
+        macro_rules! counts {
+            ($($t:ident),*) => {
+                vec![$((stringify!($t), $t::table.count().get_result::<i64>(c).expect("count"))),*]
+            };
+        }
+        counts!(
+            units,
+            unit_targets,
+            users,
+            audit_events,
+            audit_chain_head,
+            idempotency_keys,
+            staff,
+            duty_shifts,
+            duty_shift_staff,
+            calendar_days,
+            consultations,
+            aid_applications,
+            aid_applicants,
+            aid_hardship_verifications,
+            follow_ups,
+            follow_up_attempts
+        )
     }
 }

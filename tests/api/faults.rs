@@ -1,0 +1,799 @@
+//! Faults, start-up and shutdown, with the real `huimin` binary as a separate process:
+//! - a private PostgreSQL server (its own `initdb`, its own port) stopped in the middle of a write
+//!   load and started again: every acknowledged create is present, the service answers 503
+//!   problem+json within its configured timeout while the database is away, and serves again
+//!   soon after it returns, without a restart;
+//! - SIGTERM while a request is in flight: the request completes, then the process exits cleanly;
+//! - a second instance starting while another holds the migration lock waits, then starts.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use serde_json::{json, Value};
+
+use huimin::db::DbUrl;
+
+use crate::backend_tests;
+use crate::helpers::{fresh_database, postgres_url, Backend, PASSWORD};
+
+backend_tests!(sigterm_drains_the_request_in_flight_then_exits);
+
+/// An HTTP answer read whole from a separate process.
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    /// Header lines, lower-cased.
+    headers: String,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "not JSON ({e}): {} {}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    fn is_problem(&self, status: u16) -> bool {
+        self.status == status
+            && self
+                .headers
+                .contains("content-type: application/problem+json")
+            && serde_json::from_slice::<Value>(&self.body)
+                .map(|p| p["status"] == status)
+                .unwrap_or(false)
+    }
+}
+
+/// One HTTP/1.1 request on a connection of its own (`Connection: close`).
+fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+    headers: &[(&str, &str)],
+) -> std::io::Result<Reply> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if !body.is_empty() {
+        head.push_str("Content-Type: application/json\r\n");
+    }
+    if let Some(token) = token {
+        head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body.as_bytes())?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other("no end of headers"))?;
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("bad status line: {head}")))?;
+    let mut body = raw[split + 4..].to_vec();
+    if head.contains("transfer-encoding: chunked") {
+        body = dechunk(&body);
+    }
+    Ok(Reply {
+        status,
+        headers: head,
+        body,
+    })
+}
+
+fn dechunk(mut raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = raw.windows(2).position(|w| w == b"\r\n") {
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&raw[..eol]).trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        let start = eol + 2;
+        out.extend_from_slice(&raw[start..(start + size).min(raw.len())]);
+        raw = &raw[(start + size + 2).min(raw.len())..];
+    }
+    out
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// The URL as the binary takes it in `DATABASE_URL`.
+fn database_url(url: &DbUrl) -> String {
+    match url {
+        DbUrl::Postgres(u) => u.clone(),
+        DbUrl::Sqlite(path) => format!("sqlite://{path}"),
+    }
+}
+
+/// `huimin serve --demo` in a process of its own.
+struct Service {
+    child: Child,
+    addr: SocketAddr,
+    log: PathBuf,
+    _logdir: tempfile::TempDir,
+}
+
+impl Service {
+    /// Starts the binary; returns at once (see [`Service::wait_ready`]).
+    fn spawn(database_url: &str, env: &[(&str, &str)]) -> Service {
+        let logdir = tempfile::tempdir().expect("temp dir");
+        let log = logdir.path().join("huimin.log");
+        let out = std::fs::File::create(&log).expect("log file");
+        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_huimin"));
+        cmd.args(["serve", "--demo", "--bind", &addr.to_string()])
+            .env("DATABASE_URL", database_url)
+            .env("HUIMIN_WORKERS", "2")
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().expect("log file"))
+            .stderr(out);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        Service {
+            child: cmd.spawn().expect("start huimin"),
+            addr,
+            log,
+            _logdir: logdir,
+        }
+    }
+
+    /// Waits until the service answers `/health/ready` (seeding the demo data takes a while).
+    fn wait_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                panic!("huimin exited early ({status}):\n{}", self.log_text());
+            }
+            if let Ok(r) = http(self.addr, "GET", "/health/ready", None, None, &[]) {
+                if r.status == 200 {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("huimin did not become ready:\n{}", self.log_text());
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn token(&self, username: &str) -> String {
+        let r = http(
+            self.addr,
+            "POST",
+            "/api/v1/auth/token",
+            None,
+            Some(&json!({"username": username, "password": PASSWORD})),
+            &[],
+        )
+        .expect("login");
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        r.json()["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    fn signal(&self, name: &str) {
+        let ok = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .expect("kill")
+            .success();
+        assert!(ok, "kill -{name} failed");
+    }
+
+    fn wait_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Whether the tests run in CI, where a test that cannot run must fail rather than skip.
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// A PostgreSQL server of the test's own: `initdb` into a temporary folder, a free port, its
+/// socket in that folder. The shared server is never touched.
+struct PrivatePostgres {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    port: u16,
+    as_postgres_user: bool,
+}
+
+impl PrivatePostgres {
+    /// The newest installed server binaries.
+    fn binaries() -> Option<PathBuf> {
+        let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .flatten()
+            .filter_map(|e| {
+                let version = e.file_name().to_string_lossy().parse::<u32>().ok()?;
+                let bin = e.path().join("bin");
+                bin.join("initdb").exists().then_some((version, bin))
+            })
+            .collect();
+        found.sort();
+        found.pop().map(|(_, bin)| bin)
+    }
+
+    fn init() -> Option<PrivatePostgres> {
+        let bin = Self::binaries()?;
+        let dir = tempfile::tempdir().expect("temp dir");
+        // initdb refuses to run as root: the server then runs as the `postgres` account.
+        let as_postgres_user = Command::new("id")
+            .arg("-u")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+            .unwrap_or(false);
+        if as_postgres_user {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777))
+                .expect("chmod");
+        }
+        let pg = PrivatePostgres {
+            dir,
+            bin,
+            port: free_port(),
+            as_postgres_user,
+        };
+        let data = pg.data();
+        pg.run(
+            "initdb",
+            &[
+                "-D",
+                &data,
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "--no-instructions",
+            ],
+        );
+        Some(pg)
+    }
+
+    fn data(&self) -> String {
+        self.dir.path().join("data").to_string_lossy().into_owned()
+    }
+
+    fn run(&self, program: &str, args: &[&str]) {
+        let exe = self.bin.join(program);
+        let mut cmd = if self.as_postgres_user {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&exe);
+            c
+        } else {
+            Command::new(&exe)
+        };
+        let out = cmd
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+        assert!(
+            out.status.success(),
+            "{program} {args:?} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn start(&self) {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            self.port,
+            self.dir.path().display()
+        );
+        let log = self.dir.path().join("postgres.log");
+        self.run(
+            "pg_ctl",
+            &[
+                "-D",
+                &self.data(),
+                "-l",
+                &log.to_string_lossy(),
+                "-o",
+                &options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
+        );
+    }
+
+    /// Stops the server the hard way: every backend is killed, no checkpoint (as in a crash).
+    fn stop_immediately(&self) {
+        self.run("pg_ctl", &["-D", &self.data(), "-m", "immediate", "stop"]);
+    }
+
+    fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+}
+
+impl Drop for PrivatePostgres {
+    fn drop(&mut self) {
+        let exe = self.bin.join("pg_ctl");
+        let data = self.data();
+        let args = ["-D", data.as_str(), "-m", "immediate", "stop"];
+        let _ = if self.as_postgres_user {
+            Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(exe)
+                .args(args)
+                .output()
+        } else {
+            Command::new(exe).args(args).output()
+        };
+    }
+}
+
+/// What one write request of the load saw.
+#[derive(Debug, Clone)]
+struct Outcome {
+    started: Instant,
+    took: Duration,
+    status: u16,
+    /// The id of the created consultation (201 only).
+    id: Option<i64>,
+    /// A 503 that was a proper problem+json.
+    problem: bool,
+    /// A transport error (the service dropped the connection).
+    transport: Option<String>,
+}
+
+#[test]
+fn a_database_outage_loses_no_acknowledged_write_and_heals_without_a_restart() {
+    let Some(pg) = PrivatePostgres::init() else {
+        assert!(
+            !in_ci(),
+            "PostgreSQL server binaries (initdb) are not installed"
+        );
+        eprintln!("no PostgreSQL server binaries: fault test not run");
+        return;
+    };
+    pg.start();
+    {
+        let mut admin = diesel::PgConnection::establish(&pg.url("postgres")).expect("connect");
+        admin
+            .batch_execute("CREATE DATABASE huimin")
+            .expect("create database");
+    }
+    let timeout = Duration::from_secs(2);
+    let mut svc = Service::spawn(
+        &pg.url("huimin"),
+        &[
+            ("HUIMIN_DB_TIMEOUT_SECONDS", "2"),
+            ("HUIMIN_DB_POOL_SIZE", "4"),
+        ],
+    );
+    svc.wait_ready();
+    let token = Arc::new(svc.token("staff.longgang"));
+    let me = http(svc.addr, "GET", "/api/v1/me", Some(&token), None, &[]).expect("me");
+    let unit = me.json()["unit_id"].as_i64().expect("unit id");
+
+    let outcomes = Arc::new(Mutex::new(Vec::<Outcome>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let (token, outcomes, stop, addr) =
+                (token.clone(), outcomes.clone(), stop.clone(), svc.addr);
+            std::thread::spawn(move || {
+                let mut n = 0;
+                while !stop.load(Ordering::SeqCst) {
+                    n += 1;
+                    let key = format!("fault-{w}-{n}");
+                    let body = json!({
+                        "unit_id": unit, "received_at": "2023-03-07T09:40:00+08:00",
+                        "channel": "walk_in", "site": "fixed_station", "topics": ["labour_wages"],
+                        "question": format!("故障演练第{w}组第{n}条"), "outcome": "answered",
+                        "answer": "已解答。", "callback_consent": false
+                    });
+                    let started = Instant::now();
+                    let r = http(
+                        addr,
+                        "POST",
+                        "/api/v1/consultations",
+                        Some(&token),
+                        Some(&body),
+                        &[("Idempotency-Key", &key)],
+                    );
+                    let took = started.elapsed();
+                    let outcome = match r {
+                        Ok(r) => Outcome {
+                            started,
+                            took,
+                            status: r.status,
+                            id: (r.status == 201).then(|| r.json()["id"].as_i64()).flatten(),
+                            problem: r.is_problem(503),
+                            transport: None,
+                        },
+                        Err(e) => Outcome {
+                            started,
+                            took,
+                            status: 0,
+                            id: None,
+                            problem: false,
+                            transport: Some(e.to_string()),
+                        },
+                    };
+                    outcomes.lock().expect("outcomes").push(outcome);
+                }
+            })
+        })
+        .collect();
+
+    let wait_for = |what: &str, limit: Duration, cond: &dyn Fn(&[Outcome]) -> bool| {
+        let deadline = Instant::now() + limit;
+        while !cond(&outcomes.lock().expect("outcomes")) {
+            if Instant::now() >= deadline {
+                let seen = outcomes.lock().expect("outcomes");
+                let mut statuses: Vec<u16> = seen.iter().map(|o| o.status).collect();
+                statuses.dedup();
+                panic!(
+                    "timed out waiting for {what}; statuses seen: {statuses:?}\n{}",
+                    svc.log_text()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    // Load with the database up.
+    wait_for("20 acknowledged writes", Duration::from_secs(60), &|o| {
+        o.iter().filter(|o| o.status == 201).count() >= 20
+    });
+    let down_at = Instant::now();
+    pg.stop_immediately();
+    // The database is away: wait for several answers to requests sent after it went.
+    wait_for(
+        "503s while the database is down",
+        Duration::from_secs(60),
+        &|o| {
+            o.iter()
+                .filter(|o| o.started > down_at + Duration::from_millis(200) && o.status == 503)
+                .count()
+                >= 8
+        },
+    );
+    let ready_while_down = http(svc.addr, "GET", "/health/ready", None, None, &[]).expect("ready");
+    pg.start();
+    let up_at = Instant::now();
+    wait_for(
+        "a 201 after the database returned",
+        Duration::from_secs(60),
+        &|o| o.iter().any(|o| o.started >= up_at && o.status == 201),
+    );
+    // A little more load on the healed service.
+    std::thread::sleep(Duration::from_millis(500));
+    stop.store(true, Ordering::SeqCst);
+    for w in writers {
+        w.join().expect("writer");
+    }
+    let ready_after = http(svc.addr, "GET", "/health/ready", None, None, &[]).expect("ready");
+    let outcomes = outcomes.lock().expect("outcomes").clone();
+
+    // Every acknowledged create is stored.
+    let acknowledged: Vec<i64> = outcomes.iter().filter_map(|o| o.id).collect();
+    let stored: Vec<i64> = {
+        use diesel::prelude::*;
+        use huimin::db::schema::consultations;
+        let mut conn = diesel::PgConnection::establish(&pg.url("huimin")).expect("connect");
+        consultations::table
+            .select(consultations::id)
+            .load(&mut conn)
+            .expect("ids")
+    };
+    let missing: Vec<&i64> = acknowledged
+        .iter()
+        .filter(|id| !stored.contains(id))
+        .collect();
+    let recovered_at = outcomes
+        .iter()
+        .filter(|o| o.started >= up_at && o.status == 201)
+        .map(|o| o.started + o.took)
+        .min()
+        .expect("a 201 after the return");
+    let unavailable: Vec<&Outcome> = outcomes.iter().filter(|o| o.status == 503).collect();
+    let slowest_503 = unavailable.iter().map(|o| o.took).max().unwrap_or_default();
+    let mut took: Vec<Duration> = unavailable.iter().map(|o| o.took).collect();
+    took.sort();
+    let median_503 = took.get(took.len() / 2).copied().unwrap_or_default();
+    let recovery = recovered_at.saturating_duration_since(up_at);
+    println!(
+        "fault test: {} requests; acknowledged (201) = {}, present afterwards = {} of them \
+         ({} rows stored in all, {} missing); 503 answers = {} (median {:?}, slowest {:?}, \
+         configured timeout {:?}); outage {:?}; first 201 {:?} after the database returned",
+        outcomes.len(),
+        acknowledged.len(),
+        acknowledged.len() - missing.len(),
+        stored.len(),
+        missing.len(),
+        unavailable.len(),
+        median_503,
+        slowest_503,
+        timeout,
+        up_at.duration_since(down_at),
+        recovery,
+    );
+
+    assert!(missing.is_empty(), "acknowledged but lost: {missing:?}");
+    let others: Vec<String> = outcomes
+        .iter()
+        .filter(|o| o.status != 201 && !(o.status == 503 && o.problem))
+        .map(|o| format!("{} after {:?} {:?}", o.status, o.took, o.transport))
+        .collect();
+    assert!(
+        others.is_empty(),
+        "answers other than 201 or a 503 problem: {others:?}\n{}",
+        svc.log_text()
+    );
+    assert!(
+        ready_while_down.is_problem(503),
+        "readiness while down: {ready_while_down:?}"
+    );
+    assert_eq!(ready_after.status, 200);
+    // No hang: a 503 comes within the configured timeout (plus scheduling slack on a shared
+    // machine), not after a client gives up.
+    assert!(
+        slowest_503 < timeout + Duration::from_millis(1500),
+        "slowest 503 took {slowest_503:?}"
+    );
+    assert!(
+        recovery < Duration::from_secs(5),
+        "serving again took {recovery:?}"
+    );
+    // The process was never restarted.
+    assert!(svc.child.try_wait().expect("try_wait").is_none());
+}
+
+/// Holds the database's write lock from outside the service, so that a write request waits.
+enum WriteLock {
+    Postgres(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+impl WriteLock {
+    fn take(url: &DbUrl) -> WriteLock {
+        match url {
+            DbUrl::Postgres(u) => {
+                let mut c = diesel::PgConnection::establish(u).expect("connect");
+                c.batch_execute(
+                    "BEGIN; SELECT last_seq FROM audit_chain_head WHERE id = 1 FOR UPDATE;",
+                )
+                .expect("lock the chain head");
+                WriteLock::Postgres(c)
+            }
+            DbUrl::Sqlite(path) => {
+                let mut c = diesel::SqliteConnection::establish(path).expect("open");
+                c.batch_execute("PRAGMA busy_timeout = 30000; BEGIN IMMEDIATE;")
+                    .expect("take the write lock");
+                WriteLock::Sqlite(c)
+            }
+        }
+    }
+
+    fn release(self) {
+        match self {
+            WriteLock::Postgres(mut c) => c.batch_execute("ROLLBACK").expect("rollback"),
+            WriteLock::Sqlite(mut c) => c.batch_execute("ROLLBACK").expect("rollback"),
+        }
+    }
+}
+
+async fn sigterm_drains_the_request_in_flight_then_exits(backend: Backend) {
+    let (url, _db) = fresh_database(backend);
+    let mut svc = Service::spawn(&database_url(&url), &[("HUIMIN_DB_TIMEOUT_SECONDS", "30")]);
+    svc.wait_ready();
+    let token = svc.token("admin");
+    let lg = {
+        let r = http(
+            svc.addr,
+            "GET",
+            "/api/v1/units?q=%E9%BE%99%E6%B8%AF",
+            Some(&token),
+            None,
+            &[],
+        )
+        .expect("units");
+        r.json()["items"][0]["id"].as_i64().expect("a unit")
+    };
+
+    let lock = WriteLock::take(&url);
+    let addr = svc.addr;
+    let in_flight = std::thread::spawn(move || {
+        http(
+            addr,
+            "POST",
+            "/api/v1/units",
+            Some(&token),
+            Some(
+                &json!({"parent_id": lg, "kind": "village_workstation", "code": "V-DRAIN", "name": "排空测试村工作站"}),
+            ),
+            &[],
+        )
+    });
+    std::thread::sleep(Duration::from_millis(1000));
+    assert!(
+        !in_flight.is_finished(),
+        "the write should wait for the lock"
+    );
+    let signalled = Instant::now();
+    svc.signal("TERM");
+    // The process drains: it keeps running while the request is in flight …
+    std::thread::sleep(Duration::from_millis(1000));
+    assert!(
+        svc.child.try_wait().expect("try_wait").is_none(),
+        "exited with a request in flight:\n{}",
+        svc.log_text()
+    );
+    // … and takes no new requests.
+    let refused = http(svc.addr, "GET", "/health/live", None, None, &[]);
+    assert!(refused.is_err(), "a new request was served after SIGTERM");
+    lock.release();
+    let reply = in_flight
+        .join()
+        .expect("thread")
+        .expect("the in-flight request");
+    assert_eq!(
+        reply.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    let status = svc
+        .wait_exit(Duration::from_secs(30))
+        .expect("huimin did not exit after draining");
+    println!(
+        "SIGTERM ({backend:?}): the request in flight answered {} and the process exited ({status}) {:?} after the signal",
+        reply.status,
+        signalled.elapsed()
+    );
+    assert!(
+        status.success(),
+        "exit status {status}:\n{}",
+        svc.log_text()
+    );
+    // The drained write is stored.
+    let mut conn = url.connect(Duration::from_secs(5)).expect("connect");
+    let stored = huimin::store::units::by_code(&mut conn, "V-DRAIN").expect("query");
+    assert!(stored.is_some(), "the drained write is not stored");
+}
+
+#[test]
+fn a_second_instance_waits_for_the_migration_lock() {
+    if postgres_url().is_none() {
+        eprintln!("HUIMIN_TEST_POSTGRES_URL is not set: migration lock test not run");
+        return;
+    }
+    let (url, _db) = fresh_database(Backend::Postgres);
+    let DbUrl::Postgres(pg_url) = &url else {
+        unreachable!("a PostgreSQL URL")
+    };
+    // Another instance is migrating: it holds the lock.
+    let mut holder = diesel::PgConnection::establish(pg_url).expect("connect");
+    holder
+        .batch_execute(&format!(
+            "SELECT pg_advisory_lock({})",
+            huimin::db::MIGRATION_LOCK_KEY
+        ))
+        .expect("lock");
+    let mut second = Service::spawn(pg_url, &[]);
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        second.child.try_wait().expect("try_wait").is_none(),
+        "the second instance failed instead of waiting:\n{}",
+        second.log_text()
+    );
+    {
+        use diesel::prelude::*;
+        use diesel::sql_types::BigInt;
+        #[derive(QueryableByName)]
+        struct Waiting {
+            #[diesel(sql_type = BigInt)]
+            n: i64,
+        }
+        let waiting: Waiting = diesel::sql_query(
+            "SELECT count(*) AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database \
+             WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()",
+        )
+        .get_result(&mut holder)
+        .expect("pg_locks");
+        assert_eq!(
+            waiting.n, 1,
+            "the second instance should wait on the migration lock"
+        );
+    }
+    let released = Instant::now();
+    holder
+        .batch_execute(&format!(
+            "SELECT pg_advisory_unlock({})",
+            huimin::db::MIGRATION_LOCK_KEY
+        ))
+        .expect("unlock");
+    second.wait_ready();
+    println!(
+        "migration lock: the second instance waited, then was ready {:?} after the lock was released",
+        released.elapsed()
+    );
+
+    // Two instances migrating one empty database at once both succeed.
+    let (url, _db2) = fresh_database(Backend::Postgres);
+    let migrate = || {
+        Command::new(env!("CARGO_BIN_EXE_huimin"))
+            .arg("migrate")
+            .env("DATABASE_URL", database_url(&url))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start huimin migrate")
+    };
+    let (a, b) = (migrate(), migrate());
+    for child in [a, b] {
+        let out = child.wait_with_output().expect("migrate");
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let mut conn = url.connect(Duration::from_secs(5)).expect("connect");
+    let units = huimin::store::units::by_code(&mut conn, "none").expect("the schema is there");
+    assert!(units.is_none());
+}
