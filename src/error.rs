@@ -132,7 +132,7 @@ pub enum ApiError {
         /// Seconds to wait.
         retry_after_secs: u64,
     },
-    /// 503: the database is unreachable or busy.
+    /// 503: the database is unreachable or busy; the text is the cause, logged but not sent.
     #[error("service unavailable: {0}")]
     Unavailable(String),
     /// 500: a bug. The cause is logged, never sent.
@@ -209,8 +209,11 @@ impl ApiError {
             | ApiError::Unauthorized(d)
             | ApiError::Forbidden(d)
             | ApiError::NotFound(d)
-            | ApiError::UnsupportedMediaType(d)
-            | ApiError::Unavailable(d) => d.clone(),
+            | ApiError::UnsupportedMediaType(d) => d.clone(),
+            // The cause (which may name the database) is logged, not sent.
+            ApiError::Unavailable(_) => {
+                "the database is unavailable or busy: retry after the seconds in Retry-After".into()
+            }
             ApiError::MethodNotAllowed { allow } => {
                 format!("this path accepts {}", allow.join(", "))
             }
@@ -542,7 +545,7 @@ pub mod responses {
         503,
         "unavailable",
         "Service Unavailable",
-        "no database connection available",
+        "the database is unavailable or busy: retry after the seconds in Retry-After",
         "The database is unreachable or busy; retry after the `Retry-After` seconds."
     );
 }
@@ -556,6 +559,9 @@ mod tests {
         let p = ApiError::Internal("secret detail".into()).to_problem();
         assert_eq!(p.status, 500);
         assert!(!p.detail.unwrap_or_default().contains("secret"));
+        let p = ApiError::Unavailable("cannot connect to postgres://db:5432".into()).to_problem();
+        assert_eq!(p.status, 503);
+        assert!(!p.detail.unwrap_or_default().contains("postgres"));
     }
 
     #[test]

@@ -20,7 +20,7 @@ fn chromium() -> Option<PathBuf> {
     .find(|p| p.exists());
     if found.is_none() {
         assert!(
-            std::env::var_os("CI").is_none(),
+            !crate::helpers::in_ci(),
             "CI must install chromium (see .ci/run)"
         );
         eprintln!("chromium is not installed: browser test not run");

@@ -67,6 +67,11 @@ pub fn postgres_url() -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// Whether the tests run in CI (`CI` set), where a test that cannot run must fail, not skip.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
 /// A database that disappears with the test.
 pub enum TestDb {
     /// The folder holding the SQLite file.

@@ -2,6 +2,7 @@
 //! backend (`…::sqlite`, `…::postgres`).
 
 mod helpers;
+mod process;
 
 mod aid;
 mod audit;
