@@ -29,7 +29,7 @@ trap cleanup EXIT
 
 failed=0
 run_backend() {
-  local name=$1 url=$2 port=$3
+  local name=$1 url=$2 port=$3 total_cases=0 total_failures=0 max_ops=0
   DATABASE_URL="$url" "$BIN" serve --demo --bind "127.0.0.1:$port" >"$work/$name-server.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 60); do
@@ -57,10 +57,14 @@ run_backend() {
     cases=$(grep -Eo '[0-9]+ generated' "$out" | tail -1 | cut -d' ' -f1 || true)
     fails=$(grep -Eo '[0-9]+ unique failures' "$out" | tail -1 | cut -d' ' -f1 || true)
     printf 'schemathesis %-8s %-15s operations=%s cases=%s failures=%s %s\n' "$name" "$role" "${ops:-?}" "${cases:-?}" "${fails:-0}" "$status"
+    total_cases=$((total_cases + ${cases:-0}))
+    total_failures=$((total_failures + ${fails:-0}))
+    if [ "${ops:-0}" -gt "$max_ops" ]; then max_ops=${ops:-0}; fi
     if [ "$status" != ok ]; then
       sed -n '/FAILURES/,$p' "$out" | head -80
     fi
   done
+  printf 'schemathesis %-8s all roles: operations=%s generated cases=%s failures=%s\n' "$name" "$max_ops" "$total_cases" "$total_failures"
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   pid=""

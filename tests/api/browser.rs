@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::json;
 
-use crate::helpers::{spawn_app, Backend};
+use crate::helpers::{artifacts, spawn_app, Backend};
 
 fn chromium() -> Option<PathBuf> {
     let found = [
@@ -26,12 +26,6 @@ fn chromium() -> Option<PathBuf> {
         eprintln!("chromium is not installed: browser test not run");
     }
     found
-}
-
-fn artifacts() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-artifacts");
-    std::fs::create_dir_all(&dir).expect("artifacts folder");
-    dir
 }
 
 /// Runs headless Chromium on a URL: a screenshot to `shot`, and the DOM after scripts ran.

@@ -19,7 +19,7 @@ use serde_json::json;
 use huimin::db::DbUrl;
 
 use crate::backend_tests;
-use crate::helpers::{fresh_database, in_ci, postgres_url, Backend};
+use crate::helpers::{fresh_database, in_ci, postgres_url, report, Backend};
 use crate::process::{database_url, free_port, http, Service};
 
 backend_tests!(sigterm_drains_the_request_in_flight_then_exits);
@@ -336,7 +336,7 @@ fn a_database_outage_loses_no_acknowledged_write_and_heals_without_a_restart() {
     took.sort();
     let median_503 = took.get(took.len() / 2).copied().unwrap_or_default();
     let recovery = recovered_at.saturating_duration_since(up_at);
-    println!(
+    report(&format!(
         "fault test: {} requests; acknowledged (201) = {}, present afterwards = {} of them \
          ({} rows stored in all, {} missing); 503 answers = {} (median {:?}, slowest {:?}, \
          configured timeout {:?}); outage {:?}; first 201 {:?} after the database returned",
@@ -351,7 +351,7 @@ fn a_database_outage_loses_no_acknowledged_write_and_heals_without_a_restart() {
         timeout,
         up_at.duration_since(down_at),
         recovery,
-    );
+    ));
 
     assert!(missing.is_empty(), "acknowledged but lost: {missing:?}");
     let others: Vec<String> = outcomes
@@ -480,11 +480,11 @@ async fn sigterm_drains_the_request_in_flight_then_exits(backend: Backend) {
     let status = svc
         .wait_exit(Duration::from_secs(30))
         .expect("huimin did not exit after draining");
-    println!(
+    report(&format!(
         "SIGTERM ({backend:?}): the request in flight answered {} and the process exited ({status}) {:?} after the signal",
         reply.status,
         signalled.elapsed()
-    );
+    ));
     assert!(
         status.success(),
         "exit status {status}:\n{}",
@@ -548,10 +548,10 @@ fn a_second_instance_waits_for_the_migration_lock() {
         ))
         .expect("unlock");
     second.wait_ready();
-    println!(
+    report(&format!(
         "migration lock: the second instance waited, then was ready {:?} after the lock was released",
         released.elapsed()
-    );
+    ));
 
     // Two instances migrating one empty database at once both succeed.
     let (url, _db2) = fresh_database(Backend::Postgres);

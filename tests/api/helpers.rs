@@ -72,6 +72,27 @@ pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
+/// `target/test-artifacts/`: screenshots and the reliability report (CI prints it).
+pub fn artifacts() -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-artifacts");
+    std::fs::create_dir_all(&dir).expect("artifacts folder");
+    dir
+}
+
+/// Prints a measured result and appends it to `target/test-artifacts/reliability.txt`, which
+/// `.ci/run` prints after the tests (a passing test's output is otherwise not shown).
+pub fn report(line: &str) {
+    use std::io::Write;
+    println!("{line}");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(artifacts().join("reliability.txt"));
+    if let Ok(mut file) = file {
+        let _ = writeln!(file, "{line}");
+    }
+}
+
 /// A database that disappears with the test.
 pub enum TestDb {
     /// The folder holding the SQLite file.

@@ -10,7 +10,7 @@ use futures_util::future::join_all;
 use serde_json::json;
 
 use crate::backend_tests;
-use crate::helpers::{fresh_database, spawn_app, Backend, SECRET};
+use crate::helpers::{fresh_database, report, spawn_app, Backend, SECRET};
 use crate::process::{database_url, http, Service};
 
 backend_tests!(
@@ -74,11 +74,11 @@ async fn two_instances_with_many_writers_on_one_database_answer_every_write(back
     let failed: Vec<&(u16, Option<i64>, String)> =
         answers.iter().filter(|(s, _, _)| *s != 201).collect();
     let ids: BTreeSet<i64> = answers.iter().filter_map(|(_, id, _)| *id).collect();
-    println!(
+    report(&format!(
         "{backend:?}: 2 instances × {THREADS} writers × {CREATES} creates: {} answered 201, {} otherwise",
         answers.len() - failed.len(),
         failed.len()
-    );
+    ));
     assert!(failed.is_empty(), "writes that failed: {failed:?}");
     assert_eq!(ids.len(), 2 * THREADS * CREATES, "distinct ids");
     for svc in [&first, &second] {
