@@ -2,13 +2,15 @@
 
 pub mod schema;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::ApiError;
 
 /// Migrations for PostgreSQL, embedded in the binary.
 pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -24,8 +26,6 @@ pub enum DbConnection {
     Sqlite(SqliteConnection),
 }
 
-/// The pool every request borrows from.
-pub type DbPool = r2d2::Pool<ConnectionManager>;
 /// A connection borrowed from the pool.
 pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
 
@@ -139,8 +139,23 @@ fn with_connect_timeout(url: &str, timeout: Duration) -> String {
 pub struct ConnectionManager {
     url: DbUrl,
     timeout: Duration,
-    losses: Arc<AtomicU64>,
+    health: Arc<PoolHealth>,
 }
+
+/// What the pool knows about the database, shared by the pool and its connections.
+#[derive(Debug, Default)]
+struct PoolHealth {
+    /// Connections found lost so far.
+    losses: AtomicU64,
+    /// The last attempt to open a connection failed: the database is away.
+    unreachable: AtomicBool,
+}
+
+/// How long a request waits for a connection while the database is known to be away. Requests
+/// then answer 503 at once instead of each holding a thread for the whole timeout, so that the
+/// 503s of a busy service still come within the timeout; the pool keeps trying to connect in the
+/// background, and the first success ends this.
+const WAIT_WHILE_UNREACHABLE: Duration = Duration::from_millis(100);
 
 /// A pooled connection with what the pool needs to know about it: whether it was lost, and which
 /// connection losses (anywhere in the pool) it has been checked against since.
@@ -148,11 +163,12 @@ pub struct ConnectionManager {
 /// A database restart leaves every idle connection dead, and diesel only notices a dead
 /// connection when a query on it fails. So when one connection is found lost, the pool's loss
 /// count goes up, and every older connection answers `SELECT 1` at its next checkout before a
-/// request may use it ([`checkout`]): after the database returns, no request meets a dead one.
+/// request may use it ([`DbPool::checkout`]): after the database returns, no request meets a dead
+/// one.
 pub struct TrackedConnection {
     conn: DbConnection,
     losses_seen: u64,
-    losses: Arc<AtomicU64>,
+    health: Arc<PoolHealth>,
     lost: bool,
 }
 
@@ -176,7 +192,7 @@ impl TrackedConnection {
     pub fn check_after_failure(&mut self) {
         if self.conn.batch_execute("SELECT 1").is_err() {
             self.lost = true;
-            self.losses.fetch_add(1, Ordering::SeqCst);
+            self.health.losses.fetch_add(1, Ordering::SeqCst);
         }
     }
 }
@@ -186,12 +202,15 @@ impl r2d2::ManageConnection for ConnectionManager {
     type Error = ConnectError;
 
     fn connect(&self) -> Result<TrackedConnection, ConnectError> {
-        let losses_seen = self.losses.load(Ordering::SeqCst);
-        let conn = self.url.connect(self.timeout).map_err(ConnectError)?;
+        let losses_seen = self.health.losses.load(Ordering::SeqCst);
+        let result = self.url.connect(self.timeout);
+        self.health
+            .unreachable
+            .store(result.is_err(), Ordering::SeqCst);
         Ok(TrackedConnection {
-            conn,
+            conn: result.map_err(ConnectError)?,
             losses_seen,
-            losses: self.losses.clone(),
+            health: self.health.clone(),
             lost: false,
         })
     }
@@ -211,23 +230,53 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 }
 
-/// Borrows a connection from the pool, first checking, with `SELECT 1`, one that is older than
-/// the pool's last connection loss (see [`TrackedConnection`]). Dead connections are discarded
-/// and the next one is tried, within the pool's own checkout timeout.
-pub fn checkout(pool: &DbPool) -> Result<PooledConn, r2d2::Error> {
-    for _ in 0..=pool.max_size() {
-        let mut conn = pool.get()?;
-        let losses = conn.losses.load(Ordering::SeqCst);
-        if conn.losses_seen == losses {
-            return Ok(conn);
-        }
-        if conn.conn.batch_execute("SELECT 1").is_ok() {
-            conn.losses_seen = losses;
-            return Ok(conn);
-        }
-        conn.lost = true;
+/// The pool every request borrows from.
+#[derive(Debug, Clone)]
+pub struct DbPool {
+    pool: r2d2::Pool<ConnectionManager>,
+    health: Arc<PoolHealth>,
+    timeout: Duration,
+}
+
+impl DbPool {
+    /// How long a request may wait for a connection (`HUIMIN_DB_TIMEOUT_SECONDS`).
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
-    pool.get()
+
+    /// Borrows a connection, waiting at most the pool's timeout.
+    pub fn get(&self) -> Result<PooledConn, ApiError> {
+        self.checkout(Instant::now() + self.timeout)
+    }
+
+    /// Borrows a connection by `deadline`, or answers 503. A connection older than the pool's
+    /// last connection loss is first checked with `SELECT 1` (see [`TrackedConnection`]); dead
+    /// ones are discarded and the next is tried. While the database is known to be away, the
+    /// wait is short (see [`WAIT_WHILE_UNREACHABLE`]).
+    pub fn checkout(&self, deadline: Instant) -> Result<PooledConn, ApiError> {
+        for _ in 0..=self.pool.max_size() {
+            let mut wait = deadline.saturating_duration_since(Instant::now());
+            if self.health.unreachable.load(Ordering::SeqCst) {
+                wait = wait.min(WAIT_WHILE_UNREACHABLE);
+            }
+            if wait.is_zero() {
+                break;
+            }
+            let mut conn = self.pool.get_timeout(wait)?;
+            let losses = self.health.losses.load(Ordering::SeqCst);
+            if conn.losses_seen == losses {
+                return Ok(conn);
+            }
+            if conn.conn.batch_execute("SELECT 1").is_ok() {
+                conn.losses_seen = losses;
+                return Ok(conn);
+            }
+            conn.lost = true;
+        }
+        Err(ApiError::Unavailable(
+            "no working database connection within the timeout".into(),
+        ))
+    }
 }
 
 /// A failure to open a database connection; the message names the database and the cause.
@@ -255,19 +304,25 @@ pub fn connect_and_migrate(url: &DbUrl, settings: &PoolSettings) -> Result<DbPoo
 
 /// Builds the pool without connecting (connections open on demand).
 pub fn build_pool(url: &DbUrl, settings: &PoolSettings) -> DbPool {
+    let health = Arc::new(PoolHealth::default());
     let manager = ConnectionManager {
         url: url.clone(),
         timeout: settings.timeout,
-        losses: Arc::new(AtomicU64::new(0)),
+        health: health.clone(),
     };
-    r2d2::Pool::builder()
+    let pool = r2d2::Pool::builder()
         .max_size(settings.max_size)
         .min_idle(Some(0))
         .connection_timeout(settings.timeout)
         // A SELECT 1 on every checkout costs ~20% of a cheap request; connections are checked
         // only after a connection loss instead (see `checkout`).
         .test_on_check_out(false)
-        .build_unchecked(manager)
+        .build_unchecked(manager);
+    DbPool {
+        pool,
+        health,
+        timeout: settings.timeout,
+    }
 }
 
 /// The advisory lock key that serialises migrations across instances on PostgreSQL.

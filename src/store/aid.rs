@@ -210,13 +210,7 @@ pub fn create(
             "POST /api/v1/aid-applications",
             request,
             |tx| {
-                crate::store::units::find(tx, root, row.unit_id).map_err(|_| {
-                    ApiError::invalid_field(
-                        "unit_id",
-                        "not_found",
-                        "the unit does not exist or is outside your scope",
-                    )
-                })?;
+                crate::store::units::find_referenced(tx, root, row.unit_id, "unit_id")?;
                 row.centre_id = centre_for(tx, row.unit_id)?;
                 refresh(&mut row)?;
                 let stored: AidRow = diesel::insert_into(aid_applications::table)

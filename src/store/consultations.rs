@@ -266,13 +266,7 @@ pub fn repeat_visits(
 
 /// Checks the references of a registration against the writer's subtree.
 pub fn check_refs(tx: &mut DbConnection, root: i64, row: &ConsultationRow) -> Result<(), ApiError> {
-    units::find(tx, root, row.unit_id).map_err(|_| {
-        ApiError::invalid_field(
-            "unit_id",
-            "not_found",
-            "the unit does not exist or is outside your scope",
-        )
-    })?;
+    units::find_referenced(tx, root, row.unit_id, "unit_id")?;
     if let Some(sid) = row.staff_id {
         let found: Option<i64> = staff::table
             .filter(staff::id.eq(sid))

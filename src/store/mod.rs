@@ -16,6 +16,10 @@ pub mod targets;
 pub mod units;
 pub mod users;
 
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
 use crate::db::{DbConnection, DbPool};
 use crate::domain::roles::Role;
 use crate::error::ApiError;
@@ -49,21 +53,51 @@ impl Actor {
 }
 
 /// Runs blocking diesel work on the blocking thread pool with a pooled connection.
+///
+/// The whole wait — for a free blocking thread, then for a connection — is bounded by the pool's
+/// timeout: past it the request answers 503. Work that has not started by then never starts (so
+/// a 503 never hides a write that commits later); work that has started is awaited.
 pub async fn run<T, F>(pool: &DbPool, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
+    const QUEUED: u8 = 0;
+    const STARTED: u8 = 1;
+    const ABANDONED: u8 = 2;
     let pool = pool.clone();
-    actix_web::web::block(move || {
-        let mut conn = crate::db::checkout(&pool)?;
+    let deadline = Instant::now() + pool.timeout();
+    let state = Arc::new(AtomicU8::new(QUEUED));
+    let work_state = state.clone();
+    let work = actix_web::web::block(move || {
+        if work_state
+            .compare_exchange(QUEUED, STARTED, Ordering::SeqCst, Ordering::SeqCst)
+            .is_err()
+        {
+            return Err(ApiError::Unavailable("abandoned while queued".into()));
+        }
+        let mut conn = pool.checkout(deadline)?;
         let result = f(&mut conn);
         if let Err(ApiError::Unavailable(_)) = &result {
             conn.check_after_failure();
         }
         result
-    })
-    .await?
+    });
+    let mut work = std::pin::pin!(work);
+    match tokio::time::timeout_at(deadline.into(), work.as_mut()).await {
+        Ok(done) => done?,
+        Err(_) => {
+            if state
+                .compare_exchange(QUEUED, ABANDONED, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+            {
+                return Err(ApiError::Unavailable(
+                    "no blocking thread became free within the timeout".into(),
+                ));
+            }
+            work.await?
+        }
+    }
 }
 
 /// The current time as stored: UTC, truncated to microseconds (what both backends keep).

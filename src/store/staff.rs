@@ -82,13 +82,7 @@ fn check_refs(
     unit_id: i64,
     user_id: Option<i64>,
 ) -> Result<(), ApiError> {
-    units::find(tx, root, unit_id).map_err(|_| {
-        ApiError::invalid_field(
-            "unit_id",
-            "not_found",
-            "the unit does not exist or is outside your scope",
-        )
-    })?;
+    units::find_referenced(tx, root, unit_id, "unit_id")?;
     if let Some(uid) = user_id {
         let found: Option<i64> = users::table
             .filter(users::id.eq(uid))

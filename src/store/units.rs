@@ -107,6 +107,24 @@ pub fn find(conn: &mut DbConnection, root: i64, id: i64) -> Result<UnitRow, ApiE
         .ok_or_else(|| ApiError::not_found("unit", id))
 }
 
+/// A unit named by a field of a request body: one outside the subtree of `root`, or missing, is a
+/// 422 on that field; a database failure stays what it is (a 503 is not a bad reference).
+pub fn find_referenced(
+    conn: &mut DbConnection,
+    root: i64,
+    id: i64,
+    field: &'static str,
+) -> Result<UnitRow, ApiError> {
+    find(conn, root, id).map_err(|e| match e {
+        ApiError::NotFound(_) => ApiError::invalid_field(
+            field,
+            "not_found",
+            "the unit does not exist or is outside your scope",
+        ),
+        other => other,
+    })
+}
+
 /// One unit of the subtree of `root`, as the API shows it.
 pub fn get(conn: &mut DbConnection, root: i64, id: i64) -> Result<Unit, ApiError> {
     Unit::try_from(find(conn, root, id)?)
@@ -129,13 +147,7 @@ pub fn create(
 ) -> Result<(Unit, bool), ApiError> {
     audit::write(conn, actor, |tx, log| {
         idempotency::once(tx, actor, idem, "POST /api/v1/units", new, |tx| {
-            let parent = find(tx, root, new.parent_id).map_err(|_| {
-                ApiError::invalid_field(
-                    "parent_id",
-                    "not_found",
-                    "the parent unit does not exist or is outside your scope",
-                )
-            })?;
+            let parent = find_referenced(tx, root, new.parent_id, "parent_id")?;
             check_placement(parent.kind()?, new.kind).map_err(placement_error)?;
             let now = crate::store::now();
             let id: i64 = diesel::insert_into(units::table)
@@ -232,13 +244,7 @@ pub fn update(
                         "you cannot move the unit your account belongs to".into(),
                     ));
                 }
-                let parent = find(tx, root, pid).map_err(|_| {
-                    ApiError::invalid_field(
-                        "parent_id",
-                        "not_found",
-                        "the parent unit does not exist or is outside your scope",
-                    )
-                })?;
+                let parent = find_referenced(tx, root, pid, "parent_id")?;
                 if path_in_subtree(&parent.path, &current.path) {
                     return Err(placement_error(PlacementError::Cycle));
                 }

@@ -90,13 +90,7 @@ pub fn get(conn: &mut DbConnection, root: i64, id: i64) -> Result<User, ApiError
 }
 
 fn check_unit(tx: &mut DbConnection, root: i64, unit_id: i64) -> Result<(), ApiError> {
-    units::find(tx, root, unit_id).map(|_| ()).map_err(|_| {
-        ApiError::invalid_field(
-            "unit_id",
-            "not_found",
-            "the unit does not exist or is outside your scope",
-        )
-    })
+    units::find_referenced(tx, root, unit_id, "unit_id").map(|_| ())
 }
 
 /// Creates an account in a unit of the subtree of `root`. `password_hash` is computed by the

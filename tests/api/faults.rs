@@ -175,7 +175,8 @@ struct Outcome {
     id: Option<i64>,
     /// A 503 that was a proper problem+json.
     problem: bool,
-    /// A transport error (the service dropped the connection).
+    /// A transport error (the service dropped the connection), or the body of an answer that
+    /// is neither a 201 nor a 503.
     transport: Option<String>,
 }
 
@@ -211,7 +212,7 @@ fn a_database_outage_loses_no_acknowledged_write_and_heals_without_a_restart() {
 
     let outcomes = Arc::new(Mutex::new(Vec::<Outcome>::new()));
     let stop = Arc::new(AtomicBool::new(false));
-    let writers: Vec<_> = (0..4)
+    let writers: Vec<_> = (0..24)
         .map(|w| {
             let (token, outcomes, stop, addr) =
                 (token.clone(), outcomes.clone(), stop.clone(), svc.addr);
@@ -243,7 +244,8 @@ fn a_database_outage_loses_no_acknowledged_write_and_heals_without_a_restart() {
                             status: r.status,
                             id: (r.status == 201).then(|| r.json()["id"].as_i64()).flatten(),
                             problem: r.is_problem(503),
-                            transport: None,
+                            transport: (r.status != 201 && r.status != 503)
+                                .then(|| String::from_utf8_lossy(&r.body).into_owned()),
                         },
                         Err(e) => Outcome {
                             started,
