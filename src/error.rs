@@ -350,6 +350,7 @@ fn is_transient(message: &str) -> bool {
         || m.contains("no connection to the server")
         || m.contains("could not connect")
         || m.contains("the database system is")
+        || m.contains("lock timeout")
 }
 
 impl From<r2d2::Error> for ApiError {

@@ -83,15 +83,21 @@ impl DbUrl {
         match self {
             DbUrl::Postgres(url) => {
                 let url = with_connect_timeout(url, timeout);
-                PgConnection::establish(&url)
-                    .map(DbConnection::Postgresql)
-                    .map_err(|e| {
-                        format!(
-                            "cannot connect to PostgreSQL at {}: {}",
-                            self.redacted(),
-                            e.to_string().trim()
-                        )
-                    })
+                let mut conn = PgConnection::establish(&url).map_err(|e| {
+                    format!(
+                        "cannot connect to PostgreSQL at {}: {}",
+                        self.redacted(),
+                        e.to_string().trim()
+                    )
+                })?;
+                // A write waiting for a lock held elsewhere (a stuck session, a maintenance job)
+                // gives up after the timeout and answers 503, as SQLite's busy_timeout does.
+                conn.batch_execute(&format!(
+                    "SET lock_timeout = {}",
+                    timeout.as_millis().max(1000)
+                ))
+                .map_err(|e| format!("cannot configure the PostgreSQL session: {e}"))?;
+                Ok(DbConnection::Postgresql(conn))
             }
             DbUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(path).map_err(|e| {
@@ -333,8 +339,11 @@ pub const MIGRATION_LOCK_KEY: i64 = 0x6875_696d_696e; // "huimin"
 pub fn run_migrations(conn: &mut DbConnection) -> Result<(), String> {
     match conn {
         DbConnection::Postgresql(c) => {
-            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
-                .map_err(|e| format!("cannot take the migration lock: {e}"))?;
+            // Migrations wait as long as it takes: for the lock, and for the tables they alter.
+            c.batch_execute(&format!(
+                "SET lock_timeout = 0; SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"
+            ))
+            .map_err(|e| format!("cannot take the migration lock: {e}"))?;
             let result = c
                 .run_pending_migrations(PG_MIGRATIONS)
                 .map(|_| ())

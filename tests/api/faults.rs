@@ -22,7 +22,10 @@ use crate::backend_tests;
 use crate::helpers::{fresh_database, in_ci, postgres_url, report, Backend};
 use crate::process::{database_url, free_port, http, Service};
 
-backend_tests!(sigterm_drains_the_request_in_flight_then_exits);
+backend_tests!(
+    sigterm_drains_the_request_in_flight_then_exits,
+    a_write_lock_held_elsewhere_is_a_503_after_the_timeout_and_reads_go_on,
+);
 
 /// A PostgreSQL server of the test's own: `initdb` into a temporary folder, a free port, its
 /// socket in that folder. The shared server is never touched.
@@ -424,18 +427,7 @@ async fn sigterm_drains_the_request_in_flight_then_exits(backend: Backend) {
     let mut svc = Service::spawn(&database_url(&url), &[("HUIMIN_DB_TIMEOUT_SECONDS", "30")]);
     svc.wait_ready();
     let token = svc.token("admin");
-    let lg = {
-        let r = http(
-            svc.addr,
-            "GET",
-            "/api/v1/units?q=%E9%BE%99%E6%B8%AF",
-            Some(&token),
-            None,
-            &[],
-        )
-        .expect("units");
-        r.json()["items"][0]["id"].as_i64().expect("a unit")
-    };
+    let lg = longgang(&svc, &token);
 
     let lock = WriteLock::take(&url);
     let addr = svc.addr;
@@ -496,6 +488,82 @@ async fn sigterm_drains_the_request_in_flight_then_exits(backend: Backend) {
     let mut conn = url.connect(Duration::from_secs(5)).expect("connect");
     let stored = huimin::store::units::by_code(&mut conn, "V-DRAIN").expect("query");
     assert!(stored.is_some(), "the drained write is not stored");
+}
+
+/// The id of 龙港镇司法所, looked up through the API.
+fn longgang(svc: &Service, token: &str) -> i64 {
+    let r = http(
+        svc.addr,
+        "GET",
+        "/api/v1/units?q=%E9%BE%99%E6%B8%AF",
+        Some(token),
+        None,
+        &[],
+    )
+    .expect("units");
+    r.json()["items"][0]["id"].as_i64().expect("a unit")
+}
+
+async fn a_write_lock_held_elsewhere_is_a_503_after_the_timeout_and_reads_go_on(backend: Backend) {
+    let (url, _db) = fresh_database(backend);
+    let mut svc = Service::spawn(&database_url(&url), &[("HUIMIN_DB_TIMEOUT_SECONDS", "1")]);
+    svc.wait_ready();
+    let token = svc.token("admin");
+    let lg = longgang(&svc, &token);
+    let unit = |code: &str| json!({"parent_id": lg, "kind": "village_workstation", "code": code, "name": "锁等待测试村工作站"});
+
+    // Another session holds the write lock (a stuck transaction, a maintenance job).
+    let lock = WriteLock::take(&url);
+    let asked = Instant::now();
+    let refused = http(
+        svc.addr,
+        "POST",
+        "/api/v1/units",
+        Some(&token),
+        Some(&unit("V-LOCKED")),
+        &[],
+    )
+    .expect("an answer");
+    let took = asked.elapsed();
+    assert!(
+        refused.is_problem(503),
+        "{} {}",
+        refused.status,
+        String::from_utf8_lossy(&refused.body)
+    );
+    assert!(refused.headers.contains("retry-after: 5"));
+    // Reads go on meanwhile.
+    let read = http(
+        svc.addr,
+        "GET",
+        "/api/v1/units?limit=5",
+        Some(&token),
+        None,
+        &[],
+    )
+    .expect("an answer");
+    assert_eq!(read.status, 200);
+    lock.release();
+    let stored = http(
+        svc.addr,
+        "POST",
+        "/api/v1/units",
+        Some(&token),
+        Some(&unit("V-AFTER")),
+        &[],
+    )
+    .expect("an answer");
+    assert_eq!(stored.status, 201);
+    report(&format!(
+        "lock held elsewhere ({backend:?}): a write answered 503 after {took:?} (timeout 1 s); \
+         reads answered 200 meanwhile; the next write after the release answered 201"
+    ));
+    assert!(took < Duration::from_secs(4), "the write waited {took:?}");
+    // Nothing of the refused write is stored.
+    let mut conn = url.connect(Duration::from_secs(5)).expect("connect");
+    assert!(huimin::store::units::by_code(&mut conn, "V-LOCKED")
+        .expect("query")
+        .is_none());
 }
 
 #[test]
