@@ -329,6 +329,11 @@ impl From<diesel::result::Error> for ApiError {
                         ApiError::Unavailable("the database asked to retry the transaction".into())
                     }
                     _ if is_transient(&message) => ApiError::Unavailable(format!("database busy or unreachable: {message}")),
+                    // Only input can carry a byte PostgreSQL's text refuses (NUL); the checks on
+                    // each field refuse it first, this is the backstop.
+                    _ if message.contains("invalid byte sequence") => ApiError::BadRequest(
+                        "text must not contain NUL or other control characters".into(),
+                    ),
                     _ => ApiError::Internal(format!("database error: {message}")),
                 }
             }

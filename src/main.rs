@@ -203,6 +203,12 @@ fn user(config: &Config, action: UserAction) -> Result<(), String> {
         unit_code,
         display_name,
     } = action;
+    huimin::api::validation::username(&username).map_err(|e| {
+        format!(
+            "the username `{username}` is not valid: {}",
+            e.message.unwrap_or_default()
+        )
+    })?;
     let password = read_password()?;
     let hash = huimin::auth::password::hash_password(&password)?;
     let mut conn = one_connection(config)?;
@@ -246,6 +252,7 @@ fn unit(config: &Config, action: UnitAction) -> Result<(), String> {
 
 fn serve(config: &Config, args: &ServeArgs) -> Result<(), String> {
     let keys = config.jwt_keys(args.demo)?;
+    huimin::paging::set_cursor_key(keys.cursor_key());
     let pool = connect(config)?;
     if args.demo {
         let mut conn = pool.get().map_err(|e| e.to_string())?;

@@ -1,10 +1,14 @@
 //! Keyset pagination, shared by every list: `?limit=&cursor=` in, `{items, next_cursor}` out.
-//! Lists are ordered by (time, id) or by id; the cursor carries the last row's key.
+//! Lists are ordered by (time, id) or by id; the cursor carries the last row's key, signed for
+//! its list: a cursor that was altered, or that belongs to another list, is a 400.
+
+use std::sync::OnceLock;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
@@ -21,9 +25,12 @@ pub struct PageQuery {
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200, example = 20)]
     pub limit: Option<i64>,
-    /// The `next_cursor` of the previous page, unchanged; omit for the first page. A cursor that
-    /// was altered is a 400.
-    #[param(pattern = "^[A-Za-z0-9_-]{1,512}$", example = "eyJpZCI6MjB9")]
+    /// The `next_cursor` of the previous page of the same list, unchanged; omit for the first
+    /// page. A cursor that was altered, or that belongs to another list, is a 400.
+    #[param(
+        pattern = "^[A-Za-z0-9_-]{1,512}$",
+        example = "eyJpZCI6MjB9Yl5WkLfHc7F9u9wE3hQ2xCQ"
+    )]
     pub cursor: Option<String>,
 }
 
@@ -60,23 +67,39 @@ impl Cursor {
         }
     }
 
-    /// Encodes the cursor as opaque URL-safe text.
-    pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+    /// Encodes the cursor of `list` as opaque URL-safe text: its JSON, then its signature.
+    pub fn encode(&self, list: &str) -> String {
+        let mut bytes = serde_json::to_vec(self).unwrap_or_default();
+        let mac = sign(list, &bytes);
+        bytes.extend_from_slice(&mac);
+        URL_SAFE_NO_PAD.encode(bytes)
     }
 
-    /// Decodes a cursor; anything tampered with is a 400.
-    pub fn decode(text: &str) -> Result<Self, ApiError> {
+    /// Decodes a cursor of `list`; anything altered, or signed for another list, is a 400.
+    pub fn decode(text: &str, list: &str) -> Result<Self, ApiError> {
         let bad = || {
             ApiError::BadRequest(
-                "invalid cursor: pass the next_cursor of the previous page unchanged".into(),
+                "invalid cursor: pass the next_cursor of the previous page of this list unchanged"
+                    .into(),
             )
         };
         if text.len() > 512 {
             return Err(bad());
         }
         let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| bad())?;
-        let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+        let split = bytes.len().checked_sub(MAC_LEN).ok_or_else(bad)?;
+        let (json, mac) = bytes.split_at(split);
+        let expected = sign(list, json);
+        // Compared in constant time.
+        if mac
+            .iter()
+            .zip(expected)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            != 0
+        {
+            return Err(bad());
+        }
+        let cursor: Cursor = serde_json::from_slice(json).map_err(|_| bad())?;
         if cursor.id < 0 {
             return Err(bad());
         }
@@ -84,9 +107,54 @@ impl Cursor {
     }
 }
 
+/// Bytes of the HMAC-SHA256 kept in a cursor.
+const MAC_LEN: usize = 16;
+
+static CURSOR_KEY: OnceLock<[u8; 32]> = OnceLock::new();
+
+/// Sets the key that signs cursors. `huimin serve` derives it from the token secret, so that the
+/// instances of one deployment accept each other's cursors; without it, a random key of this
+/// process is used. Only the first call has an effect.
+pub fn set_cursor_key(key: [u8; 32]) {
+    let _ = CURSOR_KEY.set(key);
+}
+
+fn cursor_key() -> &'static [u8; 32] {
+    CURSOR_KEY.get_or_init(|| {
+        let mut key = [0u8; 32];
+        rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut key);
+        key
+    })
+}
+
+/// HMAC-SHA256 (RFC 2104) of the list's name and the cursor's JSON, truncated.
+fn sign(list: &str, json: &[u8]) -> [u8; MAC_LEN] {
+    let key = cursor_key();
+    let (mut ipad, mut opad) = ([0x36u8; 64], [0x5cu8; 64]);
+    for (i, k) in key.iter().enumerate() {
+        ipad[i] ^= k;
+        opad[i] ^= k;
+    }
+    let inner = Sha256::new()
+        .chain_update(ipad)
+        .chain_update(list.as_bytes())
+        .chain_update([0])
+        .chain_update(json)
+        .finalize();
+    let outer = Sha256::new()
+        .chain_update(opad)
+        .chain_update(inner)
+        .finalize();
+    let mut mac = [0u8; MAC_LEN];
+    mac.copy_from_slice(&outer[..MAC_LEN]);
+    mac
+}
+
 /// Validated paging parameters.
 #[derive(Debug, Clone)]
 pub struct PageRequest {
+    /// The list's name: a cursor is valid only for the list that issued it.
+    pub list: &'static str,
     /// Rows to return.
     pub limit: i64,
     /// Start after this position.
@@ -94,8 +162,8 @@ pub struct PageRequest {
 }
 
 impl PageQuery {
-    /// Validates the parameters.
-    pub fn resolve(&self) -> Result<PageRequest, ApiError> {
+    /// Validates the parameters of the list named `list`.
+    pub fn resolve(&self, list: &'static str) -> Result<PageRequest, ApiError> {
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(ApiError::BadRequest(format!(
@@ -104,9 +172,9 @@ impl PageQuery {
         }
         let after = match self.cursor.as_deref() {
             None | Some("") => None,
-            Some(text) => Some(Cursor::decode(text)?),
+            Some(text) => Some(Cursor::decode(text, list)?),
         };
-        Ok(PageRequest { limit, after })
+        Ok(PageRequest { list, limit, after })
     }
 }
 
@@ -131,7 +199,7 @@ impl PageRequest {
         let more = rows.len() as i64 > self.limit;
         rows.truncate(self.limit as usize);
         let next_cursor = if more {
-            rows.last().map(|r| key(r).encode())
+            rows.last().map(|r| key(r).encode(self.list))
         } else {
             None
         };
@@ -156,10 +224,30 @@ mod tests {
     #[test]
     fn cursor_round_trips_and_rejects_tampering() {
         let c = Cursor::by_id(42);
-        assert_eq!(Cursor::decode(&c.encode()).unwrap(), c);
-        assert!(Cursor::decode("not base64!").is_err());
-        assert!(Cursor::decode(&URL_SAFE_NO_PAD.encode(b"{\"id\":-1}")).is_err());
-        assert!(Cursor::decode(&URL_SAFE_NO_PAD.encode(b"{\"id\":1,\"x\":2}")).is_err());
+        let text = c.encode("units");
+        assert_eq!(Cursor::decode(&text, "units").unwrap(), c);
+        // Another list's cursor, even of the same shape.
+        assert!(Cursor::decode(&text, "users").is_err());
+        // Every change of one character.
+        for i in 0..text.len() {
+            for replacement in ['A', 'z', '0', '_'] {
+                let mut altered: Vec<char> = text.chars().collect();
+                if altered[i] == replacement {
+                    continue;
+                }
+                altered[i] = replacement;
+                let altered: String = altered.into_iter().collect();
+                assert!(Cursor::decode(&altered, "units").is_err(), "{altered}");
+            }
+        }
+        // Unsigned JSON, as an earlier version issued.
+        assert!(Cursor::decode(&URL_SAFE_NO_PAD.encode(b"{\"id\":42}"), "units").is_err());
+        assert!(Cursor::decode("not base64!", "units").is_err());
+        assert!(Cursor::decode("", "units").is_err());
+        // Signed, but not a cursor.
+        let mut forged = b"{\"id\":-1}".to_vec();
+        forged.extend_from_slice(&sign("units", b"{\"id\":-1}"));
+        assert!(Cursor::decode(&URL_SAFE_NO_PAD.encode(&forged), "units").is_err());
     }
 
     #[test]
@@ -168,15 +256,16 @@ mod tests {
             limit: Some(limit),
             cursor: None,
         };
-        assert!(q(0).resolve().is_err());
-        assert!(q(-5).resolve().is_err());
-        assert!(q(MAX_LIMIT + 1).resolve().is_err());
-        assert_eq!(q(10).resolve().unwrap().fetch_limit(), 11);
+        assert!(q(0).resolve("units").is_err());
+        assert!(q(-5).resolve("units").is_err());
+        assert!(q(MAX_LIMIT + 1).resolve("units").is_err());
+        assert_eq!(q(10).resolve("units").unwrap().fetch_limit(), 11);
     }
 
     #[test]
     fn finish_sets_next_cursor_only_when_more_rows_exist() {
         let req = PageRequest {
+            list: "units",
             limit: 2,
             after: None,
         };
@@ -185,7 +274,7 @@ mod tests {
             .unwrap();
         assert_eq!(page.items, vec![1, 2]);
         assert_eq!(
-            Cursor::decode(page.next_cursor.as_deref().unwrap())
+            Cursor::decode(page.next_cursor.as_deref().unwrap(), "units")
                 .unwrap()
                 .id,
             2

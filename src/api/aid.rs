@@ -132,8 +132,9 @@ pub struct NewAidApplication {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"materials": ["户口簿复印件", "经济困难状况说明表"], "reply_days": 10}))]
 pub struct ActionInput {
-    /// A note (required for `withdraw`, `object`, `uphold_objection`, `dismiss_objection`; the
-    /// reason when `assign` does not follow the applicant's choice).
+    /// A note, kept with the step in the trail and shown in the timeline (required for
+    /// `withdraw`, `object`, `uphold_objection`, `dismiss_objection`; the reason when `assign`
+    /// does not follow the applicant's choice).
     #[schema(min_length = 1, max_length = 2000)]
     #[validate(length(min = 1, max = 2000), custom(function = validation::text))]
     pub note: Option<String>,
@@ -755,7 +756,7 @@ pub async fn list_aid_applications(
     filter: web::Query<AidFilter>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = page.resolve()?;
+    let page = page.resolve("aid_applications")?;
     let filter = filter.into_inner();
     let who = reader_of(&principal);
     let result = store::run(&state.pool, move |c| {
@@ -814,7 +815,7 @@ pub async fn get_aid_queue(
     query: web::Query<QueueQuery>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = page.resolve()?;
+    let page = page.resolve("aid_queue")?;
     use AidState as S;
     let states: Vec<AidState> = match query.step {
         QueueStep::Accept => vec![S::Submitted],
@@ -1004,7 +1005,7 @@ pub struct AidEvent {
     pub action: String,
     /// The state afterwards.
     pub state: Option<String>,
-    /// The note or reasons recorded.
+    /// The note, reasons or assignment remarks given in this step.
     pub note: Option<String>,
 }
 
@@ -1057,7 +1058,7 @@ pub async fn get_aid_events(
                 actor: e.actor,
                 role: e.role,
                 state: field("state"),
-                note: field("decision_note").filter(|_| e.action != "create"),
+                note: field("step_note"),
                 action: e.action,
             }
         })

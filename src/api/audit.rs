@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::time::to_cst;
-use crate::api::validation::query_max_chars;
+use crate::api::validation::query_text;
 use crate::api::AppState;
 use crate::auth::principal::{AuditReaders, Authorized};
 use crate::error::{responses as r, ApiError};
@@ -116,11 +116,11 @@ pub async fn list_audit_events(
     filter: web::Query<AuditFilter>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = page.resolve()?;
+    let page = page.resolve("audit_events")?;
     let filter = filter.into_inner();
-    query_max_chars("entity", filter.entity.as_deref(), 40)?;
-    query_max_chars("actor", filter.actor.as_deref(), 100)?;
-    query_max_chars("request_id", filter.request_id.as_deref(), 128)?;
+    query_text("entity", filter.entity.as_deref(), 40)?;
+    query_text("actor", filter.actor.as_deref(), 100)?;
+    query_text("request_id", filter.request_id.as_deref(), 128)?;
     let root = principal.unit_id;
     let result = store::run(&state.pool, move |c| {
         store::audit::list(c, root, &filter, &page)

@@ -18,9 +18,12 @@ use crate::store;
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"username": "admin", "password": "huimin-demo-2023"}))]
 pub struct TokenRequest {
-    /// Login name.
-    #[schema(min_length = 1, max_length = 64)]
-    #[validate(length(min = 1, max = 64))]
+    /// Login name: lower-case letters, digits, `.`, `_`, `-` (as every account has).
+    #[schema(min_length = 1, max_length = 64, pattern = r"^[a-z0-9._-]+$")]
+    #[validate(
+        length(min = 1, max = 64),
+        custom(function = crate::api::validation::username)
+    )]
     pub username: String,
     /// Password.
     #[schema(min_length = 1, max_length = 128)]

@@ -505,9 +505,9 @@ pub async fn list_consultations(
     filter: web::Query<ConsultationFilter>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = page.resolve()?;
+    let page = page.resolve("consultations")?;
     let filter = filter.into_inner();
-    validation::query_max_chars("q", filter.q.as_deref(), 100)?;
+    validation::query_text("q", filter.q.as_deref(), 100)?;
     let who = reader_of(&principal);
     let rows = store::run(&state.pool, move |c| {
         store::consultations::list(c, who, &filter, &page)
@@ -741,7 +741,7 @@ pub async fn get_review_queue(
     query: web::Query<ReviewQueueQuery>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = page.resolve()?;
+    let page = page.resolve("review_queue")?;
     let unit = query.unit_id;
     let who = reader_of(&principal);
     let rows = store::run(&state.pool, move |c| {

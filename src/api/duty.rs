@@ -339,7 +339,7 @@ pub async fn list_duty_shifts(
     filter: web::Query<DutyShiftFilter>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = page.resolve()?;
+    let page = page.resolve("duty_shifts")?;
     let filter = filter.into_inner();
     let root = principal.unit_id;
     let page = store::run(&state.pool, move |c| {
@@ -512,6 +512,15 @@ pub async fn create_duty_shift_pattern(
                 "POST /api/v1/duty-shifts/pattern",
                 &*body,
                 |tx| {
+                    // Each slot's people first, so that an error names the slot.
+                    for (i, slot) in body.slots.iter().enumerate() {
+                        store::duty::check_staff(
+                            tx,
+                            root,
+                            &slot.staff_ids,
+                            &format!("slots[{i}].staff_ids"),
+                        )?;
+                    }
                     let calendar = store::calendar::load(tx, body.from, body.to)?;
                     let (planned, skipped) = body.expand(&calendar);
                     if planned.len() > MAX_BATCH {

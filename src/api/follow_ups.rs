@@ -249,7 +249,7 @@ pub async fn list_follow_ups(
     filter: web::Query<FollowUpFilter>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = page.resolve()?;
+    let page = page.resolve("follow_ups")?;
     let filter = filter.into_inner();
     let root = principal.unit_id;
     let rows = store::run(&state.pool, move |c| {
@@ -291,7 +291,7 @@ pub async fn get_due_follow_ups(
     query: web::Query<DueQuery>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = page.resolve()?;
+    let page = page.resolve("follow_ups_due")?;
     let unit = query.unit_id;
     let root = principal.unit_id;
     let rows = store::run(&state.pool, move |c| {

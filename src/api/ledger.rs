@@ -335,7 +335,7 @@ pub async fn export_consultations(
     filter: web::Query<ConsultationFilter>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = filter.into_inner();
-    crate::api::validation::query_max_chars("q", filter.q.as_deref(), 100)?;
+    crate::api::validation::query_text("q", filter.q.as_deref(), 100)?;
     let who = crate::api::consultations::reader_of(&principal);
     let root = principal.unit_id;
     let stamp = chrono::Utc::now()

@@ -208,9 +208,9 @@ pub async fn list_staff(
     filter: web::Query<StaffFilter>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = page.resolve()?;
+    let page = page.resolve("staff")?;
     let filter = filter.into_inner();
-    validation::query_max_chars("q", filter.q.as_deref(), 50)?;
+    validation::query_text("q", filter.q.as_deref(), 50)?;
     let root = principal.unit_id;
     let rows = store::run(&state.pool, move |c| {
         store::staff::list(c, root, &filter, &page)

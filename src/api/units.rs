@@ -310,9 +310,9 @@ pub async fn list_units(
     filter: web::Query<UnitFilter>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = page.resolve()?;
+    let page = page.resolve("units")?;
     let filter = filter.into_inner();
-    validation::query_max_chars("q", filter.q.as_deref(), 100)?;
+    validation::query_text("q", filter.q.as_deref(), 100)?;
     let root = principal.unit_id;
     let result = store::run(&state.pool, move |c| {
         store::units::list(c, root, &filter, &page)

@@ -157,7 +157,7 @@ pub async fn list_users(
     filter: web::Query<UserFilter>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = page.resolve()?;
+    let page = page.resolve("users")?;
     let filter = filter.into_inner();
     let root = principal.unit_id;
     let result = store::run(&state.pool, move |c| {

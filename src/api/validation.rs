@@ -86,16 +86,25 @@ pub fn username(s: &str) -> Result<(), ValidationError> {
     }
 }
 
-/// 400 when a query parameter is longer than documented.
-pub fn query_max_chars(
+/// 400 when a free-text query parameter is longer than documented, or holds control, zero-width
+/// or direction characters (which no stored text holds, and which PostgreSQL cannot take).
+pub fn query_text(
     name: &str,
     value: Option<&str>,
     max: usize,
 ) -> Result<(), crate::error::ApiError> {
-    match value {
-        Some(v) if v.chars().count() > max => Err(crate::error::ApiError::BadRequest(format!(
+    let Some(v) = value else {
+        return Ok(());
+    };
+    if v.chars().count() > max {
+        return Err(crate::error::ApiError::BadRequest(format!(
             "{name} must be at most {max} characters"
-        ))),
+        )));
+    }
+    match check_line(v) {
+        Err(e @ (TextError::Control | TextError::Invisible)) => {
+            Err(crate::error::ApiError::BadRequest(format!("{name} {e}")))
+        }
         _ => Ok(()),
     }
 }

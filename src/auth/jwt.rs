@@ -7,6 +7,7 @@ use jsonwebtoken::{
     decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation,
 };
 use serde::{Deserialize, Serialize};
+use sha2::Digest;
 
 use crate::domain::roles::Role;
 
@@ -55,6 +56,7 @@ pub struct JwtKeys {
     /// Lifetime of tokens we issue, in seconds.
     pub ttl_secs: i64,
     external: Option<ExternalIssuer>,
+    cursor_key: [u8; 32],
 }
 
 /// Why a token was refused (the message is safe to show; it never echoes the token).
@@ -78,7 +80,18 @@ impl JwtKeys {
             audience,
             ttl_secs,
             external: None,
+            cursor_key: sha2::Sha256::new()
+                .chain_update(b"huimin cursor key\0")
+                .chain_update(secret)
+                .finalize()
+                .into(),
         })
+    }
+
+    /// A key for signing list cursors, derived from the secret: every instance that shares the
+    /// secret accepts the others' cursors (see [`crate::paging::set_cursor_key`]).
+    pub fn cursor_key(&self) -> [u8; 32] {
+        self.cursor_key
     }
 
     /// Also accepts tokens of an external identity provider.

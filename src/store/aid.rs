@@ -192,6 +192,32 @@ pub fn centre_for(tx: &mut DbConnection, unit_id: i64) -> Result<i64, ApiError> 
     })
 }
 
+/// The providers the applicant chose (点援制), as stored.
+fn preferred_providers(row: &AidRow) -> Vec<i64> {
+    row.preferred_provider_ids
+        .split(',')
+        .filter_map(|s| s.parse().ok())
+        .collect()
+}
+
+/// The consultation an application comes from must be one the caller can see.
+fn check_consultation(tx: &mut DbConnection, root: i64, id: i64) -> Result<(), ApiError> {
+    let found: Option<i64> = crate::db::schema::consultations::table
+        .filter(crate::db::schema::consultations::id.eq(id))
+        .filter(unit_id_in_subtree("consultations.unit_id", root))
+        .select(crate::db::schema::consultations::id)
+        .first(tx)
+        .optional()?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(ApiError::invalid_field(
+            "consultation_id",
+            "not_found",
+            "the consultation does not exist or is outside your scope",
+        )),
+    }
+}
+
 /// Registers an application and its applicant.
 pub fn create(
     conn: &mut DbConnection,
@@ -212,6 +238,17 @@ pub fn create(
             |tx| {
                 crate::store::units::find_referenced(tx, root, row.unit_id, "unit_id")?;
                 row.centre_id = centre_for(tx, row.unit_id)?;
+                if let Some(id) = row.consultation_id {
+                    check_consultation(tx, root, id)?;
+                }
+                for (i, provider) in preferred_providers(&row).into_iter().enumerate() {
+                    check_provider(
+                        tx,
+                        row.centre_id,
+                        provider,
+                        &format!("preferred_provider_ids[{i}]"),
+                    )?;
+                }
                 refresh(&mut row)?;
                 let stored: AidRow = diesel::insert_into(aid_applications::table)
                     .values(&row)
@@ -432,13 +469,18 @@ pub fn act(
             row: stored,
             applicant: current.applicant.clone(),
         };
+        let note = match action {
+            AidAction::Reject => input.reasons.clone(),
+            AidAction::Assign => after.row.assignment_note.clone(),
+            _ => input.note.clone(),
+        };
         log.record(
             action_name(action),
             "aid_application",
             id,
             Some(after.row.unit_id),
             Some(&current),
-            Some(&after),
+            Some(&with_step_note(&after, note)),
         );
         if action == AidAction::Close {
             // The closed case is called back (追踪回访) by its centre.
@@ -467,17 +509,46 @@ fn action_name(action: AidAction) -> &'static str {
 /// legal service offices, the service centre); a preference (点援制) that is not honoured needs
 /// a recorded reason unless no preferred provider is active; open cases of the provider against
 /// the same opposing party give a conflict warning.
+/// Checks that a provider can take cases of the centre: an active staff member of the area it
+/// serves (the subtree of its parent unit). A failure is a 422 on `field`.
+fn check_provider(
+    tx: &mut DbConnection,
+    centre_id: i64,
+    provider: i64,
+    field: &str,
+) -> Result<(), ApiError> {
+    let parent: Option<i64> = units::table
+        .filter(units::id.eq(centre_id))
+        .select(units::parent_id)
+        .first(tx)?;
+    let area = parent.unwrap_or(centre_id);
+    let found: Option<(bool, String)> = staff::table
+        .filter(staff::id.eq(provider))
+        .filter(unit_id_in_subtree("staff.unit_id", area))
+        .select((staff::active, staff::name))
+        .first(tx)
+        .optional()?;
+    match found {
+        None => Err(ApiError::invalid_field(
+            field,
+            "not_found",
+            "the provider does not exist or does not serve the centre's area",
+        )),
+        Some((false, name)) => Err(ApiError::invalid_field(
+            field,
+            "inactive",
+            format!("{name} is not active"),
+        )),
+        Some((true, _)) => Ok(()),
+    }
+}
+
 fn assign(
     tx: &mut DbConnection,
     row: &mut AidRow,
     input: &ActionInput,
     from: AidState,
 ) -> Result<(), ApiError> {
-    let parent: Option<i64> = units::table
-        .filter(units::id.eq(row.centre_id))
-        .select(units::parent_id)
-        .first(tx)?;
-    let root = parent.unwrap_or(row.centre_id);
     let provider = input.provider_staff_id.ok_or_else(|| {
         ApiError::invalid_field(
             "provider_staff_id",
@@ -485,39 +556,17 @@ fn assign(
             "name the provider to assign",
         )
     })?;
-    let found: Option<(i64, bool, String)> = staff::table
-        .filter(staff::id.eq(provider))
-        .filter(unit_id_in_subtree("staff.unit_id", root))
-        .select((staff::id, staff::active, staff::name))
-        .first(tx)
-        .optional()?;
-    match found {
-        None => {
-            return Err(ApiError::invalid_field(
-                "provider_staff_id",
-                "not_found",
-                "the provider does not exist or does not serve the centre's area",
-            ))
-        }
-        Some((_, false, name)) => {
-            return Err(ApiError::invalid_field(
-                "provider_staff_id",
-                "inactive",
-                format!("{name} is not active"),
-            ))
-        }
-        Some(_) => {}
-    }
+    check_provider(tx, row.centre_id, provider, "provider_staff_id")?;
     let mut notes = Vec::new();
     if from == AidState::Accepted {
         notes.push("先行提供法律援助（临时指派，材料后补）".to_owned());
     }
-    let preferred: Vec<i64> = row
-        .preferred_provider_ids
-        .split(',')
-        .filter_map(|s| s.parse().ok())
-        .collect();
-    if !preferred.is_empty() && !preferred.contains(&provider) {
+    let preferred = preferred_providers(row);
+    let departs_from_choice = !preferred.is_empty() && !preferred.contains(&provider);
+    if let (Some(note), false) = (&input.note, departs_from_choice) {
+        notes.push(note.clone());
+    }
+    if departs_from_choice {
         let active: Vec<i64> = staff::table
             .filter(staff::id.eq_any(&preferred))
             .filter(staff::active.eq(true))
@@ -601,7 +650,6 @@ pub fn set_green(
         } else {
             String::new()
         };
-        row.decision_note = Some(format!("绿色通道：{reason}"));
         row.version += 1;
         row.updated_at = crate::store::now();
         refresh(&mut row)?;
@@ -620,10 +668,20 @@ pub fn set_green(
             id,
             Some(after.row.unit_id),
             Some(&current),
-            Some(&after),
+            Some(&with_step_note(&after, Some(format!("绿色通道：{reason}")))),
         );
         Ok(after)
     })
+}
+
+/// What the audit trail keeps of a step: the application afterwards, and the note, reasons or
+/// assignment remarks given in this step (`step_note`), which the timeline shows.
+fn with_step_note(after: &Application, note: Option<String>) -> serde_json::Value {
+    let mut value = serde_json::to_value(after).unwrap_or_default();
+    if let serde_json::Value::Object(map) = &mut value {
+        map.insert("step_note".into(), note.into());
+    }
+    value
 }
 
 /// The application's trail, oldest first.

@@ -201,8 +201,9 @@ pub fn find(conn: &mut DbConnection, root: i64, id: i64) -> Result<Shift, ApiErr
         .ok_or_else(|| ApiError::not_found("duty shift", id))
 }
 
-/// The people of a shift, checked: in the caller's subtree, active, no duplicates.
-fn check_staff(
+/// The people of a shift, checked: in the caller's subtree, active, no duplicates. A failure is
+/// a 422 on `field`.
+pub fn check_staff(
     tx: &mut DbConnection,
     root: i64,
     ids: &[i64],

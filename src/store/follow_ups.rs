@@ -376,7 +376,7 @@ pub fn plan(
     due_on: NaiveDate,
 ) -> Result<(Vec<FollowUpRow>, usize, usize), ApiError> {
     audit::write(conn, actor, |tx, log| {
-        crate::store::units::find(tx, root, unit)?;
+        crate::store::units::find_referenced(tx, root, unit, "unit_id")?;
         let candidates: Vec<(i64, i64)> = consultations::table
             .filter(unit_id_in_subtree("consultations.unit_id", unit))
             .filter(consultations::callback_consent.eq(true))

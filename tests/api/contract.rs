@@ -240,6 +240,7 @@ fn schema_patterns_are_the_validation_rules() {
         ("UnitPatch", "opening_hours", LINE_PATTERN),
         ("UnitPatch", "accessibility_note", TEXT_PATTERN),
         ("NewUser", "username", USERNAME_PATTERN),
+        ("TokenRequest", "username", USERNAME_PATTERN),
         ("NewUser", "display_name", LINE_PATTERN),
         ("UserPatch", "display_name", LINE_PATTERN),
         ("NewStaff", "name", LINE_PATTERN),
