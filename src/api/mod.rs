@@ -156,7 +156,94 @@ pub struct ApiDoc;
 /// Completes the document once every route is registered.
 pub fn finish_spec(mut spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     PublicOperations.modify(&mut spec);
+    ItemLinks.modify(&mut spec);
     spec
+}
+
+/// OpenAPI links from what answers with a record to the operations on that record: the `id` of
+/// a create's `201` body (or of a workflow step's `200` body) fills the `{id}` of the record's
+/// operations — read, change, sub-resources, workflow steps — so that clients and stateful
+/// contract tests can follow them (create, then read, then transition).
+pub struct ItemLinks;
+
+impl ItemLinks {
+    /// The links to the operations under `collection/{id}`; `{action}` gets one link per step
+    /// in `actions`.
+    fn links_to(
+        items: &[(String, String)],
+        collection: &str,
+        actions: &[crate::domain::aid::AidAction],
+    ) -> Vec<(String, utoipa::openapi::link::Link)> {
+        use crate::domain::codes::CodeTable;
+        use utoipa::openapi::link::LinkBuilder;
+        let prefix = format!("{collection}/{{id}}");
+        let mut links = Vec::new();
+        for (path, operation_id) in items {
+            let Some(rest) = path.strip_prefix(&prefix) else {
+                continue;
+            };
+            let link = |name: String, action: Option<&str>| {
+                let mut b = LinkBuilder::new()
+                    .operation_id(operation_id.clone())
+                    .parameter("id", "$response.body#/id");
+                if let Some(action) = action {
+                    b = b.parameter("action", action);
+                }
+                (name, b.build())
+            };
+            if rest == "/{action}" {
+                links.extend(
+                    actions
+                        .iter()
+                        .map(|a| link(format!("{operation_id}_{}", a.code()), Some(a.code()))),
+                );
+            } else if !rest.contains('{') {
+                links.push(link(operation_id.clone(), None));
+            }
+        }
+        links
+    }
+}
+
+impl Modify for ItemLinks {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use crate::domain::aid::{AidAction, AidState, TRANSITIONS};
+        use crate::domain::codes::CodeTable;
+        use utoipa::openapi::RefOr;
+        let mut items: Vec<(String, String)> = Vec::new();
+        for (path, item) in &openapi.paths.paths {
+            for op in [&item.get, &item.put, &item.patch, &item.delete, &item.post]
+                .into_iter()
+                .flatten()
+            {
+                if let Some(id) = &op.operation_id {
+                    items.push((path.clone(), id.clone()));
+                }
+            }
+        }
+        // A new application can take the steps of its first state; after a step, any step (the
+        // service answers 409 with the allowed ones).
+        let first_steps: Vec<AidAction> = TRANSITIONS
+            .iter()
+            .filter(|(from, _, _)| *from == AidState::Submitted)
+            .map(|(_, action, _)| *action)
+            .collect();
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let (collection, status, op, actions) = match (&mut item.post, path.find("/{id}")) {
+                (Some(post), None) => (path.as_str(), "201", post, first_steps.as_slice()),
+                (Some(post), Some(at)) if path.ends_with("/{id}/{action}") => {
+                    (&path[..at], "200", post, AidAction::ALL)
+                }
+                _ => continue,
+            };
+            let links = Self::links_to(&items, collection, actions);
+            if let Some(RefOr::T(response)) = op.responses.responses.get_mut(status) {
+                for (name, link) in links {
+                    response.links.insert(name, RefOr::T(link));
+                }
+            }
+        }
+    }
 }
 
 /// Registers every route; the OpenAPI paths come from the same registration, so none is missed.

@@ -18,7 +18,8 @@ backend_tests!(
     providers_read_only_what_they_answered_and_masked,
 );
 
-fn body(unit: i64, question: &str) -> Value {
+/// A valid registration of a consultation at `unit` (shared with the fault and race tests).
+pub fn body(unit: i64, question: &str) -> Value {
     json!({
         "unit_id": unit, "received_at": "2023-03-07T09:40:00+08:00", "channel": "walk_in",
         "site": "fixed_station", "topics": ["support_maintenance"], "question": question,

@@ -278,3 +278,75 @@ fn schema_patterns_are_the_validation_rules() {
         );
     }
 }
+
+#[test]
+fn links_lead_from_each_create_to_operations_that_exist() {
+    let spec = serde_json::to_value(huimin::openapi()).unwrap();
+    let mut operations = std::collections::HashMap::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for op in item.as_object().unwrap().values() {
+            if let Some(id) = op["operationId"].as_str() {
+                let params: Vec<String> = op["parameters"]
+                    .as_array()
+                    .map(|ps| {
+                        ps.iter()
+                            .filter(|p| p["in"] == "path")
+                            .filter_map(|p| p["name"].as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                operations.insert(id.to_owned(), (path.clone(), params));
+            }
+        }
+    }
+    let mut links = 0;
+    for item in spec["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            let Some(responses) = op["responses"].as_object() else {
+                continue;
+            };
+            for response in responses.values() {
+                let Some(named) = response["links"].as_object() else {
+                    continue;
+                };
+                for (name, link) in named {
+                    links += 1;
+                    let target = link["operationId"].as_str().expect("operationId");
+                    let (path, params) = operations
+                        .get(target)
+                        .unwrap_or_else(|| panic!("link {name} names no operation"));
+                    let given: Vec<&String> =
+                        link["parameters"].as_object().unwrap().keys().collect();
+                    for p in params {
+                        assert!(given.contains(&p), "link {name} to {path} leaves {p} open");
+                    }
+                    assert_eq!(link["parameters"]["id"], "$response.body#/id");
+                }
+            }
+        }
+    }
+    // Every create of a record with an id links to reading it.
+    let link_of = |path: &str, status: &str, name: &str| {
+        spec["paths"][path]["post"]["responses"][status]["links"][name].clone()
+    };
+    for (path, read) in [
+        ("/api/v1/units", "get_unit"),
+        ("/api/v1/users", "get_user"),
+        ("/api/v1/staff", "get_staff"),
+        ("/api/v1/duty-shifts", "get_duty_shift"),
+        ("/api/v1/consultations", "get_consultation"),
+        ("/api/v1/aid-applications", "get_aid_application"),
+    ] {
+        assert!(link_of(path, "201", read).is_object(), "{path} → {read}");
+    }
+    // A new application links to its first workflow steps.
+    assert_eq!(
+        link_of(
+            "/api/v1/aid-applications",
+            "201",
+            "act_on_aid_application_accept"
+        )["parameters"]["action"],
+        "accept"
+    );
+    assert!(links >= 40, "{links} links");
+}

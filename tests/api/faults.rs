@@ -19,6 +19,7 @@ use serde_json::json;
 use huimin::db::DbUrl;
 
 use crate::backend_tests;
+use crate::consultations::body as consultation;
 use crate::helpers::{fresh_database, in_ci, postgres_url, report, Backend};
 use crate::process::{database_url, free_port, http, Service};
 
@@ -224,12 +225,7 @@ fn a_database_outage_loses_no_acknowledged_write_and_heals_without_a_restart() {
                 while !stop.load(Ordering::SeqCst) {
                     n += 1;
                     let key = format!("fault-{w}-{n}");
-                    let body = json!({
-                        "unit_id": unit, "received_at": "2023-03-07T09:40:00+08:00",
-                        "channel": "walk_in", "site": "fixed_station", "topics": ["labour_wages"],
-                        "question": format!("故障演练第{w}组第{n}条"), "outcome": "answered",
-                        "answer": "已解答。", "callback_consent": false
-                    });
+                    let body = consultation(unit, &format!("故障演练第{w}组第{n}条"));
                     let started = Instant::now();
                     let r = http(
                         addr,

@@ -10,6 +10,7 @@ use futures_util::future::join_all;
 use serde_json::json;
 
 use crate::backend_tests;
+use crate::consultations::body as consultation;
 use crate::helpers::{fresh_database, report, spawn_app, Backend, SECRET};
 use crate::process::{database_url, http, Service};
 
@@ -42,12 +43,7 @@ async fn two_instances_with_many_writers_on_one_database_answer_every_write(back
             let (token, answers) = (token.clone(), answers.clone());
             std::thread::spawn(move || {
                 for n in 0..CREATES {
-                    let body = json!({
-                        "unit_id": unit, "received_at": "2023-03-07T09:40:00+08:00",
-                        "channel": "phone", "site": "fixed_station", "topics": ["contracts"],
-                        "question": format!("并发写入第{t}线第{n}条"), "outcome": "answered",
-                        "answer": "已解答。", "callback_consent": false
-                    });
+                    let body = consultation(unit, &format!("并发写入第{t}线第{n}条"));
                     let r = http(
                         addr,
                         "POST",
