@@ -56,7 +56,8 @@ run_backend() {
     ops=$(grep -Eo '[0-9]+ selected / [0-9]+ total' "$out" | head -1 | cut -d' ' -f1 || true)
     cases=$(grep -Eo '[0-9]+ generated' "$out" | tail -1 | cut -d' ' -f1 || true)
     fails=$(grep -Eo '[0-9]+ unique failures' "$out" | tail -1 | cut -d' ' -f1 || true)
-    printf 'schemathesis %-8s %-15s operations=%s cases=%s failures=%s %s\n' "$name" "$role" "${ops:-?}" "${cases:-?}" "${fails:-0}" "$status"
+    links=$(grep -Eo 'API Links: +[0-9]+ covered / [0-9]+' "$out" | head -1 | sed -E 's/API Links: +//; s/ covered \/ /\//' || true)
+    printf 'schemathesis %-8s %-15s operations=%s cases=%s stateful-links-followed=%s failures=%s %s\n' "$name" "$role" "${ops:-?}" "${cases:-?}" "${links:-?}" "${fails:-0}" "$status"
     total_cases=$((total_cases + ${cases:-0}))
     total_failures=$((total_failures + ${fails:-0}))
     if [ "${ops:-0}" -gt "$max_ops" ]; then max_ops=${ops:-0}; fi
