@@ -81,8 +81,9 @@ async fn two_instances_with_many_writers_on_one_database_answer_every_write(back
     }
     // Every write is stored once, and the audit chain has no fork.
     let admin = first.token("admin");
+    // A cursor of one instance is good on the other (they share the secret).
     let listed = http(
-        second.addr,
+        first.addr,
         "GET",
         "/api/v1/consultations?limit=1",
         Some(&admin),
@@ -91,6 +92,20 @@ async fn two_instances_with_many_writers_on_one_database_answer_every_write(back
     )
     .expect("list");
     assert_eq!(listed.status, 200);
+    let cursor = listed.json()["next_cursor"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
+    let next = http(
+        second.addr,
+        "GET",
+        &format!("/api/v1/consultations?limit=1&cursor={cursor}"),
+        Some(&admin),
+        None,
+        &[],
+    )
+    .expect("list");
+    assert_eq!(next.status, 200, "{}", String::from_utf8_lossy(&next.body));
     let verify = http(
         first.addr,
         "GET",
