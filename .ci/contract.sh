@@ -43,11 +43,23 @@ run_backend() {
       -d "{\"username\":\"$role\",\"password\":\"huimin-demo-2023\"}" |
       python3 -c 'import sys, json; print(json.load(sys.stdin)["access_token"])')
   done
-  for role in "${ROLES[@]}"; do
-    local out="$work/$name-$role.txt"
+  # Every phase once per role; then a longer stateful run (following links: create or list, then
+  # read, change, workflow steps) as the admin, who may take every step.
+  local runs=() role label
+  for role in "${ROLES[@]}"; do runs+=("$role:all"); done
+  runs+=("admin:stateful")
+  for run in "${runs[@]}"; do
+    role=${run%%:*}
+    label=$role
+    local args=(--max-examples 10)
+    if [ "${run#*:}" = stateful ]; then
+      label="$role/stateful"
+      args=(--phases stateful --max-examples 200)
+    fi
+    local out="$work/$name-${label//\//-}.txt"
     if "$VENV/bin/schemathesis" run "http://127.0.0.1:$port/api-docs/openapi.json" \
       -H "Authorization: Bearer ${tokens[$role]}" --checks "$CHECKS" \
-      --max-examples 10 --seed 1 --no-color --output-truncate false >"$out" 2>&1; then
+      "${args[@]}" --seed 1 --no-color --output-truncate false >"$out" 2>&1; then
       status=ok
     else
       status=FAILED
@@ -57,7 +69,7 @@ run_backend() {
     cases=$(grep -Eo '[0-9]+ generated' "$out" | tail -1 | cut -d' ' -f1 || true)
     fails=$(grep -Eo '[0-9]+ unique failures' "$out" | tail -1 | cut -d' ' -f1 || true)
     links=$(grep -Eo 'API Links: +[0-9]+ covered / [0-9]+' "$out" | head -1 | sed -E 's/API Links: +//; s/ covered \/ /\//' || true)
-    printf 'schemathesis %-8s %-15s operations=%s cases=%s stateful-links-followed=%s failures=%s %s\n' "$name" "$role" "${ops:-?}" "${cases:-?}" "${links:-?}" "${fails:-0}" "$status"
+    printf 'schemathesis %-8s %-20s operations=%s cases=%s stateful-links-followed=%s failures=%s %s\n' "$name" "$label" "${ops:-?}" "${cases:-?}" "${links:-?}" "${fails:-0}" "$status"
     total_cases=$((total_cases + ${cases:-0}))
     total_failures=$((total_failures + ${fails:-0}))
     if [ "${ops:-0}" -gt "$max_ops" ]; then max_ops=${ops:-0}; fi

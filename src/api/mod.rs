@@ -161,9 +161,10 @@ pub fn finish_spec(mut spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenA
 }
 
 /// OpenAPI links from what answers with a record to the operations on that record: the `id` of
-/// a create's `201` body (or of a workflow step's `200` body) fills the `{id}` of the record's
-/// operations — read, change, sub-resources, workflow steps — so that clients and stateful
-/// contract tests can follow them (create, then read, then transition).
+/// a create's `201` body, of a workflow step's `200` body, or of a list's first row fills the
+/// `{id}` of the record's operations — read, change, sub-resources, workflow steps — so that
+/// clients and stateful contract tests can follow them (create or list, then read, then
+/// transition).
 pub struct ItemLinks;
 
 impl ItemLinks {
@@ -172,6 +173,7 @@ impl ItemLinks {
     fn links_to(
         items: &[(String, String)],
         collection: &str,
+        id: &str,
         actions: &[crate::domain::aid::AidAction],
     ) -> Vec<(String, utoipa::openapi::link::Link)> {
         use crate::domain::codes::CodeTable;
@@ -185,7 +187,7 @@ impl ItemLinks {
             let link = |name: String, action: Option<&str>| {
                 let mut b = LinkBuilder::new()
                     .operation_id(operation_id.clone())
-                    .parameter("id", "$response.body#/id");
+                    .parameter("id", id);
                 if let Some(action) = action {
                     b = b.parameter("action", action);
                 }
@@ -229,17 +231,44 @@ impl Modify for ItemLinks {
             .map(|(_, action, _)| *action)
             .collect();
         for (path, item) in openapi.paths.paths.iter_mut() {
-            let (collection, status, op, actions) = match (&mut item.post, path.find("/{id}")) {
-                (Some(post), None) => (path.as_str(), "201", post, first_steps.as_slice()),
-                (Some(post), Some(at)) if path.ends_with("/{id}/{action}") => {
-                    (&path[..at], "200", post, AidAction::ALL)
+            // A create links from its new record; a list from its first row.
+            let mut sources = Vec::new();
+            match (&mut item.post, path.find("/{id}")) {
+                (Some(post), None) => {
+                    sources.push((
+                        path.as_str(),
+                        post,
+                        "201",
+                        "$response.body#/id",
+                        &first_steps[..],
+                    ));
                 }
-                _ => continue,
-            };
-            let links = Self::links_to(&items, collection, actions);
-            if let Some(RefOr::T(response)) = op.responses.responses.get_mut(status) {
-                for (name, link) in links {
-                    response.links.insert(name, RefOr::T(link));
+                (Some(post), Some(at)) if path.ends_with("/{id}/{action}") => {
+                    sources.push((
+                        &path[..at],
+                        post,
+                        "200",
+                        "$response.body#/id",
+                        AidAction::ALL,
+                    ));
+                }
+                _ => {}
+            }
+            if let (Some(get), false) = (&mut item.get, path.contains('{')) {
+                sources.push((
+                    path.as_str(),
+                    get,
+                    "200",
+                    "$response.body#/items/0/id",
+                    AidAction::ALL,
+                ));
+            }
+            for (collection, op, status, id, actions) in sources {
+                let links = Self::links_to(&items, collection, id, actions);
+                if let Some(RefOr::T(response)) = op.responses.responses.get_mut(status) {
+                    for (name, link) in links {
+                        response.links.insert(name, RefOr::T(link));
+                    }
                 }
             }
         }
