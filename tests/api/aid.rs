@@ -174,7 +174,8 @@ async fn the_full_path_with_deadlines_and_a_materials_pause(backend: Backend) {
         id,
         "request_materials",
         a["version"].as_i64().unwrap(),
-        json!({"materials": ["户口簿复印件", "经济困难状况说明表"], "reply_days": 10}),
+        json!({"materials": ["户口簿复印件", "经济困难状况说明表"], "reply_days": 10,
+               "note": "已电话告知申请人一次性补齐"}),
     )
     .await;
     assert_eq!(a["state"], "materials_requested");
@@ -307,6 +308,15 @@ async fn the_full_path_with_deadlines_and_a_materials_pause(backend: Backend) {
             "close"
         ]
     );
+    // Each step shows its own note, and only its own.
+    let notes: Vec<&serde_json::Value> = timeline["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["note"])
+        .collect();
+    assert_eq!(notes[2], "已电话告知申请人一次性补齐");
+    assert!(notes[3].is_null(), "{:?}", notes[3]);
 }
 
 async fn illegal_steps_are_409_with_the_allowed_actions(backend: Backend) {
