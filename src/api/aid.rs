@@ -363,6 +363,7 @@ impl AidApplication {
                 overdue: left < 0,
             }
         });
+        let preferred = row.preferred_providers();
         let green_target_date = if row.green_channel {
             aid::green_target(
                 state,
@@ -413,11 +414,7 @@ impl AidApplication {
                 .as_deref()
                 .map(|g| code(id, g))
                 .transpose()?,
-            preferred_provider_ids: row
-                .preferred_provider_ids
-                .split(',')
-                .filter_map(|s| s.parse().ok())
-                .collect(),
+            preferred_provider_ids: preferred,
             urgent: row.urgent,
             urgent_ground: row
                 .urgent_ground

@@ -192,12 +192,14 @@ pub fn centre_for(tx: &mut DbConnection, unit_id: i64) -> Result<i64, ApiError> 
     })
 }
 
-/// The providers the applicant chose (点援制), as stored.
-fn preferred_providers(row: &AidRow) -> Vec<i64> {
-    row.preferred_provider_ids
-        .split(',')
-        .filter_map(|s| s.parse().ok())
-        .collect()
+impl AidRow {
+    /// The providers the applicant chose (点援制), from their stored list (`,7,9,`).
+    pub fn preferred_providers(&self) -> Vec<i64> {
+        self.preferred_provider_ids
+            .split(',')
+            .filter_map(|s| s.parse().ok())
+            .collect()
+    }
 }
 
 /// The consultation an application comes from must be one the caller can see.
@@ -241,7 +243,7 @@ pub fn create(
                 if let Some(id) = row.consultation_id {
                     check_consultation(tx, root, id)?;
                 }
-                for (i, provider) in preferred_providers(&row).into_iter().enumerate() {
+                for (i, provider) in row.preferred_providers().into_iter().enumerate() {
                     check_provider(
                         tx,
                         row.centre_id,
@@ -561,7 +563,7 @@ fn assign(
     if from == AidState::Accepted {
         notes.push("先行提供法律援助（临时指派，材料后补）".to_owned());
     }
-    let preferred = preferred_providers(row);
+    let preferred = row.preferred_providers();
     let departs_from_choice = !preferred.is_empty() && !preferred.contains(&provider);
     if let (Some(note), false) = (&input.note, departs_from_choice) {
         notes.push(note.clone());
