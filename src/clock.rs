@@ -21,6 +21,13 @@ impl Clock {
             .unwrap_or_else(Utc::now)
     }
 
+    /// Now as stored: UTC, truncated to microseconds (what both backends keep).
+    pub fn stamp(&self) -> chrono::NaiveDateTime {
+        let now = self.now().naive_utc();
+        chrono::DurationRound::duration_trunc(now, chrono::TimeDelta::microseconds(1))
+            .unwrap_or(now)
+    }
+
     /// Fixes "now" (not reachable over HTTP).
     pub fn set(&self, at: DateTime<Utc>) {
         if let Ok(mut f) = self.fixed.write() {

@@ -296,7 +296,10 @@ impl ResponseError for ApiError {
                 res.insert_header((header::RETRY_AFTER, "5"));
             }
             ApiError::PreconditionFailed { current_version } => {
-                res.insert_header((header::ETAG, crate::api::etag::etag_value(*current_version)));
+                res.insert_header((
+                    header::ETAG,
+                    crate::precondition::etag_value(*current_version),
+                ));
             }
             _ => {}
         }

@@ -9,8 +9,12 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod paging;
+pub mod precondition;
+pub mod privacy;
 pub mod request_id;
 pub mod store;
+pub mod time;
+pub mod validation;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};

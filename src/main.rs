@@ -203,7 +203,7 @@ fn user(config: &Config, action: UserAction) -> Result<(), String> {
         unit_code,
         display_name,
     } = action;
-    huimin::api::validation::username(&username).map_err(|e| {
+    huimin::validation::username(&username).map_err(|e| {
         format!(
             "the username `{username}` is not valid: {}",
             e.message.unwrap_or_default()

@@ -10,8 +10,7 @@ use validator::Validate;
 use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
 use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
-use crate::api::time::{cst, to_cst};
-use crate::api::{privacy, validation, AppState};
+use crate::api::AppState;
 use crate::auth::principal::{AidIntake, AidOfficers, Authorized};
 use crate::auth::Principal;
 use crate::domain::aid::{
@@ -29,6 +28,8 @@ use crate::error::{responses as r, ApiError};
 use crate::paging::{Page, PageQuery};
 use crate::store;
 use crate::store::aid::{AidRow, ApplicantRow, Application, Reader};
+use crate::time::{cst, to_cst};
+use crate::{privacy, validation};
 
 /// The applicant as entered.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
@@ -541,8 +542,9 @@ pub fn check_input(action: AidAction, input: &ActionInput) -> Result<(), ApiErro
 
 fn to_rows(
     input: &NewAidApplication,
-    now: DateTime<chrono::Utc>,
+    at: chrono::NaiveDateTime,
 ) -> Result<(AidRow, ApplicantRow), ApiError> {
+    let now = at.and_utc();
     let received = input
         .received_at
         .map(|t| t.with_timezone(&chrono::Utc))
@@ -585,7 +587,6 @@ fn to_rows(
     });
     let mut preferred = input.preferred_provider_ids.clone();
     preferred.dedup();
-    let now_naive = crate::store::now();
     let row = AidRow {
         id: 0,
         unit_id: input.unit_id,
@@ -632,8 +633,8 @@ fn to_rows(
         deadline_at: None,
         priority: 0,
         version: 1,
-        created_at: now_naive,
-        updated_at: now_naive,
+        created_at: at,
+        updated_at: at,
     };
     let applicant = ApplicantRow {
         application_id: 0,
@@ -740,8 +741,8 @@ pub async fn create_aid_application(
     body: Json<NewAidApplication>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
-    let (row, applicant) = to_rows(&body, state.clock.now())?;
-    let actor = principal.actor();
+    let actor = state.actor(&principal);
+    let (row, applicant) = to_rows(&body, actor.at)?;
     let root = principal.unit_id;
     let (app, replayed) = store::run(&state.pool, move |c| {
         store::aid::create(c, &actor, root, row, applicant, &*body, idem.as_deref())
@@ -953,7 +954,7 @@ pub async fn act_on_aid_application(
     }
     body.validate()?;
     check_input(action, &body)?;
-    let actor = principal.actor();
+    let actor = state.actor(&principal);
     let who = reader_of(&principal);
     let now = state.clock.now();
     let days = state.settings.follow_up_days;
@@ -1010,7 +1011,7 @@ pub async fn set_green_channel(
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let id = id.into_inner();
-    let actor = principal.actor();
+    let actor = state.actor(&principal);
     let who = reader_of(&principal);
     let app = store::run(&state.pool, move |c| {
         store::aid::set_green(
@@ -1273,7 +1274,7 @@ pub async fn create_hardship_verification(
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let id = id.into_inner();
-    let actor = principal.actor();
+    let actor = state.actor(&principal);
     let who = reader_of(&principal);
     let now = state.clock.now();
     let row = store::run(&state.pool, move |c| {

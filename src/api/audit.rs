@@ -5,14 +5,14 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::time::to_cst;
-use crate::api::validation::query_text;
 use crate::api::AppState;
 use crate::auth::principal::{AuditReaders, Authorized};
 use crate::error::{responses as r, ApiError};
 use crate::paging::{Page, PageQuery};
 use crate::store;
 use crate::store::audit::ChainReport;
+use crate::time::to_cst;
+use crate::validation::query_text;
 
 /// One event of the trail. Personal data in `before`/`after` was masked when it was written.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -22,7 +22,7 @@ pub struct TokenRequest {
     #[schema(min_length = 1, max_length = 64, pattern = r"^[a-z0-9._-]+$")]
     #[validate(
         length(min = 1, max = 64),
-        custom(function = crate::api::validation::username)
+        custom(function = crate::validation::username)
     )]
     pub username: String,
     /// Password.

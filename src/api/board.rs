@@ -6,7 +6,6 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::time::cst;
 use crate::api::AppState;
 use crate::auth::Principal;
 use crate::domain::codes::CodeTable;
@@ -18,6 +17,7 @@ use crate::error::{responses as r, ApiError};
 use crate::store;
 use crate::store::duty::Shift;
 use crate::store::units::UnitRow;
+use crate::time::cst;
 
 /// The board's query.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -161,7 +161,7 @@ fn is_bureau(kind: UnitKind) -> bool {
 pub async fn build_board(state: &AppState, query: BoardQuery) -> Result<DutyBoard, ApiError> {
     let now = query
         .at
-        .unwrap_or_else(|| Utc::now().with_timezone(&cst()))
+        .unwrap_or_else(|| state.clock.now().with_timezone(&cst()))
         .with_timezone(&cst());
     let today = now.date_naive();
     let date = query.date.unwrap_or(today);
@@ -411,7 +411,7 @@ pub async fn get_duty_feed(
     query: web::Query<FeedQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let today = Utc::now().with_timezone(&cst()).date_naive();
+    let today = state.clock.now().with_timezone(&cst()).date_naive();
     let from = q.from.unwrap_or(today - Duration::days(30));
     let to = q.to.unwrap_or(from.max(today) + Duration::days(90));
     if to < from || (to - from).num_days() > 400 {

@@ -8,12 +8,13 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::api::json::Json;
-use crate::api::time::to_cst;
-use crate::api::{validation, AppState};
+use crate::api::AppState;
 use crate::auth::principal::{Admins, Authorized};
 use crate::domain::calendar::DayKind;
 use crate::error::{responses as r, ApiError};
 use crate::store;
+use crate::time::to_cst;
+use crate::validation;
 
 /// A day that does not follow the week.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -145,7 +146,7 @@ pub async fn put_calendar_day(
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let date = date.into_inner();
-    let actor = principal.actor();
+    let actor = state.actor(&principal);
     let (row, created) = store::run(&state.pool, move |c| {
         store::calendar::put(c, &actor, date, body.kind, body.name.trim())
     })
@@ -179,7 +180,7 @@ pub async fn delete_calendar_day(
     date: web::Path<NaiveDate>,
 ) -> Result<HttpResponse, ApiError> {
     let date = date.into_inner();
-    let actor = principal.actor();
+    let actor = state.actor(&principal);
     store::run(&state.pool, move |c| {
         store::calendar::delete(c, &actor, date)
     })

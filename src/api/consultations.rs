@@ -10,8 +10,7 @@ use validator::Validate;
 use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
 use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
-use crate::api::time::{cst, to_cst};
-use crate::api::{privacy, validation, AppState};
+use crate::api::AppState;
 use crate::auth::principal::{Admins, Authorized, ConsultationWriters};
 use crate::auth::Principal;
 use crate::domain::codes::{decode_code_list, encode_code_list};
@@ -26,6 +25,8 @@ use crate::error::{responses as r, ApiError};
 use crate::paging::{Page, PageQuery};
 use crate::store;
 use crate::store::consultations::{ConsultationRow, Reader};
+use crate::time::{cst, to_cst};
+use crate::{privacy, validation};
 
 /// The person who asked, as this caller may see them.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
@@ -369,8 +370,8 @@ pub struct ConsultationFilter {
 }
 
 /// Checks and derives a registration into the row to store.
-fn to_row(input: &NewConsultation, actor: &str) -> Result<ConsultationRow, ApiError> {
-    let now_utc = Utc::now();
+fn to_row(input: &NewConsultation, actor: &store::Actor) -> Result<ConsultationRow, ApiError> {
+    let now_utc = actor.at.and_utc();
     let received_utc = input.received_at.with_timezone(&Utc);
     if received_utc > now_utc + chrono::Duration::minutes(5) {
         return Err(ApiError::invalid_field(
@@ -424,7 +425,7 @@ fn to_row(input: &NewConsultation, actor: &str) -> Result<ConsultationRow, ApiEr
             ));
         }
     }
-    let now = crate::store::now();
+    let now = actor.at;
     Ok(ConsultationRow {
         id: 0,
         unit_id: input.unit_id,
@@ -453,7 +454,7 @@ fn to_row(input: &NewConsultation, actor: &str) -> Result<ConsultationRow, ApiEr
         reviewed_by: None,
         reviewed_at: None,
         review_requested_at: now,
-        registered_by: actor.to_owned(),
+        registered_by: actor.name.clone(),
         version: 1,
         created_at: now,
         updated_at: now,
@@ -551,8 +552,8 @@ pub async fn create_consultation(
     body: Json<NewConsultation>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
-    let row = to_row(&body, &principal.name)?;
-    let actor = principal.actor();
+    let actor = state.actor(&principal);
+    let row = to_row(&body, &actor)?;
     let who = reader_of(&principal);
     let (stored, repeat, replayed) = store::run(&state.pool, move |c| {
         let (stored, replayed) =
@@ -637,9 +638,9 @@ pub async fn update_consultation(
     body: Json<NewConsultation>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
-    let next = to_row(&body, &principal.name)?;
+    let actor = state.actor(&principal);
+    let next = to_row(&body, &actor)?;
     let id = id.into_inner();
-    let actor = principal.actor();
     let who = reader_of(&principal);
     let row = store::run(&state.pool, move |c| {
         store::consultations::update(c, &actor, who, id, &if_match, |_| Ok(next))
@@ -686,7 +687,7 @@ pub async fn review_consultation(
         ));
     }
     let id = id.into_inner();
-    let actor = principal.actor();
+    let actor = state.actor(&principal);
     let who = reader_of(&principal);
     let row = store::run(&state.pool, move |c| {
         store::consultations::review(
@@ -748,7 +749,7 @@ pub async fn get_review_queue(
         store::consultations::review_queue(c, who, unit, &page)
     })
     .await?;
-    let now = crate::store::now();
+    let now = state.clock.stamp();
     let items = rows
         .items
         .into_iter()

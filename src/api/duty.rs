@@ -10,8 +10,7 @@ use validator::Validate;
 use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
 use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
-use crate::api::time::to_cst;
-use crate::api::{validation, AppState};
+use crate::api::AppState;
 use crate::auth::principal::{Authorized, RosterKeepers};
 use crate::auth::Principal;
 use crate::domain::duty::{DayOfWeek, DutyKind, DutyPeriod, StaffKind};
@@ -19,6 +18,8 @@ use crate::error::{responses as r, ApiError};
 use crate::paging::{Page, PageQuery};
 use crate::store;
 use crate::store::duty::Shift;
+use crate::time::to_cst;
+use crate::validation;
 
 /// The most shifts one batch or pattern may create.
 pub const MAX_BATCH: usize = 400;
@@ -163,7 +164,7 @@ pub struct DutyShiftPatch {
 impl DutyShiftPatch {
     /// The shift as it will be after the change.
     pub fn apply(&self, current: &Shift) -> NewDutyShift {
-        let pick = crate::api::validation::patched::<String>;
+        let pick = crate::validation::patched::<String>;
         NewDutyShift {
             unit_id: self.unit_id.unwrap_or(current.unit_id),
             date: self.date.unwrap_or(current.date),
@@ -380,7 +381,7 @@ pub async fn create_duty_shift(
     body: Json<NewDutyShift>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
-    let actor = principal.actor();
+    let actor = state.actor(&principal);
     let root = principal.unit_id;
     let (shift, replayed) = store::run(&state.pool, move |c| {
         store::audit::write(c, &actor, |tx, log| {
@@ -430,7 +431,7 @@ pub async fn create_duty_shift_batch(
     body: Json<DutyShiftBatch>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
-    let actor = principal.actor();
+    let actor = state.actor(&principal);
     let root = principal.unit_id;
     let (shifts, replayed) = store::run(&state.pool, move |c| {
         store::audit::write(c, &actor, |tx, log| {
@@ -501,7 +502,7 @@ pub async fn create_duty_shift_pattern(
             format!("a pattern covers at most {MAX_PATTERN_DAYS} days"),
         ));
     }
-    let actor = principal.actor();
+    let actor = state.actor(&principal);
     let root = principal.unit_id;
     let ((shifts, skipped), replayed) = store::run(&state.pool, move |c| {
         store::audit::write(c, &actor, |tx, log| {
@@ -605,7 +606,7 @@ pub async fn update_duty_shift(
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let id = id.into_inner();
-    let actor = principal.actor();
+    let actor = state.actor(&principal);
     let root = principal.unit_id;
     let shift = store::run(&state.pool, move |c| {
         store::duty::update(c, &actor, root, id, &if_match, &body)
@@ -637,7 +638,7 @@ pub async fn delete_duty_shift(
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let actor = principal.actor();
+    let actor = state.actor(&principal);
     let root = principal.unit_id;
     store::run(&state.pool, move |c| {
         store::duty::delete(c, &actor, root, id, &if_match)

@@ -8,8 +8,7 @@ use validator::Validate;
 
 use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
 use crate::api::json::Json;
-use crate::api::time::{cst, day_start_utc, to_cst};
-use crate::api::{validation, AppState};
+use crate::api::AppState;
 use crate::auth::principal::{Authorized, FollowUpKeepers};
 use crate::auth::Principal;
 use crate::domain::follow_up::{
@@ -21,6 +20,8 @@ use crate::error::{responses as r, ApiError};
 use crate::paging::{Page, PageQuery};
 use crate::store;
 use crate::store::follow_ups::FollowUpRow;
+use crate::time::{cst, day_start_utc, to_cst};
+use crate::validation;
 
 /// One attempt to reach the person.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -421,7 +422,7 @@ pub async fn record_follow_up_attempt(
         _ => {}
     }
     let id = id.into_inner();
-    let actor = principal.actor();
+    let actor = state.actor(&principal);
     let root = principal.unit_id;
     let now = state.clock.now();
     let row = store::run(&state.pool, move |c| {
@@ -487,7 +488,7 @@ pub async fn update_follow_up(
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let id = id.into_inner();
-    let actor = principal.actor();
+    let actor = state.actor(&principal);
     let root = principal.unit_id;
     let now = state.clock.now();
     let row = store::run(&state.pool, move |c| {
@@ -576,7 +577,7 @@ pub async fn plan_follow_ups(
     let due_on = body
         .due_on
         .unwrap_or(today + Duration::days(state.settings.follow_up_days));
-    let actor = principal.actor();
+    let actor = state.actor(&principal);
     let root = principal.unit_id;
     let unit = body.unit_id;
     let (rows, candidates, sampled) = store::run(&state.pool, move |c| {

@@ -335,11 +335,13 @@ pub async fn export_consultations(
     filter: web::Query<ConsultationFilter>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = filter.into_inner();
-    crate::api::validation::query_text("q", filter.q.as_deref(), 100)?;
+    crate::validation::query_text("q", filter.q.as_deref(), 100)?;
     let who = crate::api::consultations::reader_of(&principal);
     let root = principal.unit_id;
-    let stamp = chrono::Utc::now()
-        .with_timezone(&crate::api::time::cst())
+    let stamp = state
+        .clock
+        .now()
+        .with_timezone(&crate::time::cst())
         .format("%Y%m%d-%H%M");
     match query.format {
         LedgerFormat::Csv => {

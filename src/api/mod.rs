@@ -13,20 +13,21 @@ pub mod idempotency;
 pub mod json;
 pub mod ledger;
 pub mod meta;
-pub mod privacy;
+
 pub mod staff;
-pub mod time;
+
 pub mod units;
 pub mod users;
-pub mod validation;
 
 use actix_web::{web, HttpRequest};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::auth::limiter::LoginLimiter;
+use crate::auth::Principal;
 use crate::db::DbPool;
 use crate::error::{responses as r, ApiError};
+use crate::store::Actor;
 
 /// What every handler shares.
 pub struct AppState {
@@ -74,6 +75,19 @@ impl AppState {
             clock: crate::clock::Clock::default(),
             settings: Settings::default(),
         })
+    }
+
+    /// The actor of a write of this request: the caller, the request id, and the time from
+    /// the service's clock.
+    pub fn actor(&self, principal: &Principal) -> Actor {
+        Actor {
+            id: principal.account_id,
+            name: principal.name.clone(),
+            role: Some(principal.role),
+            unit_id: principal.unit_id,
+            request_id: crate::request_id::current().unwrap_or_else(|| "-".into()),
+            at: self.clock.stamp(),
+        }
     }
 }
 

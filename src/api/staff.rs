@@ -10,8 +10,7 @@ use validator::Validate;
 use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
 use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
-use crate::api::time::to_cst;
-use crate::api::{privacy, validation, AppState};
+use crate::api::AppState;
 use crate::auth::principal::{Authorized, RosterKeepers};
 use crate::auth::Principal;
 use crate::domain::duty::StaffKind;
@@ -19,6 +18,8 @@ use crate::domain::phone::PhoneNumber;
 use crate::error::{responses as r, ApiError};
 use crate::paging::{Page, PageQuery};
 use crate::store;
+use crate::time::to_cst;
+use crate::{privacy, validation};
 
 /// A person who serves.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -254,7 +255,7 @@ pub async fn create_staff(
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let phone = parse_phone("phone", body.phone.as_deref())?;
-    let actor = principal.actor();
+    let actor = state.actor(&principal);
     let root = principal.unit_id;
     let (row, replayed) = store::run(&state.pool, move |c| {
         store::staff::create(c, &actor, root, &body, phone, idem.as_deref())
@@ -326,7 +327,7 @@ pub async fn update_staff(
         None => None,
     };
     let id = id.into_inner();
-    let actor = principal.actor();
+    let actor = state.actor(&principal);
     let root = principal.unit_id;
     let row = store::run(&state.pool, move |c| {
         store::staff::update(c, &actor, root, id, &if_match, &body, phone)

@@ -10,8 +10,6 @@ use validator::Validate;
 use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
 use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
-use crate::api::time::to_cst;
-use crate::api::validation;
 use crate::api::AppState;
 use crate::auth::principal::{Admins, Authorized};
 use crate::auth::Principal;
@@ -19,6 +17,8 @@ use crate::domain::units::{Accessibility, UnitKind, UnitLevel};
 use crate::error::{responses as r, ApiError};
 use crate::paging::{Page, PageQuery};
 use crate::store;
+use crate::time::to_cst;
+use crate::validation;
 
 /// A unit of the programme.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -349,7 +349,7 @@ pub async fn create_unit(
     body: Json<NewUnit>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
-    let actor = principal.actor();
+    let actor = state.actor(&principal);
     let root = principal.unit_id;
     let (unit, replayed) = store::run(&state.pool, move |c| {
         store::units::create(c, &actor, root, &body, idem.as_deref())
@@ -420,7 +420,7 @@ pub async fn update_unit(
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let id = id.into_inner();
-    let actor = principal.actor();
+    let actor = state.actor(&principal);
     let root = principal.unit_id;
     let unit = store::run(&state.pool, move |c| {
         store::units::update(c, &actor, root, id, &if_match, &body)
@@ -493,7 +493,7 @@ pub async fn put_unit_target(
         ));
     }
     body.validate()?;
-    let actor = principal.actor();
+    let actor = state.actor(&principal);
     let root = principal.unit_id;
     let (target, created) = store::run(&state.pool, move |c| {
         store::targets::put(c, &actor, root, id, year, &if_match, &body)

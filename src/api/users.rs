@@ -9,8 +9,6 @@ use validator::Validate;
 use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
 use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
-use crate::api::time::to_cst;
-use crate::api::validation;
 use crate::api::AppState;
 use crate::auth::password::hash_password;
 use crate::auth::principal::{Admins, Authorized};
@@ -18,6 +16,8 @@ use crate::domain::roles::Role;
 use crate::error::{responses as r, ApiError};
 use crate::paging::{Page, PageQuery};
 use crate::store;
+use crate::time::to_cst;
+use crate::validation;
 
 /// An account (never with its password).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -194,7 +194,7 @@ pub async fn create_user(
     body: Json<NewUser>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
-    let actor = principal.actor();
+    let actor = state.actor(&principal);
     let root = principal.unit_id;
     let (user, replayed) = store::run(&state.pool, move |c| {
         let hash = hash_password(&body.password).map_err(ApiError::Internal)?;
@@ -267,7 +267,7 @@ pub async fn update_user(
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let id = id.into_inner();
-    let actor = principal.actor();
+    let actor = state.actor(&principal);
     let root = principal.unit_id;
     let user = store::run(&state.pool, move |c| {
         let hash = body

@@ -26,19 +26,6 @@ pub struct Principal {
     pub unit_id: i64,
 }
 
-impl Principal {
-    /// The actor recorded in the audit trail for writes of this request.
-    pub fn actor(&self) -> crate::store::Actor {
-        crate::store::Actor {
-            id: self.account_id,
-            name: self.name.clone(),
-            role: Some(self.role),
-            unit_id: self.unit_id,
-            request_id: crate::request_id::current().unwrap_or_else(|| "-".into()),
-        }
-    }
-}
-
 fn extract(req: &HttpRequest) -> Result<Principal, ApiError> {
     let keys = req
         .app_data::<web::Data<JwtKeys>>()

@@ -5,7 +5,6 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::api::aid::{ActionInput, AidFilter};
-use crate::api::etag::IfMatch;
 use crate::db::schema::{
     aid_applicants, aid_applications, aid_hardship_verifications, audit_events, staff, units,
 };
@@ -15,6 +14,7 @@ use crate::domain::codes::{decode_code_list, encode_code_list};
 use crate::domain::units::UnitKind;
 use crate::error::ApiError;
 use crate::paging::{Cursor, Page, PageRequest};
+use crate::precondition::IfMatch;
 use crate::store::audit::AuditRow;
 use crate::store::scope::unit_id_in_subtree;
 use crate::store::{audit, idempotency, Actor};
@@ -460,7 +460,7 @@ pub fn act(
         row.state = next.to_string();
         row.state_entered_at = now_naive;
         row.version += 1;
-        row.updated_at = crate::store::now();
+        row.updated_at = actor.at;
         refresh(&mut row)?;
         let stored: AidRow =
             diesel::update(aid_applications::table.filter(aid_applications::id.eq(id)))
@@ -487,7 +487,7 @@ pub fn act(
         if action == AidAction::Close {
             // The closed case is called back (追踪回访) by its centre.
             let due_on = (now + Duration::days(follow_up_days))
-                .with_timezone(&crate::api::time::cst())
+                .with_timezone(&crate::time::cst())
                 .date_naive();
             crate::store::follow_ups::insert_for(
                 tx,
@@ -653,7 +653,7 @@ pub fn set_green(
             String::new()
         };
         row.version += 1;
-        row.updated_at = crate::store::now();
+        row.updated_at = actor.at;
         refresh(&mut row)?;
         let stored: AidRow =
             diesel::update(aid_applications::table.filter(aid_applications::id.eq(id)))

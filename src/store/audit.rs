@@ -53,12 +53,18 @@ pub struct PendingEvent {
 }
 
 /// The events of one write.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct AuditLog {
+    at: NaiveDateTime,
     events: Vec<PendingEvent>,
 }
 
 impl AuditLog {
+    /// When the write happens (the actor's time): what the write stores as its times.
+    pub fn at(&self) -> NaiveDateTime {
+        self.at
+    }
+
     /// Records an event; `before` and `after` are redacted here.
     pub fn record<B: serde::Serialize, A: serde::Serialize>(
         &mut self,
@@ -96,7 +102,10 @@ pub fn write<T>(
         diesel::update(audit_chain_head::table.filter(audit_chain_head::id.eq(1)))
             .set(audit_chain_head::last_seq.eq(audit_chain_head::last_seq))
             .execute(tx)?;
-        let mut log = AuditLog::default();
+        let mut log = AuditLog {
+            at: actor.at,
+            events: Vec::new(),
+        };
         let out = work(tx, &mut log)?;
         append(tx, actor, log.events)?;
         Ok(out)
@@ -111,7 +120,7 @@ fn append(tx: &mut DbConnection, actor: &Actor, events: Vec<PendingEvent>) -> Re
         .filter(audit_chain_head::id.eq(1))
         .select((audit_chain_head::last_seq, audit_chain_head::last_hash))
         .first(tx)?;
-    let occurred_at = crate::store::now();
+    let occurred_at = actor.at;
     for event in events {
         seq += 1;
         let row = AuditRow {

@@ -81,7 +81,7 @@ pub fn put(
             .select(CalendarDayRow::as_select())
             .first(tx)
             .optional()?;
-        let now = crate::store::now();
+        let now = actor.at;
         if before.is_some() {
             diesel::update(calendar_days::table.filter(calendar_days::day.eq(day)))
                 .set((

@@ -4,12 +4,12 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::api::consultations::ConsultationFilter;
-use crate::api::etag::IfMatch;
 use crate::db::schema::{consultations, duty_shifts, staff};
 use crate::db::DbConnection;
 use crate::domain::consultation::{decide, ReviewDecision, ReviewState};
 use crate::error::ApiError;
 use crate::paging::{Cursor, Page, PageRequest};
+use crate::precondition::IfMatch;
 use crate::store::scope::unit_id_in_subtree;
 use crate::store::{audit, idempotency, units, Actor};
 
@@ -94,12 +94,12 @@ fn filtered<'a>(reader: Reader, f: &ConsultationFilter) -> Boxed<'a> {
         q = q.filter(unit_id_in_subtree("consultations.unit_id", unit));
     }
     if let Some(from) = f.from {
-        if let Some(t) = crate::api::time::day_start_utc(from) {
+        if let Some(t) = crate::time::day_start_utc(from) {
             q = q.filter(consultations::received_at.ge(t));
         }
     }
     if let Some(to) = f.to {
-        if let Some(t) = crate::api::time::day_start_utc(to + chrono::Duration::days(1)) {
+        if let Some(t) = crate::time::day_start_utc(to + chrono::Duration::days(1)) {
             q = q.filter(consultations::received_at.lt(t));
         }
     }
@@ -350,7 +350,7 @@ pub fn update(
         if_match.check(current.version)?;
         let mut next = change(&current)?;
         check_refs(tx, reader.root, &next)?;
-        let now = crate::store::now();
+        let now = actor.at;
         next.id = current.id;
         next.registered_by = current.registered_by.clone();
         next.created_at = current.created_at;
@@ -404,7 +404,7 @@ pub fn review(
             detail,
             allowed_actions: Some(Vec::new()),
         })?;
-        let now = crate::store::now();
+        let now = actor.at;
         let stored: ConsultationRow =
             diesel::update(consultations::table.filter(consultations::id.eq(id)))
                 .set((

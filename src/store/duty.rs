@@ -6,12 +6,12 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::api::duty::{DutyShiftFilter, DutyShiftPatch, NewDutyShift, ShiftStaff};
-use crate::api::etag::IfMatch;
 use crate::db::schema::{duty_shift_staff, duty_shifts, staff, units};
 use crate::db::DbConnection;
 use crate::domain::duty::{DutyKind, DutyPeriod, StaffKind};
 use crate::error::ApiError;
 use crate::paging::{Cursor, Page, PageRequest};
+use crate::precondition::IfMatch;
 use crate::store::scope::{unit_id_in_subtree, unit_in_subtree};
 use crate::store::{audit, Actor};
 
@@ -312,7 +312,7 @@ pub fn insert(
     check_unit(tx, root, new.unit_id, &format!("{field}unit_id"))?;
     let people = check_staff(tx, root, &new.staff_ids, &format!("{field}staff_ids"))?;
     check_clash(tx, &people, new.date, new.period, None)?;
-    let now = crate::store::now();
+    let now = log.at();
     let id: i64 = diesel::insert_into(duty_shifts::table)
         .values((
             duty_shifts::unit_id.eq(new.unit_id),
@@ -372,7 +372,7 @@ pub fn update(
                 duty_shifts::place.eq(&next.place),
                 duty_shifts::note.eq(&next.note),
                 duty_shifts::version.eq(current.version + 1),
-                duty_shifts::updated_at.eq(crate::store::now()),
+                duty_shifts::updated_at.eq(actor.at),
             ))
             .execute(tx)?;
         diesel::delete(duty_shift_staff::table.filter(duty_shift_staff::shift_id.eq(id)))

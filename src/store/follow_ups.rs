@@ -6,13 +6,13 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
-use crate::api::etag::IfMatch;
 use crate::api::follow_ups::{AttemptInput, FollowUpFilter, FollowUpPatch};
 use crate::db::schema::{aid_applicants, consultations, follow_up_attempts, follow_ups, staff};
 use crate::db::DbConnection;
 use crate::domain::follow_up::{after_attempt, fair_sample, FollowUpStatus, SubjectKind};
 use crate::error::ApiError;
 use crate::paging::{Cursor, Page, PageRequest};
+use crate::precondition::IfMatch;
 use crate::store::audit::AuditLog;
 use crate::store::scope::unit_id_in_subtree;
 use crate::store::{audit, Actor};
@@ -72,7 +72,7 @@ pub fn insert_for(
     if exists.is_some() {
         return Ok(None);
     }
-    let now = crate::store::now();
+    let now = log.at();
     let row: FollowUpRow = diesel::insert_into(follow_ups::table)
         .values((
             follow_ups::unit_id.eq(unit_id),
@@ -283,7 +283,7 @@ pub fn record_attempt(
                 follow_ups::rectification_due.eq(input.rectification_due),
                 follow_ups::completed_at.eq(completed),
                 follow_ups::version.eq(current.version + 1),
-                follow_ups::updated_at.eq(crate::store::now()),
+                follow_ups::updated_at.eq(actor.at),
             ))
             .returning(follow_ups::all_columns)
             .get_result(tx)?;
@@ -346,7 +346,7 @@ pub fn update(
                     .clone()
                     .or(current.rectification_note.clone())),
                 follow_ups::version.eq(current.version + 1),
-                follow_ups::updated_at.eq(crate::store::now()),
+                follow_ups::updated_at.eq(actor.at),
             ))
             .returning(follow_ups::all_columns)
             .get_result(tx)?;

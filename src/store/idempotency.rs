@@ -72,7 +72,7 @@ where
             idempotency_keys::request_hash.eq(&request_hash),
             idempotency_keys::status.eq(201),
             idempotency_keys::response_body.eq(&body),
-            idempotency_keys::created_at.eq(crate::store::now()),
+            idempotency_keys::created_at.eq(actor.at),
         ))
         .execute(tx)?;
     Ok((created, false))

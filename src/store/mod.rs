@@ -37,6 +37,9 @@ pub struct Actor {
     pub unit_id: i64,
     /// The request id (or `cli` for command-line writes).
     pub request_id: String,
+    /// When the write happens, from the service's clock (UTC, to the microsecond): every time
+    /// the write stores (`created_at`, `updated_at`, the audit event's) is this one.
+    pub at: chrono::NaiveDateTime,
 }
 
 impl Actor {
@@ -48,6 +51,7 @@ impl Actor {
             role: None,
             unit_id: 0,
             request_id: request_id.into(),
+            at: crate::clock::Clock::default().stamp(),
         }
     }
 }
@@ -98,10 +102,4 @@ where
             work.await?
         }
     }
-}
-
-/// The current time as stored: UTC, truncated to microseconds (what both backends keep).
-pub fn now() -> chrono::NaiveDateTime {
-    let now = chrono::Utc::now().naive_utc();
-    chrono::DurationRound::duration_trunc(now, chrono::TimeDelta::microseconds(1)).unwrap_or(now)
 }

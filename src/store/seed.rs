@@ -2,13 +2,13 @@
 //! and 12 township judicial offices (DOMAIN.md, 附件2), their 2023 targets, and one account per
 //! role.
 
-use crate::api::etag::IfMatch;
 use crate::auth::password::hash_password;
 use crate::db::DbConnection;
 use crate::domain::roles::Role;
 use crate::domain::targets::SatisfactionPermille;
 use crate::domain::units::UnitKind;
 use crate::error::ApiError;
+use crate::precondition::IfMatch;
 use chrono::Datelike;
 
 use crate::api::duty::NewDutyShift;
@@ -236,8 +236,10 @@ fn seed_roster(
         offices.push((office, head, worker));
     }
 
-    let today = chrono::Utc::now()
-        .with_timezone(&crate::api::time::cst())
+    let today = log
+        .at()
+        .and_utc()
+        .with_timezone(&crate::time::cst())
         .date_naive();
     let monday = crate::domain::duty::week_start(today);
     let last = monday + Duration::days(27);

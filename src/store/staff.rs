@@ -3,13 +3,13 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::api::etag::IfMatch;
 use crate::api::staff::{NewStaff, StaffFilter, StaffPatch};
 use crate::db::schema::{staff, users};
 use crate::db::DbConnection;
 use crate::domain::duty::StaffKind;
 use crate::error::ApiError;
 use crate::paging::{Cursor, Page, PageRequest};
+use crate::precondition::IfMatch;
 use crate::store::scope::unit_id_in_subtree;
 use crate::store::{audit, idempotency, units, Actor};
 
@@ -149,7 +149,7 @@ pub fn insert(
     log: &mut audit::AuditLog,
     v: StaffValues,
 ) -> Result<StaffRow, ApiError> {
-    let now = crate::store::now();
+    let now = log.at();
     let row: StaffRow = diesel::insert_into(staff::table)
         .values((
             staff::unit_id.eq(v.unit_id),
@@ -197,7 +197,7 @@ pub fn update(
             None => current.user_id,
         };
         check_refs(tx, root, unit_id, user_id)?;
-        let pick = crate::api::validation::patched::<String>;
+        let pick = crate::validation::patched::<String>;
         let row: StaffRow = diesel::update(staff::table.filter(staff::id.eq(id)))
             .set((
                 staff::unit_id.eq(unit_id),
@@ -216,7 +216,7 @@ pub fn update(
                 staff::user_id.eq(user_id),
                 staff::active.eq(patch.active.unwrap_or(current.active)),
                 staff::version.eq(current.version + 1),
-                staff::updated_at.eq(crate::store::now()),
+                staff::updated_at.eq(actor.at),
             ))
             .returning(staff::all_columns)
             .get_result(tx)?;

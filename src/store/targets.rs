@@ -3,14 +3,14 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::api::etag::IfMatch;
-use crate::api::time::to_cst;
 use crate::api::units::{TargetInput, UnitTarget};
 use crate::db::schema::unit_targets;
 use crate::db::DbConnection;
 use crate::domain::targets::SatisfactionPermille;
 use crate::error::ApiError;
+use crate::precondition::IfMatch;
 use crate::store::{audit, units, Actor};
+use crate::time::to_cst;
 
 /// A stored target.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -126,7 +126,7 @@ pub fn upsert(
         .select(TargetRow::as_select())
         .first(tx)
         .optional()?;
-    let now = crate::store::now();
+    let now = log.at();
     let (row, created, before) = match existing {
         Some(current) => {
             if_match.check(current.version)?;

@@ -3,7 +3,6 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::api::etag::IfMatch;
 use crate::api::units::{NewUnit, Unit, UnitFilter, UnitPatch};
 use crate::db::schema::units;
 use crate::db::DbConnection;
@@ -13,6 +12,7 @@ use crate::domain::units::{
 };
 use crate::error::ApiError;
 use crate::paging::{Cursor, Page, PageRequest};
+use crate::precondition::IfMatch;
 use crate::store::scope::unit_in_subtree;
 use crate::store::{audit, idempotency, Actor};
 
@@ -149,7 +149,7 @@ pub fn create(
         idempotency::once(tx, actor, idem, "POST /api/v1/units", new, |tx| {
             let parent = find_referenced(tx, root, new.parent_id, "parent_id")?;
             check_placement(parent.kind()?, new.kind).map_err(placement_error)?;
-            let now = crate::store::now();
+            let now = actor.at;
             let id: i64 = diesel::insert_into(units::table)
                 .values((
                     units::parent_id.eq(parent.id),
@@ -191,7 +191,7 @@ pub fn insert_unchecked(
     address: Option<&str>,
     phone: Option<&str>,
 ) -> Result<UnitRow, ApiError> {
-    let now = crate::store::now();
+    let now = log.at();
     let id: i64 = diesel::insert_into(units::table)
         .values((
             units::parent_id.eq(parent.map(|p| p.id)),
@@ -278,7 +278,7 @@ pub fn update(
                 check_placement(kind, ck).map_err(placement_error)?;
             }
         }
-        let pick = crate::api::validation::patched::<String>;
+        let pick = crate::validation::patched::<String>;
         let accessibility = match &patch.accessibility {
             Some(list) => encode_code_list(list),
             None => current.accessibility.clone(),
@@ -300,7 +300,7 @@ pub fn update(
                     .eq(pick(&patch.accessibility_note, &current.accessibility_note)),
                 units::active.eq(patch.active.unwrap_or(current.active)),
                 units::version.eq(current.version + 1),
-                units::updated_at.eq(crate::store::now()),
+                units::updated_at.eq(actor.at),
             ))
             .execute(tx)?;
 

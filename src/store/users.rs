@@ -3,13 +3,13 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::api::etag::IfMatch;
 use crate::api::users::{NewUser, User, UserFilter, UserPatch};
 use crate::db::schema::users;
 use crate::db::DbConnection;
 use crate::domain::roles::Role;
 use crate::error::ApiError;
 use crate::paging::{Cursor, Page, PageRequest};
+use crate::precondition::IfMatch;
 use crate::store::scope::unit_id_in_subtree;
 use crate::store::{audit, idempotency, units, Actor};
 
@@ -142,7 +142,7 @@ pub fn insert(
     role: Role,
     unit_id: i64,
 ) -> Result<User, ApiError> {
-    let now = crate::store::now();
+    let now = log.at();
     let row: UserRow = diesel::insert_into(users::table)
         .values((
             users::username.eq(username),
@@ -202,7 +202,7 @@ pub fn update(
                 users::active.eq(patch.active.unwrap_or(current.active)),
                 users::password_hash.eq(new_password_hash.unwrap_or(&current.password_hash)),
                 users::version.eq(current.version + 1),
-                users::updated_at.eq(crate::store::now()),
+                users::updated_at.eq(actor.at),
             ))
             .returning(users::all_columns)
             .get_result(tx)?;

@@ -218,7 +218,7 @@ async fn migrations_run_down_and_up_again(backend: Backend) {
 
 #[test]
 fn schema_patterns_are_the_validation_rules() {
-    use huimin::api::validation::*;
+    use huimin::validation::*;
     let spec = serde_json::to_value(huimin::openapi()).unwrap();
     let schemas = &spec["components"]["schemas"];
     let pattern = |schema: &str, field: &str| {

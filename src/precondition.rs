@@ -1,0 +1,84 @@
+//! Optimistic concurrency: every single resource carries `version` (sent as a strong `ETag`);
+//! a write names the version it read (`If-Match`) and fails with 412 when it is stale. Neutral:
+//! the HTTP layer parses the header, the store checks it inside the write's transaction.
+
+use crate::error::ApiError;
+
+/// The `ETag` value for a version.
+pub fn etag_value(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// A resource with a version.
+pub trait Versioned {
+    /// The row's version, starting at 1 and bumped by every change.
+    fn version(&self) -> i64;
+}
+
+/// The parsed `If-Match` header: absent, `*`, or a list of versions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IfMatch(Option<Vec<i64>>);
+
+impl IfMatch {
+    /// Parses a header value such as `"3"`, `W/"3"`, `"3", "4"` or `*`.
+    pub fn parse(value: &str) -> Result<Self, ApiError> {
+        let value = value.trim();
+        if value == "*" {
+            return Ok(IfMatch(None));
+        }
+        let mut versions = Vec::new();
+        for part in value.split(',') {
+            let part = part.trim();
+            let part = part.strip_prefix("W/").unwrap_or(part);
+            // Quoted as RFC 9110 says; a bare number is accepted too, as clients often send it.
+            let inner = match part.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
+                Some(inner) => inner,
+                None if !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) => part,
+                None => {
+                    return Err(ApiError::BadRequest(
+                        "If-Match must be a quoted ETag such as \"3\", as sent in ETag".into(),
+                    ))
+                }
+            };
+            // An ETag we never issued can never match: treat it as stale, not malformed.
+            versions.push(inner.parse::<i64>().unwrap_or(-1));
+        }
+        Ok(IfMatch(Some(versions)))
+    }
+
+    /// A precondition that always holds.
+    pub fn any() -> Self {
+        IfMatch(None)
+    }
+
+    /// Ok when the header is absent, `*`, or names `current`; 412 otherwise.
+    pub fn check(&self, current: i64) -> Result<(), ApiError> {
+        match &self.0 {
+            Some(list) if !list.contains(&current) => Err(ApiError::PreconditionFailed {
+                current_version: current,
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_match_forms() {
+        assert!(IfMatch::parse("\"3\"").unwrap().check(3).is_ok());
+        assert!(IfMatch::parse("W/\"3\"").unwrap().check(3).is_ok());
+        assert!(IfMatch::parse("\"2\", \"3\"").unwrap().check(3).is_ok());
+        assert!(IfMatch::parse("*").unwrap().check(9).is_ok());
+        assert!(IfMatch::default().check(9).is_ok());
+        assert!(matches!(
+            IfMatch::parse("\"2\"").unwrap().check(3),
+            Err(ApiError::PreconditionFailed { current_version: 3 })
+        ));
+        assert!(IfMatch::parse("\"abc\"").unwrap().check(3).is_err());
+        assert!(IfMatch::parse("3").unwrap().check(3).is_ok());
+        assert!(IfMatch::parse("three").is_err());
+    }
+}
