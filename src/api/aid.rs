@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::api::errors as e;
 use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
 use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
@@ -24,7 +25,7 @@ use crate::domain::id_card::{age_on, IdCardNumber, Sex};
 use crate::domain::masking::mask_name;
 use crate::domain::phone::PhoneNumber;
 use crate::domain::roles::Role;
-use crate::error::{responses as r, ApiError};
+use crate::error::ApiError;
 use crate::paging::{Page, PageQuery};
 use crate::store;
 use crate::store::aid::{AidRow, ApplicantRow, Application, Reader};
@@ -719,15 +720,8 @@ async fn one_view(
     responses(
         (status = 201, description = "Submitted; the green channel and its reasons are set from the applicant", body = AidApplication,
             headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new application"))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        e::Create,
     ),
-    security(("bearer" = []))
 )]
 #[post("/aid-applications")]
 /// Submit an application (admins, unit staff accepting on the centre's behalf, aid officers,
@@ -775,11 +769,8 @@ pub struct AidFilter {
     params(AidFilter, PageQuery),
     responses(
         (status = 200, description = "Applications of the caller's scope, newest first", body = Page<AidApplication>),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 503, response = r::Unavailable),
+        e::List,
     ),
-    security(("bearer" = []))
 )]
 #[get("/aid-applications")]
 /// List applications: township staff see those received in their subtree, aid officers their
@@ -834,11 +825,8 @@ pub struct QueueQuery {
     params(QueueQuery, PageQuery),
     responses(
         (status = 200, description = "Urgent first, then the green channel, then the earliest deadline", body = Page<AidApplication>),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 503, response = r::Unavailable),
+        e::List,
     ),
-    security(("bearer" = []))
 )]
 #[get("/aid-applications/queue")]
 /// A work queue of the caller's scope: urgent aid first, then the green channel, then the
@@ -876,12 +864,8 @@ pub async fn get_aid_queue(
     responses(
         (status = 200, description = "The application with its current deadline and the actions allowed", body = AidApplication,
             headers(("ETag" = String, description = "The version"))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 404, response = r::NotFound),
-        (status = 503, response = r::Unavailable),
+        e::Read,
     ),
-    security(("bearer" = []))
 )]
 #[get("/aid-applications/{id}")]
 /// Read an application of the caller's scope.
@@ -918,18 +902,8 @@ pub async fn get_aid_application(
     responses(
         (status = 200, description = "The step is taken; the new deadline applies", body = AidApplication,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 404, response = r::NotFound),
-        (status = 409, response = r::Conflict),
-        (status = 412, response = r::PreconditionFailed),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        e::Update, e::Conflict,
     ),
-    security(("bearer" = []))
 )]
 #[post("/aid-applications/{id}/{action}")]
 /// Take a step of the workflow: submitted → accepted → (request_materials ⇄ receive_materials)
@@ -988,17 +962,8 @@ pub struct GreenInput {
     request_body = GreenInput,
     responses(
         (status = 200, description = "Changed (audited)", body = AidApplication, headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 404, response = r::NotFound),
-        (status = 412, response = r::PreconditionFailed),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        e::Update,
     ),
-    security(("bearer" = []))
 )]
 #[post("/aid-applications/{id}/green-channel")]
 /// Put an application on or off the green channel, with a reason (aid officers, admins).
@@ -1059,12 +1024,8 @@ pub struct AidTimeline {
     params(("id" = i64, Path, description = "Application id")),
     responses(
         (status = 200, description = "Every step with actor, time and note, from the audit trail", body = AidTimeline),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 404, response = r::NotFound),
-        (status = 503, response = r::Unavailable),
+        e::Read,
     ),
-    security(("bearer" = []))
 )]
 #[get("/aid-applications/{id}/events")]
 /// The application's timeline.
@@ -1144,13 +1105,8 @@ pub struct AidApplicationDraft {
     params(("id" = i64, Path, description = "Consultation id")),
     responses(
         (status = 200, description = "A draft application prefilled from the consultation, to complete (matter, hardship, any missing applicant data) and submit", body = AidApplicationDraft),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 404, response = r::NotFound),
-        (status = 503, response = r::Unavailable),
+        e::Read, e::Forbidden,
     ),
-    security(("bearer" = []))
 )]
 #[post("/consultations/{id}/refer-to-aid")]
 /// Refer a consultation to legal aid: a draft application prefilled from it (applicant, special
@@ -1251,17 +1207,8 @@ pub struct HardshipVerifications {
     request_body = VerificationInput,
     responses(
         (status = 201, description = "Recorded (audited)", body = HardshipVerification),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 404, response = r::NotFound),
-        (status = 409, response = r::Conflict),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        e::Create, e::NotFound, e::Conflict,
     ),
-    security(("bearer" = []))
 )]
 #[post("/aid-applications/{id}/hardship-verifications")]
 /// Record the later verification of a hardship pledge (Shanxi 告知承诺制): by letter or phone,
@@ -1289,12 +1236,8 @@ pub async fn create_hardship_verification(
     params(("id" = i64, Path, description = "Application id")),
     responses(
         (status = 200, description = "The verifications, oldest first", body = HardshipVerifications),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 404, response = r::NotFound),
-        (status = 503, response = r::Unavailable),
+        e::Read,
     ),
-    security(("bearer" = []))
 )]
 #[get("/aid-applications/{id}/hardship-verifications")]
 /// The verifications of an application's hardship pledge.

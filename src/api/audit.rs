@@ -5,9 +5,10 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::errors as e;
 use crate::api::AppState;
 use crate::auth::principal::{AuditReaders, Authorized};
-use crate::error::{responses as r, ApiError};
+use crate::error::ApiError;
 use crate::paging::{Page, PageQuery};
 use crate::store;
 use crate::store::audit::ChainReport;
@@ -101,12 +102,8 @@ pub struct AuditFilter {
     params(AuditFilter, PageQuery),
     responses(
         (status = 200, description = "Events of the caller's subtree, oldest first", body = Page<AuditEvent>),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 503, response = r::Unavailable),
+        e::List, e::Forbidden,
     ),
-    security(("bearer" = []))
 )]
 #[get("/audit-events")]
 /// Read the audit trail of the caller's subtree (admin, auditor).
@@ -134,11 +131,8 @@ pub async fn list_audit_events(
     responses(
         (status = 200, description = "The result of recomputing the hash chain", body = ChainReport,
             example = json!({"intact": true, "checked": 120, "first_broken_id": null, "reason": null})),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 503, response = r::Unavailable),
+        e::NoToken, e::Forbidden, e::Unavailable,
     ),
-    security(("bearer" = []))
 )]
 #[get("/audit-events/verify")]
 /// Recompute the trail's hash chain and name the first broken link (admin, auditor).

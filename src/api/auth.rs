@@ -5,12 +5,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use crate::api::errors as e;
 use crate::api::json::Json;
 use crate::api::AppState;
 use crate::auth::password::{dummy_hash, verify_password};
 use crate::auth::{JwtKeys, Principal};
 use crate::domain::roles::Role;
-use crate::error::{responses as r, ApiError};
+use crate::error::ApiError;
 use crate::store;
 
 /// Credentials.
@@ -76,13 +77,7 @@ pub struct Me {
     request_body = TokenRequest,
     responses(
         (status = 200, description = "A token", body = TokenResponse),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
-        (status = 429, response = r::TooManyRequests),
-        (status = 503, response = r::Unavailable),
+        e::List, e::Body, e::TooMany,
     )
 )]
 #[post("/auth/token")]
@@ -140,10 +135,8 @@ pub async fn create_token(
     tag = "auth",
     responses(
         (status = 200, description = "The caller", body = Me),
-        (status = 401, response = r::Unauthorized),
-        (status = 503, response = r::Unavailable),
+        e::NoToken, e::Unavailable,
     ),
-    security(("bearer" = []))
 )]
 #[get("/me")]
 /// Who the bearer token says the caller is.

@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::errors as e;
 use crate::api::AppState;
 use crate::auth::Principal;
 use crate::domain::codes::CodeTable;
@@ -13,7 +14,7 @@ use crate::domain::duty::{
     self, CoverageRule, DutyKind, DutyPeriod, Requirement, ShiftFact, StaffKind,
 };
 use crate::domain::units::{Accessibility, UnitKind};
-use crate::error::{responses as r, ApiError};
+use crate::error::ApiError;
 use crate::store;
 use crate::store::duty::Shift;
 use crate::store::units::UnitRow;
@@ -195,9 +196,7 @@ pub async fn build_board(state: &AppState, query: BoardQuery) -> Result<DutyBoar
     params(BoardQuery),
     responses(
         (status = 200, description = "Who is on duty, per unit of the subtree", body = DutyBoard),
-        (status = 400, response = r::BadRequest),
-        (status = 404, response = r::NotFound),
-        (status = 503, response = r::Unavailable),
+        e::Public, e::NotFound,
     )
 )]
 #[get("/duty/today")]
@@ -315,9 +314,7 @@ footer{padding:16px 40px;font-size:22px;color:#555}
     params(BoardQuery),
     responses(
         (status = 200, description = "The board as a Chinese page for a station's screen; refreshes itself every two minutes", content_type = "text/html", body = String),
-        (status = 400, response = r::BadRequest),
-        (status = 404, response = r::NotFound),
-        (status = 503, response = r::Unavailable),
+        e::Public, e::NotFound,
     )
 )]
 #[get("/board/today")]
@@ -399,9 +396,7 @@ pub fn render_feed(name: &str, units: &[(UnitRow, Vec<Shift>)]) -> String {
     params(FeedQuery),
     responses(
         (status = 200, description = "An iCalendar (RFC 5545) feed of the shifts, for calendar apps to subscribe to", content_type = "text/calendar", body = String),
-        (status = 400, response = r::BadRequest),
-        (status = 404, response = r::NotFound),
-        (status = 503, response = r::Unavailable),
+        e::Public, e::NotFound,
     )
 )]
 #[get("/duty-shifts.ics")]
@@ -512,12 +507,8 @@ pub struct DutyCoverage {
     params(CoverageQuery),
     responses(
         (status = 200, description = "Each unit against its duty rule: the centre every working day, township offices every ISO week", body = DutyCoverage),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 404, response = r::NotFound),
-        (status = 503, response = r::Unavailable),
+        e::Read,
     ),
-    security(("bearer" = []))
 )]
 #[get("/duty/coverage")]
 /// Whether the roster meets the programme's rule: the public legal service centre staffed for

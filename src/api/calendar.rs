@@ -7,11 +7,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::api::errors as e;
 use crate::api::json::Json;
 use crate::api::AppState;
 use crate::auth::principal::{Admins, Authorized};
 use crate::domain::calendar::DayKind;
-use crate::error::{responses as r, ApiError};
+use crate::error::ApiError;
 use crate::store;
 use crate::time::to_cst;
 use crate::validation;
@@ -85,8 +86,7 @@ pub struct CalendarDayInput {
     params(CalendarQuery),
     responses(
         (status = 200, description = "Holidays and adjusted working days of the year; other days follow the week (Monday to Friday work)", body = CalendarYear),
-        (status = 400, response = r::BadRequest),
-        (status = 503, response = r::Unavailable),
+        e::Public,
     )
 )]
 #[get("/calendar")]
@@ -126,15 +126,8 @@ pub async fn get_calendar(
     responses(
         (status = 200, description = "Changed", body = CalendarDay),
         (status = 201, description = "Added", body = CalendarDay),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        e::Create,
     ),
-    security(("bearer" = []))
 )]
 #[put("/calendar/{date}")]
 /// Make a day a holiday or an adjusted working day (admins of the top unit).
@@ -164,13 +157,8 @@ pub async fn put_calendar_day(
     params(("date" = NaiveDate, Path, description = "The day (YYYY-MM-DD)")),
     responses(
         (status = 204, description = "Removed: the day follows the week again"),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 404, response = r::NotFound),
-        (status = 503, response = r::Unavailable),
+        e::Read, e::Forbidden,
     ),
-    security(("bearer" = []))
 )]
 #[delete("/calendar/{date}")]
 /// Remove a day's entry (admins of the top unit).

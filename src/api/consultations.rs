@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::api::errors as e;
 use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
 use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
@@ -21,7 +22,7 @@ use crate::domain::consultation::{
 use crate::domain::id_card::{age_on, IdCardNumber, Sex};
 use crate::domain::phone::PhoneNumber;
 use crate::domain::roles::Role;
-use crate::error::{responses as r, ApiError};
+use crate::error::ApiError;
 use crate::paging::{Page, PageQuery};
 use crate::store;
 use crate::store::consultations::{ConsultationRow, Reader};
@@ -492,11 +493,8 @@ fn repeat_view(count: i64, recent: Vec<(i64, chrono::NaiveDateTime)>) -> RepeatV
     params(ConsultationFilter, PageQuery),
     responses(
         (status = 200, description = "Consultations of the caller's scope, newest first (by received_at, then id); new registrations never shift later pages", body = Page<Consultation>),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 503, response = r::Unavailable),
+        e::List,
     ),
-    security(("bearer" = []))
 )]
 #[get("/consultations")]
 /// List and search consultations of the caller's scope (providers: those they answered).
@@ -532,15 +530,8 @@ pub async fn list_consultations(
     responses(
         (status = 201, description = "Registered; `repeat_visits` lists earlier consultations of the same person", body = Consultation,
             headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new consultation"))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        e::Create,
     ),
-    security(("bearer" = []))
 )]
 #[post("/consultations")]
 /// Register a consultation (every role but auditors). An ID number is checked (GB 11643) and
@@ -576,12 +567,8 @@ pub async fn create_consultation(
     responses(
         (status = 200, description = "The consultation, with earlier consultations of the same person", body = Consultation,
             headers(("ETag" = String, description = "The version"))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 404, response = r::NotFound),
-        (status = 503, response = r::Unavailable),
+        e::Read,
     ),
-    security(("bearer" = []))
 )]
 #[get("/consultations/{id}")]
 /// Read a consultation of the caller's scope.
@@ -615,17 +602,8 @@ pub async fn get_consultation(
     responses(
         (status = 200, description = "The corrected consultation; an approved or returned entry goes back to review", body = Consultation,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 404, response = r::NotFound),
-        (status = 412, response = r::PreconditionFailed),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        e::Update,
     ),
-    security(("bearer" = []))
 )]
 #[put("/consultations/{id}")]
 /// Correct a consultation: the body is the whole registration as it should read (every role but
@@ -655,18 +633,8 @@ pub async fn update_consultation(
     request_body = ReviewInput,
     responses(
         (status = 200, description = "Reviewed", body = Consultation, headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 404, response = r::NotFound),
-        (status = 409, response = r::Conflict),
-        (status = 412, response = r::PreconditionFailed),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        e::Update, e::Conflict,
     ),
-    security(("bearer" = []))
 )]
 #[post("/consultations/{id}/review")]
 /// Review a pending consultation (咨询审核): approve it, or return it with a comment (admin of
@@ -726,12 +694,8 @@ pub struct ReviewQueueQuery {
     params(ReviewQueueQuery, PageQuery),
     responses(
         (status = 200, description = "Pending consultations, the longest waiting first", body = Page<ReviewQueueItem>),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 503, response = r::Unavailable),
+        e::List, e::Forbidden,
     ),
-    security(("bearer" = []))
 )]
 #[get("/consultations/review-queue")]
 /// Consultations waiting for review in the caller's subtree, oldest first, with how long each

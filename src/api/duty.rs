@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::api::errors as e;
 use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
 use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
@@ -14,7 +15,7 @@ use crate::api::AppState;
 use crate::auth::principal::{Authorized, RosterKeepers};
 use crate::auth::Principal;
 use crate::domain::duty::{DayOfWeek, DutyKind, DutyPeriod, StaffKind};
-use crate::error::{responses as r, ApiError};
+use crate::error::ApiError;
 use crate::paging::{Page, PageQuery};
 use crate::store;
 use crate::store::duty::Shift;
@@ -326,11 +327,8 @@ fn created_response(
     params(DutyShiftFilter, PageQuery),
     responses(
         (status = 200, description = "Shifts of the caller's subtree, by date and id", body = Page<DutyShift>),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 503, response = r::Unavailable),
+        e::List,
     ),
-    security(("bearer" = []))
 )]
 #[get("/duty-shifts")]
 /// List duty shifts of the caller's subtree.
@@ -360,16 +358,8 @@ pub async fn list_duty_shifts(
     responses(
         (status = 201, description = "Created", body = DutyShift,
             headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new shift"))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 409, response = r::Conflict),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        e::Create, e::Conflict,
     ),
-    security(("bearer" = []))
 )]
 #[post("/duty-shifts")]
 /// Book a shift (admin, unit staff). A person already booked in an overlapping period of the
@@ -410,16 +400,8 @@ pub async fn create_duty_shift(
     request_body = DutyShiftBatch,
     responses(
         (status = 201, description = "Every shift created", body = CreatedShifts),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 409, response = r::Conflict),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        e::Create, e::Conflict,
     ),
-    security(("bearer" = []))
 )]
 #[post("/duty-shifts/batch")]
 /// Book several shifts at once, all or nothing (admin, unit staff): one clash or invalid shift
@@ -467,16 +449,8 @@ pub async fn create_duty_shift_batch(
     request_body = DutyPattern,
     responses(
         (status = 201, description = "The shifts the pattern stands for, all created", body = CreatedShifts),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 409, response = r::Conflict),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        e::Create, e::Conflict,
     ),
-    security(("bearer" = []))
 )]
 #[post("/duty-shifts/pattern")]
 /// Expand a weekly pattern over a date range (at most 93 days) into shifts, skipping rest days
@@ -556,12 +530,8 @@ pub async fn create_duty_shift_pattern(
     params(("id" = i64, Path, description = "Shift id")),
     responses(
         (status = 200, description = "The shift", body = DutyShift, headers(("ETag" = String, description = "The version"))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 404, response = r::NotFound),
-        (status = 503, response = r::Unavailable),
+        e::Read,
     ),
-    security(("bearer" = []))
 )]
 #[get("/duty-shifts/{id}")]
 /// Read a shift of the caller's subtree.
@@ -582,18 +552,8 @@ pub async fn get_duty_shift(
     request_body = DutyShiftPatch,
     responses(
         (status = 200, description = "The changed shift", body = DutyShift, headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 404, response = r::NotFound),
-        (status = 409, response = r::Conflict),
-        (status = 412, response = r::PreconditionFailed),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        e::Update, e::Conflict,
     ),
-    security(("bearer" = []))
 )]
 #[patch("/duty-shifts/{id}")]
 /// Change a shift (admin, unit staff).
@@ -620,14 +580,8 @@ pub async fn update_duty_shift(
     params(("id" = i64, Path, description = "Shift id"), IfMatchHeader),
     responses(
         (status = 204, description = "Deleted (the audit trail keeps it)"),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 404, response = r::NotFound),
-        (status = 412, response = r::PreconditionFailed),
-        (status = 503, response = r::Unavailable),
+        e::Read, e::Forbidden, e::Stale,
     ),
-    security(("bearer" = []))
 )]
 #[delete("/duty-shifts/{id}")]
 /// Delete a shift (admin, unit staff); audited.

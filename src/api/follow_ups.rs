@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::api::errors as e;
 use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
 use crate::api::json::Json;
 use crate::api::AppState;
@@ -16,7 +17,7 @@ use crate::domain::follow_up::{
 };
 use crate::domain::masking::mask_phone;
 use crate::domain::targets::SatisfactionPermille;
-use crate::error::{responses as r, ApiError};
+use crate::error::ApiError;
 use crate::paging::{Page, PageQuery};
 use crate::store;
 use crate::store::follow_ups::FollowUpRow;
@@ -236,11 +237,8 @@ pub struct FollowUpFilter {
     params(FollowUpFilter, PageQuery),
     responses(
         (status = 200, description = "Follow-ups of the caller's subtree, by id", body = Page<FollowUp>),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 503, response = r::Unavailable),
+        e::List,
     ),
-    security(("bearer" = []))
 )]
 #[get("/follow-ups")]
 /// List follow-ups of the caller's subtree.
@@ -277,11 +275,8 @@ pub struct DueQuery {
     params(DueQuery, PageQuery),
     responses(
         (status = 200, description = "Open follow-ups, the earliest due (the overdue) first", body = Page<FollowUp>),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 503, response = r::Unavailable),
+        e::List,
     ),
-    security(("bearer" = []))
 )]
 #[get("/follow-ups/due")]
 /// The follow-ups to make in the caller's subtree, overdue first. The person's phone is shown in
@@ -311,12 +306,8 @@ pub async fn get_due_follow_ups(
     params(("id" = i64, Path, description = "Follow-up id")),
     responses(
         (status = 200, description = "The follow-up with its attempts", body = FollowUp, headers(("ETag" = String, description = "The version"))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 404, response = r::NotFound),
-        (status = 503, response = r::Unavailable),
+        e::Read,
     ),
-    security(("bearer" = []))
 )]
 #[get("/follow-ups/{id}")]
 /// Read a follow-up of the caller's subtree.
@@ -381,18 +372,8 @@ pub struct AttemptInput {
     responses(
         (status = 200, description = "Recorded: reached closes the follow-up; the third failure marks the person unreachable", body = FollowUp,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 404, response = r::NotFound),
-        (status = 409, response = r::Conflict),
-        (status = 412, response = r::PreconditionFailed),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        e::Update, e::Conflict,
     ),
-    security(("bearer" = []))
 )]
 #[post("/follow-ups/{id}/attempts")]
 /// Record an attempt to reach the person (admins, unit staff, aid officers).
@@ -465,17 +446,8 @@ pub struct FollowUpPatch {
     request_body = FollowUpPatch,
     responses(
         (status = 200, description = "Changed", body = FollowUp, headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 404, response = r::NotFound),
-        (status = 412, response = r::PreconditionFailed),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        e::Update,
     ),
-    security(("bearer" = []))
 )]
 #[patch("/follow-ups/{id}")]
 /// Assign the caller, move the due day, change the method, or record a rectification.
@@ -537,16 +509,8 @@ pub struct PlanResult {
     request_body = PlanInput,
     responses(
         (status = 200, description = "Planned; running it again for the same period creates nothing new", body = PlanResult),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 404, response = r::NotFound),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        e::Create, e::NotFound,
     ),
-    security(("bearer" = []))
 )]
 #[post("/follow-ups/plan")]
 /// Plan follow-ups for a fair sample (chosen by a hash of each consultation, not the first N) of
@@ -645,12 +609,8 @@ pub struct SatisfactionReport {
     params(SatisfactionQuery),
     responses(
         (status = 200, description = "The satisfaction rate per unit: answers of very satisfied, satisfied and basically satisfied over the people reached who answered; people not reached are not counted", body = SatisfactionReport),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 404, response = r::NotFound),
-        (status = 503, response = r::Unavailable),
+        e::Read,
     ),
-    security(("bearer" = []))
 )]
 #[get("/follow-ups/satisfaction")]
 /// Satisfaction per unit and period against each unit's target. The rate is the share of people

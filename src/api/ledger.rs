@@ -12,12 +12,13 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::consultations::{Consultation, ConsultationFilter};
+use crate::api::errors as e;
 use crate::api::AppState;
 use crate::auth::Principal;
 use crate::db::schema::{staff, units};
 use crate::db::DbConnection;
 use crate::domain::codes::CodeTable;
-use crate::error::{responses as r, ApiError};
+use crate::error::ApiError;
 use crate::store;
 use crate::store::consultations::{ConsultationRow, Reader};
 use crate::store::scope::{unit_id_in_subtree, unit_in_subtree};
@@ -319,11 +320,8 @@ fn file_stream(
                 (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
             ),
             headers(("Content-Disposition" = String, description = "attachment; filename=…"))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 503, response = r::Unavailable),
+        e::List,
     ),
-    security(("bearer" = []))
 )]
 #[get("/consultations/export")]
 /// Export the consultation ledger (台账) of the caller's scope as CSV or XLSX, with the same

@@ -6,6 +6,7 @@ use actix_web::{get, web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::api::errors as e;
 use crate::api::AppState;
 use crate::domain::aid::{
     AidAction, AidChannel, AidState, DeadlineKind, GreenReason, HardshipCheck, HardshipGround,
@@ -21,7 +22,7 @@ use crate::domain::follow_up::{FollowUpMethod, FollowUpStatus, Satisfaction, Sub
 use crate::domain::id_card::Sex;
 use crate::domain::roles::Role;
 use crate::domain::units::{Accessibility, UnitKind, UnitLevel};
-use crate::error::{responses as r, ApiError};
+use crate::error::ApiError;
 
 /// Every code table of the API, by name, with Chinese labels.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -110,7 +111,7 @@ pub async fn health_live() -> HttpResponse {
     tag = "operations",
     responses(
         (status = 200, description = "The database is reachable", body = Health),
-        (status = 503, response = r::Unavailable),
+        e::Unavailable,
     )
 )]
 #[get("/health/ready")]

@@ -7,6 +7,7 @@ pub mod board;
 pub mod calendar;
 pub mod consultations;
 pub mod duty;
+pub mod errors;
 pub mod etag;
 pub mod follow_ups;
 pub mod idempotency;
@@ -103,12 +104,27 @@ impl Modify for BearerAuth {
     }
 }
 
-/// Marks operations that need no token with an explicit empty `security`, so that readers and
-/// linters see they are public on purpose.
-pub struct PublicOperations;
+/// The operations anyone may call without a token: signing in, the public duty board and its
+/// feed, the holiday calendar, the code tables, health and metrics.
+pub const PUBLIC_OPERATIONS: &[&str] = &[
+    "create_token",
+    "get_calendar",
+    "get_dictionaries",
+    "get_duty_feed",
+    "get_duty_today",
+    "get_board_page",
+    "health_live",
+    "health_ready",
+    "metrics",
+];
 
-impl Modify for PublicOperations {
+/// Declares the bearer token once for every operation but the public ones, which carry an
+/// explicit empty `security` so that readers and linters see they are public on purpose.
+pub struct Security;
+
+impl Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::SecurityRequirement;
         for item in openapi.paths.paths.values_mut() {
             for op in [
                 &mut item.get,
@@ -120,9 +136,15 @@ impl Modify for PublicOperations {
             .into_iter()
             .flatten()
             {
-                if op.security.is_none() {
-                    op.security = Some(Vec::new());
-                }
+                let public = op
+                    .operation_id
+                    .as_deref()
+                    .is_some_and(|id| PUBLIC_OPERATIONS.contains(&id));
+                op.security = Some(if public {
+                    Vec::new()
+                } else {
+                    vec![SecurityRequirement::new("bearer", Vec::<String>::new())]
+                });
             }
         }
     }
@@ -169,7 +191,7 @@ pub struct ApiDoc;
 
 /// Completes the document once every route is registered.
 pub fn finish_spec(mut spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
-    PublicOperations.modify(&mut spec);
+    Security.modify(&mut spec);
     ItemLinks.modify(&mut spec);
     spec
 }

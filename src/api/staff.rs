@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::api::errors as e;
 use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
 use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
@@ -15,7 +16,7 @@ use crate::auth::principal::{Authorized, RosterKeepers};
 use crate::auth::Principal;
 use crate::domain::duty::StaffKind;
 use crate::domain::phone::PhoneNumber;
-use crate::error::{responses as r, ApiError};
+use crate::error::ApiError;
 use crate::paging::{Page, PageQuery};
 use crate::store;
 use crate::time::to_cst;
@@ -195,11 +196,8 @@ fn parse_phone(field: &str, phone: Option<&str>) -> Result<Option<String>, ApiEr
     params(StaffFilter, PageQuery),
     responses(
         (status = 200, description = "People of the caller's subtree, by id", body = Page<Staff>),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 503, response = r::Unavailable),
+        e::List,
     ),
-    security(("bearer" = []))
 )]
 #[get("/staff")]
 /// List the people of the caller's subtree.
@@ -235,15 +233,8 @@ pub async fn list_staff(
     responses(
         (status = 201, description = "Created", body = Staff,
             headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new person"))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        e::Create,
     ),
-    security(("bearer" = []))
 )]
 #[post("/staff")]
 /// Add a person to a unit of the caller's subtree (admin, unit staff).
@@ -274,12 +265,8 @@ pub async fn create_staff(
     params(("id" = i64, Path, description = "Staff id")),
     responses(
         (status = 200, description = "The person", body = Staff, headers(("ETag" = String, description = "The version"))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 404, response = r::NotFound),
-        (status = 503, response = r::Unavailable),
+        e::Read,
     ),
-    security(("bearer" = []))
 )]
 #[get("/staff/{id}")]
 /// Read a person of the caller's subtree.
@@ -300,17 +287,8 @@ pub async fn get_staff(
     request_body = StaffPatch,
     responses(
         (status = 200, description = "The changed person", body = Staff, headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 404, response = r::NotFound),
-        (status = 412, response = r::PreconditionFailed),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        e::Update,
     ),
-    security(("bearer" = []))
 )]
 #[patch("/staff/{id}")]
 /// Change a person of the caller's subtree (admin, unit staff).

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::api::errors as e;
 use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
 use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
@@ -14,7 +15,7 @@ use crate::api::AppState;
 use crate::auth::principal::{Admins, Authorized};
 use crate::auth::Principal;
 use crate::domain::units::{Accessibility, UnitKind, UnitLevel};
-use crate::error::{responses as r, ApiError};
+use crate::error::ApiError;
 use crate::paging::{Page, PageQuery};
 use crate::store;
 use crate::time::to_cst;
@@ -296,11 +297,8 @@ pub struct UnitTargets {
     params(UnitFilter, PageQuery),
     responses(
         (status = 200, description = "Units of the caller's subtree, ordered by id", body = Page<Unit>),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 503, response = r::Unavailable),
+        e::List,
     ),
-    security(("bearer" = []))
 )]
 #[get("/units")]
 /// List units of the caller's subtree.
@@ -328,17 +326,8 @@ pub async fn list_units(
     responses(
         (status = 201, description = "Created", body = Unit,
             headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new unit"))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 404, response = r::NotFound),
-        (status = 409, response = r::Conflict),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        e::Create, e::NotFound, e::Conflict,
     ),
-    security(("bearer" = []))
 )]
 #[post("/units")]
 /// Create a unit under a parent in the caller's subtree (admin).
@@ -367,12 +356,8 @@ pub async fn create_unit(
     params(("id" = i64, Path, description = "Unit id")),
     responses(
         (status = 200, description = "The unit", body = Unit, headers(("ETag" = String, description = "The version"))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 404, response = r::NotFound),
-        (status = 503, response = r::Unavailable),
+        e::Read,
     ),
-    security(("bearer" = []))
 )]
 #[get("/units/{id}")]
 /// Read one unit of the caller's subtree.
@@ -396,18 +381,8 @@ pub async fn get_unit(
     request_body = UnitPatch,
     responses(
         (status = 200, description = "The changed unit", body = Unit, headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 404, response = r::NotFound),
-        (status = 409, response = r::Conflict),
-        (status = 412, response = r::PreconditionFailed),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        e::Update, e::Conflict,
     ),
-    security(("bearer" = []))
 )]
 #[patch("/units/{id}")]
 /// Change a unit of the caller's subtree (admin).
@@ -434,12 +409,8 @@ pub async fn update_unit(
     params(("id" = i64, Path, description = "Unit id")),
     responses(
         (status = 200, description = "The unit's targets by year", body = UnitTargets),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 404, response = r::NotFound),
-        (status = 503, response = r::Unavailable),
+        e::Read,
     ),
-    security(("bearer" = []))
 )]
 #[get("/units/{id}/targets")]
 /// Read a unit's annual targets.
@@ -465,17 +436,8 @@ pub async fn list_unit_targets(
     responses(
         (status = 200, description = "Targets replaced", body = UnitTarget, headers(("ETag" = String, description = "The new version"))),
         (status = 201, description = "Targets set for the first time", body = UnitTarget, headers(("ETag" = String, description = "The version"))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 404, response = r::NotFound),
-        (status = 412, response = r::PreconditionFailed),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        e::Update,
     ),
-    security(("bearer" = []))
 )]
 #[put("/units/{id}/targets/{year}")]
 /// Set a unit's targets for a year (admin).

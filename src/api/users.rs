@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::api::errors as e;
 use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
 use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
@@ -13,7 +14,7 @@ use crate::api::AppState;
 use crate::auth::password::hash_password;
 use crate::auth::principal::{Admins, Authorized};
 use crate::domain::roles::Role;
-use crate::error::{responses as r, ApiError};
+use crate::error::ApiError;
 use crate::paging::{Page, PageQuery};
 use crate::store;
 use crate::time::to_cst;
@@ -142,12 +143,8 @@ pub struct UserFilter {
     params(UserFilter, PageQuery),
     responses(
         (status = 200, description = "Accounts of the caller's subtree, by id", body = Page<User>),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 503, response = r::Unavailable),
+        e::List, e::Forbidden,
     ),
-    security(("bearer" = []))
 )]
 #[get("/users")]
 /// List accounts of the caller's subtree (admin).
@@ -174,16 +171,8 @@ pub async fn list_users(
     responses(
         (status = 201, description = "Created", body = User,
             headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new account"))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 409, response = r::Conflict),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        e::Create, e::Conflict,
     ),
-    security(("bearer" = []))
 )]
 #[post("/users")]
 /// Create an account in a unit of the caller's subtree (admin).
@@ -213,13 +202,8 @@ pub async fn create_user(
     params(("id" = i64, Path, description = "Account id")),
     responses(
         (status = 200, description = "The account", body = User, headers(("ETag" = String, description = "The version"))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 404, response = r::NotFound),
-        (status = 503, response = r::Unavailable),
+        e::Read, e::Forbidden,
     ),
-    security(("bearer" = []))
 )]
 #[get("/users/{id}")]
 /// Read an account of the caller's subtree (admin).
@@ -243,18 +227,8 @@ pub async fn get_user(
     request_body = UserPatch,
     responses(
         (status = 200, description = "The changed account", body = User, headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 404, response = r::NotFound),
-        (status = 409, response = r::Conflict),
-        (status = 412, response = r::PreconditionFailed),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::Unprocessable),
-        (status = 503, response = r::Unavailable),
+        e::Update, e::Conflict,
     ),
-    security(("bearer" = []))
 )]
 #[patch("/users/{id}")]
 /// Change an account of the caller's subtree (admin): name, role, unit, active, password.
