@@ -1,6 +1,7 @@
 //! Keyset pagination, shared by every list: `?limit=&cursor=` in, `{items, next_cursor}` out.
 //! Lists are ordered by (time, id) or by id; the cursor carries the last row's key, signed for
-//! its list: a cursor that was altered, or that belongs to another list, is a 400.
+//! its list: a cursor that was altered, or that belongs to another list, is a 400. The keyset
+//! predicate ("after the cursor") is built here too, for every list.
 
 use std::sync::OnceLock;
 
@@ -11,6 +12,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
+use diesel::dsl::sql;
+use diesel::expression::BoxableExpression;
+use diesel::sql_types::{BigInt, Bool, Timestamp};
+
+use crate::db::MultiBackend;
 use crate::error::ApiError;
 
 /// Default page size.
@@ -206,6 +212,67 @@ impl PageRequest {
         let items = rows.into_iter().map(map).collect::<Result<Vec<_>, _>>()?;
         Ok(Page { items, next_cursor })
     }
+}
+
+/// Which way a list runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Oldest (lowest) first.
+    Ascending,
+    /// Newest (highest) first.
+    Descending,
+}
+
+/// "After the cursor" as one SQL filter on any table (the keyset predicate), with the cursor's
+/// values bound as parameters.
+pub type Keyset<QS> = Box<dyn BoxableExpression<QS, MultiBackend, SqlType = Bool>>;
+
+impl PageRequest {
+    /// The rows after the cursor of a list ordered by (`time`, `id`), both columns named as
+    /// `table.column`; none on the first page. A cursor without a time is not of this list: 400.
+    pub fn after_time<QS>(
+        &self,
+        time: &'static str,
+        id: &'static str,
+        order: Order,
+    ) -> Result<Option<Keyset<QS>>, ApiError> {
+        let Some(cursor) = &self.after else {
+            return Ok(None);
+        };
+        let at = cursor.at.ok_or_else(not_of_this_list)?;
+        let op = order.after();
+        Ok(Some(Box::new(
+            sql::<Bool>(&format!("({time} {op} "))
+                .bind::<Timestamp, _>(at)
+                .sql(&format!(" OR ({time} = "))
+                .bind::<Timestamp, _>(at)
+                .sql(&format!(" AND {id} {op} "))
+                .bind::<BigInt, _>(cursor.id)
+                .sql("))"),
+        )))
+    }
+
+    /// The rows after the cursor of a list ordered by `id` alone (named as `table.column`).
+    pub fn after_id_of<QS>(&self, id: &'static str, order: Order) -> Option<Keyset<QS>> {
+        let cursor = self.after.as_ref()?;
+        Some(Box::new(
+            sql::<Bool>(&format!("{id} {} ", order.after())).bind::<BigInt, _>(cursor.id),
+        ))
+    }
+}
+
+impl Order {
+    fn after(self) -> &'static str {
+        match self {
+            Order::Ascending => ">",
+            Order::Descending => "<",
+        }
+    }
+}
+
+/// A cursor of another list's shape.
+fn not_of_this_list() -> ApiError {
+    ApiError::BadRequest("invalid cursor for this list".into())
 }
 
 /// One page of a list.

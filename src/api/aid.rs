@@ -739,7 +739,7 @@ pub async fn create_aid_application(
     let (row, applicant) = to_rows(&body, actor.at)?;
     let root = principal.unit_id;
     let (app, replayed) = store::run(&state.pool, move |c| {
-        store::aid::create(c, &actor, root, row, applicant, &*body, idem.as_deref())
+        store::aid::create(c, &actor, root, row, applicant, &*body, &idem)
     })
     .await?;
     let view = one_view(&state, &principal, app).await?;

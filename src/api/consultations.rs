@@ -548,7 +548,7 @@ pub async fn create_consultation(
     let who = reader_of(&principal);
     let (stored, repeat, replayed) = store::run(&state.pool, move |c| {
         let (stored, replayed) =
-            store::consultations::create(c, &actor, who.root, &row, &*body, idem.as_deref())?;
+            store::consultations::create(c, &actor, who.root, &row, &*body, &idem)?;
         let repeat = store::consultations::repeat_visits(c, who, &stored)?;
         Ok((stored, repeat, replayed))
     })
@@ -621,7 +621,7 @@ pub async fn update_consultation(
     let id = id.into_inner();
     let who = reader_of(&principal);
     let row = store::run(&state.pool, move |c| {
-        store::consultations::update(c, &actor, who, id, &if_match, |_| Ok(next))
+        store::consultations::update(c, &actor, who, id, &if_match, next)
     })
     .await?;
     Ok(etag::ok(&Consultation::view(row, &principal, None)?))

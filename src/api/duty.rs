@@ -375,14 +375,9 @@ pub async fn create_duty_shift(
     let root = principal.unit_id;
     let (shift, replayed) = store::run(&state.pool, move |c| {
         store::audit::write(c, &actor, |tx, log| {
-            store::idempotency::once(
-                tx,
-                &actor,
-                idem.as_deref(),
-                "POST /api/v1/duty-shifts",
-                &*body,
-                |tx| store::duty::insert(tx, log, root, &body, ""),
-            )
+            store::idempotency::once(tx, &actor, &idem, &*body, |tx| {
+                store::duty::insert(tx, log, root, &body, "")
+            })
         })
     })
     .await?;
@@ -417,22 +412,13 @@ pub async fn create_duty_shift_batch(
     let root = principal.unit_id;
     let (shifts, replayed) = store::run(&state.pool, move |c| {
         store::audit::write(c, &actor, |tx, log| {
-            store::idempotency::once(
-                tx,
-                &actor,
-                idem.as_deref(),
-                "POST /api/v1/duty-shifts/batch",
-                &*body,
-                |tx| {
-                    body.shifts
-                        .iter()
-                        .enumerate()
-                        .map(|(i, s)| {
-                            store::duty::insert(tx, log, root, s, &format!("shifts[{i}]."))
-                        })
-                        .collect::<Result<Vec<_>, _>>()
-                },
-            )
+            store::idempotency::once(tx, &actor, &idem, &*body, |tx| {
+                body.shifts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| store::duty::insert(tx, log, root, s, &format!("shifts[{i}].")))
+                    .collect::<Result<Vec<_>, _>>()
+            })
         })
     })
     .await?;
@@ -480,41 +466,34 @@ pub async fn create_duty_shift_pattern(
     let root = principal.unit_id;
     let ((shifts, skipped), replayed) = store::run(&state.pool, move |c| {
         store::audit::write(c, &actor, |tx, log| {
-            store::idempotency::once(
-                tx,
-                &actor,
-                idem.as_deref(),
-                "POST /api/v1/duty-shifts/pattern",
-                &*body,
-                |tx| {
-                    // Each slot's people first, so that an error names the slot.
-                    for (i, slot) in body.slots.iter().enumerate() {
-                        store::duty::check_staff(
-                            tx,
-                            root,
-                            &slot.staff_ids,
-                            &format!("slots[{i}].staff_ids"),
-                        )?;
-                    }
-                    let calendar = store::calendar::load(tx, body.from, body.to)?;
-                    let (planned, skipped) = body.expand(&calendar);
-                    if planned.len() > MAX_BATCH {
-                        return Err(ApiError::invalid_field(
-                            "slots",
-                            "too_many",
-                            format!(
-                                "the pattern stands for {} shifts; at most {MAX_BATCH} at once",
-                                planned.len()
-                            ),
-                        ));
-                    }
-                    let shifts = planned
-                        .iter()
-                        .map(|s| store::duty::insert(tx, log, root, s, ""))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    Ok((shifts, skipped))
-                },
-            )
+            store::idempotency::once(tx, &actor, &idem, &*body, |tx| {
+                // Each slot's people first, so that an error names the slot.
+                for (i, slot) in body.slots.iter().enumerate() {
+                    store::duty::check_staff(
+                        tx,
+                        root,
+                        &slot.staff_ids,
+                        &format!("slots[{i}].staff_ids"),
+                    )?;
+                }
+                let calendar = store::calendar::load(tx, body.from, body.to)?;
+                let (planned, skipped) = body.expand(&calendar);
+                if planned.len() > MAX_BATCH {
+                    return Err(ApiError::invalid_field(
+                        "slots",
+                        "too_many",
+                        format!(
+                            "the pattern stands for {} shifts; at most {MAX_BATCH} at once",
+                            planned.len()
+                        ),
+                    ));
+                }
+                let shifts = planned
+                    .iter()
+                    .map(|s| store::duty::insert(tx, log, root, s, ""))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((shifts, skipped))
+            })
         })
     })
     .await?;

@@ -7,6 +7,7 @@ use actix_web::{dev::Payload, FromRequest, HttpRequest};
 use utoipa::IntoParams;
 
 use crate::error::ApiError;
+use crate::store::idempotency::Idempotency;
 
 /// The `Idempotency-Key` request header, as documented on every create.
 #[derive(Debug, IntoParams)]
@@ -22,20 +23,29 @@ pub struct IdempotencyKeyHeader {
 /// The header name.
 pub const HEADER: &str = "idempotency-key";
 
-/// The optional idempotency key of a create: 1 to 200 visible ASCII characters.
+/// The optional idempotency key of a create (1 to 200 visible ASCII characters), with the
+/// operation it was sent to, taken from the matched route.
 #[derive(Debug, Clone, Default)]
-pub struct IdempotencyKey(pub Option<String>);
+pub struct IdempotencyKey(pub Idempotency);
 
-impl IdempotencyKey {
-    /// The key, if sent.
-    pub fn as_deref(&self) -> Option<&str> {
-        self.0.as_deref()
+impl std::ops::Deref for IdempotencyKey {
+    type Target = Idempotency;
+    fn deref(&self) -> &Idempotency {
+        &self.0
     }
 }
 
 fn parse(req: &HttpRequest) -> Result<IdempotencyKey, ApiError> {
+    let operation = format!(
+        "{} {}",
+        req.method(),
+        req.match_pattern().unwrap_or_else(|| req.path().to_owned())
+    );
     let Some(value) = req.headers().get(HEADER) else {
-        return Ok(IdempotencyKey(None));
+        return Ok(IdempotencyKey(Idempotency {
+            key: None,
+            operation,
+        }));
     };
     let bad =
         || ApiError::BadRequest("Idempotency-Key must be 1 to 200 visible ASCII characters".into());
@@ -43,7 +53,10 @@ fn parse(req: &HttpRequest) -> Result<IdempotencyKey, ApiError> {
     if text.is_empty() || text.len() > 200 || !text.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(bad());
     }
-    Ok(IdempotencyKey(Some(text.to_owned())))
+    Ok(IdempotencyKey(Idempotency {
+        key: Some(text.to_owned()),
+        operation,
+    }))
 }
 
 impl FromRequest for IdempotencyKey {

@@ -249,7 +249,7 @@ pub async fn create_staff(
     let actor = state.actor(&principal);
     let root = principal.unit_id;
     let (row, replayed) = store::run(&state.pool, move |c| {
-        store::staff::create(c, &actor, root, &body, phone, idem.as_deref())
+        store::staff::create(c, &actor, root, &body, phone, &idem)
     })
     .await?;
     let staff = Staff::view(row, &principal)?;

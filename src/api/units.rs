@@ -341,7 +341,7 @@ pub async fn create_unit(
     let actor = state.actor(&principal);
     let root = principal.unit_id;
     let (unit, replayed) = store::run(&state.pool, move |c| {
-        store::units::create(c, &actor, root, &body, idem.as_deref())
+        store::units::create(c, &actor, root, &body, &idem)
     })
     .await?;
     Ok(etag::created(

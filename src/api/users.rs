@@ -187,7 +187,7 @@ pub async fn create_user(
     let root = principal.unit_id;
     let (user, replayed) = store::run(&state.pool, move |c| {
         let hash = hash_password(&body.password).map_err(ApiError::Internal)?;
-        store::users::create(c, &actor, root, &body, &hash, idem.as_deref())
+        store::users::create(c, &actor, root, &body, &hash, &idem)
     })
     .await?;
     Ok(etag::created(

@@ -228,53 +228,46 @@ pub fn create(
     mut row: AidRow,
     mut applicant: ApplicantRow,
     request: &impl serde::Serialize,
-    idem: Option<&str>,
+    idem: &idempotency::Idempotency,
 ) -> Result<(Application, bool), ApiError> {
     audit::write(conn, actor, |tx, log| {
-        idempotency::once(
-            tx,
-            actor,
-            idem,
-            "POST /api/v1/aid-applications",
-            request,
-            |tx| {
-                crate::store::units::find_referenced(tx, root, row.unit_id, "unit_id")?;
-                row.centre_id = centre_for(tx, row.unit_id)?;
-                if let Some(id) = row.consultation_id {
-                    check_consultation(tx, root, id)?;
-                }
-                for (i, provider) in row.preferred_providers().into_iter().enumerate() {
-                    check_provider(
-                        tx,
-                        row.centre_id,
-                        provider,
-                        &format!("preferred_provider_ids[{i}]"),
-                    )?;
-                }
-                refresh(&mut row)?;
-                let stored: AidRow = diesel::insert_into(aid_applications::table)
-                    .values(&row)
-                    .returning(aid_applications::all_columns)
-                    .get_result(tx)?;
-                applicant.application_id = stored.id;
-                diesel::insert_into(aid_applicants::table)
-                    .values(&applicant)
-                    .execute(tx)?;
-                let app = Application {
-                    row: stored,
-                    applicant: applicant.clone(),
-                };
-                log.record::<(), _>(
-                    "create",
-                    "aid_application",
-                    app.row.id,
-                    Some(app.row.unit_id),
-                    None,
-                    Some(&app),
-                );
-                Ok(app)
-            },
-        )
+        idempotency::once(tx, actor, idem, request, |tx| {
+            crate::store::units::find_referenced(tx, root, row.unit_id, "unit_id")?;
+            row.centre_id = centre_for(tx, row.unit_id)?;
+            if let Some(id) = row.consultation_id {
+                check_consultation(tx, root, id)?;
+            }
+            for (i, provider) in row.preferred_providers().into_iter().enumerate() {
+                check_provider(
+                    tx,
+                    row.centre_id,
+                    provider,
+                    &format!("preferred_provider_ids[{i}]"),
+                )?;
+            }
+            refresh(&mut row)?;
+            let stored: AidRow = diesel::insert_into(aid_applications::table)
+                .values(&row)
+                .returning(aid_applications::all_columns)
+                .get_result(tx)?;
+            applicant.application_id = stored.id;
+            diesel::insert_into(aid_applicants::table)
+                .values(&applicant)
+                .execute(tx)?;
+            let app = Application {
+                row: stored,
+                applicant: applicant.clone(),
+            };
+            log.record::<(), _>(
+                "create",
+                "aid_application",
+                app.row.id,
+                Some(app.row.unit_id),
+                None,
+                Some(&app),
+            );
+            Ok(app)
+        })
     })
 }
 

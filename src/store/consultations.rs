@@ -8,10 +8,14 @@ use crate::db::schema::{consultations, duty_shifts, staff};
 use crate::db::DbConnection;
 use crate::domain::consultation::{decide, ReviewDecision, ReviewState};
 use crate::error::ApiError;
-use crate::paging::{Cursor, Page, PageRequest};
+use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;
+use crate::precondition::Versioned;
+use crate::store::idempotency::Idempotency;
+use crate::store::scope::referenced;
 use crate::store::scope::unit_id_in_subtree;
-use crate::store::{audit, idempotency, units, Actor};
+use crate::store::write::{self, Record};
+use crate::store::{units, Actor};
 
 /// A stored consultation.
 #[derive(
@@ -144,19 +148,12 @@ pub fn list(
         .select(ConsultationRow::as_select())
         .order((consultations::received_at.desc(), consultations::id.desc()))
         .limit(page.fetch_limit());
-    if let Some(Cursor {
-        at: Some(at), id, ..
-    }) = page.after.clone()
-    {
-        q = q.filter(
-            consultations::received_at
-                .lt(at)
-                .or(consultations::received_at
-                    .eq(at)
-                    .and(consultations::id.lt(id))),
-        );
-    } else if page.after.is_some() {
-        return Err(ApiError::BadRequest("invalid cursor for this list".into()));
+    if let Some(after) = page.after_time(
+        "consultations.received_at",
+        "consultations.id",
+        Order::Descending,
+    )? {
+        q = q.filter(after);
     }
     let rows = q.load(conn)?;
     page.finish(rows, |r| Cursor::by_time(r.received_at, r.id), Ok)
@@ -180,19 +177,12 @@ pub fn review_queue(
     if let Some(unit) = unit {
         q = q.filter(unit_id_in_subtree("consultations.unit_id", unit));
     }
-    if let Some(Cursor {
-        at: Some(at), id, ..
-    }) = page.after.clone()
-    {
-        q = q.filter(
-            consultations::review_requested_at
-                .gt(at)
-                .or(consultations::review_requested_at
-                    .eq(at)
-                    .and(consultations::id.gt(id))),
-        );
-    } else if page.after.is_some() {
-        return Err(ApiError::BadRequest("invalid cursor for this list".into()));
+    if let Some(after) = page.after_time(
+        "consultations.review_requested_at",
+        "consultations.id",
+        Order::Ascending,
+    )? {
+        q = q.filter(after);
     }
     let rows = q.load(conn)?;
     page.finish(rows, |r| Cursor::by_time(r.review_requested_at, r.id), Ok)
@@ -264,38 +254,42 @@ pub fn repeat_visits(
     Ok((count, recent))
 }
 
+impl Record for ConsultationRow {
+    const ENTITY: &'static str = "consultation";
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn unit_id(&self) -> Option<i64> {
+        Some(self.unit_id)
+    }
+}
+
+impl Versioned for ConsultationRow {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
 /// Checks the references of a registration against the writer's subtree.
 pub fn check_refs(tx: &mut DbConnection, root: i64, row: &ConsultationRow) -> Result<(), ApiError> {
     units::find_referenced(tx, root, row.unit_id, "unit_id")?;
     if let Some(sid) = row.staff_id {
-        let found: Option<i64> = staff::table
+        let found = staff::table
             .filter(staff::id.eq(sid))
             .filter(unit_id_in_subtree("staff.unit_id", root))
             .select(staff::id)
-            .first(tx)
-            .optional()?;
-        if found.is_none() {
-            return Err(ApiError::invalid_field(
-                "staff_id",
-                "not_found",
-                "the staff member does not exist or is outside your scope",
-            ));
-        }
+            .first::<i64>(tx)
+            .optional();
+        referenced(found.map_err(Into::into), "staff_id", "staff member")?;
     }
     if let Some(shift) = row.duty_shift_id {
-        let found: Option<i64> = duty_shifts::table
+        let found = duty_shifts::table
             .filter(duty_shifts::id.eq(shift))
             .filter(unit_id_in_subtree("duty_shifts.unit_id", root))
             .select(duty_shifts::id)
-            .first(tx)
-            .optional()?;
-        if found.is_none() {
-            return Err(ApiError::invalid_field(
-                "duty_shift_id",
-                "not_found",
-                "the duty shift does not exist or is outside your scope",
-            ));
-        }
+            .first::<i64>(tx)
+            .optional();
+        referenced(found.map_err(Into::into), "duty_shift_id", "duty shift")?;
     }
     Ok(())
 }
@@ -307,80 +301,68 @@ pub fn create(
     root: i64,
     row: &ConsultationRow,
     request: &impl serde::Serialize,
-    idem: Option<&str>,
+    idem: &Idempotency,
 ) -> Result<(ConsultationRow, bool), ApiError> {
-    audit::write(conn, actor, |tx, log| {
-        idempotency::once(
-            tx,
-            actor,
-            idem,
-            "POST /api/v1/consultations",
-            request,
-            |tx| {
-                check_refs(tx, root, row)?;
-                let stored: ConsultationRow = diesel::insert_into(consultations::table)
-                    .values(row)
-                    .returning(consultations::all_columns)
-                    .get_result(tx)?;
-                log.record::<(), _>(
-                    "create",
-                    "consultation",
-                    stored.id,
-                    Some(stored.unit_id),
-                    None,
-                    Some(&stored),
-                );
-                Ok(stored)
-            },
-        )
+    write::create(conn, actor, idem, request, |tx, _| {
+        check_refs(tx, root, row)?;
+        Ok(diesel::insert_into(consultations::table)
+            .values(row)
+            .returning(consultations::all_columns)
+            .get_result(tx)?)
     })
 }
 
-/// Replaces a consultation with `change(current)`; an entry that was reviewed returns to review.
+fn save(tx: &mut DbConnection, next: &ConsultationRow) -> Result<ConsultationRow, ApiError> {
+    Ok(
+        diesel::update(consultations::table.filter(consultations::id.eq(next.id)))
+            .set(next)
+            .returning(consultations::all_columns)
+            .get_result(tx)?,
+    )
+}
+
+/// Replaces a consultation with `next` (a whole registration); an entry that was reviewed
+/// returns to review.
 pub fn update(
     conn: &mut DbConnection,
     actor: &Actor,
     reader: Reader,
     id: i64,
     if_match: &IfMatch,
-    change: impl FnOnce(&ConsultationRow) -> Result<ConsultationRow, ApiError>,
+    next: ConsultationRow,
 ) -> Result<ConsultationRow, ApiError> {
-    audit::write(conn, actor, |tx, log| {
-        let current = find(tx, reader, id)?;
-        if_match.check(current.version)?;
-        let mut next = change(&current)?;
-        check_refs(tx, reader.root, &next)?;
-        let now = actor.at;
-        next.id = current.id;
-        next.registered_by = current.registered_by.clone();
-        next.created_at = current.created_at;
-        next.version = current.version + 1;
-        next.updated_at = now;
-        if current.review_state != ReviewState::Pending.to_string() {
-            next.review_state = ReviewState::Pending.to_string();
-            next.review_requested_at = now;
-        } else {
-            next.review_state = current.review_state.clone();
-            next.review_requested_at = current.review_requested_at;
-        }
-        next.review_comment = current.review_comment.clone();
-        next.reviewed_by = current.reviewed_by.clone();
-        next.reviewed_at = current.reviewed_at;
-        let stored: ConsultationRow =
-            diesel::update(consultations::table.filter(consultations::id.eq(id)))
-                .set(&next)
-                .returning(consultations::all_columns)
-                .get_result(tx)?;
-        log.record(
-            "update",
-            "consultation",
-            id,
-            Some(stored.unit_id),
-            Some(&current),
-            Some(&stored),
-        );
-        Ok(stored)
-    })
+    write::update(
+        conn,
+        actor,
+        if_match,
+        "update",
+        |tx| find(tx, reader, id),
+        |tx, log, current| {
+            check_refs(tx, reader.root, &next)?;
+            let now = log.at();
+            let pending = current.review_state == ReviewState::Pending.to_string();
+            save(
+                tx,
+                &ConsultationRow {
+                    id: current.id,
+                    registered_by: current.registered_by.clone(),
+                    created_at: current.created_at,
+                    version: current.version + 1,
+                    updated_at: now,
+                    review_state: ReviewState::Pending.to_string(),
+                    review_requested_at: if pending {
+                        current.review_requested_at
+                    } else {
+                        now
+                    },
+                    review_comment: current.review_comment.clone(),
+                    reviewed_by: current.reviewed_by.clone(),
+                    reviewed_at: current.reviewed_at,
+                    ..next
+                },
+            )
+        },
+    )
 }
 
 /// Records a review decision.
@@ -393,40 +375,33 @@ pub fn review(
     decision: ReviewDecision,
     comment: Option<&str>,
 ) -> Result<ConsultationRow, ApiError> {
-    audit::write(conn, actor, |tx, log| {
-        let current = find(tx, reader, id)?;
-        if_match.check(current.version)?;
-        let state: ReviewState = current
-            .review_state
-            .parse()
-            .map_err(|e| ApiError::Internal(format!("consultation {id}: {e}")))?;
-        let next = decide(state, decision).map_err(|detail| ApiError::Conflict {
-            detail,
-            allowed_actions: Some(Vec::new()),
-        })?;
-        let now = actor.at;
-        let stored: ConsultationRow =
-            diesel::update(consultations::table.filter(consultations::id.eq(id)))
-                .set((
-                    consultations::review_state.eq(next.to_string()),
-                    consultations::review_comment.eq(comment),
-                    consultations::reviewed_by.eq(&actor.name),
-                    consultations::reviewed_at.eq(now),
-                    consultations::version.eq(current.version + 1),
-                    consultations::updated_at.eq(now),
-                ))
-                .returning(consultations::all_columns)
-                .get_result(tx)?;
-        log.record(
-            decision_action(decision),
-            "consultation",
-            id,
-            Some(stored.unit_id),
-            Some(&current),
-            Some(&stored),
-        );
-        Ok(stored)
-    })
+    write::update(
+        conn,
+        actor,
+        if_match,
+        decision_action(decision),
+        |tx| find(tx, reader, id),
+        |tx, log, current| {
+            let state: ReviewState =
+                crate::error::stored("consultation", id, &current.review_state)?;
+            let next = decide(state, decision).map_err(|detail| ApiError::Conflict {
+                detail,
+                allowed_actions: Some(Vec::new()),
+            })?;
+            save(
+                tx,
+                &ConsultationRow {
+                    review_state: next.to_string(),
+                    review_comment: comment.map(str::to_owned),
+                    reviewed_by: Some(actor.name.clone()),
+                    reviewed_at: Some(log.at()),
+                    version: current.version + 1,
+                    updated_at: log.at(),
+                    ..current.clone()
+                },
+            )
+        },
+    )
 }
 
 fn decision_action(d: ReviewDecision) -> &'static str {

@@ -11,13 +11,22 @@ use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::store::Actor;
 
+/// The idempotency of one create: the client's key, if it sent one, and the operation it was
+/// sent to (method and route pattern, as matched: a key names one request of one operation).
+#[derive(Debug, Clone, Default)]
+pub struct Idempotency {
+    /// The `Idempotency-Key` header, if sent.
+    pub key: Option<String>,
+    /// The operation, e.g. `POST /api/v1/consultations`.
+    pub operation: String,
+}
+
 /// Runs `create` once per (actor, key); call it inside the write's transaction so that the
 /// stored response commits with the change. Returns the body and whether it was replayed.
 pub fn once<T, R>(
     tx: &mut DbConnection,
     actor: &Actor,
-    key: Option<&str>,
-    operation: &str,
+    idem: &Idempotency,
     request: &R,
     create: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,
 ) -> Result<(T, bool), ApiError>
@@ -25,7 +34,8 @@ where
     T: Serialize + DeserializeOwned,
     R: Serialize,
 {
-    let Some(key) = key else {
+    let operation = idem.operation.as_str();
+    let Some(key) = idem.key.as_deref() else {
         return create(tx).map(|t| (t, false));
     };
     let owner = match actor.id {

@@ -15,6 +15,7 @@ pub mod staff;
 pub mod targets;
 pub mod units;
 pub mod users;
+pub mod write;
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;

@@ -6,6 +6,8 @@ use diesel::dsl::sql;
 use diesel::expression::{AsExpression, SqlLiteral, UncheckedBind};
 use diesel::sql_types::{BigInt, Bool};
 
+use crate::error::ApiError;
+
 /// A boolean SQL filter with one bound id.
 pub type SubtreeFilter =
     SqlLiteral<Bool, UncheckedBind<SqlLiteral<Bool>, <i64 as AsExpression<BigInt>>::Expression>>;
@@ -26,4 +28,23 @@ pub fn unit_id_in_subtree(unit_column: &'static str, root_unit_id: i64) -> Subtr
     ))
     .bind::<BigInt, _>(root_unit_id)
     .sql(") || '%')")
+}
+
+/// A row named by a field of a request body (`staff_id`, `unit_id`, …) must exist in the
+/// caller's scope: a missing one, or one outside the scope, is a 422 on that field; any other
+/// failure (a 503) stays what it is.
+pub fn referenced<T>(
+    found: Result<Option<T>, ApiError>,
+    field: &str,
+    what: &str,
+) -> Result<T, ApiError> {
+    match found {
+        Ok(Some(row)) => Ok(row),
+        Ok(None) | Err(ApiError::NotFound(_)) => Err(ApiError::invalid_field(
+            field,
+            "not_found",
+            format!("the {what} does not exist or is outside your scope"),
+        )),
+        Err(other) => Err(other),
+    }
 }

@@ -108,10 +108,10 @@ pub fn create(
     root: i64,
     new: &NewStaff,
     phone: Option<String>,
-    idem: Option<&str>,
+    idem: &idempotency::Idempotency,
 ) -> Result<(StaffRow, bool), ApiError> {
     audit::write(conn, actor, |tx, log| {
-        idempotency::once(tx, actor, idem, "POST /api/v1/staff", new, |tx| {
+        idempotency::once(tx, actor, idem, new, |tx| {
             check_refs(tx, root, new.unit_id, new.user_id)?;
             let row = insert(
                 tx,

@@ -143,10 +143,10 @@ pub fn create(
     actor: &Actor,
     root: i64,
     new: &NewUnit,
-    idem: Option<&str>,
+    idem: &idempotency::Idempotency,
 ) -> Result<(Unit, bool), ApiError> {
     audit::write(conn, actor, |tx, log| {
-        idempotency::once(tx, actor, idem, "POST /api/v1/units", new, |tx| {
+        idempotency::once(tx, actor, idem, new, |tx| {
             let parent = find_referenced(tx, root, new.parent_id, "parent_id")?;
             check_placement(parent.kind()?, new.kind).map_err(placement_error)?;
             let now = actor.at;

@@ -101,7 +101,7 @@ pub fn create(
     root: i64,
     new: &NewUser,
     password_hash: &str,
-    idem: Option<&str>,
+    idem: &idempotency::Idempotency,
 ) -> Result<(User, bool), ApiError> {
     // The stored idempotent request must not contain the password itself.
     let fingerprint = serde_json::json!({
@@ -110,7 +110,7 @@ pub fn create(
         "password_sha256": hex::encode(<sha2::Sha256 as sha2::Digest>::digest(new.password.as_bytes())),
     });
     audit::write(conn, actor, |tx, log| {
-        idempotency::once(tx, actor, idem, "POST /api/v1/users", &fingerprint, |tx| {
+        idempotency::once(tx, actor, idem, &fingerprint, |tx| {
             check_unit(tx, root, new.unit_id)?;
             if by_username(tx, &new.username)?.is_some() {
                 return Err(ApiError::conflict(format!(

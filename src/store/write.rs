@@ -1,0 +1,82 @@
+//! The two shapes of an audited write, written once: a create (once per idempotency key) and a
+//! versioned change (read, check `If-Match`, write the next version, record before and after).
+//! Both run in one transaction with their audit events (see [`audit::write`]).
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::db::DbConnection;
+use crate::error::ApiError;
+use crate::precondition::{IfMatch, Versioned};
+use crate::store::audit::{self, AuditLog};
+use crate::store::idempotency::{self, Idempotency};
+use crate::store::Actor;
+
+/// A stored record as the audit trail names it.
+pub trait Record: Serialize {
+    /// The kind of record in the trail: `consultation`, `unit`, …
+    const ENTITY: &'static str;
+    /// The record's id.
+    fn id(&self) -> i64;
+    /// The unit it belongs to (the trail is read by the subtree of this unit).
+    fn unit_id(&self) -> Option<i64>;
+}
+
+/// Creates a record with `insert` and records it, in one transaction; with an idempotency key,
+/// the same request again replays the stored record instead (the flag says so).
+pub fn create<T, R>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    idem: &Idempotency,
+    request: &R,
+    insert: impl FnOnce(&mut DbConnection, &mut AuditLog) -> Result<T, ApiError>,
+) -> Result<(T, bool), ApiError>
+where
+    T: Record + DeserializeOwned,
+    R: Serialize,
+{
+    audit::write(conn, actor, |tx, log| {
+        idempotency::once(tx, actor, idem, request, |tx| {
+            let created = insert(tx, log)?;
+            log.record::<(), _>(
+                "create",
+                T::ENTITY,
+                created.id(),
+                created.unit_id(),
+                None,
+                Some(&created),
+            );
+            Ok(created)
+        })
+    })
+}
+
+/// Changes one record in one transaction: `find` reads it (in the caller's scope), `If-Match`
+/// is checked against its version, `change` writes and returns the next version, and the event
+/// `action` records it before and after.
+pub fn update<T>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    if_match: &IfMatch,
+    action: &'static str,
+    find: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+    change: impl FnOnce(&mut DbConnection, &mut AuditLog, &T) -> Result<T, ApiError>,
+) -> Result<T, ApiError>
+where
+    T: Record + Versioned,
+{
+    audit::write(conn, actor, |tx, log| {
+        let current = find(tx)?;
+        if_match.check(current.version())?;
+        let next = change(tx, log, &current)?;
+        log.record(
+            action,
+            T::ENTITY,
+            next.id(),
+            next.unit_id(),
+            Some(&current),
+            Some(&next),
+        );
+        Ok(next)
+    })
+}
