@@ -2,26 +2,24 @@
 //! XLSX, with Chinese headers and labels, masked as the reader must see it, and streamed in
 //! batches so that a province's year never sits in memory.
 
-use std::collections::HashMap;
 use std::io::Read;
 
 use actix_web::{get, web, HttpResponse};
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::consultations::{Consultation, ConsultationFilter};
+use crate::api::consultations::Consultation;
 use crate::api::errors as e;
 use crate::api::AppState;
 use crate::auth::Principal;
-use crate::db::schema::{staff, units};
 use crate::db::DbConnection;
 use crate::domain::codes::CodeTable;
 use crate::error::ApiError;
 use crate::store;
-use crate::store::consultations::{ConsultationRow, Reader};
-use crate::store::scope::{unit_id_in_subtree, unit_in_subtree};
+use crate::store::consultations::{
+    ConsultationFilter, ConsultationRow, LedgerNames as Names, Reader,
+};
 
 /// Rows fetched per batch.
 const BATCH: i64 = 500;
@@ -75,27 +73,6 @@ pub struct ExportQuery {
     /// `csv` or `xlsx`.
     #[param(inline)]
     pub format: LedgerFormat,
-}
-
-/// Names for the unit and staff ids of a reader's subtree.
-struct Names {
-    units: HashMap<i64, String>,
-    staff: HashMap<i64, String>,
-}
-
-fn names(conn: &mut DbConnection, root: i64) -> Result<Names, ApiError> {
-    let units: Vec<(i64, String)> = units::table
-        .filter(unit_in_subtree(root))
-        .select((units::id, units::name))
-        .load(conn)?;
-    let staff: Vec<(i64, String)> = staff::table
-        .filter(unit_id_in_subtree("staff.unit_id", root))
-        .select((staff::id, staff::name))
-        .load(conn)?;
-    Ok(Names {
-        units: units.into_iter().collect(),
-        staff: staff.into_iter().collect(),
-    })
 }
 
 fn labels<T: CodeTable>(items: &[T]) -> String {
@@ -343,8 +320,12 @@ pub async fn export_consultations(
         .format("%Y%m%d-%H%M");
     match query.format {
         LedgerFormat::Csv => {
-            let names =
-                std::sync::Arc::new(store::run(&state.pool, move |c| names(c, root)).await?);
+            let names = std::sync::Arc::new(
+                store::run(&state.pool, move |c| {
+                    store::consultations::ledger_names(c, root)
+                })
+                .await?,
+            );
             Ok(HttpResponse::Ok()
                 .content_type("text/csv; charset=utf-8")
                 .insert_header((
@@ -356,7 +337,7 @@ pub async fn export_consultations(
         LedgerFormat::Xlsx => {
             let p = principal.clone();
             let file = store::run(&state.pool, move |c| {
-                let names = names(c, root)?;
+                let names = store::consultations::ledger_names(c, root)?;
                 write_xlsx(c, who, &filter, &p, &names)
             })
             .await?;

@@ -2,20 +2,23 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 
-use crate::api::consultations::ConsultationFilter;
-use crate::db::schema::{consultations, duty_shifts, staff};
+use std::collections::HashMap;
+
+use crate::db::schema::{consultations, duty_shifts, staff, units};
 use crate::db::DbConnection;
-use crate::domain::consultation::{decide, ReviewDecision, ReviewState};
+use crate::domain::consultation::{
+    decide, Channel, Outcome, ReviewDecision, ReviewState, SpecialGroup, Topic,
+};
 use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
-use crate::precondition::IfMatch;
-use crate::precondition::Versioned;
+use crate::precondition::{IfMatch, Versioned};
 use crate::store::idempotency::Idempotency;
-use crate::store::scope::referenced;
-use crate::store::scope::unit_id_in_subtree;
+use crate::store::scope::{referenced, unit_id_in_subtree, unit_in_subtree};
 use crate::store::write::{self, Record};
-use crate::store::{units, Actor};
+use crate::store::Actor;
 
 /// A stored consultation.
 #[derive(
@@ -63,6 +66,33 @@ pub struct ConsultationRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+/// Filters of the list and the ledger.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConsultationFilter {
+    /// Only this unit's subtree.
+    pub unit_id: Option<i64>,
+    /// Received on or after this day (China time).
+    pub from: Option<NaiveDate>,
+    /// Received on or before this day (China time).
+    pub to: Option<NaiveDate>,
+    /// Only this channel.
+    pub channel: Option<Channel>,
+    /// Only with this topic.
+    pub topic: Option<Topic>,
+    /// Only with this special group.
+    pub special_group: Option<SpecialGroup>,
+    /// Only this outcome.
+    pub outcome: Option<Outcome>,
+    /// Only in this review state.
+    pub review_state: Option<ReviewState>,
+    /// Only answered by this staff member.
+    pub staff_id: Option<i64>,
+    /// Text in the question or answer.
+    #[param(max_length = 100)]
+    pub q: Option<String>,
 }
 
 /// Who reads: the subtree root, and for providers the account whose answers they may read.
@@ -126,7 +156,7 @@ fn filtered<'a>(reader: Reader, f: &ConsultationFilter) -> Boxed<'a> {
         q = q.filter(consultations::staff_id.eq(s));
     }
     if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let pattern = format!("%{}%", units::escape_like(text));
+        let pattern = format!("%{}%", crate::store::units::escape_like(text));
         q = q.filter(
             consultations::question
                 .like(pattern.clone())
@@ -212,6 +242,30 @@ pub fn ledger_batch(
     Ok(q.load(conn)?)
 }
 
+/// Names for the unit and staff ids of a reader's subtree, for the ledger's columns.
+pub struct LedgerNames {
+    /// Unit names by id.
+    pub units: HashMap<i64, String>,
+    /// Staff names by id.
+    pub staff: HashMap<i64, String>,
+}
+
+/// The names the ledger prints for the units and staff of the subtree of `root`.
+pub fn ledger_names(conn: &mut DbConnection, root: i64) -> Result<LedgerNames, ApiError> {
+    let units: Vec<(i64, String)> = units::table
+        .filter(unit_in_subtree(root))
+        .select((units::id, units::name))
+        .load(conn)?;
+    let staff: Vec<(i64, String)> = staff::table
+        .filter(unit_id_in_subtree("staff.unit_id", root))
+        .select((staff::id, staff::name))
+        .load(conn)?;
+    Ok(LedgerNames {
+        units: units.into_iter().collect(),
+        staff: staff.into_iter().collect(),
+    })
+}
+
 /// One consultation the reader may see.
 pub fn find(conn: &mut DbConnection, reader: Reader, id: i64) -> Result<ConsultationRow, ApiError> {
     scoped(reader)
@@ -272,7 +326,7 @@ impl Versioned for ConsultationRow {
 
 /// Checks the references of a registration against the writer's subtree.
 pub fn check_refs(tx: &mut DbConnection, root: i64, row: &ConsultationRow) -> Result<(), ApiError> {
-    units::find_referenced(tx, root, row.unit_id, "unit_id")?;
+    crate::store::units::find_referenced(tx, root, row.unit_id, "unit_id")?;
     if let Some(sid) = row.staff_id {
         let found = staff::table
             .filter(staff::id.eq(sid))

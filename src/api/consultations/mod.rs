@@ -1,0 +1,297 @@
+//! Consultations (举措3, 4): every consultation registered in full (全面登记、全程留痕), reviewed
+//! by managers (咨询审核), searched, and exported as the ledger (台账).
+
+mod input;
+mod views;
+
+pub use input::{NewConsultation, PersonInput, ReviewInput};
+pub use views::{Consultation, EarlierVisit, Person, RepeatVisits, Review};
+
+use input::to_row;
+use views::repeat_view;
+
+use actix_web::{get, post, put, web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::api::errors as e;
+use crate::api::etag::{self, IfMatch, IfMatchHeader};
+use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
+use crate::api::json::Json;
+use crate::api::AppState;
+use crate::auth::principal::{Admins, Authorized, ConsultationWriters};
+use crate::auth::Principal;
+use crate::domain::consultation::ReviewDecision;
+use crate::domain::roles::Role;
+use crate::error::ApiError;
+use crate::paging::{Page, PageQuery};
+use crate::store;
+use crate::store::consultations::{ConsultationFilter, Reader};
+use crate::validation;
+
+/// What a principal may read of consultations.
+pub fn reader_of(principal: &Principal) -> Reader {
+    Reader {
+        root: principal.unit_id,
+        answered_by_account: if principal.role == Role::Provider {
+            Some(principal.account_id.unwrap_or(-1))
+        } else {
+            None
+        },
+    }
+}
+
+#[utoipa::path(
+    tag = "consultations",
+    params(ConsultationFilter, PageQuery),
+    responses(
+        (status = 200, description = "Consultations of the caller's scope, newest first (by received_at, then id); new registrations never shift later pages", body = Page<Consultation>),
+        e::List,
+    ),
+)]
+#[get("/consultations")]
+/// List and search consultations of the caller's scope (providers: those they answered).
+pub async fn list_consultations(
+    state: web::Data<AppState>,
+    principal: Principal,
+    filter: web::Query<ConsultationFilter>,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = page.resolve("consultations")?;
+    let filter = filter.into_inner();
+    validation::query_text("q", filter.q.as_deref(), 100)?;
+    let who = reader_of(&principal);
+    let rows = store::run(&state.pool, move |c| {
+        store::consultations::list(c, who, &filter, &page)
+    })
+    .await?;
+    let items = rows
+        .items
+        .into_iter()
+        .map(|row| Consultation::view(row, &principal, None))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: rows.next_cursor,
+    }))
+}
+
+#[utoipa::path(
+    tag = "consultations",
+    params(IdempotencyKeyHeader),
+    request_body = NewConsultation,
+    responses(
+        (status = 201, description = "Registered; `repeat_visits` lists earlier consultations of the same person", body = Consultation,
+            headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new consultation"))),
+        e::Create,
+    ),
+)]
+#[post("/consultations")]
+/// Register a consultation (every role but auditors). An ID number is checked (GB 11643) and
+/// gives birth date, age and sex; elderly and minor people are marked as special groups.
+pub async fn create_consultation(
+    state: web::Data<AppState>,
+    principal: Authorized<ConsultationWriters>,
+    idem: IdempotencyKey,
+    body: Json<NewConsultation>,
+) -> Result<HttpResponse, ApiError> {
+    body.validate()?;
+    let actor = state.actor(&principal);
+    let row = to_row(&body, &actor)?;
+    let who = reader_of(&principal);
+    let (stored, repeat, replayed) = store::run(&state.pool, move |c| {
+        let (stored, replayed) =
+            store::consultations::create(c, &actor, who.root, &row, &*body, &idem)?;
+        let repeat = store::consultations::repeat_visits(c, who, &stored)?;
+        Ok((stored, repeat, replayed))
+    })
+    .await?;
+    let view = Consultation::view(stored, &principal, Some(repeat_view(repeat.0, repeat.1)))?;
+    Ok(etag::created(
+        &view,
+        &format!("/api/v1/consultations/{}", view.id),
+        replayed,
+    ))
+}
+
+#[utoipa::path(
+    tag = "consultations",
+    params(("id" = i64, Path, description = "Consultation id")),
+    responses(
+        (status = 200, description = "The consultation, with earlier consultations of the same person", body = Consultation,
+            headers(("ETag" = String, description = "The version"))),
+        e::Read,
+    ),
+)]
+#[get("/consultations/{id}")]
+/// Read a consultation of the caller's scope.
+pub async fn get_consultation(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let who = reader_of(&principal);
+    let (row, repeat, follow_up) = store::run(&state.pool, move |c| {
+        let row = store::consultations::find(c, who, id)?;
+        let repeat = store::consultations::repeat_visits(c, who, &row)?;
+        let follow_up = store::follow_ups::satisfaction_of(
+            c,
+            crate::domain::follow_up::SubjectKind::Consultation,
+            id,
+        )?;
+        Ok((row, repeat, follow_up))
+    })
+    .await?;
+    let mut view = Consultation::view(row, &principal, Some(repeat_view(repeat.0, repeat.1)))?;
+    view.follow_up = crate::api::follow_ups::FollowUpSummary::from_stored(follow_up)?;
+    Ok(etag::ok(&view))
+}
+
+#[utoipa::path(
+    tag = "consultations",
+    params(("id" = i64, Path, description = "Consultation id"), IfMatchHeader),
+    request_body = NewConsultation,
+    responses(
+        (status = 200, description = "The corrected consultation; an approved or returned entry goes back to review", body = Consultation,
+            headers(("ETag" = String, description = "The new version"))),
+        e::Update,
+    ),
+)]
+#[put("/consultations/{id}")]
+/// Correct a consultation: the body is the whole registration as it should read (every role but
+/// auditors, within its scope). A reviewed entry returns to review.
+pub async fn update_consultation(
+    state: web::Data<AppState>,
+    principal: Authorized<ConsultationWriters>,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    body: Json<NewConsultation>,
+) -> Result<HttpResponse, ApiError> {
+    body.validate()?;
+    let actor = state.actor(&principal);
+    let next = to_row(&body, &actor)?;
+    let id = id.into_inner();
+    let who = reader_of(&principal);
+    let row = store::run(&state.pool, move |c| {
+        store::consultations::update(c, &actor, who, id, &if_match, next)
+    })
+    .await?;
+    Ok(etag::ok(&Consultation::view(row, &principal, None)?))
+}
+
+#[utoipa::path(
+    tag = "consultations",
+    params(("id" = i64, Path, description = "Consultation id"), IfMatchHeader),
+    request_body = ReviewInput,
+    responses(
+        (status = 200, description = "Reviewed", body = Consultation, headers(("ETag" = String, description = "The new version"))),
+        e::Update, e::Conflict,
+    ),
+)]
+#[post("/consultations/{id}/review")]
+/// Review a pending consultation (咨询审核): approve it, or return it with a comment (admin of
+/// the unit's subtree). Deciding an entry that is not pending is a 409.
+pub async fn review_consultation(
+    state: web::Data<AppState>,
+    principal: Authorized<Admins>,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    body: Json<ReviewInput>,
+) -> Result<HttpResponse, ApiError> {
+    body.validate()?;
+    if body.decision == ReviewDecision::Return && body.comment.is_none() {
+        return Err(ApiError::invalid_field(
+            "comment",
+            "required",
+            "a returned consultation needs a comment saying what to correct",
+        ));
+    }
+    let id = id.into_inner();
+    let actor = state.actor(&principal);
+    let who = reader_of(&principal);
+    let row = store::run(&state.pool, move |c| {
+        store::consultations::review(
+            c,
+            &actor,
+            who,
+            id,
+            &if_match,
+            body.decision,
+            body.comment.as_deref(),
+        )
+    })
+    .await?;
+    Ok(etag::ok(&Consultation::view(row, &principal, None)?))
+}
+
+/// An entry waiting for review.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ReviewQueueItem {
+    /// How long it has waited, in seconds.
+    pub waiting_seconds: i64,
+    /// The consultation.
+    pub consultation: Consultation,
+}
+
+/// The review queue's query.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReviewQueueQuery {
+    /// Only this unit's subtree.
+    pub unit_id: Option<i64>,
+}
+
+#[utoipa::path(
+    tag = "consultations",
+    params(ReviewQueueQuery, PageQuery),
+    responses(
+        (status = 200, description = "Pending consultations, the longest waiting first", body = Page<ReviewQueueItem>),
+        e::List, e::Forbidden,
+    ),
+)]
+#[get("/consultations/review-queue")]
+/// Consultations waiting for review in the caller's subtree, oldest first, with how long each
+/// has waited (admin).
+pub async fn get_review_queue(
+    state: web::Data<AppState>,
+    principal: Authorized<Admins>,
+    query: web::Query<ReviewQueueQuery>,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = page.resolve("review_queue")?;
+    let unit = query.unit_id;
+    let who = reader_of(&principal);
+    let rows = store::run(&state.pool, move |c| {
+        store::consultations::review_queue(c, who, unit, &page)
+    })
+    .await?;
+    let now = state.clock.stamp();
+    let items = rows
+        .items
+        .into_iter()
+        .map(|row| {
+            let waiting_seconds = (now - row.review_requested_at).num_seconds().max(0);
+            Ok(ReviewQueueItem {
+                waiting_seconds,
+                consultation: Consultation::view(row, &principal, None)?,
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: rows.next_cursor,
+    }))
+}
+
+/// Registers the routes of this module.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_consultations)
+        .service(create_consultation)
+        .service(get_review_queue)
+        .service(crate::api::ledger::export_consultations)
+        .service(get_consultation)
+        .service(update_consultation)
+        .service(review_consultation);
+}

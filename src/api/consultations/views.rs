@@ -1,0 +1,223 @@
+//! What readers see of consultations: the registration, the person (masked as the reader must
+//! see them), review, repeat visits.
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::etag::Versioned;
+use crate::auth::Principal;
+use crate::domain::codes::decode_code_list;
+use crate::domain::consultation::{
+    AgeGroup, Channel, Outcome, ReviewState, Site, SpecialGroup, Topic,
+};
+use crate::domain::id_card::Sex;
+use crate::error::ApiError;
+use crate::privacy;
+use crate::store::consultations::ConsultationRow;
+use crate::time::to_cst;
+
+/// The person who asked, as this caller may see them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct Person {
+    /// Name, if the person gave one.
+    pub name: Option<String>,
+    /// Sex (derived from the ID number when one is given).
+    pub sex: Option<Sex>,
+    /// Age in years on the day of the consultation (derived from the ID number when given).
+    pub age: Option<i32>,
+    /// Age group.
+    pub age_group: Option<AgeGroup>,
+    /// Birth date, derived from the ID number.
+    pub birth_date: Option<NaiveDate>,
+    /// Resident ID number: in full only for admins and staff of the registering unit, otherwise
+    /// masked (`1405**********1234`).
+    pub id_number: Option<String>,
+    /// Phone: in full only for admins and staff of the registering unit, otherwise masked
+    /// (`138****5678`).
+    pub phone: Option<String>,
+}
+
+/// Earlier consultations of the same person (same ID number or phone) in the caller's scope.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RepeatVisits {
+    /// How many.
+    pub count: i64,
+    /// The most recent twenty.
+    pub earlier: Vec<EarlierVisit>,
+}
+
+/// One earlier consultation.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EarlierVisit {
+    /// Its id.
+    pub id: i64,
+    /// When.
+    pub received_at: DateTime<FixedOffset>,
+    /// Where to read it.
+    pub href: String,
+}
+
+/// Review (咨询审核).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Review {
+    /// State.
+    pub state: ReviewState,
+    /// The reviewer's comment (required when returned).
+    pub comment: Option<String>,
+    /// Who decided.
+    pub reviewed_by: Option<String>,
+    /// When.
+    pub reviewed_at: Option<DateTime<FixedOffset>>,
+    /// Since when the entry waits (or last waited) for review.
+    pub requested_at: DateTime<FixedOffset>,
+}
+
+/// A consultation.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": 101, "unit_id": 4, "staff_id": 7, "duty_shift_id": null,
+    "received_at": "2023-03-07T09:40:00+08:00", "channel": "walk_in", "site": "fixed_station",
+    "place": "龙港镇公共法律服务工作站",
+    "person": {"name": "李某", "sex": "female", "age": 73, "age_group": "elderly", "birth_date": "1949-12-31",
+        "id_number": "11010519491231002X", "phone": "13812345678"},
+    "special_groups": ["elderly"], "topics": ["support_maintenance"],
+    "question": "子女不履行赡养义务怎么办？", "answer": "可协商、申请人民调解或起诉要求支付赡养费。",
+    "outcome": "referred_mediation", "matters_count": 1, "callback_consent": true,
+    "review": {"state": "pending", "comment": null, "reviewed_by": null, "reviewed_at": null,
+        "requested_at": "2023-03-07T09:45:00+08:00"},
+    "repeat_visits": {"count": 0, "earlier": []},
+    "registered_by": "staff.longgang", "version": 1,
+    "created_at": "2023-03-07T09:45:00+08:00", "updated_at": "2023-03-07T09:45:00+08:00"
+}))]
+pub struct Consultation {
+    /// Id.
+    pub id: i64,
+    /// The registering unit.
+    pub unit_id: i64,
+    /// The answering staff member.
+    pub staff_id: Option<i64>,
+    /// The duty shift it was answered on.
+    pub duty_shift_id: Option<i64>,
+    /// When the person asked.
+    pub received_at: DateTime<FixedOffset>,
+    /// How the person reached the service.
+    pub channel: Channel,
+    /// Where.
+    pub site: Site,
+    /// The station, village, enterprise or site.
+    pub place: Option<String>,
+    /// Who asked.
+    pub person: Person,
+    /// Special groups (including those the age proves).
+    pub special_groups: Vec<SpecialGroup>,
+    /// Topics.
+    pub topics: Vec<Topic>,
+    /// The question.
+    pub question: String,
+    /// The answer.
+    pub answer: Option<String>,
+    /// The outcome.
+    pub outcome: Outcome,
+    /// Matters handled in this one visit (多件事一次办).
+    pub matters_count: i32,
+    /// Whether the person agreed to be called back.
+    pub callback_consent: bool,
+    /// Review.
+    pub review: Review,
+    /// Earlier consultations of the same person (on single reads and creates).
+    pub repeat_visits: Option<RepeatVisits>,
+    /// Its follow-up visit and the satisfaction it found (on single reads).
+    pub follow_up: Option<crate::api::follow_ups::FollowUpSummary>,
+    /// Who registered it.
+    pub registered_by: String,
+    /// Version, sent as `ETag`.
+    pub version: i64,
+    /// Created at.
+    pub created_at: DateTime<FixedOffset>,
+    /// Last changed at.
+    pub updated_at: DateTime<FixedOffset>,
+}
+
+impl Versioned for Consultation {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+fn parse_code<T: std::str::FromStr>(id: i64, v: &str) -> Result<T, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    crate::error::stored("consultation", id, v)
+}
+
+impl Consultation {
+    /// The API view of a row, masked as the principal must see it.
+    pub fn view(
+        row: ConsultationRow,
+        principal: &Principal,
+        repeat: Option<RepeatVisits>,
+    ) -> Result<Self, ApiError> {
+        let id = row.id;
+        let unit = row.unit_id;
+        Ok(Consultation {
+            id,
+            unit_id: unit,
+            staff_id: row.staff_id,
+            duty_shift_id: row.duty_shift_id,
+            received_at: to_cst(row.received_at),
+            channel: parse_code(id, &row.channel)?,
+            site: parse_code(id, &row.site)?,
+            place: row.place,
+            person: Person {
+                name: row.person_name,
+                sex: row.sex.as_deref().map(|s| parse_code(id, s)).transpose()?,
+                age: row.age,
+                age_group: row
+                    .age_group
+                    .as_deref()
+                    .map(|s| parse_code(id, s))
+                    .transpose()?,
+                birth_date: row.birth_date,
+                id_number: privacy::id_number(principal, unit, row.id_number),
+                phone: privacy::phone(principal, unit, row.phone),
+            },
+            special_groups: decode_code_list(&row.special_groups)
+                .map_err(|e| ApiError::Internal(e.to_string()))?,
+            topics: decode_code_list(&row.topics).map_err(|e| ApiError::Internal(e.to_string()))?,
+            question: row.question,
+            answer: row.answer,
+            outcome: parse_code(id, &row.outcome)?,
+            matters_count: row.matters_count,
+            callback_consent: row.callback_consent,
+            review: Review {
+                state: parse_code(id, &row.review_state)?,
+                comment: row.review_comment,
+                reviewed_by: row.reviewed_by,
+                reviewed_at: row.reviewed_at.map(to_cst),
+                requested_at: to_cst(row.review_requested_at),
+            },
+            repeat_visits: repeat,
+            follow_up: None,
+            registered_by: row.registered_by,
+            version: row.version,
+            created_at: to_cst(row.created_at),
+            updated_at: to_cst(row.updated_at),
+        })
+    }
+}
+
+pub(super) fn repeat_view(count: i64, recent: Vec<(i64, chrono::NaiveDateTime)>) -> RepeatVisits {
+    RepeatVisits {
+        count,
+        earlier: recent
+            .into_iter()
+            .map(|(id, at)| EarlierVisit {
+                id,
+                received_at: to_cst(at),
+                href: format!("/api/v1/consultations/{id}"),
+            })
+            .collect(),
+    }
+}
