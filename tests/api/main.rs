@@ -15,6 +15,7 @@ mod duty;
 mod errors;
 mod faults;
 mod follow_ups;
+mod layers;
 mod races;
 mod units;
 mod users;
