@@ -111,8 +111,8 @@ impl Config {
     }
 
     /// Settings of the programme's rules.
-    pub fn settings(&self) -> crate::api::Settings {
-        crate::api::Settings {
+    pub fn settings(&self) -> Settings {
+        Settings {
             follow_up_days: self.follow_up_days.clamp(1, 90),
             follow_up_share_percent: self.follow_up_share_percent.clamp(1, 100),
         }
@@ -168,5 +168,23 @@ impl Config {
             }
         }
         Ok(keys)
+    }
+}
+
+/// Settings of the programme's rules (from the configuration).
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// Days after an aid case closes by which its follow-up is due.
+    pub follow_up_days: i64,
+    /// Share of consultations with consent that planning samples, in percent.
+    pub follow_up_share_percent: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            follow_up_days: 7,
+            follow_up_share_percent: 30,
+        }
     }
 }

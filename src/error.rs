@@ -361,6 +361,12 @@ fn is_transient(message: &str) -> bool {
         || m.contains("lock timeout")
 }
 
+impl From<crate::db::Unavailable> for ApiError {
+    fn from(err: crate::db::Unavailable) -> Self {
+        ApiError::Unavailable(err.0)
+    }
+}
+
 impl From<r2d2::Error> for ApiError {
     fn from(err: r2d2::Error) -> Self {
         ApiError::Unavailable(format!("no database connection available: {err}"))

@@ -26,6 +26,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::auth::limiter::LoginLimiter;
 use crate::auth::Principal;
+use crate::config::Settings;
 use crate::db::DbPool;
 use crate::error::{responses as r, ApiError};
 use crate::store::Actor;
@@ -42,24 +43,6 @@ pub struct AppState {
     pub clock: crate::clock::Clock,
     /// Settings of the programme's rules.
     pub settings: Settings,
-}
-
-/// Settings of the programme's rules (from the configuration).
-#[derive(Debug, Clone, Copy)]
-pub struct Settings {
-    /// Days after an aid case closes by which its follow-up is due.
-    pub follow_up_days: i64,
-    /// Share of consultations with consent that planning samples, in percent.
-    pub follow_up_share_percent: u32,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            follow_up_days: 7,
-            follow_up_share_percent: 30,
-        }
-    }
 }
 
 impl AppState {

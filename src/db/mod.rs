@@ -10,8 +10,6 @@ use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use crate::error::ApiError;
-
 /// Migrations for PostgreSQL, embedded in the binary.
 pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 /// Migrations for SQLite, embedded in the binary.
@@ -251,7 +249,7 @@ impl DbPool {
     }
 
     /// Borrows a connection, waiting at most the pool's timeout.
-    pub fn get(&self) -> Result<PooledConn, ApiError> {
+    pub fn get(&self) -> Result<PooledConn, Unavailable> {
         self.checkout(Instant::now() + self.timeout)
     }
 
@@ -259,7 +257,7 @@ impl DbPool {
     /// last connection loss is first checked with `SELECT 1` (see [`TrackedConnection`]); dead
     /// ones are discarded and the next is tried. While the database is known to be away, the
     /// wait is short (see [`WAIT_WHILE_UNREACHABLE`]).
-    pub fn checkout(&self, deadline: Instant) -> Result<PooledConn, ApiError> {
+    pub fn checkout(&self, deadline: Instant) -> Result<PooledConn, Unavailable> {
         for _ in 0..=self.pool.max_size() {
             let mut wait = deadline.saturating_duration_since(Instant::now());
             if self.health.unreachable.load(Ordering::SeqCst) {
@@ -268,7 +266,10 @@ impl DbPool {
             if wait.is_zero() {
                 break;
             }
-            let mut conn = self.pool.get_timeout(wait)?;
+            let mut conn = self
+                .pool
+                .get_timeout(wait)
+                .map_err(|e| Unavailable(format!("no database connection available: {e}")))?;
             let losses = self.health.losses.load(Ordering::SeqCst);
             if conn.losses_seen == losses {
                 return Ok(conn);
@@ -279,11 +280,17 @@ impl DbPool {
             }
             conn.lost = true;
         }
-        Err(ApiError::Unavailable(
+        Err(Unavailable(
             "no working database connection within the timeout".into(),
         ))
     }
 }
+
+/// No working connection could be borrowed in time; the message says why (and is logged, never
+/// sent to a client).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Unavailable(pub String);
 
 /// A failure to open a database connection; the message names the database and the cause.
 #[derive(Debug, thiserror::Error)]

@@ -17,7 +17,12 @@ fn sources(folder: &str) -> Vec<PathBuf> {
         }
     }
     let mut out = Vec::new();
-    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(folder), &mut out);
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src")
+            .join(folder),
+        &mut out,
+    );
     assert!(!out.is_empty(), "no sources under src/{folder}");
     out
 }
@@ -38,14 +43,22 @@ fn naming(folder: &str, words: &[&str]) -> Vec<String> {
 
 #[test]
 fn the_store_and_the_domain_never_name_the_api() {
-    let up = [naming("store", &["crate::api"]), naming("domain", &["crate::api"])].concat();
+    let up = [
+        naming("store", &["crate::api"]),
+        naming("domain", &["crate::api"]),
+    ]
+    .concat();
     assert!(up.is_empty(), "arrows point one way:\n{}", up.join("\n"));
 }
 
 #[test]
 fn the_domain_knows_neither_actix_nor_diesel() {
     let found = naming("domain", &["actix", "diesel"]);
-    assert!(found.is_empty(), "the domain is pure rules:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "the domain is pure rules:\n{}",
+        found.join("\n")
+    );
 }
 
 #[test]
@@ -57,5 +70,9 @@ fn no_source_file_is_over_700_lines() {
             (lines > 700).then(|| format!("{}: {lines} lines", file.display()))
         })
         .collect();
-    assert!(big.is_empty(), "split these by concern:\n{}", big.join("\n"));
+    assert!(
+        big.is_empty(),
+        "split these by concern:\n{}",
+        big.join("\n")
+    );
 }
