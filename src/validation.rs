@@ -12,6 +12,21 @@ use crate::domain::text::{check_line, check_text, TextError};
 pub const LINE_PATTERN: &str = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$";
 /// Multi-line text: as a line, but line breaks and tabs are allowed.
 pub const TEXT_PATTERN: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$";
+/// The name a request field's `#[schema(pattern = …)]` gives for [`LINE_PATTERN`]: the
+/// document gets the full pattern from the constant (`api::TextPatterns`), so it is written once.
+pub const LINE: &str = "line";
+/// The name for [`TEXT_PATTERN`].
+pub const TEXT: &str = "text";
+
+/// The full pattern a field's pattern name stands for, if it is one.
+pub fn pattern_named(name: &str) -> Option<&'static str> {
+    match name {
+        LINE => Some(LINE_PATTERN),
+        TEXT => Some(TEXT_PATTERN),
+        _ => None,
+    }
+}
+
 /// A code.
 pub const CODE_PATTERN: &str = "^[A-Za-z0-9._-]+$";
 /// A unit's phone.

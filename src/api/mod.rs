@@ -175,8 +175,88 @@ pub struct ApiDoc;
 /// Completes the document once every route is registered.
 pub fn finish_spec(mut spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     Security.modify(&mut spec);
+    TextPatterns.modify(&mut spec);
     ItemLinks.modify(&mut spec);
     spec
+}
+
+/// Writes the text rules' patterns into the document from their one constant: a request field
+/// declares `pattern = "line"` or `pattern = "text"` (see [`crate::validation::LINE`]) and gets
+/// the full pattern that [`crate::validation::line`] and [`crate::validation::text`] check.
+pub struct TextPatterns;
+
+impl TextPatterns {
+    fn schema(schema: &mut utoipa::openapi::schema::Schema) {
+        use utoipa::openapi::schema::{ArrayItems, Schema};
+        use utoipa::openapi::RefOr;
+        let each = |items: &mut Vec<RefOr<Schema>>| {
+            for item in items {
+                if let RefOr::T(schema) = item {
+                    Self::schema(schema);
+                }
+            }
+        };
+        match schema {
+            Schema::Object(object) => {
+                if let Some(pattern) = &mut object.pattern {
+                    if let Some(full) = crate::validation::pattern_named(pattern) {
+                        *pattern = full.to_owned();
+                    }
+                }
+                for property in object.properties.values_mut() {
+                    if let RefOr::T(schema) = property {
+                        Self::schema(schema);
+                    }
+                }
+            }
+            Schema::Array(array) => {
+                if let ArrayItems::RefOrSchema(items) = &mut array.items {
+                    if let RefOr::T(schema) = items.as_mut() {
+                        Self::schema(schema);
+                    }
+                }
+            }
+            Schema::OneOf(one_of) => each(&mut one_of.items),
+            Schema::AllOf(all_of) => each(&mut all_of.items),
+            Schema::AnyOf(any_of) => each(&mut any_of.items),
+            _ => {}
+        }
+    }
+}
+
+impl Modify for TextPatterns {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
+        if let Some(components) = &mut openapi.components {
+            for schema in components.schemas.values_mut() {
+                if let RefOr::T(schema) = schema {
+                    Self::schema(schema);
+                }
+            }
+        }
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                for parameter in op.parameters.iter_mut().flatten() {
+                    if let RefOr::T(utoipa::openapi::path::Parameter {
+                        schema: Some(RefOr::T(schema)),
+                        ..
+                    }) = parameter
+                    {
+                        Self::schema(schema);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// OpenAPI links from what answers with a record to the operations on that record: the `id` of
