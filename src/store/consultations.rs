@@ -10,8 +10,9 @@ use std::collections::HashMap;
 use crate::db::schema::{consultations, duty_shifts, staff, units};
 use crate::db::DbConnection;
 use crate::domain::consultation::{
-    decide, Channel, Outcome, ReviewDecision, ReviewState, SpecialGroup, Topic,
+    decide, AgeGroup, Channel, Outcome, ReviewDecision, ReviewState, Site, SpecialGroup, Topic,
 };
+use crate::domain::id_card::Sex;
 use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::{IfMatch, Versioned};
@@ -40,13 +41,13 @@ pub struct ConsultationRow {
     pub staff_id: Option<i64>,
     pub duty_shift_id: Option<i64>,
     pub received_at: NaiveDateTime,
-    pub channel: String,
-    pub site: String,
+    pub channel: Channel,
+    pub site: Site,
     pub place: Option<String>,
     pub person_name: Option<String>,
-    pub sex: Option<String>,
+    pub sex: Option<Sex>,
     pub age: Option<i32>,
-    pub age_group: Option<String>,
+    pub age_group: Option<AgeGroup>,
     pub birth_date: Option<NaiveDate>,
     pub id_number: Option<String>,
     pub phone: Option<String>,
@@ -54,10 +55,10 @@ pub struct ConsultationRow {
     pub topics: String,
     pub question: String,
     pub answer: Option<String>,
-    pub outcome: String,
+    pub outcome: Outcome,
     pub matters_count: i32,
     pub callback_consent: bool,
-    pub review_state: String,
+    pub review_state: ReviewState,
     pub review_comment: Option<String>,
     pub reviewed_by: Option<String>,
     pub reviewed_at: Option<NaiveDateTime>,
@@ -138,7 +139,7 @@ fn filtered<'a>(reader: Reader, f: &ConsultationFilter) -> Boxed<'a> {
         }
     }
     if let Some(c) = f.channel {
-        q = q.filter(consultations::channel.eq(c.to_string()));
+        q = q.filter(consultations::channel.eq(c));
     }
     if let Some(t) = f.topic {
         q = q.filter(consultations::topics.like(format!("%,{t},%")));
@@ -147,10 +148,10 @@ fn filtered<'a>(reader: Reader, f: &ConsultationFilter) -> Boxed<'a> {
         q = q.filter(consultations::special_groups.like(format!("%,{g},%")));
     }
     if let Some(o) = f.outcome {
-        q = q.filter(consultations::outcome.eq(o.to_string()));
+        q = q.filter(consultations::outcome.eq(o));
     }
     if let Some(r) = f.review_state {
-        q = q.filter(consultations::review_state.eq(r.to_string()));
+        q = q.filter(consultations::review_state.eq(r));
     }
     if let Some(s) = f.staff_id {
         q = q.filter(consultations::staff_id.eq(s));
@@ -197,7 +198,7 @@ pub fn review_queue(
     page: &PageRequest,
 ) -> Result<Page<ConsultationRow>, ApiError> {
     let mut q = scoped(reader)
-        .filter(consultations::review_state.eq(ReviewState::Pending.to_string()))
+        .filter(consultations::review_state.eq(ReviewState::Pending))
         .select(ConsultationRow::as_select())
         .order((
             consultations::review_requested_at.asc(),
@@ -394,7 +395,7 @@ pub fn update(
         |tx, log, current| {
             check_refs(tx, reader.root, &next)?;
             let now = log.at();
-            let pending = current.review_state == ReviewState::Pending.to_string();
+            let pending = current.review_state == ReviewState::Pending;
             save(
                 tx,
                 &ConsultationRow {
@@ -403,7 +404,7 @@ pub fn update(
                     created_at: current.created_at,
                     version: current.version + 1,
                     updated_at: now,
-                    review_state: ReviewState::Pending.to_string(),
+                    review_state: ReviewState::Pending,
                     review_requested_at: if pending {
                         current.review_requested_at
                     } else {
@@ -436,16 +437,15 @@ pub fn review(
         decision_action(decision),
         |tx| find(tx, reader, id),
         |tx, log, current| {
-            let state: ReviewState =
-                crate::error::stored("consultation", id, &current.review_state)?;
-            let next = decide(state, decision).map_err(|detail| ApiError::Conflict {
-                detail,
-                allowed_actions: Some(Vec::new()),
-            })?;
+            let next =
+                decide(current.review_state, decision).map_err(|detail| ApiError::Conflict {
+                    detail,
+                    allowed_actions: Some(Vec::new()),
+                })?;
             save(
                 tx,
                 &ConsultationRow {
-                    review_state: next.to_string(),
+                    review_state: next,
                     review_comment: comment.map(str::to_owned),
                     reviewed_by: Some(actor.name.clone()),
                     reviewed_at: Some(log.at()),

@@ -145,13 +145,6 @@ impl Versioned for Consultation {
     }
 }
 
-fn parse_code<T: std::str::FromStr>(id: i64, v: &str) -> Result<T, ApiError>
-where
-    T::Err: std::fmt::Display,
-{
-    crate::error::stored("consultation", id, v)
-}
-
 impl Consultation {
     /// The API view of a row, masked as the principal must see it.
     pub fn view(
@@ -167,18 +160,14 @@ impl Consultation {
             staff_id: row.staff_id,
             duty_shift_id: row.duty_shift_id,
             received_at: to_cst(row.received_at),
-            channel: parse_code(id, &row.channel)?,
-            site: parse_code(id, &row.site)?,
+            channel: row.channel,
+            site: row.site,
             place: row.place,
             person: Person {
                 name: row.person_name,
-                sex: row.sex.as_deref().map(|s| parse_code(id, s)).transpose()?,
+                sex: row.sex,
                 age: row.age,
-                age_group: row
-                    .age_group
-                    .as_deref()
-                    .map(|s| parse_code(id, s))
-                    .transpose()?,
+                age_group: row.age_group,
                 birth_date: row.birth_date,
                 id_number: privacy::id_number(principal, unit, row.id_number),
                 phone: privacy::phone(principal, unit, row.phone),
@@ -188,11 +177,11 @@ impl Consultation {
             topics: decode_code_list(&row.topics).map_err(|e| ApiError::Internal(e.to_string()))?,
             question: row.question,
             answer: row.answer,
-            outcome: parse_code(id, &row.outcome)?,
+            outcome: row.outcome,
             matters_count: row.matters_count,
             callback_consent: row.callback_consent,
             review: Review {
-                state: parse_code(id, &row.review_state)?,
+                state: row.review_state,
                 comment: row.review_comment,
                 reviewed_by: row.reviewed_by,
                 reviewed_at: row.reviewed_at.map(to_cst),
