@@ -7,7 +7,7 @@ use validator::Validate;
 
 use super::reader_of;
 use super::types::NewAidApplication;
-use super::views::{one_view, views, AidApplication, AidEvent, AidTimeline};
+use super::views::{one_view, page_of_views, AidApplication, AidEvent, AidTimeline};
 use crate::api::errors as e;
 use crate::api::etag;
 use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
@@ -82,11 +82,7 @@ pub async fn list_aid_applications(
         store::aid::list(c, who, &filter, &page)
     })
     .await?;
-    let items = views(&state, &principal, result.items).await?;
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        next_cursor: result.next_cursor,
-    }))
+    Ok(HttpResponse::Ok().json(page_of_views(&state, &principal, result).await?))
 }
 
 /// A work queue.
@@ -145,11 +141,7 @@ pub async fn get_aid_queue(
         store::aid::queue(c, who, &states, overdue, &page)
     })
     .await?;
-    let items = views(&state, &principal, result.items).await?;
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        next_cursor: result.next_cursor,
-    }))
+    Ok(HttpResponse::Ok().json(page_of_views(&state, &principal, result).await?))
 }
 
 #[utoipa::path(

@@ -17,6 +17,7 @@ use crate::domain::consultation::SpecialGroup;
 use crate::domain::id_card::Sex;
 use crate::domain::masking::mask_name;
 use crate::error::ApiError;
+use crate::paging::Page;
 use crate::precondition::Versioned;
 use crate::privacy;
 use crate::store;
@@ -300,7 +301,7 @@ impl AidApplication {
 }
 
 /// Loads what views need and builds them.
-pub(super) async fn views(
+async fn views(
     state: &AppState,
     principal: &Principal,
     apps: Vec<Application>,
@@ -346,6 +347,19 @@ pub(super) async fn views(
         .collect()
 }
 
+/// The views of a page of applications.
+pub(super) async fn page_of_views(
+    state: &AppState,
+    principal: &Principal,
+    page: Page<Application>,
+) -> Result<Page<AidApplication>, ApiError> {
+    Ok(Page {
+        items: views(state, principal, page.items).await?,
+        next_cursor: page.next_cursor,
+    })
+}
+
+/// The view of one application.
 pub(super) async fn one_view(
     state: &AppState,
     principal: &Principal,
