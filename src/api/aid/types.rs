@@ -222,9 +222,8 @@ impl NewAidApplication {
     /// The rows to store, checked: the ID number and phones, the hardship ground, the urgent
     /// ground, a receipt time not in the future; the green channel follows from the applicant.
     pub fn to_rows(&self, at: chrono::NaiveDateTime) -> Result<(AidRow, ApplicantRow), ApiError> {
-        let input = self;
         let now = at.and_utc();
-        let received = input
+        let received = self
             .received_at
             .map(|t| t.with_timezone(&chrono::Utc))
             .unwrap_or(now);
@@ -236,7 +235,7 @@ impl NewAidApplication {
             ));
         }
         let applied_on = received.with_timezone(&cst()).date_naive();
-        let a = &input.applicant;
+        let a = &self.applicant;
         let card = IdCardNumber::parse(&a.id_number, applied_on).map_err(|e| {
             ApiError::invalid_field("applicant.id_number", "id_number", e.to_string())
         })?;
@@ -248,9 +247,9 @@ impl NewAidApplication {
         };
         let applicant_phone = phone("applicant.phone", &a.phone)?;
         let guardian_phone = phone("applicant.guardian_phone", &a.guardian_phone)?;
-        aid::check_hardship(input.hardship_check, input.hardship_ground)
+        aid::check_hardship(self.hardship_check, self.hardship_ground)
             .map_err(|m| ApiError::invalid_field("hardship_ground", "required", m))?;
-        if input.urgent && input.urgent_ground.is_none() {
+        if self.urgent && self.urgent_ground.is_none() {
             return Err(ApiError::invalid_field(
                 "urgent_ground",
                 "required",
@@ -262,27 +261,27 @@ impl NewAidApplication {
             age_group: Some(age_group(age)),
             disabled: a.disabled,
             special_groups: &a.special_groups,
-            hardship_ground: input.hardship_ground,
-            matter: Some(input.matter_category),
+            hardship_ground: self.hardship_ground,
+            matter: Some(self.matter_category),
         });
-        let mut preferred = input.preferred_provider_ids.clone();
+        let mut preferred = self.preferred_provider_ids.clone();
         preferred.dedup();
         let row = AidRow {
             id: 0,
-            unit_id: input.unit_id,
+            unit_id: self.unit_id,
             centre_id: 0,
-            consultation_id: input.consultation_id,
-            matter_category: input.matter_category.to_string(),
-            case_type: input.case_type.clone(),
-            opposing_party: input
+            consultation_id: self.consultation_id,
+            matter_category: self.matter_category.to_string(),
+            case_type: self.case_type.clone(),
+            opposing_party: self
                 .opposing_party
                 .as_deref()
                 .map(str::trim)
                 .map(str::to_owned),
-            facts: input.facts.clone(),
-            channel: input.channel.to_string(),
-            hardship_check: input.hardship_check.to_string(),
-            hardship_ground: input.hardship_ground.map(|g| g.to_string()),
+            facts: self.facts.clone(),
+            channel: self.channel.to_string(),
+            hardship_check: self.hardship_check.to_string(),
+            hardship_ground: self.hardship_ground.map(|g| g.to_string()),
             preferred_provider_ids: if preferred.is_empty() {
                 String::new()
             } else {
@@ -295,9 +294,9 @@ impl NewAidApplication {
                         .join(",")
                 )
             },
-            urgent: input.urgent,
-            urgent_ground: input.urgent_ground.map(|g| g.to_string()),
-            safe_contact: input.safe_contact,
+            urgent: self.urgent,
+            urgent_ground: self.urgent_ground.map(|g| g.to_string()),
+            safe_contact: self.safe_contact,
             green_channel: !reasons.is_empty(),
             green_reasons: encode_code_list(&reasons),
             state: AidState::Submitted.to_string(),

@@ -137,9 +137,7 @@ fn scoped<'a>(r: Reader) -> Boxed<'a> {
 
 /// The parsed state of a row.
 pub fn state_of(row: &AidRow) -> Result<AidState, ApiError> {
-    row.state
-        .parse()
-        .map_err(|e| ApiError::Internal(format!("aid application {}: {e}", row.id)))
+    crate::error::stored("aid application", row.id, &row.state)
 }
 
 /// The deadline clocks of a row.
