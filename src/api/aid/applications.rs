@@ -1,0 +1,200 @@
+//! Applications: submission, the list, the work queues, one application and its timeline.
+
+use actix_web::{get, post, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use super::reader_of;
+use super::types::NewAidApplication;
+use super::views::{one_view, page_of_views, AidApplication, AidEvent, AidTimeline};
+use crate::api::errors as e;
+use crate::api::etag;
+use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
+use crate::api::json::Json;
+use crate::api::AppState;
+use crate::auth::principal::{AidIntake, Authorized};
+use crate::auth::Principal;
+use crate::domain::aid::AidState;
+use crate::error::ApiError;
+use crate::paging::{Page, PageQuery};
+use crate::store;
+use crate::store::aid::AidFilter;
+
+#[utoipa::path(
+    tag = "aid",
+    params(IdempotencyKeyHeader),
+    request_body = NewAidApplication,
+    responses(
+        (status = 201, description = "Submitted; the green channel and its reasons are set from the applicant", body = AidApplication,
+            headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new application"))),
+        e::Create,
+    ),
+)]
+#[post("/aid-applications")]
+/// Submit an application (admins, unit staff accepting on the centre's behalf, aid officers,
+/// integrations). The applicant's ID number is required and checked; elderly (60 or over on the
+/// day of application), minors, disabled people, Art. 42 and Art. 32 cases and migrant workers
+/// claiming wages or work-injury compensation go on the green channel.
+pub async fn create_aid_application(
+    state: web::Data<AppState>,
+    principal: Authorized<AidIntake>,
+    idem: IdempotencyKey,
+    body: Json<NewAidApplication>,
+) -> Result<HttpResponse, ApiError> {
+    body.validate()?;
+    let actor = state.actor(&principal);
+    let (row, applicant) = body.to_rows(actor.at)?;
+    let root = principal.unit_id;
+    let (app, replayed) = store::run(&state.pool, move |c| {
+        store::aid::create(c, &actor, root, row, applicant, &*body, &idem)
+    })
+    .await?;
+    let view = one_view(&state, &principal, app).await?;
+    Ok(etag::created(
+        &view,
+        &format!("/api/v1/aid-applications/{}", view.id),
+        replayed,
+    ))
+}
+
+#[utoipa::path(
+    tag = "aid",
+    params(AidFilter, PageQuery),
+    responses(
+        (status = 200, description = "Applications of the caller's scope, newest first", body = Page<AidApplication>),
+        e::List,
+    ),
+)]
+#[get("/aid-applications")]
+/// List applications: township staff see those received in their subtree, aid officers their
+/// centre's, providers those assigned to them.
+pub async fn list_aid_applications(
+    state: web::Data<AppState>,
+    principal: Principal,
+    filter: web::Query<AidFilter>,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = page.resolve("aid_applications")?;
+    let filter = filter.into_inner();
+    let who = reader_of(&principal);
+    let result = store::run(&state.pool, move |c| {
+        store::aid::list(c, who, &filter, &page)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(page_of_views(&state, &principal, result).await?))
+}
+
+/// A work queue.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueStep {
+    /// Applications to accept.
+    Accept,
+    /// Applications to review (accepted, waiting for materials, objections).
+    Review,
+    /// Approved (or urgent) applications to assign.
+    Assign,
+    /// Assigned applications whose agreement is to be signed.
+    Agreement,
+}
+
+/// The queue's query.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QueueQuery {
+    /// Which step.
+    #[param(inline)]
+    pub step: QueueStep,
+    /// Only those past their deadline.
+    pub overdue: Option<bool>,
+}
+
+#[utoipa::path(
+    tag = "aid",
+    params(QueueQuery, PageQuery),
+    responses(
+        (status = 200, description = "Urgent first, then the green channel, then the earliest deadline", body = Page<AidApplication>),
+        e::List,
+    ),
+)]
+#[get("/aid-applications/queue")]
+/// A work queue of the caller's scope: urgent aid first, then the green channel, then the
+/// earliest deadline; `overdue=true` lists those past their deadline.
+pub async fn get_aid_queue(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<QueueQuery>,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = page.resolve("aid_queue")?;
+    use AidState as S;
+    let states: Vec<AidState> = match query.step {
+        QueueStep::Accept => vec![S::Submitted],
+        QueueStep::Review => vec![S::Accepted, S::MaterialsRequested, S::Objection],
+        QueueStep::Assign => vec![S::Approved],
+        QueueStep::Agreement => vec![S::Assigned],
+    };
+    let overdue = query.overdue.unwrap_or(false).then(|| state.clock.now());
+    let who = reader_of(&principal);
+    let result = store::run(&state.pool, move |c| {
+        store::aid::queue(c, who, &states, overdue, &page)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(page_of_views(&state, &principal, result).await?))
+}
+
+#[utoipa::path(
+    tag = "aid",
+    params(("id" = i64, Path, description = "Application id")),
+    responses(
+        (status = 200, description = "The application with its current deadline and the actions allowed", body = AidApplication,
+            headers(("ETag" = String, description = "The version"))),
+        e::Read,
+    ),
+)]
+#[get("/aid-applications/{id}")]
+/// Read an application of the caller's scope.
+pub async fn get_aid_application(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let who = reader_of(&principal);
+    let (app, follow_up) = store::run(&state.pool, move |c| {
+        let app = store::aid::find(c, who, id)?;
+        let follow_up = store::follow_ups::satisfaction_of(
+            c,
+            crate::domain::follow_up::SubjectKind::AidApplication,
+            id,
+        )?;
+        Ok((app, follow_up))
+    })
+    .await?;
+    let mut view = one_view(&state, &principal, app).await?;
+    view.follow_up = crate::api::follow_ups::FollowUpSummary::from_stored(follow_up)?;
+    Ok(etag::ok(&view))
+}
+
+#[utoipa::path(
+    tag = "aid",
+    params(("id" = i64, Path, description = "Application id")),
+    responses(
+        (status = 200, description = "Every step with actor, time and note, from the audit trail", body = AidTimeline),
+        e::Read,
+    ),
+)]
+#[get("/aid-applications/{id}/events")]
+/// The application's timeline.
+pub async fn get_aid_events(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let who = reader_of(&principal);
+    let rows = store::run(&state.pool, move |c| store::aid::events(c, who, id)).await?;
+    let items = rows.into_iter().map(AidEvent::from).collect();
+    Ok(HttpResponse::Ok().json(AidTimeline { items }))
+}

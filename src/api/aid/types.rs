@@ -1,0 +1,358 @@
+//! What the aid routes are sent: applications, workflow steps, green-channel decisions and
+//! verifications; and their conversion into what the store is called with.
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::domain::aid::{
+    self, AidChannel, AidState, HardshipCheck, HardshipGround, MatterCategory, StepInput,
+    TerminationGround, UrgentGround, VerificationMethod, VerificationResult,
+};
+use crate::domain::codes::encode_code_list;
+use crate::domain::consultation::{age_group, SpecialGroup};
+use crate::domain::id_card::{age_on, IdCardNumber};
+use crate::domain::phone::PhoneNumber;
+use crate::error::ApiError;
+use crate::store;
+use crate::store::aid::{AidRow, ApplicantRow};
+use crate::time::cst;
+use crate::validation;
+
+/// The applicant as entered.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicantInput {
+    /// Name.
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+    )]
+    #[validate(length(min = 1, max = 50), custom(function = validation::line))]
+    pub name: String,
+    /// Resident ID number (checked; gives birth date, age and sex).
+    #[schema(min_length = 18, max_length = 18, pattern = "^[0-9]{17}[0-9Xx]$")]
+    pub id_number: String,
+    /// Phone.
+    #[schema(min_length = 7, max_length = 20, pattern = r"^(\+86)?[0-9 -]+$")]
+    #[validate(length(min = 7, max = 20))]
+    pub phone: Option<String>,
+    /// Address.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+    )]
+    #[validate(length(min = 1, max = 200), custom(function = validation::line))]
+    pub address: Option<String>,
+    /// Special groups.
+    #[serde(default)]
+    #[schema(max_items = 8)]
+    #[validate(length(max = 8))]
+    pub special_groups: Vec<SpecialGroup>,
+    /// Whether the applicant has a disability.
+    #[serde(default)]
+    pub disabled: bool,
+    /// Guardian or agent, for a minor or a person without capacity.
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+    )]
+    #[validate(length(min = 1, max = 50), custom(function = validation::line))]
+    pub guardian_name: Option<String>,
+    /// The guardian's relation to the applicant.
+    #[schema(
+        min_length = 1,
+        max_length = 20,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+    )]
+    #[validate(length(min = 1, max = 20), custom(function = validation::line))]
+    pub guardian_relation: Option<String>,
+    /// The guardian's phone.
+    #[schema(min_length = 7, max_length = 20, pattern = r"^(\+86)?[0-9 -]+$")]
+    #[validate(length(min = 7, max = 20))]
+    pub guardian_phone: Option<String>,
+}
+
+/// A new application.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "unit_id": 4, "channel": "township_on_behalf", "received_at": "2023-03-07T10:00:00+08:00",
+    "applicant": {"name": "李某", "id_number": "11010519491231002X", "phone": "13812345678",
+        "address": "沁水县龙港镇东关村", "special_groups": [], "disabled": false},
+    "matter_category": "support_payments", "case_type": "赡养纠纷", "opposing_party": "李某某",
+    "facts": "子女拒绝支付赡养费。", "hardship_check": "exempt", "hardship_ground": "no_fixed_income",
+    "preferred_provider_ids": [], "urgent": false, "safe_contact": false
+}))]
+pub struct NewAidApplication {
+    /// The unit first asked (首问首办), in the caller's subtree; it keeps the applicant's contact.
+    pub unit_id: i64,
+    /// The consultation it was referred from.
+    pub consultation_id: Option<i64>,
+    /// When it was received (default: now); not in the future.
+    pub received_at: Option<DateTime<FixedOffset>>,
+    /// How it arrived.
+    pub channel: AidChannel,
+    /// The applicant.
+    #[validate(nested)]
+    pub applicant: ApplicantInput,
+    /// The matter.
+    pub matter_category: MatterCategory,
+    /// The kind of case, in words.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+    )]
+    #[validate(length(min = 1, max = 100), custom(function = validation::line))]
+    pub case_type: Option<String>,
+    /// The opposing party (for the conflict check).
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+    )]
+    #[validate(length(min = 1, max = 100), custom(function = validation::line))]
+    pub opposing_party: Option<String>,
+    /// The facts.
+    #[schema(
+        min_length = 1,
+        max_length = 8000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+    )]
+    #[validate(length(min = 1, max = 8000), custom(function = validation::text))]
+    pub facts: String,
+    /// How hardship is established.
+    pub hardship_check: HardshipCheck,
+    /// The Art. 42 or Art. 32 ground (required for `exempt` and `not_required`).
+    pub hardship_ground: Option<HardshipGround>,
+    /// Providers the applicant chose (点援制), at most two.
+    #[serde(default)]
+    #[schema(max_items = 2)]
+    #[validate(length(max = 2))]
+    pub preferred_provider_ids: Vec<i64>,
+    /// Urgent aid before review (先行提供, Art. 44).
+    #[serde(default)]
+    pub urgent: bool,
+    /// Its ground (required when urgent).
+    pub urgent_ground: Option<UrgentGround>,
+    /// Domestic violence: contact the applicant only by the safe means recorded.
+    #[serde(default)]
+    pub safe_contact: bool,
+}
+
+/// The data of a workflow step; which fields a step needs is in the operation's description.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"materials": ["户口簿复印件", "经济困难状况说明表"], "reply_days": 10}))]
+pub struct ActionInput {
+    /// A note, kept with the step in the trail and shown in the timeline (required for
+    /// `withdraw`, `object`, `uphold_objection`, `dismiss_objection`; the reason when `assign`
+    /// does not follow the applicant's choice).
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+    )]
+    #[validate(length(min = 1, max = 2000), custom(function = validation::text))]
+    pub note: Option<String>,
+    /// `request_materials`: every missing item, in one notice (一次性告知).
+    #[schema(min_items = 1, max_items = 30)]
+    #[validate(length(min = 1, max = 30))]
+    pub materials: Option<Vec<String>>,
+    /// `request_materials`: days the applicant has to reply (1 to 30; default 15).
+    #[schema(minimum = 1, maximum = 30)]
+    #[validate(range(min = 1, max = 30))]
+    pub reply_days: Option<i64>,
+    /// `reject`: the reasons, in writing.
+    #[schema(
+        min_length = 1,
+        max_length = 4000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+    )]
+    #[validate(length(min = 1, max = 4000), custom(function = validation::text))]
+    pub reasons: Option<String>,
+    /// `terminate`: the Art. 48 ground.
+    pub termination_ground: Option<TerminationGround>,
+    /// `assign`: the provider (staff id).
+    pub provider_staff_id: Option<i64>,
+}
+
+/// An officer's green-channel decision.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"green_channel": true, "reason": "申请人行动不便，独居"}))]
+pub struct GreenInput {
+    /// On (true) or off (false).
+    pub green_channel: bool,
+    /// Why.
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+    )]
+    #[validate(length(min = 1, max = 500), custom(function = validation::text))]
+    pub reason: String,
+}
+
+/// A verification to record.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"method": "data_platform", "result": "confirmed", "note": "低保系统核实"}))]
+pub struct VerificationInput {
+    /// How.
+    pub method: VerificationMethod,
+    /// What was found.
+    pub result: VerificationResult,
+    /// A note.
+    #[schema(
+        min_length = 1,
+        max_length = 1000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
+    )]
+    #[validate(length(min = 1, max = 1000), custom(function = validation::text))]
+    pub note: Option<String>,
+}
+
+impl NewAidApplication {
+    /// The rows to store, checked: the ID number and phones, the hardship ground, the urgent
+    /// ground, a receipt time not in the future; the green channel follows from the applicant.
+    pub fn to_rows(&self, at: chrono::NaiveDateTime) -> Result<(AidRow, ApplicantRow), ApiError> {
+        let now = at.and_utc();
+        let received = self
+            .received_at
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .unwrap_or(now);
+        if received > now + chrono::Duration::minutes(5) {
+            return Err(ApiError::invalid_field(
+                "received_at",
+                "future",
+                "must not be in the future",
+            ));
+        }
+        let applied_on = received.with_timezone(&cst()).date_naive();
+        let a = &self.applicant;
+        let card = IdCardNumber::parse(&a.id_number, applied_on).map_err(|e| {
+            ApiError::invalid_field("applicant.id_number", "id_number", e.to_string())
+        })?;
+        let phone = |field: &str, p: &Option<String>| {
+            p.as_deref()
+                .map(|p| PhoneNumber::parse(p).map(|n| n.as_str().to_owned()))
+                .transpose()
+                .map_err(|e| ApiError::invalid_field(field, "phone", e.to_string()))
+        };
+        let applicant_phone = phone("applicant.phone", &a.phone)?;
+        let guardian_phone = phone("applicant.guardian_phone", &a.guardian_phone)?;
+        aid::check_hardship(self.hardship_check, self.hardship_ground)
+            .map_err(|m| ApiError::invalid_field("hardship_ground", "required", m))?;
+        if self.urgent && self.urgent_ground.is_none() {
+            return Err(ApiError::invalid_field(
+                "urgent_ground",
+                "required",
+                "urgent aid (先行提供) needs its ground",
+            ));
+        }
+        let age = age_on(card.birth_date(), applied_on);
+        let reasons = aid::green_reasons(&aid::Applicant {
+            age_group: Some(age_group(age)),
+            disabled: a.disabled,
+            special_groups: &a.special_groups,
+            hardship_ground: self.hardship_ground,
+            matter: Some(self.matter_category),
+        });
+        let mut preferred = self.preferred_provider_ids.clone();
+        preferred.dedup();
+        let row = AidRow {
+            id: 0,
+            unit_id: self.unit_id,
+            centre_id: 0,
+            consultation_id: self.consultation_id,
+            matter_category: self.matter_category.to_string(),
+            case_type: self.case_type.clone(),
+            opposing_party: self
+                .opposing_party
+                .as_deref()
+                .map(str::trim)
+                .map(str::to_owned),
+            facts: self.facts.clone(),
+            channel: self.channel.to_string(),
+            hardship_check: self.hardship_check.to_string(),
+            hardship_ground: self.hardship_ground.map(|g| g.to_string()),
+            preferred_provider_ids: if preferred.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ",{},",
+                    preferred
+                        .iter()
+                        .map(|p| p.to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )
+            },
+            urgent: self.urgent,
+            urgent_ground: self.urgent_ground.map(|g| g.to_string()),
+            safe_contact: self.safe_contact,
+            green_channel: !reasons.is_empty(),
+            green_reasons: encode_code_list(&reasons),
+            state: AidState::Submitted.to_string(),
+            received_at: received.naive_utc(),
+            state_entered_at: received.naive_utc(),
+            review_paused_seconds: 0,
+            materials_due_at: None,
+            materials_list: None,
+            decision_note: None,
+            termination_ground: None,
+            provider_staff_id: None,
+            assignment_note: None,
+            deadline_at: None,
+            priority: 0,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        };
+        let applicant = ApplicantRow {
+            application_id: 0,
+            name: a.name.trim().to_owned(),
+            id_number: card.as_str().to_owned(),
+            birth_date: card.birth_date(),
+            sex: card.sex().to_string(),
+            age,
+            phone: applicant_phone,
+            address: a.address.clone(),
+            special_groups: encode_code_list(&a.special_groups),
+            disabled: a.disabled,
+            guardian_name: a.guardian_name.clone(),
+            guardian_relation: a.guardian_relation.clone(),
+            guardian_phone,
+        };
+        Ok((row, applicant))
+    }
+}
+
+impl From<ActionInput> for StepInput {
+    fn from(i: ActionInput) -> Self {
+        StepInput {
+            note: i.note,
+            materials: i.materials,
+            reply_days: i.reply_days,
+            reasons: i.reasons,
+            termination_ground: i.termination_ground,
+            provider_staff_id: i.provider_staff_id,
+        }
+    }
+}
+
+impl From<&VerificationInput> for store::aid::VerificationInput {
+    fn from(i: &VerificationInput) -> Self {
+        store::aid::VerificationInput {
+            method: i.method,
+            result: i.result,
+            note: i.note.clone(),
+        }
+    }
+}

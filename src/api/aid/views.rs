@@ -1,0 +1,467 @@
+//! What the aid routes answer: applications as the caller may see them, their timeline and
+//! hardship verifications; built from the store's rows.
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::AppState;
+use crate::auth::Principal;
+use crate::domain::aid::{
+    self, AidAction, AidChannel, AidState, DeadlineKind, GreenReason, HardshipCheck,
+    HardshipGround, MatterCategory, TerminationGround, UrgentGround, VerificationMethod,
+    VerificationResult,
+};
+use crate::domain::codes::decode_code_list;
+use crate::domain::consultation::SpecialGroup;
+use crate::domain::id_card::Sex;
+use crate::domain::masking::mask_name;
+use crate::error::ApiError;
+use crate::paging::Page;
+use crate::precondition::Versioned;
+use crate::privacy;
+use crate::store;
+use crate::store::aid::Application;
+use crate::store::audit::AuditRow;
+use crate::time::{cst, to_cst};
+
+/// The applicant as this caller may see them.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Applicant {
+    /// Name (masked for readers without a need).
+    pub name: String,
+    /// ID number (masked for readers without a need).
+    pub id_number: String,
+    /// Sex.
+    pub sex: Sex,
+    /// Birth date.
+    pub birth_date: NaiveDate,
+    /// Age on the day of application.
+    pub age: i32,
+    /// Phone (masked for readers without a need).
+    pub phone: Option<String>,
+    /// Address (hidden from readers without a need).
+    pub address: Option<String>,
+    /// Special groups.
+    pub special_groups: Vec<SpecialGroup>,
+    /// Disabled.
+    pub disabled: bool,
+    /// Guardian or agent (masked for readers without a need).
+    pub guardian_name: Option<String>,
+    /// The guardian's relation.
+    pub guardian_relation: Option<String>,
+    /// The guardian's phone (masked for readers without a need).
+    pub guardian_phone: Option<String>,
+}
+
+/// The deadline an application is under.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Deadline {
+    /// Which.
+    pub kind: DeadlineKind,
+    /// When it falls due.
+    pub due_at: DateTime<FixedOffset>,
+    /// Seconds left (negative when overdue).
+    pub seconds_left: i64,
+    /// Whether it has passed.
+    pub overdue: bool,
+}
+
+/// An aid application.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AidApplication {
+    /// Id.
+    pub id: i64,
+    /// The unit first asked (首问首办).
+    pub unit_id: i64,
+    /// The legal aid centre handling it.
+    pub centre_id: i64,
+    /// The consultation it came from.
+    pub consultation_id: Option<i64>,
+    /// The applicant.
+    pub applicant: Applicant,
+    /// The matter.
+    pub matter_category: MatterCategory,
+    /// The kind of case.
+    pub case_type: Option<String>,
+    /// The opposing party.
+    pub opposing_party: Option<String>,
+    /// The facts.
+    pub facts: String,
+    /// How it arrived.
+    pub channel: AidChannel,
+    /// How hardship is established.
+    pub hardship_check: HardshipCheck,
+    /// Its ground.
+    pub hardship_ground: Option<HardshipGround>,
+    /// Providers the applicant chose.
+    pub preferred_provider_ids: Vec<i64>,
+    /// Urgent aid.
+    pub urgent: bool,
+    /// Its ground.
+    pub urgent_ground: Option<UrgentGround>,
+    /// Domestic-violence safe contact.
+    pub safe_contact: bool,
+    /// On the green channel.
+    pub green_channel: bool,
+    /// Why.
+    pub green_reasons: Vec<GreenReason>,
+    /// The green channel's internal target for the current step (one working day).
+    pub green_target_date: Option<NaiveDate>,
+    /// Where it stands.
+    pub state: AidState,
+    /// What may be done next.
+    pub allowed_actions: Vec<AidAction>,
+    /// When received.
+    pub received_at: DateTime<FixedOffset>,
+    /// When the current state began.
+    pub state_entered_at: DateTime<FixedOffset>,
+    /// The deadline it is under now.
+    pub deadline: Option<Deadline>,
+    /// Seconds the review clock stood still for materials requests.
+    pub review_paused_seconds: i64,
+    /// The open or last materials notice (一次性告知): every item.
+    pub materials: Vec<String>,
+    /// The reply deadline of an open materials request.
+    pub materials_due_at: Option<DateTime<FixedOffset>>,
+    /// The note or reasons of the last decision.
+    pub decision_note: Option<String>,
+    /// The written rejection notice, when rejected.
+    pub rejection_notice: Option<String>,
+    /// The Art. 48 ground, when terminated.
+    pub termination_ground: Option<TerminationGround>,
+    /// The assigned provider.
+    pub provider_staff_id: Option<i64>,
+    /// The follow-up visit after closing and the satisfaction it found (on single reads).
+    pub follow_up: Option<crate::api::follow_ups::FollowUpSummary>,
+    /// Notes of the assignment: preference not followed, conflict warning, provisional.
+    pub assignment_note: Option<String>,
+    /// Version, sent as `ETag`.
+    pub version: i64,
+    /// Created at.
+    pub created_at: DateTime<FixedOffset>,
+    /// Last changed at.
+    pub updated_at: DateTime<FixedOffset>,
+}
+
+impl Versioned for AidApplication {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+fn code<T: std::str::FromStr>(id: i64, v: &str) -> Result<T, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    crate::error::stored("aid application", id, v)
+}
+
+/// Context for building views: the caller, now, names for notices, the calendar.
+pub struct ViewContext<'a> {
+    /// The caller.
+    pub principal: &'a Principal,
+    /// Now.
+    pub now: DateTime<chrono::Utc>,
+    /// The business calendar around now.
+    pub calendar: &'a crate::domain::calendar::BusinessCalendar,
+}
+
+impl AidApplication {
+    /// The API view, masked as the caller must see it.
+    pub fn view(
+        app: Application,
+        ctx: &ViewContext,
+        notice: Option<(String, String)>,
+    ) -> Result<Self, ApiError> {
+        let Application { row, applicant: a } = app;
+        let id = row.id;
+        let full = privacy::sees_personal_data(ctx.principal, row.unit_id)
+            || privacy::sees_personal_data(ctx.principal, row.centre_id);
+        let mask_phone = |p: Option<String>| {
+            if full {
+                p
+            } else {
+                p.map(|p| crate::domain::masking::mask_phone(&p))
+            }
+        };
+        let state: AidState = code(id, &row.state)?;
+        let clocks = store::aid::clocks(&row)?;
+        let deadline = aid::current_deadline(&clocks).map(|(kind, due)| {
+            let left = (due - ctx.now).num_seconds();
+            Deadline {
+                kind,
+                due_at: due.with_timezone(&cst()),
+                seconds_left: left,
+                overdue: left < 0,
+            }
+        });
+        let preferred = row.preferred_providers();
+        let green_target_date = if row.green_channel {
+            aid::green_target(
+                state,
+                to_cst(row.state_entered_at).date_naive(),
+                ctx.calendar,
+            )
+        } else {
+            None
+        };
+        Ok(AidApplication {
+            id,
+            unit_id: row.unit_id,
+            centre_id: row.centre_id,
+            consultation_id: row.consultation_id,
+            applicant: Applicant {
+                name: if full {
+                    a.name.clone()
+                } else {
+                    mask_name(&a.name)
+                },
+                id_number: if full {
+                    a.id_number.clone()
+                } else {
+                    crate::domain::masking::mask_id_number(&a.id_number)
+                },
+                sex: code(id, &a.sex)?,
+                birth_date: a.birth_date,
+                age: a.age,
+                phone: mask_phone(a.phone),
+                address: if full { a.address } else { None },
+                special_groups: decode_code_list(&a.special_groups)
+                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+                disabled: a.disabled,
+                guardian_name: a
+                    .guardian_name
+                    .map(|n| if full { n } else { mask_name(&n) }),
+                guardian_relation: a.guardian_relation,
+                guardian_phone: mask_phone(a.guardian_phone),
+            },
+            matter_category: code(id, &row.matter_category)?,
+            case_type: row.case_type,
+            opposing_party: row.opposing_party,
+            facts: row.facts,
+            channel: code(id, &row.channel)?,
+            hardship_check: code(id, &row.hardship_check)?,
+            hardship_ground: row
+                .hardship_ground
+                .as_deref()
+                .map(|g| code(id, g))
+                .transpose()?,
+            preferred_provider_ids: preferred,
+            urgent: row.urgent,
+            urgent_ground: row
+                .urgent_ground
+                .as_deref()
+                .map(|g| code(id, g))
+                .transpose()?,
+            safe_contact: row.safe_contact,
+            green_channel: row.green_channel,
+            green_reasons: decode_code_list(&row.green_reasons)
+                .map_err(|e| ApiError::Internal(e.to_string()))?,
+            green_target_date,
+            allowed_actions: aid::allowed_actions(state, row.urgent),
+            state,
+            received_at: to_cst(row.received_at),
+            state_entered_at: to_cst(row.state_entered_at),
+            deadline,
+            review_paused_seconds: row.review_paused_seconds,
+            materials: row
+                .materials_list
+                .as_deref()
+                .map(|m| m.lines().map(str::to_owned).collect())
+                .unwrap_or_default(),
+            materials_due_at: row.materials_due_at.map(to_cst),
+            rejection_notice: match (state, &row.decision_note, notice) {
+                (
+                    AidState::Rejected | AidState::Objection | AidState::ObjectionDismissed,
+                    Some(reasons),
+                    Some((centre, bureau)),
+                ) => Some(aid::rejection_notice(
+                    if full { &a.name } else { "申请人" },
+                    reasons,
+                    &centre,
+                    &bureau,
+                )),
+                _ => None,
+            },
+            decision_note: row.decision_note,
+            termination_ground: row
+                .termination_ground
+                .as_deref()
+                .map(|g| code(id, g))
+                .transpose()?,
+            provider_staff_id: row.provider_staff_id,
+            follow_up: None,
+            assignment_note: row.assignment_note,
+            version: row.version,
+            created_at: to_cst(row.created_at),
+            updated_at: to_cst(row.updated_at),
+        })
+    }
+}
+
+/// Loads what views need and builds them.
+async fn views(
+    state: &AppState,
+    principal: &Principal,
+    apps: Vec<Application>,
+) -> Result<Vec<AidApplication>, ApiError> {
+    let now = state.clock.now();
+    let today = now.with_timezone(&cst()).date_naive();
+    let need_notice: Vec<i64> = apps
+        .iter()
+        .filter(|a| {
+            matches!(
+                a.row.state.as_str(),
+                "rejected" | "objection" | "objection_dismissed"
+            )
+        })
+        .map(|a| a.row.centre_id)
+        .collect();
+    let (calendar, notices) = store::run(&state.pool, move |c| {
+        let calendar = store::calendar::load(
+            c,
+            today - chrono::Duration::days(60),
+            today + chrono::Duration::days(30),
+        )?;
+        let mut notices = std::collections::HashMap::new();
+        for centre in need_notice {
+            if let std::collections::hash_map::Entry::Vacant(e) = notices.entry(centre) {
+                let (name, parent) = store::aid::unit_and_parent_names(c, centre)?;
+                e.insert((name, parent.unwrap_or_else(|| "司法行政机关".to_owned())));
+            }
+        }
+        Ok((calendar, notices))
+    })
+    .await?;
+    let ctx = ViewContext {
+        principal,
+        now,
+        calendar: &calendar,
+    };
+    apps.into_iter()
+        .map(|a| {
+            let notice = notices.get(&a.row.centre_id).cloned();
+            AidApplication::view(a, &ctx, notice)
+        })
+        .collect()
+}
+
+/// The views of a page of applications.
+pub(super) async fn page_of_views(
+    state: &AppState,
+    principal: &Principal,
+    page: Page<Application>,
+) -> Result<Page<AidApplication>, ApiError> {
+    Ok(Page {
+        items: views(state, principal, page.items).await?,
+        next_cursor: page.next_cursor,
+    })
+}
+
+/// The view of one application.
+pub(super) async fn one_view(
+    state: &AppState,
+    principal: &Principal,
+    app: Application,
+) -> Result<AidApplication, ApiError> {
+    views(state, principal, vec![app])
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::Internal("view of one application missing".into()))
+}
+
+/// One step of an application's history.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AidEvent {
+    /// The audit event's id.
+    pub id: i64,
+    /// When.
+    pub at: DateTime<FixedOffset>,
+    /// Who.
+    pub actor: String,
+    /// In which role.
+    pub role: Option<String>,
+    /// What (`create`, an action, `set_green_channel`).
+    pub action: String,
+    /// The state afterwards.
+    pub state: Option<String>,
+    /// The note, reasons or assignment remarks given in this step.
+    pub note: Option<String>,
+}
+
+/// The timeline.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AidTimeline {
+    /// Steps, oldest first.
+    pub items: Vec<AidEvent>,
+}
+
+/// A verification of a hardship pledge.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"id": 1, "application_id": 12, "method": "data_platform", "result": "confirmed",
+    "note": "低保系统核实", "verified_by": "aid.officer", "verified_at": "2023-03-20T10:00:00+08:00"}))]
+pub struct HardshipVerification {
+    /// Id.
+    pub id: i64,
+    /// The application.
+    pub application_id: i64,
+    /// How.
+    pub method: VerificationMethod,
+    /// What was found.
+    pub result: VerificationResult,
+    /// A note.
+    pub note: Option<String>,
+    /// Who verified.
+    pub verified_by: String,
+    /// When.
+    pub verified_at: DateTime<FixedOffset>,
+}
+
+impl TryFrom<store::aid::VerificationRow> for HardshipVerification {
+    type Error = ApiError;
+    fn try_from(v: store::aid::VerificationRow) -> Result<Self, ApiError> {
+        Ok(HardshipVerification {
+            method: code(v.application_id, &v.method)?,
+            result: code(v.application_id, &v.result)?,
+            id: v.id,
+            application_id: v.application_id,
+            note: v.note,
+            verified_by: v.verified_by,
+            verified_at: to_cst(v.verified_at),
+        })
+    }
+}
+
+/// The verifications of an application.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct HardshipVerifications {
+    /// Oldest first.
+    pub items: Vec<HardshipVerification>,
+}
+
+impl From<AuditRow> for AidEvent {
+    /// A step as the trail recorded it: the state afterwards and the step's note.
+    fn from(e: AuditRow) -> Self {
+        let after: Option<serde_json::Value> = e
+            .after_data
+            .as_deref()
+            .and_then(|t| serde_json::from_str(t).ok());
+        let field = |k: &str| {
+            after
+                .as_ref()
+                .and_then(|a| a.get(k))
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
+        AidEvent {
+            id: e.id,
+            at: to_cst(e.occurred_at),
+            actor: e.actor,
+            role: e.role,
+            state: field("state"),
+            note: field("step_note"),
+            action: e.action,
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! The workflow's steps and the green-channel decision.
+
+use actix_web::{post, web, HttpResponse};
+use validator::Validate;
+
+use super::reader_of;
+use super::types::{ActionInput, GreenInput};
+use super::views::{one_view, AidApplication};
+use crate::api::errors as e;
+use crate::api::etag::{self, IfMatch, IfMatchHeader};
+use crate::api::json::Json;
+use crate::api::AppState;
+use crate::auth::principal::{AidOfficers, Authorized};
+use crate::auth::Principal;
+use crate::domain::aid::{self, AidAction};
+use crate::domain::codes::CodeTable;
+use crate::error::ApiError;
+use crate::store;
+
+#[utoipa::path(
+    tag = "aid",
+    params(
+        ("id" = i64, Path, description = "Application id"),
+        ("action" = AidAction, Path, description = "The step"),
+        IfMatchHeader,
+    ),
+    request_body = ActionInput,
+    responses(
+        (status = 200, description = "The step is taken; the new deadline applies", body = AidApplication,
+            headers(("ETag" = String, description = "The new version"))),
+        e::Update, e::Conflict,
+    ),
+)]
+#[post("/aid-applications/{id}/{action}")]
+/// Take a step of the workflow: submitted → accepted → (request_materials ⇄ receive_materials)
+/// → approve or reject (reasons) → (object → uphold_objection | dismiss_objection) → assign
+/// (provider_staff_id) → sign_agreement → start → close; terminate (termination_ground) from
+/// assigned onwards; withdraw (note) before assignment; urgent aid may be assigned before
+/// approval. A step not allowed now is a 409 listing `allowed_actions`; a stale `If-Match` a 412.
+pub async fn act_on_aid_application(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(i64, AidAction)>,
+    if_match: IfMatch,
+    body: Json<ActionInput>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, action) = path.into_inner();
+    if !aid::may_take(principal.role, action) {
+        return Err(ApiError::Forbidden(format!(
+            "the {} role may not {}",
+            principal.role,
+            action.code()
+        )));
+    }
+    body.validate()?;
+    let step = aid::StepInput::from(body.into_inner());
+    aid::check_step(action, &step)
+        .map_err(|e| ApiError::invalid_field(&e.field, e.code, e.message))?;
+    let actor = state.actor(&principal);
+    let who = reader_of(&principal);
+    let days = state.settings.follow_up_days;
+    let app = store::run(&state.pool, move |c| {
+        store::aid::act(c, &actor, who, id, &if_match, action, &step, days)
+    })
+    .await?;
+    Ok(etag::ok(&one_view(&state, &principal, app).await?))
+}
+
+#[utoipa::path(
+    tag = "aid",
+    params(("id" = i64, Path, description = "Application id"), IfMatchHeader),
+    request_body = GreenInput,
+    responses(
+        (status = 200, description = "Changed (audited)", body = AidApplication, headers(("ETag" = String, description = "The new version"))),
+        e::Update,
+    ),
+)]
+#[post("/aid-applications/{id}/green-channel")]
+/// Put an application on or off the green channel, with a reason (aid officers, admins).
+pub async fn set_green_channel(
+    state: web::Data<AppState>,
+    principal: Authorized<AidOfficers>,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    body: Json<GreenInput>,
+) -> Result<HttpResponse, ApiError> {
+    body.validate()?;
+    let id = id.into_inner();
+    let actor = state.actor(&principal);
+    let who = reader_of(&principal);
+    let app = store::run(&state.pool, move |c| {
+        store::aid::set_green(
+            c,
+            &actor,
+            who,
+            id,
+            &if_match,
+            body.green_channel,
+            body.reason.trim(),
+        )
+    })
+    .await?;
+    Ok(etag::ok(&one_view(&state, &principal, app).await?))
+}

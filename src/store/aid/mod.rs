@@ -1,0 +1,448 @@
+//! Queries of aid applications: intake, the workflow's transitions (one at a time, audited),
+//! queues and the timeline.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use utoipa::IntoParams;
+
+use crate::db::schema::{aid_applicants, aid_applications, consultations, staff, units};
+use crate::db::DbConnection;
+use crate::domain::aid::{self, AidState, Clocks};
+use crate::domain::units::UnitKind;
+use crate::error::ApiError;
+use crate::paging::{Cursor, Keyset, Order, Page, PageRequest};
+use crate::precondition::Versioned;
+use crate::store::idempotency::Idempotency;
+use crate::store::scope::{referenced, unit_id_in_subtree, SubtreeFilter};
+use crate::store::write::{self, Record};
+use crate::store::Actor;
+
+mod verifications;
+mod workflow;
+
+pub use verifications::{verifications, verify_hardship, VerificationInput, VerificationRow};
+pub use workflow::{act, events, set_green};
+
+/// A stored application.
+#[derive(
+    Debug,
+    Clone,
+    Queryable,
+    Selectable,
+    Insertable,
+    AsChangeset,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[diesel(table_name = aid_applications)]
+#[diesel(treat_none_as_null = true)]
+pub struct AidRow {
+    #[diesel(skip_insertion)]
+    pub id: i64,
+    pub unit_id: i64,
+    pub centre_id: i64,
+    pub consultation_id: Option<i64>,
+    pub matter_category: String,
+    pub case_type: Option<String>,
+    pub opposing_party: Option<String>,
+    pub facts: String,
+    pub channel: String,
+    pub hardship_check: String,
+    pub hardship_ground: Option<String>,
+    pub preferred_provider_ids: String,
+    pub urgent: bool,
+    pub urgent_ground: Option<String>,
+    pub safe_contact: bool,
+    pub green_channel: bool,
+    pub green_reasons: String,
+    pub state: String,
+    pub received_at: NaiveDateTime,
+    pub state_entered_at: NaiveDateTime,
+    pub review_paused_seconds: i64,
+    pub materials_due_at: Option<NaiveDateTime>,
+    pub materials_list: Option<String>,
+    pub decision_note: Option<String>,
+    pub termination_ground: Option<String>,
+    pub provider_staff_id: Option<i64>,
+    pub assignment_note: Option<String>,
+    pub deadline_at: Option<NaiveDateTime>,
+    pub priority: i32,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The applicant of an application.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
+#[diesel(table_name = aid_applicants)]
+pub struct ApplicantRow {
+    pub application_id: i64,
+    #[serde(rename = "applicant_name")]
+    pub name: String,
+    pub id_number: String,
+    pub birth_date: NaiveDate,
+    pub sex: String,
+    pub age: i32,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub special_groups: String,
+    pub disabled: bool,
+    pub guardian_name: Option<String>,
+    pub guardian_relation: Option<String>,
+    pub guardian_phone: Option<String>,
+}
+
+/// An application with its applicant, as the audit trail records it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Application {
+    /// The application.
+    #[serde(flatten)]
+    pub row: AidRow,
+    /// Its applicant.
+    pub applicant: ApplicantRow,
+}
+
+/// Who reads.
+#[derive(Debug, Clone, Copy)]
+pub struct Reader {
+    /// The caller's unit: applications received in, or handled by a centre in, its subtree.
+    pub root: i64,
+    /// For providers: only applications assigned to staff linked to this account.
+    pub provider_account: Option<i64>,
+}
+
+type Boxed<'a> = aid_applications::BoxedQuery<'a, crate::db::MultiBackend>;
+
+/// Applications received in, or handled by a centre in, the subtree of `root`.
+fn received_or_handled_in(root: i64) -> diesel::dsl::Or<SubtreeFilter, SubtreeFilter> {
+    unit_id_in_subtree("aid_applications.unit_id", root)
+        .or(unit_id_in_subtree("aid_applications.centre_id", root))
+}
+
+fn scoped<'a>(r: Reader) -> Boxed<'a> {
+    let mut q = aid_applications::table
+        .filter(received_or_handled_in(r.root))
+        .into_boxed();
+    if let Some(account) = r.provider_account {
+        q = q.filter(
+            aid_applications::provider_staff_id.eq_any(
+                staff::table
+                    .filter(staff::user_id.eq(account))
+                    .select(staff::id.nullable()),
+            ),
+        );
+    }
+    q
+}
+
+/// The parsed state of a row.
+pub fn state_of(row: &AidRow) -> Result<AidState, ApiError> {
+    crate::error::stored("aid application", row.id, &row.state)
+}
+
+/// The deadline clocks of a row.
+pub fn clocks(row: &AidRow) -> Result<Clocks, ApiError> {
+    Ok(Clocks {
+        state: state_of(row)?,
+        received_at: row.received_at.and_utc(),
+        state_entered_at: row.state_entered_at.and_utc(),
+        review_paused: Duration::seconds(row.review_paused_seconds),
+        materials_due_at: row.materials_due_at.map(|t| t.and_utc()),
+    })
+}
+
+/// Recomputes the stored deadline and queue priority of a row.
+pub fn refresh(row: &mut AidRow) -> Result<(), ApiError> {
+    row.deadline_at = aid::current_deadline(&clocks(row)?).map(|(_, at)| at.naive_utc());
+    row.priority = 2 * i32::from(row.urgent) + i32::from(row.green_channel);
+    Ok(())
+}
+
+/// The legal aid centre that handles applications received by a unit: the centre whose parent
+/// is the nearest ancestor of the unit (or the unit itself when it is a centre).
+pub fn centre_for(tx: &mut DbConnection, unit_id: i64) -> Result<i64, ApiError> {
+    let path: String = units::table
+        .filter(units::id.eq(unit_id))
+        .select(units::path)
+        .first(tx)?;
+    let centres: Vec<(i64, Option<i64>, String)> = units::table
+        .filter(units::kind.eq(UnitKind::LegalAidCentre.to_string()))
+        .filter(units::active.eq(true))
+        .select((units::id, units::parent_id, units::path))
+        .load(tx)?;
+    let mut best: Option<(usize, i64)> = None;
+    for (id, parent, centre_path) in centres {
+        if id == unit_id {
+            return Ok(id);
+        }
+        // The centre's parent path is its own path without the last segment.
+        let parent_path = match parent {
+            Some(_) => centre_path
+                .trim_end_matches('/')
+                .rsplit_once('/')
+                .map(|(p, _)| format!("{p}/"))
+                .unwrap_or_default(),
+            None => centre_path.clone(),
+        };
+        if path.starts_with(&parent_path) && best.is_none_or(|(len, _)| parent_path.len() > len) {
+            best = Some((parent_path.len(), id));
+        }
+    }
+    best.map(|(_, id)| id).ok_or_else(|| {
+        ApiError::invalid_field(
+            "unit_id",
+            "no_aid_centre",
+            "no legal aid centre serves this unit",
+        )
+    })
+}
+
+impl AidRow {
+    /// The providers the applicant chose (点援制), from their stored list (`,7,9,`).
+    pub fn preferred_providers(&self) -> Vec<i64> {
+        self.preferred_provider_ids
+            .split(',')
+            .filter_map(|s| s.parse().ok())
+            .collect()
+    }
+}
+
+/// The consultation an application comes from must be one the caller can see.
+fn check_consultation(tx: &mut DbConnection, root: i64, id: i64) -> Result<(), ApiError> {
+    let found = consultations::table
+        .filter(consultations::id.eq(id))
+        .filter(unit_id_in_subtree("consultations.unit_id", root))
+        .select(consultations::id)
+        .first::<i64>(tx)
+        .optional();
+    referenced(found.map_err(Into::into), "consultation_id", "consultation")?;
+    Ok(())
+}
+
+/// Registers an application and its applicant (the rows are complete but for their ids and
+/// the centre, which follows from the unit).
+pub fn create(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    root: i64,
+    mut row: AidRow,
+    mut applicant: ApplicantRow,
+    request: &impl serde::Serialize,
+    idem: &Idempotency,
+) -> Result<(Application, bool), ApiError> {
+    write::create(conn, actor, idem, request, |tx, _| {
+        crate::store::units::find_referenced(tx, root, row.unit_id, "unit_id")?;
+        row.centre_id = centre_for(tx, row.unit_id)?;
+        if let Some(id) = row.consultation_id {
+            check_consultation(tx, root, id)?;
+        }
+        for (i, provider) in row.preferred_providers().into_iter().enumerate() {
+            workflow::check_provider(
+                tx,
+                row.centre_id,
+                provider,
+                &format!("preferred_provider_ids[{i}]"),
+            )?;
+        }
+        refresh(&mut row)?;
+        let stored: AidRow = diesel::insert_into(aid_applications::table)
+            .values(&row)
+            .returning(aid_applications::all_columns)
+            .get_result(tx)?;
+        applicant.application_id = stored.id;
+        diesel::insert_into(aid_applicants::table)
+            .values(&applicant)
+            .execute(tx)?;
+        Ok(Application {
+            row: stored,
+            applicant,
+        })
+    })
+}
+
+impl Record for Application {
+    const ENTITY: &'static str = "aid_application";
+    fn id(&self) -> i64 {
+        self.row.id
+    }
+    fn unit_id(&self) -> Option<i64> {
+        Some(self.row.unit_id)
+    }
+}
+
+impl Versioned for Application {
+    fn version(&self) -> i64 {
+        self.row.version
+    }
+}
+
+/// One application the reader may see.
+pub fn find(conn: &mut DbConnection, reader: Reader, id: i64) -> Result<Application, ApiError> {
+    let row: AidRow = scoped(reader)
+        .filter(aid_applications::id.eq(id))
+        .select(AidRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("aid application", id))?;
+    let applicant: ApplicantRow = aid_applicants::table
+        .filter(aid_applicants::application_id.eq(id))
+        .select(ApplicantRow::as_select())
+        .first(conn)?;
+    Ok(Application { row, applicant })
+}
+
+fn with_applicants(
+    conn: &mut DbConnection,
+    rows: Vec<AidRow>,
+) -> Result<Vec<Application>, ApiError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut applicants: std::collections::HashMap<i64, ApplicantRow> = aid_applicants::table
+        .filter(aid_applicants::application_id.eq_any(&ids))
+        .select(ApplicantRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|a| (a.application_id, a))
+        .collect();
+    rows.into_iter()
+        .map(|row| {
+            let applicant = applicants.remove(&row.id).ok_or_else(|| {
+                ApiError::Internal(format!("aid application {} has no applicant", row.id))
+            })?;
+            Ok(Application { row, applicant })
+        })
+        .collect()
+}
+
+/// Filters of the list.
+#[derive(Debug, Clone, Default, serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AidFilter {
+    /// Only in this state.
+    pub state: Option<AidState>,
+    /// Only received in, or handled by a centre in, this unit's subtree.
+    pub unit_id: Option<i64>,
+    /// Only on (true) or off (false) the green channel.
+    pub green_channel: Option<bool>,
+    /// Only urgent (true) or not (false).
+    pub urgent: Option<bool>,
+}
+
+/// Applications of the reader's scope, newest first.
+pub fn list(
+    conn: &mut DbConnection,
+    reader: Reader,
+    f: &AidFilter,
+    page: &PageRequest,
+) -> Result<Page<Application>, ApiError> {
+    let mut q = scoped(reader)
+        .select(AidRow::as_select())
+        .order(aid_applications::id.desc())
+        .limit(page.fetch_limit());
+    if let Some(after) = page.after_id_of("aid_applications.id", Order::Descending) {
+        q = q.filter(after);
+    }
+    if let Some(state) = f.state {
+        q = q.filter(aid_applications::state.eq(state.to_string()));
+    }
+    if let Some(unit) = f.unit_id {
+        q = q.filter(received_or_handled_in(unit));
+    }
+    if let Some(green) = f.green_channel {
+        q = q.filter(aid_applications::green_channel.eq(green));
+    }
+    if let Some(urgent) = f.urgent {
+        q = q.filter(aid_applications::urgent.eq(urgent));
+    }
+    let rows = q.load(conn)?;
+    let page = page.finish(rows, |r| Cursor::by_id(r.id), Ok)?;
+    Ok(Page {
+        items: with_applicants(conn, page.items)?,
+        next_cursor: page.next_cursor,
+    })
+}
+
+/// A work queue: applications in `states`, urgent first, then green channel, then the earliest
+/// deadline; with `overdue_at`, only those whose deadline has passed.
+pub fn queue(
+    conn: &mut DbConnection,
+    reader: Reader,
+    states: &[AidState],
+    overdue_at: Option<DateTime<Utc>>,
+    page: &PageRequest,
+) -> Result<Page<Application>, ApiError> {
+    let states: Vec<String> = states.iter().map(|s| s.to_string()).collect();
+    let mut q = scoped(reader)
+        .filter(aid_applications::state.eq_any(states))
+        .filter(aid_applications::deadline_at.is_not_null())
+        .select(AidRow::as_select())
+        .order((
+            aid_applications::priority.desc(),
+            aid_applications::deadline_at.asc(),
+            aid_applications::id.asc(),
+        ))
+        .limit(page.fetch_limit());
+    if let Some(now) = overdue_at {
+        q = q.filter(aid_applications::deadline_at.lt(now.naive_utc()));
+    }
+    if let Some(after) = after_rank(page)? {
+        q = q.filter(after);
+    }
+    let rows = q.load(conn)?;
+    let page = page.finish(
+        rows,
+        |r| Cursor {
+            at: r.deadline_at,
+            rank: Some(i64::from(r.priority)),
+            id: r.id,
+        },
+        Ok,
+    )?;
+    Ok(Page {
+        items: with_applicants(conn, page.items)?,
+        next_cursor: page.next_cursor,
+    })
+}
+
+/// The rows after the cursor of the queue, ordered by priority (highest first), then by
+/// deadline and id: a higher priority rank is before, an equal one continues by deadline.
+fn after_rank(page: &PageRequest) -> Result<Option<Keyset<aid_applications::table>>, ApiError> {
+    let Some(cursor) = &page.after else {
+        return Ok(None);
+    };
+    let by_deadline = page.after_time(
+        "aid_applications.deadline_at",
+        "aid_applications.id",
+        Order::Ascending,
+    )?;
+    let (Some(by_deadline), Some(rank)) =
+        (by_deadline, cursor.rank.and_then(|r| i32::try_from(r).ok()))
+    else {
+        return Err(ApiError::BadRequest("invalid cursor for this list".into()));
+    };
+    Ok(Some(Box::new(
+        aid_applications::priority
+            .lt(rank)
+            .or(aid_applications::priority.eq(rank).and(by_deadline)),
+    )))
+}
+
+/// The names of a unit and its parent (for notices).
+pub fn unit_and_parent_names(
+    conn: &mut DbConnection,
+    unit_id: i64,
+) -> Result<(String, Option<String>), ApiError> {
+    let (name, parent): (String, Option<i64>) = units::table
+        .filter(units::id.eq(unit_id))
+        .select((units::name, units::parent_id))
+        .first(conn)?;
+    let parent_name = match parent {
+        Some(p) => Some(
+            units::table
+                .filter(units::id.eq(p))
+                .select(units::name)
+                .first(conn)?,
+        ),
+        None => None,
+    };
+    Ok((name, parent_name))
+}
