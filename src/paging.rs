@@ -14,6 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use diesel::dsl::sql;
 use diesel::expression::BoxableExpression;
+use diesel::BoolExpressionMethods;
 use diesel::sql_types::{BigInt, Bool, Timestamp};
 
 use crate::db::MultiBackend;
@@ -250,6 +251,27 @@ impl PageRequest {
                 .bind::<BigInt, _>(cursor.id)
                 .sql("))"),
         )))
+    }
+
+    /// The rows after the cursor of a list ordered by a rank first (highest first), then by
+    /// (`time`, `id`) in `order`: a lower rank comes after, an equal one continues by time.
+    pub fn after_rank_time<QS: 'static>(
+        &self,
+        rank: &'static str,
+        time: &'static str,
+        id: &'static str,
+        order: Order,
+    ) -> Result<Option<Keyset<QS>>, ApiError> {
+        let Some(cursor) = &self.after else {
+            return Ok(None);
+        };
+        let (Some(by_time), Some(r)) = (self.after_time::<QS>(time, id, order)?, cursor.rank)
+        else {
+            return Err(not_of_this_list());
+        };
+        let before = sql::<Bool>(&format!("{rank} < ")).bind::<BigInt, _>(r);
+        let same = sql::<Bool>(&format!("{rank} = ")).bind::<BigInt, _>(r);
+        Ok(Some(Box::new(before.or(same.and(by_time)))))
     }
 
     /// The rows after the cursor of a list ordered by `id` alone (named as `table.column`).

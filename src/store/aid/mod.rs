@@ -10,7 +10,7 @@ use crate::db::DbConnection;
 use crate::domain::aid::{self, AidState, Clocks};
 use crate::domain::units::UnitKind;
 use crate::error::ApiError;
-use crate::paging::{Cursor, Keyset, Order, Page, PageRequest};
+use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::Versioned;
 use crate::store::idempotency::Idempotency;
 use crate::store::scope::{referenced, unit_id_in_subtree, SubtreeFilter};
@@ -384,7 +384,12 @@ pub fn queue(
     if let Some(now) = overdue_at {
         q = q.filter(aid_applications::deadline_at.lt(now.naive_utc()));
     }
-    if let Some(after) = after_rank(page)? {
+    if let Some(after) = page.after_rank_time(
+        "aid_applications.priority",
+        "aid_applications.deadline_at",
+        "aid_applications.id",
+        Order::Ascending,
+    )? {
         q = q.filter(after);
     }
     let rows = q.load(conn)?;
@@ -401,29 +406,6 @@ pub fn queue(
         items: with_applicants(conn, page.items)?,
         next_cursor: page.next_cursor,
     })
-}
-
-/// The rows after the cursor of the queue, ordered by priority (highest first), then by
-/// deadline and id: a higher priority rank is before, an equal one continues by deadline.
-fn after_rank(page: &PageRequest) -> Result<Option<Keyset<aid_applications::table>>, ApiError> {
-    let Some(cursor) = &page.after else {
-        return Ok(None);
-    };
-    let by_deadline = page.after_time(
-        "aid_applications.deadline_at",
-        "aid_applications.id",
-        Order::Ascending,
-    )?;
-    let (Some(by_deadline), Some(rank)) =
-        (by_deadline, cursor.rank.and_then(|r| i32::try_from(r).ok()))
-    else {
-        return Err(ApiError::BadRequest("invalid cursor for this list".into()));
-    };
-    Ok(Some(Box::new(
-        aid_applications::priority
-            .lt(rank)
-            .or(aid_applications::priority.eq(rank).and(by_deadline)),
-    )))
 }
 
 /// The names of a unit and its parent (for notices).
