@@ -3,15 +3,16 @@
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::api::errors as e;
+use crate::api::units::page_views;
 use crate::api::AppState;
 use crate::auth::principal::{AuditReaders, Authorized};
 use crate::error::ApiError;
 use crate::paging::{Page, PageQuery};
 use crate::store;
-use crate::store::audit::ChainReport;
+use crate::store::audit::{AuditFilter, AuditRow, ChainReport};
 use crate::time::to_cst;
 use crate::validation::query_text;
 
@@ -53,8 +54,8 @@ pub struct AuditEvent {
     pub hash: String,
 }
 
-impl From<store::audit::AuditRow> for AuditEvent {
-    fn from(row: store::audit::AuditRow) -> Self {
+impl From<AuditRow> for AuditEvent {
+    fn from(row: AuditRow) -> Self {
         let parse = |s: Option<String>| s.and_then(|t| serde_json::from_str(&t).ok());
         AuditEvent {
             id: row.id,
@@ -72,29 +73,6 @@ impl From<store::audit::AuditRow> for AuditEvent {
             hash: row.hash,
         }
     }
-}
-
-/// Filters of the trail.
-#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AuditFilter {
-    /// Only events about this kind of record (`unit`, `unit_target`, `user`, …).
-    #[param(max_length = 40)]
-    pub entity: Option<String>,
-    /// Only events about this record.
-    pub entity_id: Option<i64>,
-    /// Only events of this unit.
-    pub unit_id: Option<i64>,
-    /// Only events by this actor.
-    #[param(max_length = 100)]
-    pub actor: Option<String>,
-    /// Only events of this request.
-    #[param(max_length = 128)]
-    pub request_id: Option<String>,
-    /// Only events at or after this time.
-    pub from: Option<DateTime<FixedOffset>>,
-    /// Only events before this time.
-    pub to: Option<DateTime<FixedOffset>>,
 }
 
 #[utoipa::path(
@@ -119,11 +97,11 @@ pub async fn list_audit_events(
     query_text("actor", filter.actor.as_deref(), 100)?;
     query_text("request_id", filter.request_id.as_deref(), 128)?;
     let root = principal.unit_id;
-    let result = store::run(&state.pool, move |c| {
+    let rows = store::run(&state.pool, move |c| {
         store::audit::list(c, root, &filter, &page)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(result))
+    Ok(HttpResponse::Ok().json(page_views(rows, |r| Ok(AuditEvent::from(r)))?))
 }
 
 #[utoipa::path(

@@ -4,13 +4,14 @@
 use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::api::errors as e;
 use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
 use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
+use crate::api::units::page_views;
 use crate::api::AppState;
 use crate::auth::principal::{Authorized, RosterKeepers};
 use crate::auth::Principal;
@@ -19,6 +20,7 @@ use crate::domain::phone::PhoneNumber;
 use crate::error::ApiError;
 use crate::paging::{Page, PageQuery};
 use crate::store;
+use crate::store::staff::{StaffFilter, StaffRow, StaffValues};
 use crate::time::to_cst;
 use crate::{privacy, validation};
 
@@ -65,7 +67,7 @@ impl Versioned for Staff {
 
 impl Staff {
     /// The API view of a row, as `principal` may see it.
-    pub fn view(row: store::staff::StaffRow, principal: &Principal) -> Result<Self, ApiError> {
+    pub fn view(row: StaffRow, principal: &Principal) -> Result<Self, ApiError> {
         Ok(Staff {
             kind: row
                 .kind
@@ -166,19 +168,40 @@ pub struct StaffPatch {
     pub active: Option<bool>,
 }
 
-/// Filters of the staff list.
-#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct StaffFilter {
-    /// Only people of this unit.
-    pub unit_id: Option<i64>,
-    /// Only this kind.
-    pub kind: Option<StaffKind>,
-    /// Only active (true) or inactive (false) people.
-    pub active: Option<bool>,
-    /// Only names containing this text.
-    #[param(max_length = 50)]
-    pub q: Option<String>,
+impl NewStaff {
+    /// The person as stored, with the phone as parsed.
+    fn values<'a>(&'a self, phone: Option<&'a str>) -> StaffValues<'a> {
+        StaffValues {
+            unit_id: self.unit_id,
+            name: self.name.trim(),
+            kind: self.kind,
+            title: self.title.as_deref(),
+            licence_no: self.licence_no.as_deref(),
+            phone,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl StaffPatch {
+    /// The person as changed by this patch, with the phone as parsed.
+    fn apply(&self, phone: &Option<Option<String>>, current: &StaffRow) -> StaffRow {
+        let pick = validation::patched::<String>;
+        StaffRow {
+            unit_id: self.unit_id.unwrap_or(current.unit_id),
+            name: self
+                .name
+                .as_deref()
+                .map_or(current.name.clone(), |n| n.trim().to_owned()),
+            kind: self.kind.map_or(current.kind.clone(), |k| k.to_string()),
+            title: pick(&self.title, &current.title),
+            licence_no: pick(&self.licence_no, &current.licence_no),
+            phone: pick(phone, &current.phone),
+            user_id: self.user_id.unwrap_or(current.user_id),
+            active: self.active.unwrap_or(current.active),
+            ..current.clone()
+        }
+    }
 }
 
 fn parse_phone(field: &str, phone: Option<&str>) -> Result<Option<String>, ApiError> {
@@ -215,15 +238,7 @@ pub async fn list_staff(
         store::staff::list(c, root, &filter, &page)
     })
     .await?;
-    let items = rows
-        .items
-        .into_iter()
-        .map(|row| Staff::view(row, &principal))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        next_cursor: rows.next_cursor,
-    }))
+    Ok(HttpResponse::Ok().json(page_views(rows, |row| Staff::view(row, &principal))?))
 }
 
 #[utoipa::path(
@@ -249,7 +264,14 @@ pub async fn create_staff(
     let actor = state.actor(&principal);
     let root = principal.unit_id;
     let (row, replayed) = store::run(&state.pool, move |c| {
-        store::staff::create(c, &actor, root, &body, phone, &idem)
+        store::staff::create(
+            c,
+            &actor,
+            root,
+            body.values(phone.as_deref()),
+            &*body,
+            &idem,
+        )
     })
     .await?;
     let staff = Staff::view(row, &principal)?;
@@ -308,7 +330,9 @@ pub async fn update_staff(
     let actor = state.actor(&principal);
     let root = principal.unit_id;
     let row = store::run(&state.pool, move |c| {
-        store::staff::update(c, &actor, root, id, &if_match, &body, phone)
+        store::staff::update(c, &actor, root, id, &if_match, |current| {
+            body.apply(&phone, current)
+        })
     })
     .await?;
     Ok(etag::ok(&Staff::view(row, &principal)?))

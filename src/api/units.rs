@@ -4,7 +4,7 @@
 use actix_web::{get, patch, post, put, web, HttpResponse};
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::api::errors as e;
@@ -14,10 +14,14 @@ use crate::api::json::Json;
 use crate::api::AppState;
 use crate::auth::principal::{Admins, Authorized};
 use crate::auth::Principal;
+use crate::domain::codes::encode_code_list;
+use crate::domain::targets::SatisfactionPermille;
 use crate::domain::units::{Accessibility, UnitKind, UnitLevel};
 use crate::error::ApiError;
 use crate::paging::{Page, PageQuery};
 use crate::store;
+use crate::store::targets::{TargetRow, TargetValues};
+use crate::store::units::{UnitFilter, UnitRow, UnitValues};
 use crate::time::to_cst;
 use crate::validation;
 
@@ -71,9 +75,9 @@ impl Versioned for Unit {
     }
 }
 
-impl TryFrom<store::units::UnitRow> for Unit {
+impl TryFrom<UnitRow> for Unit {
     type Error = ApiError;
-    fn try_from(row: store::units::UnitRow) -> Result<Self, ApiError> {
+    fn try_from(row: UnitRow) -> Result<Self, ApiError> {
         let kind = row.kind()?;
         let accessibility = row.accessibility()?;
         Ok(Unit {
@@ -222,21 +226,6 @@ pub struct UnitPatch {
     pub active: Option<bool>,
 }
 
-/// Filters of the unit list.
-#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct UnitFilter {
-    /// Only units of this kind.
-    pub kind: Option<UnitKind>,
-    /// Only direct children of this unit.
-    pub parent_id: Option<i64>,
-    /// Only units in (true) or out of (false) service.
-    pub active: Option<bool>,
-    /// Only units whose name contains this text.
-    #[param(max_length = 100)]
-    pub q: Option<String>,
-}
-
 /// An annual target of a unit (附件2).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
@@ -266,6 +255,22 @@ impl Versioned for UnitTarget {
     }
 }
 
+impl From<TargetRow> for UnitTarget {
+    fn from(row: TargetRow) -> Self {
+        UnitTarget {
+            unit_id: row.unit_id,
+            year: row.year,
+            consultations: row.consultations,
+            satisfaction_percent: row
+                .satisfaction_permille
+                .map(|p| SatisfactionPermille::from_stored(p).percent()),
+            aid_cases: row.aid_cases,
+            version: row.version,
+            updated_at: to_cst(row.updated_at),
+        }
+    }
+}
+
 /// The targets of one unit for one year; a field left out or null sets no target.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
@@ -292,6 +297,80 @@ pub struct UnitTargets {
     pub items: Vec<UnitTarget>,
 }
 
+impl NewUnit {
+    /// The unit's fields as stored.
+    fn values(&self) -> UnitValues {
+        UnitValues {
+            kind: self.kind,
+            code: self.code.clone(),
+            name: self.name.trim().to_owned(),
+            address: self.address.clone(),
+            phone: self.phone.clone(),
+            opening_hours: self.opening_hours.clone(),
+            accessibility: self.accessibility.clone(),
+            accessibility_note: self.accessibility_note.clone(),
+        }
+    }
+}
+
+impl UnitPatch {
+    /// The unit as changed by this patch.
+    fn apply(&self, current: &UnitRow) -> UnitRow {
+        let pick = validation::patched::<String>;
+        UnitRow {
+            parent_id: self.parent_id.or(current.parent_id),
+            kind: self.kind.map_or(current.kind.clone(), |k| k.to_string()),
+            code: self.code.clone().unwrap_or(current.code.clone()),
+            name: self
+                .name
+                .as_deref()
+                .map_or(current.name.clone(), |n| n.trim().to_owned()),
+            address: pick(&self.address, &current.address),
+            phone: pick(&self.phone, &current.phone),
+            opening_hours: pick(&self.opening_hours, &current.opening_hours),
+            accessibility: self
+                .accessibility
+                .as_ref()
+                .map_or(current.accessibility.clone(), |list| encode_code_list(list)),
+            accessibility_note: pick(&self.accessibility_note, &current.accessibility_note),
+            active: self.active.unwrap_or(current.active),
+            ..current.clone()
+        }
+    }
+}
+
+impl TargetInput {
+    /// The targets as stored (satisfaction in tenths of a percent).
+    fn values(&self) -> Result<TargetValues, ApiError> {
+        let satisfaction_permille = self
+            .satisfaction_percent
+            .map(|p| {
+                SatisfactionPermille::from_percent(p)
+                    .map(SatisfactionPermille::stored)
+                    .map_err(|e| {
+                        ApiError::invalid_field("satisfaction_percent", "range", e.to_string())
+                    })
+            })
+            .transpose()?;
+        Ok(TargetValues {
+            consultations: self.consultations,
+            satisfaction_permille,
+            aid_cases: self.aid_cases,
+        })
+    }
+}
+
+/// One page of stored rows as the API shows them.
+pub(crate) fn page_views<R, V>(
+    rows: Page<R>,
+    view: impl FnMut(R) -> Result<V, ApiError>,
+) -> Result<Page<V>, ApiError> {
+    Ok(Page {
+        items: rows.items.into_iter().map(view).collect::<Result<_, _>>()?,
+        next_cursor: rows.next_cursor,
+    })
+}
+
 #[utoipa::path(
     tag = "units",
     params(UnitFilter, PageQuery),
@@ -312,11 +391,11 @@ pub async fn list_units(
     let filter = filter.into_inner();
     validation::query_text("q", filter.q.as_deref(), 100)?;
     let root = principal.unit_id;
-    let result = store::run(&state.pool, move |c| {
+    let rows = store::run(&state.pool, move |c| {
         store::units::list(c, root, &filter, &page)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(result))
+    Ok(HttpResponse::Ok().json(page_views(rows, Unit::try_from)?))
 }
 
 #[utoipa::path(
@@ -340,10 +419,19 @@ pub async fn create_unit(
     body.validate()?;
     let actor = state.actor(&principal);
     let root = principal.unit_id;
-    let (unit, replayed) = store::run(&state.pool, move |c| {
-        store::units::create(c, &actor, root, &body, &idem)
+    let (row, replayed) = store::run(&state.pool, move |c| {
+        store::units::create(
+            c,
+            &actor,
+            root,
+            body.parent_id,
+            &body.values(),
+            &*body,
+            &idem,
+        )
     })
     .await?;
+    let unit = Unit::try_from(row)?;
     Ok(etag::created(
         &unit,
         &format!("/api/v1/units/{}", unit.id),
@@ -368,8 +456,8 @@ pub async fn get_unit(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let root = principal.unit_id;
-    let unit = store::run(&state.pool, move |c| store::units::get(c, root, id)).await?;
-    Ok(etag::ok(&unit))
+    let row = store::run(&state.pool, move |c| store::units::find(c, root, id)).await?;
+    Ok(etag::ok(&Unit::try_from(row)?))
 }
 
 #[utoipa::path(
@@ -397,11 +485,13 @@ pub async fn update_unit(
     let id = id.into_inner();
     let actor = state.actor(&principal);
     let root = principal.unit_id;
-    let unit = store::run(&state.pool, move |c| {
-        store::units::update(c, &actor, root, id, &if_match, &body)
+    let row = store::run(&state.pool, move |c| {
+        store::units::update(c, &actor, root, id, &if_match, |current| {
+            body.apply(current)
+        })
     })
     .await?;
-    Ok(etag::ok(&unit))
+    Ok(etag::ok(&Unit::try_from(row)?))
 }
 
 #[utoipa::path(
@@ -421,8 +511,10 @@ pub async fn list_unit_targets(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let root = principal.unit_id;
-    let items = store::run(&state.pool, move |c| store::targets::list(c, root, id)).await?;
-    Ok(HttpResponse::Ok().json(UnitTargets { items }))
+    let rows = store::run(&state.pool, move |c| store::targets::list(c, root, id)).await?;
+    Ok(HttpResponse::Ok().json(UnitTargets {
+        items: rows.into_iter().map(UnitTarget::from).collect(),
+    }))
 }
 
 #[utoipa::path(
@@ -455,13 +547,14 @@ pub async fn put_unit_target(
         ));
     }
     body.validate()?;
+    let values = body.values()?;
     let actor = state.actor(&principal);
     let root = principal.unit_id;
-    let (target, created) = store::run(&state.pool, move |c| {
-        store::targets::put(c, &actor, root, id, year, &if_match, &body)
+    let (row, created) = store::run(&state.pool, move |c| {
+        store::targets::put(c, &actor, root, id, year, &if_match, values)
     })
     .await?;
-    let mut res = etag::ok(&target);
+    let mut res = etag::ok(&UnitTarget::from(row));
     if created {
         *res.status_mut() = actix_web::http::StatusCode::CREATED;
     }

@@ -3,13 +3,14 @@
 use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::api::errors as e;
 use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
 use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
+use crate::api::units::page_views;
 use crate::api::AppState;
 use crate::auth::password::hash_password;
 use crate::auth::principal::{Admins, Authorized};
@@ -17,6 +18,7 @@ use crate::domain::roles::Role;
 use crate::error::ApiError;
 use crate::paging::{Page, PageQuery};
 use crate::store;
+use crate::store::users::{AccountChanges, NewAccount, UserFilter, UserRow};
 use crate::time::to_cst;
 use crate::validation;
 
@@ -54,9 +56,9 @@ impl Versioned for User {
     }
 }
 
-impl TryFrom<store::users::UserRow> for User {
+impl TryFrom<UserRow> for User {
     type Error = ApiError;
-    fn try_from(row: store::users::UserRow) -> Result<Self, ApiError> {
+    fn try_from(row: UserRow) -> Result<Self, ApiError> {
         Ok(User {
             role: row.role()?,
             id: row.id,
@@ -126,16 +128,43 @@ pub struct UserPatch {
     pub password: Option<String>,
 }
 
-/// Filters of the account list.
-#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct UserFilter {
-    /// Only accounts of this unit.
-    pub unit_id: Option<i64>,
-    /// Only accounts with this role.
-    pub role: Option<Role>,
-    /// Only active (true) or inactive (false) accounts.
-    pub active: Option<bool>,
+impl NewUser {
+    /// The account as stored, but for its password.
+    fn account(&self) -> NewAccount {
+        NewAccount {
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role,
+            unit_id: self.unit_id,
+        }
+    }
+
+    /// What the idempotency key remembers of the request: the password only as its digest.
+    fn fingerprint(&self) -> serde_json::Value {
+        serde_json::json!({
+            "username": self.username, "display_name": self.display_name,
+            "role": self.role, "unit_id": self.unit_id,
+            "password_sha256": hex::encode(<sha2::Sha256 as sha2::Digest>::digest(self.password.as_bytes())),
+        })
+    }
+}
+
+impl UserPatch {
+    /// The changes as stored, with the new password hashed.
+    fn changes(&self) -> Result<AccountChanges, ApiError> {
+        Ok(AccountChanges {
+            display_name: self.display_name.clone(),
+            role: self.role,
+            unit_id: self.unit_id,
+            active: self.active,
+            password_hash: self
+                .password
+                .as_deref()
+                .map(hash_password)
+                .transpose()
+                .map_err(ApiError::Internal)?,
+        })
+    }
 }
 
 #[utoipa::path(
@@ -157,11 +186,11 @@ pub async fn list_users(
     let page = page.resolve("users")?;
     let filter = filter.into_inner();
     let root = principal.unit_id;
-    let result = store::run(&state.pool, move |c| {
+    let rows = store::run(&state.pool, move |c| {
         store::users::list(c, root, &filter, &page)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(result))
+    Ok(HttpResponse::Ok().json(page_views(rows, User::try_from)?))
 }
 
 #[utoipa::path(
@@ -185,11 +214,13 @@ pub async fn create_user(
     body.validate()?;
     let actor = state.actor(&principal);
     let root = principal.unit_id;
-    let (user, replayed) = store::run(&state.pool, move |c| {
+    let (row, replayed) = store::run(&state.pool, move |c| {
         let hash = hash_password(&body.password).map_err(ApiError::Internal)?;
-        store::users::create(c, &actor, root, &body, &hash, &idem)
+        let request = body.fingerprint();
+        store::users::create(c, &actor, root, &body.account(), &hash, &request, &idem)
     })
     .await?;
+    let user = User::try_from(row)?;
     Ok(etag::created(
         &user,
         &format!("/api/v1/users/{}", user.id),
@@ -214,8 +245,8 @@ pub async fn get_user(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let root = principal.unit_id;
-    let user = store::run(&state.pool, move |c| store::users::get(c, root, id)).await?;
-    Ok(etag::ok(&user))
+    let row = store::run(&state.pool, move |c| store::users::find(c, root, id)).await?;
+    Ok(etag::ok(&User::try_from(row)?))
 }
 
 #[utoipa::path(
@@ -243,17 +274,12 @@ pub async fn update_user(
     let id = id.into_inner();
     let actor = state.actor(&principal);
     let root = principal.unit_id;
-    let user = store::run(&state.pool, move |c| {
-        let hash = body
-            .password
-            .as_deref()
-            .map(hash_password)
-            .transpose()
-            .map_err(ApiError::Internal)?;
-        store::users::update(c, &actor, root, id, &if_match, &body, hash.as_deref())
+    let row = store::run(&state.pool, move |c| {
+        let changes = body.changes()?;
+        store::users::update(c, &actor, root, id, &if_match, &changes)
     })
     .await?;
-    Ok(etag::ok(&user))
+    Ok(etag::ok(&User::try_from(row)?))
 }
 
 /// Registers the routes of this module.

@@ -1,15 +1,19 @@
 //! The audit trail (全程留痕): every write appends its events in its own transaction, to a hash
 //! chain that `verify` recomputes.
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, FixedOffset, NaiveDateTime};
 use diesel::prelude::*;
+use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use utoipa::IntoParams;
 
 use crate::db::schema::{audit_chain_head, audit_events};
 use crate::db::DbConnection;
 use crate::domain::masking::{mask_id_number, mask_name, mask_phone};
 use crate::error::ApiError;
+use crate::paging::{Cursor, Order, Page, PageRequest};
+use crate::store::scope::unit_id_in_subtree;
 use crate::store::Actor;
 
 /// The hash that precedes the first event.
@@ -298,23 +302,45 @@ pub fn verify(conn: &mut DbConnection) -> Result<ChainReport, ApiError> {
     })
 }
 
+/// Filters of the trail.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditFilter {
+    /// Only events about this kind of record (`unit`, `unit_target`, `user`, …).
+    #[param(max_length = 40)]
+    pub entity: Option<String>,
+    /// Only events about this record.
+    pub entity_id: Option<i64>,
+    /// Only events of this unit.
+    pub unit_id: Option<i64>,
+    /// Only events by this actor.
+    #[param(max_length = 100)]
+    pub actor: Option<String>,
+    /// Only events of this request.
+    #[param(max_length = 128)]
+    pub request_id: Option<String>,
+    /// Only events at or after this time.
+    pub from: Option<DateTime<FixedOffset>>,
+    /// Only events before this time.
+    pub to: Option<DateTime<FixedOffset>>,
+}
+
 /// Events of the subtree of `root`, oldest first.
 pub fn list(
     conn: &mut DbConnection,
     root: i64,
-    filter: &crate::api::audit::AuditFilter,
-    page: &crate::paging::PageRequest,
-) -> Result<crate::paging::Page<crate::api::audit::AuditEvent>, ApiError> {
+    filter: &AuditFilter,
+    page: &PageRequest,
+) -> Result<Page<AuditRow>, ApiError> {
     let mut query = audit_events::table
-        .filter(crate::store::scope::unit_id_in_subtree(
-            "audit_events.unit_id",
-            root,
-        ))
-        .filter(audit_events::id.gt(page.after_id()))
+        .filter(unit_id_in_subtree("audit_events.unit_id", root))
         .select(AuditRow::as_select())
         .order(audit_events::id.asc())
         .limit(page.fetch_limit())
         .into_boxed();
+    if let Some(after) = page.after_id_of("audit_events.id", Order::Ascending) {
+        query = query.filter(after);
+    }
     if let Some(entity) = &filter.entity {
         query = query.filter(audit_events::entity.eq(entity.clone()));
     }
@@ -337,11 +363,7 @@ pub fn list(
         query = query.filter(audit_events::occurred_at.lt(to.naive_utc()));
     }
     let rows = query.load(conn)?;
-    page.finish(
-        rows,
-        |r| crate::paging::Cursor::by_id(r.id),
-        |r| Ok(crate::api::audit::AuditEvent::from(r)),
-    )
+    page.finish(rows, |r| Cursor::by_id(r.id), Ok)
 }
 
 #[cfg(test)]

@@ -2,20 +2,26 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use serde::Deserialize;
+use utoipa::IntoParams;
 
-use crate::api::staff::{NewStaff, StaffFilter, StaffPatch};
 use crate::db::schema::{staff, users};
 use crate::db::DbConnection;
 use crate::domain::duty::StaffKind;
 use crate::error::ApiError;
-use crate::paging::{Cursor, Page, PageRequest};
-use crate::precondition::IfMatch;
-use crate::store::scope::unit_id_in_subtree;
-use crate::store::{audit, idempotency, units, Actor};
+use crate::paging::{Cursor, Order, Page, PageRequest};
+use crate::precondition::{IfMatch, Versioned};
+use crate::store::idempotency::Idempotency;
+use crate::store::scope::{referenced, unit_id_in_subtree};
+use crate::store::write::{self, Record};
+use crate::store::{audit, units, Actor};
 
 /// A stored person.
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Queryable, Selectable, AsChangeset, serde::Serialize, serde::Deserialize,
+)]
 #[diesel(table_name = staff)]
+#[diesel(treat_none_as_null = true)]
 pub struct StaffRow {
     pub id: i64,
     pub unit_id: i64,
@@ -31,6 +37,37 @@ pub struct StaffRow {
     pub updated_at: NaiveDateTime,
 }
 
+impl Record for StaffRow {
+    const ENTITY: &'static str = "staff";
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn unit_id(&self) -> Option<i64> {
+        Some(self.unit_id)
+    }
+}
+
+impl Versioned for StaffRow {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+/// Filters of the staff list.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StaffFilter {
+    /// Only people of this unit.
+    pub unit_id: Option<i64>,
+    /// Only this kind.
+    pub kind: Option<StaffKind>,
+    /// Only active (true) or inactive (false) people.
+    pub active: Option<bool>,
+    /// Only names containing this text.
+    #[param(max_length = 50)]
+    pub q: Option<String>,
+}
+
 /// People of units in the subtree of `root`, by id.
 pub fn list(
     conn: &mut DbConnection,
@@ -40,11 +77,13 @@ pub fn list(
 ) -> Result<Page<StaffRow>, ApiError> {
     let mut query = staff::table
         .filter(unit_id_in_subtree("staff.unit_id", root))
-        .filter(staff::id.gt(page.after_id()))
         .select(StaffRow::as_select())
         .order(staff::id.asc())
         .limit(page.fetch_limit())
         .into_boxed();
+    if let Some(after) = page.after_id_of("staff.id", Order::Ascending) {
+        query = query.filter(after);
+    }
     if let Some(unit) = filter.unit_id {
         query = query.filter(staff::unit_id.eq(unit));
     }
@@ -84,19 +123,13 @@ fn check_refs(
 ) -> Result<(), ApiError> {
     units::find_referenced(tx, root, unit_id, "unit_id")?;
     if let Some(uid) = user_id {
-        let found: Option<i64> = users::table
+        let found = users::table
             .filter(users::id.eq(uid))
             .filter(unit_id_in_subtree("users.unit_id", root))
             .select(users::id)
-            .first(tx)
-            .optional()?;
-        if found.is_none() {
-            return Err(ApiError::invalid_field(
-                "user_id",
-                "not_found",
-                "the account does not exist or is outside your scope",
-            ));
-        }
+            .first::<i64>(tx)
+            .optional();
+        referenced(found.map_err(Into::into), "user_id", "account")?;
     }
     Ok(())
 }
@@ -106,28 +139,13 @@ pub fn create(
     conn: &mut DbConnection,
     actor: &Actor,
     root: i64,
-    new: &NewStaff,
-    phone: Option<String>,
-    idem: &idempotency::Idempotency,
+    values: StaffValues,
+    request: &impl serde::Serialize,
+    idem: &Idempotency,
 ) -> Result<(StaffRow, bool), ApiError> {
-    audit::write(conn, actor, |tx, log| {
-        idempotency::once(tx, actor, idem, new, |tx| {
-            check_refs(tx, root, new.unit_id, new.user_id)?;
-            let row = insert(
-                tx,
-                log,
-                StaffValues {
-                    unit_id: new.unit_id,
-                    name: new.name.trim(),
-                    kind: new.kind,
-                    title: new.title.as_deref(),
-                    licence_no: new.licence_no.as_deref(),
-                    phone: phone.as_deref(),
-                    user_id: new.user_id,
-                },
-            )?;
-            Ok(row)
-        })
+    write::create(conn, actor, idem, request, |tx, log| {
+        check_refs(tx, root, values.unit_id, values.user_id)?;
+        insert_row(tx, log.at(), values)
     })
 }
 
@@ -143,14 +161,12 @@ pub struct StaffValues<'a> {
     pub user_id: Option<i64>,
 }
 
-/// Inserts a person inside a write (also used by seeding).
-pub fn insert(
+fn insert_row(
     tx: &mut DbConnection,
-    log: &mut audit::AuditLog,
+    now: NaiveDateTime,
     v: StaffValues,
 ) -> Result<StaffRow, ApiError> {
-    let now = log.at();
-    let row: StaffRow = diesel::insert_into(staff::table)
+    Ok(diesel::insert_into(staff::table)
         .values((
             staff::unit_id.eq(v.unit_id),
             staff::name.eq(v.name),
@@ -165,69 +181,54 @@ pub fn insert(
             staff::updated_at.eq(now),
         ))
         .returning(staff::all_columns)
-        .get_result(tx)?;
+        .get_result(tx)?)
+}
+
+/// Inserts a person inside a write and records it (seeding).
+pub fn insert(
+    tx: &mut DbConnection,
+    log: &mut audit::AuditLog,
+    v: StaffValues,
+) -> Result<StaffRow, ApiError> {
+    let row = insert_row(tx, log.at(), v)?;
     log.record::<(), _>(
         "create",
-        "staff",
+        StaffRow::ENTITY,
         row.id,
-        Some(row.unit_id),
+        row.unit_id(),
         None,
         Some(&row),
     );
     Ok(row)
 }
 
-/// Changes a person of the subtree of `root`.
-#[allow(clippy::too_many_arguments)]
+/// Changes a person of the subtree of `root` to what `change` makes of them.
 pub fn update(
     conn: &mut DbConnection,
     actor: &Actor,
     root: i64,
     id: i64,
     if_match: &IfMatch,
-    patch: &StaffPatch,
-    phone: Option<Option<String>>,
+    change: impl FnOnce(&StaffRow) -> StaffRow,
 ) -> Result<StaffRow, ApiError> {
-    audit::write(conn, actor, |tx, log| {
-        let current = find(tx, root, id)?;
-        if_match.check(current.version)?;
-        let unit_id = patch.unit_id.unwrap_or(current.unit_id);
-        let user_id = match patch.user_id {
-            Some(v) => v,
-            None => current.user_id,
-        };
-        check_refs(tx, root, unit_id, user_id)?;
-        let pick = crate::validation::patched::<String>;
-        let row: StaffRow = diesel::update(staff::table.filter(staff::id.eq(id)))
-            .set((
-                staff::unit_id.eq(unit_id),
-                staff::name.eq(patch
-                    .name
-                    .as_deref()
-                    .map(str::trim)
-                    .unwrap_or(&current.name)),
-                staff::kind.eq(patch
-                    .kind
-                    .map(|k| k.to_string())
-                    .unwrap_or(current.kind.clone())),
-                staff::title.eq(pick(&patch.title, &current.title)),
-                staff::licence_no.eq(pick(&patch.licence_no, &current.licence_no)),
-                staff::phone.eq(pick(&phone, &current.phone)),
-                staff::user_id.eq(user_id),
-                staff::active.eq(patch.active.unwrap_or(current.active)),
-                staff::version.eq(current.version + 1),
-                staff::updated_at.eq(actor.at),
-            ))
-            .returning(staff::all_columns)
-            .get_result(tx)?;
-        log.record(
-            "update",
-            "staff",
-            id,
-            Some(row.unit_id),
-            Some(&current),
-            Some(&row),
-        );
-        Ok(row)
-    })
+    write::update(
+        conn,
+        actor,
+        if_match,
+        "update",
+        |tx| find(tx, root, id),
+        |tx, log, current| {
+            let next = change(current);
+            check_refs(tx, root, next.unit_id, next.user_id)?;
+            Ok(diesel::update(staff::table.filter(staff::id.eq(id)))
+                .set(&StaffRow {
+                    version: current.version + 1,
+                    created_at: current.created_at,
+                    updated_at: log.at(),
+                    ..next
+                })
+                .returning(staff::all_columns)
+                .get_result(tx)?)
+        },
+    )
 }

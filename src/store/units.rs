@@ -2,23 +2,29 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use serde::Deserialize;
+use utoipa::IntoParams;
 
-use crate::api::units::{NewUnit, Unit, UnitFilter, UnitPatch};
 use crate::db::schema::units;
 use crate::db::DbConnection;
 use crate::domain::codes::encode_code_list;
 use crate::domain::units::{
-    check_placement, child_path, path_in_subtree, PlacementError, UnitKind,
+    check_placement, child_path, path_in_subtree, Accessibility, PlacementError, UnitKind,
 };
 use crate::error::ApiError;
-use crate::paging::{Cursor, Page, PageRequest};
-use crate::precondition::IfMatch;
-use crate::store::scope::unit_in_subtree;
-use crate::store::{audit, idempotency, Actor};
+use crate::paging::{Cursor, Order, Page, PageRequest};
+use crate::precondition::{IfMatch, Versioned};
+use crate::store::idempotency::Idempotency;
+use crate::store::scope::{referenced, unit_in_subtree};
+use crate::store::write::{self, Record};
+use crate::store::{audit, Actor};
 
 /// A stored unit.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(
+    Debug, Clone, Queryable, Selectable, AsChangeset, serde::Serialize, serde::Deserialize,
+)]
 #[diesel(table_name = units)]
+#[diesel(treat_none_as_null = true)]
 pub struct UnitRow {
     pub id: i64,
     pub parent_id: Option<i64>,
@@ -44,10 +50,54 @@ impl UnitRow {
     }
 
     /// The unit's accessibility facilities.
-    pub fn accessibility(&self) -> Result<Vec<crate::domain::units::Accessibility>, ApiError> {
+    pub fn accessibility(&self) -> Result<Vec<Accessibility>, ApiError> {
         crate::domain::codes::decode_code_list(&self.accessibility)
             .map_err(|e| ApiError::Internal(format!("unit {}: {e}", self.id)))
     }
+}
+
+impl Record for UnitRow {
+    const ENTITY: &'static str = "unit";
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn unit_id(&self) -> Option<i64> {
+        Some(self.id)
+    }
+}
+
+impl Versioned for UnitRow {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+/// Filters of the unit list.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UnitFilter {
+    /// Only units of this kind.
+    pub kind: Option<UnitKind>,
+    /// Only direct children of this unit.
+    pub parent_id: Option<i64>,
+    /// Only units in (true) or out of (false) service.
+    pub active: Option<bool>,
+    /// Only units whose name contains this text.
+    #[param(max_length = 100)]
+    pub q: Option<String>,
+}
+
+/// The fields of a new unit (its place in the tree is given apart).
+#[derive(Debug, Clone)]
+pub struct UnitValues {
+    pub kind: UnitKind,
+    pub code: String,
+    pub name: String,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub opening_hours: Option<String>,
+    pub accessibility: Vec<Accessibility>,
+    pub accessibility_note: Option<String>,
 }
 
 /// Units of the subtree of `root`, filtered, by id.
@@ -56,14 +106,16 @@ pub fn list(
     root: i64,
     filter: &UnitFilter,
     page: &PageRequest,
-) -> Result<Page<Unit>, ApiError> {
+) -> Result<Page<UnitRow>, ApiError> {
     let mut query = units::table
         .filter(unit_in_subtree(root))
-        .filter(units::id.gt(page.after_id()))
         .select(UnitRow::as_select())
         .order(units::id.asc())
         .limit(page.fetch_limit())
         .into_boxed();
+    if let Some(after) = page.after_id_of("units.id", Order::Ascending) {
+        query = query.filter(after);
+    }
     if let Some(kind) = filter.kind {
         query = query.filter(units::kind.eq(kind.to_string()));
     }
@@ -81,7 +133,7 @@ pub fn list(
         );
     }
     let rows = query.load(conn)?;
-    page.finish(rows, |r| Cursor::by_id(r.id), Unit::try_from)
+    page.finish(rows, |r| Cursor::by_id(r.id), Ok)
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern.
@@ -115,19 +167,14 @@ pub fn find_referenced(
     id: i64,
     field: &'static str,
 ) -> Result<UnitRow, ApiError> {
-    find(conn, root, id).map_err(|e| match e {
-        ApiError::NotFound(_) => ApiError::invalid_field(
-            field,
-            "not_found",
-            "the unit does not exist or is outside your scope",
-        ),
-        other => other,
-    })
+    referenced(find(conn, root, id).map(Some), field, "unit")
 }
 
-/// One unit of the subtree of `root`, as the API shows it.
-pub fn get(conn: &mut DbConnection, root: i64, id: i64) -> Result<Unit, ApiError> {
-    Unit::try_from(find(conn, root, id)?)
+fn by_id(tx: &mut DbConnection, id: i64) -> Result<UnitRow, ApiError> {
+    Ok(units::table
+        .filter(units::id.eq(id))
+        .select(UnitRow::as_select())
+        .first(tx)?)
 }
 
 fn placement_error(e: PlacementError) -> ApiError {
@@ -137,46 +184,53 @@ fn placement_error(e: PlacementError) -> ApiError {
     }
 }
 
-/// Creates a unit under a parent in the subtree of `root`.
+/// Creates a unit under `parent_id`, a unit of the subtree of `root`.
 pub fn create(
     conn: &mut DbConnection,
     actor: &Actor,
     root: i64,
-    new: &NewUnit,
-    idem: &idempotency::Idempotency,
-) -> Result<(Unit, bool), ApiError> {
-    audit::write(conn, actor, |tx, log| {
-        idempotency::once(tx, actor, idem, new, |tx| {
-            let parent = find_referenced(tx, root, new.parent_id, "parent_id")?;
-            check_placement(parent.kind()?, new.kind).map_err(placement_error)?;
-            let now = actor.at;
-            let id: i64 = diesel::insert_into(units::table)
-                .values((
-                    units::parent_id.eq(parent.id),
-                    units::path.eq(""),
-                    units::kind.eq(new.kind.to_string()),
-                    units::code.eq(&new.code),
-                    units::name.eq(new.name.trim()),
-                    units::address.eq(&new.address),
-                    units::phone.eq(&new.phone),
-                    units::opening_hours.eq(&new.opening_hours),
-                    units::accessibility.eq(encode_code_list(&new.accessibility)),
-                    units::accessibility_note.eq(&new.accessibility_note),
-                    units::active.eq(true),
-                    units::version.eq(1i64),
-                    units::created_at.eq(now),
-                    units::updated_at.eq(now),
-                ))
-                .returning(units::id)
-                .get_result(tx)?;
-            diesel::update(units::table.filter(units::id.eq(id)))
-                .set(units::path.eq(child_path(Some(&parent.path), id)))
-                .execute(tx)?;
-            let unit = Unit::try_from(find(tx, root, id)?)?;
-            log.record::<(), _>("create", "unit", id, Some(id), None, Some(&unit));
-            Ok(unit)
-        })
+    parent_id: i64,
+    values: &UnitValues,
+    request: &impl serde::Serialize,
+    idem: &Idempotency,
+) -> Result<(UnitRow, bool), ApiError> {
+    write::create(conn, actor, idem, request, |tx, log| {
+        let parent = find_referenced(tx, root, parent_id, "parent_id")?;
+        check_placement(parent.kind()?, values.kind).map_err(placement_error)?;
+        insert(tx, log.at(), Some(&parent), values)
     })
+}
+
+/// Inserts a unit under `parent` (none for a root) and gives it its path.
+fn insert(
+    tx: &mut DbConnection,
+    now: NaiveDateTime,
+    parent: Option<&UnitRow>,
+    v: &UnitValues,
+) -> Result<UnitRow, ApiError> {
+    let id: i64 = diesel::insert_into(units::table)
+        .values((
+            units::parent_id.eq(parent.map(|p| p.id)),
+            units::path.eq(""),
+            units::kind.eq(v.kind.to_string()),
+            units::code.eq(&v.code),
+            units::name.eq(&v.name),
+            units::address.eq(&v.address),
+            units::phone.eq(&v.phone),
+            units::opening_hours.eq(&v.opening_hours),
+            units::accessibility.eq(encode_code_list(&v.accessibility)),
+            units::accessibility_note.eq(&v.accessibility_note),
+            units::active.eq(true),
+            units::version.eq(1i64),
+            units::created_at.eq(now),
+            units::updated_at.eq(now),
+        ))
+        .returning(units::id)
+        .get_result(tx)?;
+    diesel::update(units::table.filter(units::id.eq(id)))
+        .set(units::path.eq(child_path(parent.map(|p| p.path.as_str()), id)))
+        .execute(tx)?;
+    by_id(tx, id)
 }
 
 /// Inserts a unit with no parent check: the root of a deployment, or seeding.
@@ -191,140 +245,126 @@ pub fn insert_unchecked(
     address: Option<&str>,
     phone: Option<&str>,
 ) -> Result<UnitRow, ApiError> {
-    let now = log.at();
-    let id: i64 = diesel::insert_into(units::table)
-        .values((
-            units::parent_id.eq(parent.map(|p| p.id)),
-            units::path.eq(""),
-            units::kind.eq(kind.to_string()),
-            units::code.eq(code),
-            units::name.eq(name),
-            units::address.eq(address),
-            units::phone.eq(phone),
-            units::accessibility.eq(""),
-            units::active.eq(true),
-            units::version.eq(1i64),
-            units::created_at.eq(now),
-            units::updated_at.eq(now),
-        ))
-        .returning(units::id)
-        .get_result(tx)?;
-    diesel::update(units::table.filter(units::id.eq(id)))
-        .set(units::path.eq(child_path(parent.map(|p| p.path.as_str()), id)))
-        .execute(tx)?;
-    let row: UnitRow = units::table
-        .filter(units::id.eq(id))
-        .select(UnitRow::as_select())
-        .first(tx)?;
-    let unit = Unit::try_from(row.clone())?;
-    log.record::<(), _>("create", "unit", id, Some(id), None, Some(&unit));
+    let values = UnitValues {
+        kind,
+        code: code.to_owned(),
+        name: name.to_owned(),
+        address: address.map(str::to_owned),
+        phone: phone.map(str::to_owned),
+        opening_hours: None,
+        accessibility: Vec::new(),
+        accessibility_note: None,
+    };
+    let row = insert(tx, log.at(), parent, &values)?;
+    log.record::<(), _>(
+        "create",
+        UnitRow::ENTITY,
+        row.id,
+        Some(row.id),
+        None,
+        Some(&row),
+    );
     Ok(row)
 }
 
-/// Changes a unit of the subtree of `root`; moving it re-roots its whole subtree.
+/// Changes a unit of the subtree of `root` to what `change` makes of it; moving it (a new
+/// `parent_id`) re-roots its whole subtree.
 pub fn update(
     conn: &mut DbConnection,
     actor: &Actor,
     root: i64,
     id: i64,
     if_match: &IfMatch,
-    patch: &UnitPatch,
-) -> Result<Unit, ApiError> {
-    audit::write(conn, actor, |tx, log| {
-        let current = find(tx, root, id)?;
-        if_match.check(current.version)?;
-        let before = Unit::try_from(current.clone())?;
-        let kind = patch.kind.unwrap_or(before.kind);
-
-        // Placement against the (new) parent and the existing children.
-        let new_parent = match patch.parent_id {
-            Some(pid) if Some(pid) != current.parent_id => {
-                if id == root {
-                    return Err(ApiError::Forbidden(
-                        "you cannot move the unit your account belongs to".into(),
-                    ));
+    change: impl FnOnce(&UnitRow) -> UnitRow,
+) -> Result<UnitRow, ApiError> {
+    write::update(
+        conn,
+        actor,
+        if_match,
+        "update",
+        |tx| find(tx, root, id),
+        |tx, log, current| {
+            let next = change(current);
+            let kind = next.kind()?;
+            let new_parent = match next.parent_id {
+                Some(pid) if next.parent_id != current.parent_id => {
+                    if id == root {
+                        return Err(ApiError::Forbidden(
+                            "you cannot move the unit your account belongs to".into(),
+                        ));
+                    }
+                    let parent = find_referenced(tx, root, pid, "parent_id")?;
+                    if path_in_subtree(&parent.path, &current.path) {
+                        return Err(placement_error(PlacementError::Cycle));
+                    }
+                    Some(parent)
                 }
-                let parent = find_referenced(tx, root, pid, "parent_id")?;
-                if path_in_subtree(&parent.path, &current.path) {
-                    return Err(placement_error(PlacementError::Cycle));
-                }
-                Some(parent)
-            }
-            _ => None,
-        };
-        let parent_kind = match (&new_parent, current.parent_id) {
-            (Some(p), _) => Some(p.kind()?),
-            (None, Some(pid)) => {
-                let p: UnitRow = units::table
-                    .filter(units::id.eq(pid))
-                    .select(UnitRow::as_select())
-                    .first(tx)?;
-                Some(p.kind()?)
-            }
-            (None, None) => None,
-        };
-        if let Some(pk) = parent_kind {
-            check_placement(pk, kind).map_err(placement_error)?;
-        }
-        if patch.kind.is_some() {
-            let children: Vec<String> = units::table
-                .filter(units::parent_id.eq(id))
-                .select(units::kind)
-                .load(tx)?;
-            for child in children {
-                let ck: UnitKind = child
-                    .parse()
-                    .map_err(|e| ApiError::Internal(format!("{e}")))?;
-                check_placement(kind, ck).map_err(placement_error)?;
-            }
-        }
-        let pick = crate::validation::patched::<String>;
-        let accessibility = match &patch.accessibility {
-            Some(list) => encode_code_list(list),
-            None => current.accessibility.clone(),
-        };
-        diesel::update(units::table.filter(units::id.eq(id)))
-            .set((
-                units::kind.eq(kind.to_string()),
-                units::code.eq(patch.code.clone().unwrap_or(current.code.clone())),
-                units::name.eq(patch
-                    .name
-                    .as_deref()
-                    .map(str::trim)
-                    .unwrap_or(&current.name)),
-                units::address.eq(pick(&patch.address, &current.address)),
-                units::phone.eq(pick(&patch.phone, &current.phone)),
-                units::opening_hours.eq(pick(&patch.opening_hours, &current.opening_hours)),
-                units::accessibility.eq(accessibility),
-                units::accessibility_note
-                    .eq(pick(&patch.accessibility_note, &current.accessibility_note)),
-                units::active.eq(patch.active.unwrap_or(current.active)),
-                units::version.eq(current.version + 1),
-                units::updated_at.eq(actor.at),
-            ))
-            .execute(tx)?;
-
-        if let Some(parent) = new_parent {
-            let new_path = child_path(Some(&parent.path), id);
+                _ => None,
+            };
+            check_kind(tx, current, new_parent.as_ref(), kind)?;
             diesel::update(units::table.filter(units::id.eq(id)))
-                .set(units::parent_id.eq(parent.id))
+                .set(&UnitRow {
+                    parent_id: new_parent
+                        .as_ref()
+                        .map_or(current.parent_id, |p| Some(p.id)),
+                    path: current.path.clone(),
+                    version: current.version + 1,
+                    created_at: current.created_at,
+                    updated_at: log.at(),
+                    ..next
+                })
                 .execute(tx)?;
-            let subtree: Vec<(i64, String)> = units::table
-                .filter(units::path.like(format!("{}%", current.path)))
-                .select((units::id, units::path))
-                .load(tx)?;
-            for (uid, path) in subtree {
-                let moved = format!("{new_path}{}", &path[current.path.len()..]);
-                diesel::update(units::table.filter(units::id.eq(uid)))
-                    .set(units::path.eq(moved))
-                    .execute(tx)?;
+            if let Some(parent) = new_parent {
+                reroot(tx, &current.path, &child_path(Some(&parent.path), id))?;
             }
-        }
+            find(tx, root, id)
+        },
+    )
+}
 
-        let after = Unit::try_from(find(tx, root, id)?)?;
-        log.record("update", "unit", id, Some(id), Some(&before), Some(&after));
-        Ok(after)
-    })
+/// Checks a unit's (new) kind against its (new) parent and, when the kind changes, its children.
+fn check_kind(
+    tx: &mut DbConnection,
+    current: &UnitRow,
+    new_parent: Option<&UnitRow>,
+    kind: UnitKind,
+) -> Result<(), ApiError> {
+    let parent_kind = match (new_parent, current.parent_id) {
+        (Some(p), _) => Some(p.kind()?),
+        (None, Some(pid)) => Some(by_id(tx, pid)?.kind()?),
+        (None, None) => None,
+    };
+    if let Some(pk) = parent_kind {
+        check_placement(pk, kind).map_err(placement_error)?;
+    }
+    if kind.to_string() != current.kind {
+        let children: Vec<String> = units::table
+            .filter(units::parent_id.eq(current.id))
+            .select(units::kind)
+            .load(tx)?;
+        for child in children {
+            let ck: UnitKind = child
+                .parse()
+                .map_err(|e| ApiError::Internal(format!("{e}")))?;
+            check_placement(kind, ck).map_err(placement_error)?;
+        }
+    }
+    Ok(())
+}
+
+/// Moves the paths of a subtree from `old` to `new`.
+fn reroot(tx: &mut DbConnection, old: &str, new: &str) -> Result<(), ApiError> {
+    let subtree: Vec<(i64, String)> = units::table
+        .filter(units::path.like(format!("{old}%")))
+        .select((units::id, units::path))
+        .load(tx)?;
+    for (uid, path) in subtree {
+        let moved = format!("{new}{}", &path[old.len()..]);
+        diesel::update(units::table.filter(units::id.eq(uid)))
+            .set(units::path.eq(moved))
+            .execute(tx)?;
+    }
+    Ok(())
 }
 
 /// Looks a unit up by code (no scope: for the command line and seeding).
