@@ -306,6 +306,16 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// The same page with each row mapped (to its view, say); the first failure fails it.
+    pub fn try_map<U>(self, f: impl FnMut(T) -> Result<U, ApiError>) -> Result<Page<U>, ApiError> {
+        Ok(Page {
+            items: self.items.into_iter().map(f).collect::<Result<_, _>>()?,
+            next_cursor: self.next_cursor,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

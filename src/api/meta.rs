@@ -117,12 +117,7 @@ pub async fn health_live() -> HttpResponse {
 #[get("/health/ready")]
 /// Readiness: the database answers a query.
 pub async fn health_ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    crate::store::run(&state.pool, |c| {
-        use diesel::connection::SimpleConnection;
-        c.batch_execute("SELECT 1")
-            .map_err(|e| ApiError::Unavailable(format!("database check failed: {e}")))
-    })
-    .await?;
+    crate::store::run(&state.pool, crate::store::ping).await?;
     Ok(HttpResponse::Ok().json(Health { status: "ok" }))
 }
 

@@ -7,6 +7,7 @@ use utoipa::IntoParams;
 
 use std::collections::HashMap;
 
+use crate::store::write::record;
 use crate::db::schema::{consultations, duty_shifts, staff, units};
 use crate::db::DbConnection;
 use crate::domain::consultation::{
@@ -309,21 +310,7 @@ pub fn repeat_visits(
     Ok((count, recent))
 }
 
-impl Record for ConsultationRow {
-    const ENTITY: &'static str = "consultation";
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn unit_id(&self) -> Option<i64> {
-        Some(self.unit_id)
-    }
-}
-
-impl Versioned for ConsultationRow {
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
+record!(ConsultationRow, "consultation", |r| id: r.id, unit: Some(r.unit_id), version: r.version);
 
 /// Checks the references of a registration against the writer's subtree.
 pub fn check_refs(tx: &mut DbConnection, root: i64, row: &ConsultationRow) -> Result<(), ApiError> {

@@ -104,3 +104,10 @@ where
         }
     }
 }
+
+/// Whether the database answers a query (readiness).
+pub fn ping(conn: &mut DbConnection) -> Result<(), ApiError> {
+    use diesel::connection::SimpleConnection;
+    conn.batch_execute("SELECT 1")
+        .map_err(|e| ApiError::Unavailable(format!("database check failed: {e}")))
+}

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::store::write::record;
 use crate::db::schema::{staff, users};
 use crate::db::DbConnection;
 use crate::domain::duty::StaffKind;
@@ -37,21 +38,7 @@ pub struct StaffRow {
     pub updated_at: NaiveDateTime,
 }
 
-impl Record for StaffRow {
-    const ENTITY: &'static str = "staff";
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn unit_id(&self) -> Option<i64> {
-        Some(self.unit_id)
-    }
-}
-
-impl Versioned for StaffRow {
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
+record!(StaffRow, "staff", |r| id: r.id, unit: Some(r.unit_id), version: r.version);
 
 /// Filters of the staff list.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::store::write::record;
 use crate::db::schema::unit_targets;
 use crate::db::DbConnection;
 use crate::error::ApiError;
@@ -25,21 +26,7 @@ pub struct TargetRow {
     pub updated_at: NaiveDateTime,
 }
 
-impl Record for TargetRow {
-    const ENTITY: &'static str = "unit_target";
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn unit_id(&self) -> Option<i64> {
-        Some(self.unit_id)
-    }
-}
-
-impl Versioned for TargetRow {
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
+record!(TargetRow, "unit_target", |r| id: r.id, unit: Some(r.unit_id), version: r.version);
 
 /// The targets of a unit of the subtree of `root`, oldest year first.
 pub fn list(conn: &mut DbConnection, root: i64, unit_id: i64) -> Result<Vec<TargetRow>, ApiError> {

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::store::write::record;
 use crate::db::schema::units;
 use crate::db::DbConnection;
 use crate::domain::codes::encode_code_list;
@@ -56,21 +57,7 @@ impl UnitRow {
     }
 }
 
-impl Record for UnitRow {
-    const ENTITY: &'static str = "unit";
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn unit_id(&self) -> Option<i64> {
-        Some(self.id)
-    }
-}
-
-impl Versioned for UnitRow {
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
+record!(UnitRow, "unit", |r| id: r.id, unit: Some(r.id), version: r.version);
 
 /// Filters of the unit list.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]

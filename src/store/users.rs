@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::store::write::record;
 use crate::db::schema::users;
 use crate::db::DbConnection;
 use crate::domain::roles::Role;
@@ -43,21 +44,7 @@ impl UserRow {
     }
 }
 
-impl Record for UserRow {
-    const ENTITY: &'static str = "user";
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn unit_id(&self) -> Option<i64> {
-        Some(self.unit_id)
-    }
-}
-
-impl Versioned for UserRow {
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
+record!(UserRow, "user", |r| id: r.id, unit: Some(r.unit_id), version: r.version);
 
 /// Filters of the account list.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]

@@ -22,6 +22,33 @@ pub trait Record: Serialize {
     fn unit_id(&self) -> Option<i64>;
 }
 
+/// Declares a row a [`Record`] and [`Versioned`]: its name in the trail, and its id, unit and
+/// version as expressions over the row:
+/// `record!(UnitRow, "unit", |r| id: r.id, unit: Some(r.id), version: r.version);`
+macro_rules! record {
+    ($row:ty, $entity:literal, |$r:ident| id: $id:expr, unit: $unit:expr, version: $version:expr) => {
+        impl $crate::store::write::Record for $row {
+            const ENTITY: &'static str = $entity;
+            fn id(&self) -> i64 {
+                let $r = self;
+                $id
+            }
+            fn unit_id(&self) -> Option<i64> {
+                let $r = self;
+                $unit
+            }
+        }
+
+        impl $crate::precondition::Versioned for $row {
+            fn version(&self) -> i64 {
+                let $r = self;
+                $version
+            }
+        }
+    };
+}
+pub(crate) use record;
+
 /// Creates a record with `insert` and records it, in one transaction; with an idempotency key,
 /// the same request again replays the stored record instead (the flag says so).
 pub fn create<T, R>(

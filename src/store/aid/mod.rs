@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use utoipa::IntoParams;
 
+use crate::store::write::record;
 use crate::db::schema::{aid_applicants, aid_applications, consultations, staff, units};
 use crate::db::DbConnection;
 use crate::domain::aid::{self, AidState, Clocks};
@@ -260,21 +261,7 @@ pub fn create(
     })
 }
 
-impl Record for Application {
-    const ENTITY: &'static str = "aid_application";
-    fn id(&self) -> i64 {
-        self.row.id
-    }
-    fn unit_id(&self) -> Option<i64> {
-        Some(self.row.unit_id)
-    }
-}
-
-impl Versioned for Application {
-    fn version(&self) -> i64 {
-        self.row.version
-    }
-}
+record!(Application, "aid_application", |r| id: r.row.id, unit: Some(r.row.unit_id), version: r.row.version);
 
 /// One application the reader may see.
 pub fn find(conn: &mut DbConnection, reader: Reader, id: i64) -> Result<Application, ApiError> {
