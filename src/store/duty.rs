@@ -4,16 +4,92 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 
-use crate::api::duty::{DutyShiftFilter, DutyShiftPatch, NewDutyShift, ShiftStaff};
 use crate::db::schema::{duty_shift_staff, duty_shifts, staff, units};
 use crate::db::DbConnection;
+use crate::domain::calendar::BusinessCalendar;
 use crate::domain::duty::{DutyKind, DutyPeriod, StaffKind};
 use crate::error::ApiError;
 use crate::paging::{Cursor, Page, PageRequest};
-use crate::precondition::IfMatch;
-use crate::store::scope::{unit_id_in_subtree, unit_in_subtree};
-use crate::store::{audit, Actor};
+use crate::precondition::{IfMatch, Versioned};
+use crate::store::audit::AuditLog;
+use crate::store::idempotency::{self, Idempotency};
+use crate::store::scope::{referenced, unit_id_in_subtree, unit_in_subtree};
+use crate::store::write::{self, Record};
+use crate::store::{audit, calendar, Actor};
+
+/// The most shifts one batch or pattern may create.
+pub const MAX_BATCH: usize = 400;
+
+/// Filters of the shift list.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DutyShiftFilter {
+    /// Only shifts of this unit's subtree.
+    pub unit_id: Option<i64>,
+    /// Only shifts this person is on.
+    pub staff_id: Option<i64>,
+    /// Only shifts on or after this day.
+    pub from: Option<NaiveDate>,
+    /// Only shifts on or before this day.
+    pub to: Option<NaiveDate>,
+    /// Only this kind.
+    pub kind: Option<DutyKind>,
+}
+
+/// A shift to write: its unit, day, period, kind, place, note and people.
+#[derive(Debug, Clone)]
+pub struct ShiftInput {
+    pub unit_id: i64,
+    pub date: NaiveDate,
+    pub period: DutyPeriod,
+    pub kind: DutyKind,
+    pub place: Option<String>,
+    pub note: Option<String>,
+    pub staff_ids: Vec<i64>,
+}
+
+/// Changes to a shift; absent fields stay, `Some(None)` clears place or note.
+#[derive(Debug, Clone, Default)]
+pub struct ShiftChange {
+    pub unit_id: Option<i64>,
+    pub date: Option<NaiveDate>,
+    pub period: Option<DutyPeriod>,
+    pub kind: Option<DutyKind>,
+    pub place: Option<Option<String>>,
+    pub note: Option<Option<String>>,
+    pub staff_ids: Option<Vec<i64>>,
+}
+
+impl ShiftChange {
+    /// The shift as it will be after the change.
+    pub fn apply(&self, current: &Shift) -> ShiftInput {
+        let pick = crate::validation::patched::<String>;
+        ShiftInput {
+            unit_id: self.unit_id.unwrap_or(current.unit_id),
+            date: self.date.unwrap_or(current.date),
+            period: self.period.unwrap_or(current.period),
+            kind: self.kind.unwrap_or(current.kind),
+            place: pick(&self.place, &current.place),
+            note: pick(&self.note, &current.note),
+            staff_ids: self
+                .staff_ids
+                .clone()
+                .unwrap_or_else(|| current.staff.iter().map(|s| s.id).collect()),
+        }
+    }
+}
+
+/// A person on a shift, as stored: id, name and kind.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ShiftPerson {
+    pub id: i64,
+    pub name: String,
+    pub kind: StaffKind,
+}
 
 /// A stored shift.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -32,7 +108,7 @@ pub struct ShiftRow {
 }
 
 /// A shift with its people, parsed.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Shift {
     pub id: i64,
     pub unit_id: i64,
@@ -41,7 +117,7 @@ pub struct Shift {
     pub kind: DutyKind,
     pub place: Option<String>,
     pub note: Option<String>,
-    pub staff: Vec<ShiftStaff>,
+    pub staff: Vec<ShiftPerson>,
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -68,9 +144,9 @@ pub fn with_staff(conn: &mut DbConnection, rows: Vec<ShiftRow>) -> Result<Vec<Sh
             staff::kind,
         ))
         .load(conn)?;
-    let mut by_shift: HashMap<i64, Vec<ShiftStaff>> = HashMap::new();
+    let mut by_shift: HashMap<i64, Vec<ShiftPerson>> = HashMap::new();
     for (shift_id, id, name, kind) in people {
-        by_shift.entry(shift_id).or_default().push(ShiftStaff {
+        by_shift.entry(shift_id).or_default().push(ShiftPerson {
             id,
             name,
             kind: parse::<StaffKind>(shift_id, &kind)?,
@@ -95,6 +171,25 @@ pub fn with_staff(conn: &mut DbConnection, rows: Vec<ShiftRow>) -> Result<Vec<Sh
         .collect()
 }
 
+type Boxed<'a> = duty_shifts::BoxedQuery<'a, crate::db::MultiBackend>;
+
+/// Shifts by (date, id), those of `staff_id` only when given.
+fn by_date<'a>(staff_id: Option<i64>) -> Boxed<'a> {
+    let query = duty_shifts::table
+        .order((duty_shifts::duty_date.asc(), duty_shifts::id.asc()))
+        .into_boxed();
+    match staff_id {
+        Some(staff_id) => query.filter(
+            duty_shifts::id.eq_any(
+                duty_shift_staff::table
+                    .filter(duty_shift_staff::staff_id.eq(staff_id))
+                    .select(duty_shift_staff::shift_id),
+            ),
+        ),
+        None => query,
+    }
+}
+
 /// Shifts of the subtree of `root`, by (date, id).
 pub fn list(
     conn: &mut DbConnection,
@@ -102,13 +197,11 @@ pub fn list(
     filter: &DutyShiftFilter,
     page: &PageRequest,
 ) -> Result<Page<Shift>, ApiError> {
-    let mut query = duty_shifts::table
+    let mut query = by_date(filter.staff_id)
         .filter(unit_id_in_subtree("duty_shifts.unit_id", root))
-        .select(ShiftRow::as_select())
-        .order((duty_shifts::duty_date.asc(), duty_shifts::id.asc()))
-        .limit(page.fetch_limit())
-        .into_boxed();
+        .limit(page.fetch_limit());
     if let Some(after) = &page.after {
+        // The list is ordered by a day, not a time: the keyset compares days.
         let Some(date) = after.at.map(|t| t.date()) else {
             return Err(ApiError::BadRequest("invalid cursor for this list".into()));
         };
@@ -121,15 +214,6 @@ pub fn list(
     if let Some(unit) = filter.unit_id {
         query = query.filter(unit_id_in_subtree("duty_shifts.unit_id", unit));
     }
-    if let Some(staff_id) = filter.staff_id {
-        query = query.filter(
-            duty_shifts::id.eq_any(
-                duty_shift_staff::table
-                    .filter(duty_shift_staff::staff_id.eq(staff_id))
-                    .select(duty_shift_staff::shift_id),
-            ),
-        );
-    }
     if let Some(from) = filter.from {
         query = query.filter(duty_shifts::duty_date.ge(from));
     }
@@ -139,10 +223,10 @@ pub fn list(
     if let Some(kind) = filter.kind {
         query = query.filter(duty_shifts::kind.eq(kind.to_string()));
     }
-    let rows = query.load(conn)?;
+    let rows = query.select(ShiftRow::as_select()).load(conn)?;
     let page = page.finish(
         rows,
-        |r| Cursor {
+        |r: &ShiftRow| Cursor {
             at: r.duty_date.and_hms_opt(0, 0, 0),
             rank: None,
             id: r.id,
@@ -164,26 +248,14 @@ pub fn between(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<Shift>, ApiError> {
-    let mut query = duty_shifts::table
+    let mut query = by_date(staff_id)
         .filter(duty_shifts::duty_date.ge(from))
         .filter(duty_shifts::duty_date.le(to))
-        .select(ShiftRow::as_select())
-        .order((duty_shifts::duty_date.asc(), duty_shifts::id.asc()))
-        .limit(10_000)
-        .into_boxed();
+        .limit(10_000);
     if let Some(root) = root {
         query = query.filter(unit_id_in_subtree("duty_shifts.unit_id", root));
     }
-    if let Some(staff_id) = staff_id {
-        query = query.filter(
-            duty_shifts::id.eq_any(
-                duty_shift_staff::table
-                    .filter(duty_shift_staff::staff_id.eq(staff_id))
-                    .select(duty_shift_staff::shift_id),
-            ),
-        );
-    }
-    let rows = query.load(conn)?;
+    let rows = query.select(ShiftRow::as_select()).load(conn)?;
     with_staff(conn, rows)
 }
 
@@ -285,34 +357,51 @@ fn check_clash(
 }
 
 fn check_unit(tx: &mut DbConnection, root: i64, unit_id: i64, field: &str) -> Result<(), ApiError> {
-    let found: Option<i64> = units::table
+    let found = units::table
         .filter(units::id.eq(unit_id))
         .filter(unit_in_subtree(root))
         .select(units::id)
-        .first(tx)
-        .optional()?;
-    found.map(|_| ()).ok_or_else(|| {
-        ApiError::invalid_field(
-            field,
-            "not_found",
-            "the unit does not exist or is outside your scope",
-        )
-    })
+        .first::<i64>(tx)
+        .optional();
+    referenced(found.map_err(Into::into), field, "unit").map(|_| ())
 }
 
-/// Inserts one shift inside a write: checks its unit, people and clashes (also with shifts
-/// inserted earlier in the same write). `field` prefixes error fields (`shifts[3].`).
-pub fn insert(
+/// Checks a shift (its unit, people and clashes with other shifts, also those written earlier
+/// in the same write) and writes its people. `field` prefixes error fields (`shifts[3].`).
+fn check(
     tx: &mut DbConnection,
-    log: &mut audit::AuditLog,
     root: i64,
-    new: &NewDutyShift,
+    shift: &ShiftInput,
+    field: &str,
+    except_shift: Option<i64>,
+) -> Result<(), ApiError> {
+    check_unit(tx, root, shift.unit_id, &format!("{field}unit_id"))?;
+    let people = check_staff(tx, root, &shift.staff_ids, &format!("{field}staff_ids"))?;
+    check_clash(tx, &people, shift.date, shift.period, except_shift)
+}
+
+/// Puts the people of a shift on it.
+fn add_people(tx: &mut DbConnection, id: i64, staff_ids: &[i64]) -> Result<(), ApiError> {
+    for staff_id in staff_ids {
+        diesel::insert_into(duty_shift_staff::table)
+            .values((
+                duty_shift_staff::shift_id.eq(id),
+                duty_shift_staff::staff_id.eq(staff_id),
+            ))
+            .execute(tx)?;
+    }
+    Ok(())
+}
+
+/// Checks and inserts one shift (not recorded).
+fn add(
+    tx: &mut DbConnection,
+    at: NaiveDateTime,
+    root: i64,
+    new: &ShiftInput,
     field: &str,
 ) -> Result<Shift, ApiError> {
-    check_unit(tx, root, new.unit_id, &format!("{field}unit_id"))?;
-    let people = check_staff(tx, root, &new.staff_ids, &format!("{field}staff_ids"))?;
-    check_clash(tx, &people, new.date, new.period, None)?;
-    let now = log.at();
+    check(tx, root, new, field, None)?;
     let id: i64 = diesel::insert_into(duty_shifts::table)
         .values((
             duty_shifts::unit_id.eq(new.unit_id),
@@ -322,29 +411,136 @@ pub fn insert(
             duty_shifts::place.eq(&new.place),
             duty_shifts::note.eq(&new.note),
             duty_shifts::version.eq(1i64),
-            duty_shifts::created_at.eq(now),
-            duty_shifts::updated_at.eq(now),
+            duty_shifts::created_at.eq(at),
+            duty_shifts::updated_at.eq(at),
         ))
         .returning(duty_shifts::id)
         .get_result(tx)?;
-    for staff_id in &new.staff_ids {
-        diesel::insert_into(duty_shift_staff::table)
-            .values((
-                duty_shift_staff::shift_id.eq(id),
-                duty_shift_staff::staff_id.eq(staff_id),
-            ))
-            .execute(tx)?;
-    }
-    let shift = find(tx, root, id)?;
+    add_people(tx, id, &new.staff_ids)?;
+    find(tx, root, id)
+}
+
+/// Inserts one shift inside a write and records it: checks its unit, people and clashes (also
+/// with shifts inserted earlier in the same write). `field` prefixes error fields (`shifts[3].`).
+pub fn insert(
+    tx: &mut DbConnection,
+    log: &mut AuditLog,
+    root: i64,
+    new: &ShiftInput,
+    field: &str,
+) -> Result<Shift, ApiError> {
+    let shift = add(tx, log.at(), root, new, field)?;
     log.record::<(), _>(
         "create",
-        "duty_shift",
-        id,
+        Shift::ENTITY,
+        shift.id,
         Some(shift.unit_id),
         None,
         Some(&shift),
     );
     Ok(shift)
+}
+
+impl Record for Shift {
+    const ENTITY: &'static str = "duty_shift";
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn unit_id(&self) -> Option<i64> {
+        Some(self.unit_id)
+    }
+}
+
+impl Versioned for Shift {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+/// Books one shift (once per idempotency key).
+pub fn create(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    idem: &Idempotency,
+    root: i64,
+    request: &impl Serialize,
+    new: &ShiftInput,
+) -> Result<(Shift, bool), ApiError> {
+    write::create(conn, actor, idem, request, |tx, log| {
+        add(tx, log.at(), root, new, "")
+    })
+}
+
+/// Several shifts written and recorded in one transaction, once per idempotency key.
+fn create_all<T>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    idem: &Idempotency,
+    request: &impl Serialize,
+    insert: impl FnOnce(&mut DbConnection, &mut AuditLog) -> Result<T, ApiError>,
+) -> Result<(T, bool), ApiError>
+where
+    T: Serialize + DeserializeOwned,
+{
+    audit::write(conn, actor, |tx, log| {
+        idempotency::once(tx, actor, idem, request, |tx| insert(tx, log))
+    })
+}
+
+/// Books several shifts, all or nothing (once per idempotency key); errors name the shift as
+/// `shifts[i].field`.
+pub fn create_batch(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    idem: &Idempotency,
+    root: i64,
+    request: &impl Serialize,
+    shifts: &[ShiftInput],
+) -> Result<(Vec<Shift>, bool), ApiError> {
+    create_all(conn, actor, idem, request, |tx, log| {
+        shifts
+            .iter()
+            .enumerate()
+            .map(|(i, s)| insert(tx, log, root, s, &format!("shifts[{i}].")))
+            .collect()
+    })
+}
+
+/// Books the shifts a weekly pattern stands for between two days, all or nothing (once per
+/// idempotency key): first the people of each slot (so that an error names the slot), then
+/// `expand` turns the business calendar into the shifts and the slot days skipped.
+#[allow(clippy::too_many_arguments)]
+pub fn create_pattern(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    idem: &Idempotency,
+    root: i64,
+    request: &impl Serialize,
+    slot_staff: &[&[i64]],
+    (from, to): (NaiveDate, NaiveDate),
+    expand: impl FnOnce(&BusinessCalendar) -> (Vec<ShiftInput>, Vec<NaiveDate>),
+) -> Result<((Vec<Shift>, Vec<NaiveDate>), bool), ApiError> {
+    create_all(conn, actor, idem, request, |tx, log| {
+        for (i, staff_ids) in slot_staff.iter().enumerate() {
+            check_staff(tx, root, staff_ids, &format!("slots[{i}].staff_ids"))?;
+        }
+        let (planned, skipped) = expand(&calendar::load(tx, from, to)?);
+        if planned.len() > MAX_BATCH {
+            return Err(ApiError::invalid_field(
+                "slots",
+                "too_many",
+                format!(
+                    "the pattern stands for {} shifts; at most {MAX_BATCH} at once",
+                    planned.len()
+                ),
+            ));
+        }
+        let shifts = planned
+            .iter()
+            .map(|s| insert(tx, log, root, s, ""))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((shifts, skipped))
+    })
 }
 
 /// Changes a shift of the subtree of `root`.
@@ -354,48 +550,35 @@ pub fn update(
     root: i64,
     id: i64,
     if_match: &IfMatch,
-    patch: &DutyShiftPatch,
+    change: &ShiftChange,
 ) -> Result<Shift, ApiError> {
-    audit::write(conn, actor, |tx, log| {
-        let current = find(tx, root, id)?;
-        if_match.check(current.version)?;
-        let next = &patch.apply(&current);
-        check_unit(tx, root, next.unit_id, "unit_id")?;
-        let people = check_staff(tx, root, &next.staff_ids, "staff_ids")?;
-        check_clash(tx, &people, next.date, next.period, Some(id))?;
-        diesel::update(duty_shifts::table.filter(duty_shifts::id.eq(id)))
-            .set((
-                duty_shifts::unit_id.eq(next.unit_id),
-                duty_shifts::duty_date.eq(next.date),
-                duty_shifts::period.eq(next.period.to_string()),
-                duty_shifts::kind.eq(next.kind.to_string()),
-                duty_shifts::place.eq(&next.place),
-                duty_shifts::note.eq(&next.note),
-                duty_shifts::version.eq(current.version + 1),
-                duty_shifts::updated_at.eq(actor.at),
-            ))
-            .execute(tx)?;
-        diesel::delete(duty_shift_staff::table.filter(duty_shift_staff::shift_id.eq(id)))
-            .execute(tx)?;
-        for staff_id in &next.staff_ids {
-            diesel::insert_into(duty_shift_staff::table)
-                .values((
-                    duty_shift_staff::shift_id.eq(id),
-                    duty_shift_staff::staff_id.eq(staff_id),
+    write::update(
+        conn,
+        actor,
+        if_match,
+        "update",
+        |tx| find(tx, root, id),
+        |tx, log, current| {
+            let next = change.apply(current);
+            check(tx, root, &next, "", Some(id))?;
+            diesel::update(duty_shifts::table.filter(duty_shifts::id.eq(id)))
+                .set((
+                    duty_shifts::unit_id.eq(next.unit_id),
+                    duty_shifts::duty_date.eq(next.date),
+                    duty_shifts::period.eq(next.period.to_string()),
+                    duty_shifts::kind.eq(next.kind.to_string()),
+                    duty_shifts::place.eq(&next.place),
+                    duty_shifts::note.eq(&next.note),
+                    duty_shifts::version.eq(current.version + 1),
+                    duty_shifts::updated_at.eq(log.at()),
                 ))
                 .execute(tx)?;
-        }
-        let after = find(tx, root, id)?;
-        log.record(
-            "update",
-            "duty_shift",
-            id,
-            Some(after.unit_id),
-            Some(&current),
-            Some(&after),
-        );
-        Ok(after)
-    })
+            diesel::delete(duty_shift_staff::table.filter(duty_shift_staff::shift_id.eq(id)))
+                .execute(tx)?;
+            add_people(tx, id, &next.staff_ids)?;
+            find(tx, root, id)
+        },
+    )
 }
 
 /// Deletes a shift of the subtree of `root`.
@@ -414,7 +597,7 @@ pub fn delete(
         diesel::delete(duty_shifts::table.filter(duty_shifts::id.eq(id))).execute(tx)?;
         log.record::<_, ()>(
             "delete",
-            "duty_shift",
+            Shift::ENTITY,
             id,
             Some(current.unit_id),
             Some(&current),
