@@ -380,6 +380,36 @@ fn check(
     check_clash(tx, &people, shift.date, shift.period, except_shift)
 }
 
+/// The stored columns of a shift at a version.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = duty_shifts)]
+#[diesel(treat_none_as_null = true)]
+struct ShiftValues<'a> {
+    unit_id: i64,
+    duty_date: NaiveDate,
+    period: String,
+    kind: String,
+    place: Option<&'a str>,
+    note: Option<&'a str>,
+    version: i64,
+    updated_at: NaiveDateTime,
+}
+
+impl<'a> ShiftValues<'a> {
+    fn of(shift: &'a ShiftInput, version: i64, at: NaiveDateTime) -> Self {
+        ShiftValues {
+            unit_id: shift.unit_id,
+            duty_date: shift.date,
+            period: shift.period.to_string(),
+            kind: shift.kind.to_string(),
+            place: shift.place.as_deref(),
+            note: shift.note.as_deref(),
+            version,
+            updated_at: at,
+        }
+    }
+}
+
 /// Puts the people of a shift on it.
 fn add_people(tx: &mut DbConnection, id: i64, staff_ids: &[i64]) -> Result<(), ApiError> {
     for staff_id in staff_ids {
@@ -403,17 +433,7 @@ fn add(
 ) -> Result<Shift, ApiError> {
     check(tx, root, new, field, None)?;
     let id: i64 = diesel::insert_into(duty_shifts::table)
-        .values((
-            duty_shifts::unit_id.eq(new.unit_id),
-            duty_shifts::duty_date.eq(new.date),
-            duty_shifts::period.eq(new.period.to_string()),
-            duty_shifts::kind.eq(new.kind.to_string()),
-            duty_shifts::place.eq(&new.place),
-            duty_shifts::note.eq(&new.note),
-            duty_shifts::version.eq(1i64),
-            duty_shifts::created_at.eq(at),
-            duty_shifts::updated_at.eq(at),
-        ))
+        .values((ShiftValues::of(new, 1, at), duty_shifts::created_at.eq(at)))
         .returning(duty_shifts::id)
         .get_result(tx)?;
     add_people(tx, id, &new.staff_ids)?;
@@ -562,16 +582,7 @@ pub fn update(
             let next = change.apply(current);
             check(tx, root, &next, "", Some(id))?;
             diesel::update(duty_shifts::table.filter(duty_shifts::id.eq(id)))
-                .set((
-                    duty_shifts::unit_id.eq(next.unit_id),
-                    duty_shifts::duty_date.eq(next.date),
-                    duty_shifts::period.eq(next.period.to_string()),
-                    duty_shifts::kind.eq(next.kind.to_string()),
-                    duty_shifts::place.eq(&next.place),
-                    duty_shifts::note.eq(&next.note),
-                    duty_shifts::version.eq(current.version + 1),
-                    duty_shifts::updated_at.eq(log.at()),
-                ))
+                .set(ShiftValues::of(&next, current.version + 1, log.at()))
                 .execute(tx)?;
             diesel::delete(duty_shift_staff::table.filter(duty_shift_staff::shift_id.eq(id)))
                 .execute(tx)?;
