@@ -526,6 +526,9 @@ pub fn create_batch(
     })
 }
 
+/// The shifts a pattern created, and the days of its slots skipped as not working days.
+pub type PatternShifts = (Vec<Shift>, Vec<NaiveDate>);
+
 /// Books the shifts a weekly pattern stands for between two days, all or nothing (once per
 /// idempotency key): first the people of each slot (so that an error names the slot), then
 /// `expand` turns the business calendar into the shifts and the slot days skipped.
@@ -539,7 +542,7 @@ pub fn create_pattern(
     slot_staff: &[&[i64]],
     (from, to): (NaiveDate, NaiveDate),
     expand: impl FnOnce(&BusinessCalendar) -> (Vec<ShiftInput>, Vec<NaiveDate>),
-) -> Result<((Vec<Shift>, Vec<NaiveDate>), bool), ApiError> {
+) -> Result<(PatternShifts, bool), ApiError> {
     create_all(conn, actor, idem, request, |tx, log| {
         for (i, staff_ids) in slot_staff.iter().enumerate() {
             check_staff(tx, root, staff_ids, &format!("slots[{i}].staff_ids"))?;
