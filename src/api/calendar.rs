@@ -35,10 +35,7 @@ impl TryFrom<store::calendar::CalendarDayRow> for CalendarDay {
     type Error = ApiError;
     fn try_from(row: store::calendar::CalendarDayRow) -> Result<Self, ApiError> {
         Ok(CalendarDay {
-            kind: row
-                .kind
-                .parse()
-                .map_err(|e| ApiError::Internal(format!("calendar {}: {e}", row.day)))?,
+            kind: row.kind()?,
             date: row.day,
             name: row.name,
             updated_at: to_cst(row.updated_at),

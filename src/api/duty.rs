@@ -4,7 +4,7 @@
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::api::errors as e;
@@ -18,12 +18,11 @@ use crate::domain::duty::{DayOfWeek, DutyKind, DutyPeriod, StaffKind};
 use crate::error::ApiError;
 use crate::paging::{Page, PageQuery};
 use crate::store;
-use crate::store::duty::Shift;
+use crate::store::duty::{DutyShiftFilter, Shift, ShiftChange, ShiftInput, ShiftPerson};
 use crate::time::to_cst;
 use crate::validation;
 
-/// The most shifts one batch or pattern may create.
-pub const MAX_BATCH: usize = 400;
+pub use crate::store::duty::MAX_BATCH;
 /// The longest span a pattern may cover, in days.
 pub const MAX_PATTERN_DAYS: i64 = 93;
 
@@ -36,6 +35,16 @@ pub struct ShiftStaff {
     pub name: String,
     /// Kind.
     pub kind: StaffKind,
+}
+
+impl From<ShiftPerson> for ShiftStaff {
+    fn from(p: ShiftPerson) -> Self {
+        ShiftStaff {
+            id: p.id,
+            name: p.name,
+            kind: p.kind,
+        }
+    }
 }
 
 /// A duty shift.
@@ -87,7 +96,7 @@ impl From<Shift> for DutyShift {
             kind: s.kind,
             place: s.place,
             note: s.note,
-            staff: s.staff,
+            staff: s.staff.into_iter().map(ShiftStaff::from).collect(),
             version: s.version,
             created_at: to_cst(s.created_at),
             updated_at: to_cst(s.updated_at),
@@ -162,21 +171,32 @@ pub struct DutyShiftPatch {
     pub staff_ids: Option<Vec<i64>>,
 }
 
+impl NewDutyShift {
+    /// The shift to write.
+    pub fn input(&self) -> ShiftInput {
+        ShiftInput {
+            unit_id: self.unit_id,
+            date: self.date,
+            period: self.period,
+            kind: self.kind,
+            place: self.place.clone(),
+            note: self.note.clone(),
+            staff_ids: self.staff_ids.clone(),
+        }
+    }
+}
+
 impl DutyShiftPatch {
-    /// The shift as it will be after the change.
-    pub fn apply(&self, current: &Shift) -> NewDutyShift {
-        let pick = crate::validation::patched::<String>;
-        NewDutyShift {
-            unit_id: self.unit_id.unwrap_or(current.unit_id),
-            date: self.date.unwrap_or(current.date),
-            period: self.period.unwrap_or(current.period),
-            kind: self.kind.unwrap_or(current.kind),
-            place: pick(&self.place, &current.place),
-            note: pick(&self.note, &current.note),
-            staff_ids: self
-                .staff_ids
-                .clone()
-                .unwrap_or_else(|| current.staff.iter().map(|s| s.id).collect()),
+    /// The change to write.
+    pub fn change(&self) -> ShiftChange {
+        ShiftChange {
+            unit_id: self.unit_id,
+            date: self.date,
+            period: self.period,
+            kind: self.kind,
+            place: self.place.clone(),
+            note: self.note.clone(),
+            staff_ids: self.staff_ids.clone(),
         }
     }
 }
@@ -255,28 +275,12 @@ pub struct CreatedShifts {
     pub skipped_dates: Vec<NaiveDate>,
 }
 
-/// Filters of the shift list.
-#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct DutyShiftFilter {
-    /// Only shifts of this unit's subtree.
-    pub unit_id: Option<i64>,
-    /// Only shifts this person is on.
-    pub staff_id: Option<i64>,
-    /// Only shifts on or after this day.
-    pub from: Option<NaiveDate>,
-    /// Only shifts on or before this day.
-    pub to: Option<NaiveDate>,
-    /// Only this kind.
-    pub kind: Option<DutyKind>,
-}
-
 impl DutyPattern {
     /// The shifts the pattern stands for, and the slot days skipped as non-working.
     pub fn expand(
         &self,
         calendar: &crate::domain::calendar::BusinessCalendar,
-    ) -> (Vec<NewDutyShift>, Vec<NaiveDate>) {
+    ) -> (Vec<ShiftInput>, Vec<NaiveDate>) {
         let mut shifts = Vec::new();
         let mut skipped = Vec::new();
         let mut day = self.from;
@@ -288,7 +292,7 @@ impl DutyPattern {
                 .collect();
             if !slots.is_empty() {
                 if self.include_non_working_days || calendar.is_working_day(day) {
-                    shifts.extend(slots.into_iter().map(|s| NewDutyShift {
+                    shifts.extend(slots.into_iter().map(|s| ShiftInput {
                         unit_id: self.unit_id,
                         date: day,
                         period: s.period,
@@ -373,12 +377,9 @@ pub async fn create_duty_shift(
     body.validate()?;
     let actor = state.actor(&principal);
     let root = principal.unit_id;
+    let input = body.input();
     let (shift, replayed) = store::run(&state.pool, move |c| {
-        store::audit::write(c, &actor, |tx, log| {
-            store::idempotency::once(tx, &actor, &idem, &*body, |tx| {
-                store::duty::insert(tx, log, root, &body, "")
-            })
-        })
+        store::duty::create(c, &actor, &idem, root, &*body, &input)
     })
     .await?;
     let shift = DutyShift::from(shift);
@@ -410,16 +411,9 @@ pub async fn create_duty_shift_batch(
     body.validate()?;
     let actor = state.actor(&principal);
     let root = principal.unit_id;
+    let inputs: Vec<ShiftInput> = body.shifts.iter().map(NewDutyShift::input).collect();
     let (shifts, replayed) = store::run(&state.pool, move |c| {
-        store::audit::write(c, &actor, |tx, log| {
-            store::idempotency::once(tx, &actor, &idem, &*body, |tx| {
-                body.shifts
-                    .iter()
-                    .enumerate()
-                    .map(|(i, s)| store::duty::insert(tx, log, root, s, &format!("shifts[{i}].")))
-                    .collect::<Result<Vec<_>, _>>()
-            })
-        })
+        store::duty::create_batch(c, &actor, &idem, root, &*body, &inputs)
     })
     .await?;
     Ok(created_response(
@@ -465,35 +459,10 @@ pub async fn create_duty_shift_pattern(
     let actor = state.actor(&principal);
     let root = principal.unit_id;
     let ((shifts, skipped), replayed) = store::run(&state.pool, move |c| {
-        store::audit::write(c, &actor, |tx, log| {
-            store::idempotency::once(tx, &actor, &idem, &*body, |tx| {
-                // Each slot's people first, so that an error names the slot.
-                for (i, slot) in body.slots.iter().enumerate() {
-                    store::duty::check_staff(
-                        tx,
-                        root,
-                        &slot.staff_ids,
-                        &format!("slots[{i}].staff_ids"),
-                    )?;
-                }
-                let calendar = store::calendar::load(tx, body.from, body.to)?;
-                let (planned, skipped) = body.expand(&calendar);
-                if planned.len() > MAX_BATCH {
-                    return Err(ApiError::invalid_field(
-                        "slots",
-                        "too_many",
-                        format!(
-                            "the pattern stands for {} shifts; at most {MAX_BATCH} at once",
-                            planned.len()
-                        ),
-                    ));
-                }
-                let shifts = planned
-                    .iter()
-                    .map(|s| store::duty::insert(tx, log, root, s, ""))
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok((shifts, skipped))
-            })
+        let slot_staff: Vec<&[i64]> = body.slots.iter().map(|s| &s.staff_ids[..]).collect();
+        let span = (body.from, body.to);
+        store::duty::create_pattern(c, &actor, &idem, root, &*body, &slot_staff, span, |cal| {
+            body.expand(cal)
         })
     })
     .await?;
@@ -547,8 +516,9 @@ pub async fn update_duty_shift(
     let id = id.into_inner();
     let actor = state.actor(&principal);
     let root = principal.unit_id;
+    let change = body.change();
     let shift = store::run(&state.pool, move |c| {
-        store::duty::update(c, &actor, root, id, &if_match, &body)
+        store::duty::update(c, &actor, root, id, &if_match, &change)
     })
     .await?;
     Ok(etag::ok(&DutyShift::from(shift)))

@@ -19,6 +19,15 @@ pub struct CalendarDayRow {
     pub updated_at: NaiveDateTime,
 }
 
+impl CalendarDayRow {
+    /// What the day is.
+    pub fn kind(&self) -> Result<DayKind, ApiError> {
+        self.kind
+            .parse()
+            .map_err(|e| ApiError::Internal(format!("calendar {}: {e}", self.day)))
+    }
+}
+
 /// The overrides from `from` to `to`.
 pub fn overrides(
     conn: &mut DbConnection,
@@ -39,15 +48,10 @@ pub fn load(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<BusinessCalendar, ApiError> {
-    let rows = overrides(conn, from, to)?;
-    let mut days = Vec::with_capacity(rows.len());
-    for row in rows {
-        let kind: DayKind = row
-            .kind
-            .parse()
-            .map_err(|e| ApiError::Internal(format!("calendar {}: {e}", row.day)))?;
-        days.push((row.day, kind));
-    }
+    let days = overrides(conn, from, to)?
+        .iter()
+        .map(|row| Ok((row.day, row.kind()?)))
+        .collect::<Result<Vec<_>, ApiError>>()?;
     Ok(BusinessCalendar::new(days))
 }
 

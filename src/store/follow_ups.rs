@@ -2,20 +2,73 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
+use serde::Deserialize;
+use utoipa::IntoParams;
 
-use crate::api::follow_ups::{AttemptInput, FollowUpFilter, FollowUpPatch};
 use crate::db::schema::{aid_applicants, consultations, follow_up_attempts, follow_ups, staff};
 use crate::db::DbConnection;
-use crate::domain::follow_up::{after_attempt, fair_sample, FollowUpStatus, SubjectKind};
+use crate::domain::follow_up::{
+    after_attempt, fair_sample, FollowUpMethod, FollowUpStatus, Satisfaction, SubjectKind,
+};
 use crate::error::ApiError;
-use crate::paging::{Cursor, Page, PageRequest};
-use crate::precondition::IfMatch;
+use crate::paging::{Cursor, Order, Page, PageRequest};
+use crate::precondition::{IfMatch, Versioned};
 use crate::store::audit::AuditLog;
-use crate::store::scope::unit_id_in_subtree;
+use crate::store::scope::{referenced, unit_id_in_subtree};
+use crate::store::write::{self, Record};
 use crate::store::{audit, Actor};
+
+/// Filters of the list.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FollowUpFilter {
+    /// Only this unit's subtree.
+    pub unit_id: Option<i64>,
+    /// Only in this state.
+    pub status: Option<FollowUpStatus>,
+    /// Only about this kind of subject.
+    pub subject_kind: Option<SubjectKind>,
+    /// Only about this subject.
+    pub subject_id: Option<i64>,
+}
+
+/// An attempt to record.
+#[derive(Debug, Clone)]
+pub struct AttemptInput {
+    /// When (default: the time of the write).
+    pub attempted_at: Option<NaiveDateTime>,
+    pub reached: bool,
+    pub satisfaction: Option<Satisfaction>,
+    pub comments: Option<String>,
+    pub problem: Option<String>,
+    pub rectification_due: Option<NaiveDate>,
+    pub note: Option<String>,
+}
+
+/// Changes to a follow-up; absent fields stay.
+#[derive(Debug, Clone, Default)]
+pub struct FollowUpChange {
+    pub staff_id: Option<i64>,
+    pub due_on: Option<NaiveDate>,
+    pub method: Option<FollowUpMethod>,
+    /// The problem is put right (true) or not yet (false).
+    pub rectification_done: Option<bool>,
+    pub rectification_note: Option<String>,
+}
+
+/// What planning samples: a unit's subtree, consultations received in `[from, to)`, a share in
+/// percent, and the due day of the follow-ups.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanInput {
+    pub unit: i64,
+    pub from: NaiveDateTime,
+    pub to: NaiveDateTime,
+    pub percent: u32,
+    pub due_on: NaiveDate,
+}
 
 /// A stored follow-up.
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, serde::Deserialize)]
@@ -90,7 +143,7 @@ pub fn insert_for(
         .get_result(tx)?;
     log.record::<(), _>(
         "create",
-        "follow_up",
+        FollowUpRow::ENTITY,
         row.id,
         Some(unit_id),
         None,
@@ -108,11 +161,13 @@ pub fn list(
 ) -> Result<Page<FollowUpRow>, ApiError> {
     let mut q = follow_ups::table
         .filter(unit_id_in_subtree("follow_ups.unit_id", root))
-        .filter(follow_ups::id.gt(page.after_id()))
         .select(FollowUpRow::as_select())
         .order(follow_ups::id.asc())
         .limit(page.fetch_limit())
         .into_boxed();
+    if let Some(after) = page.after_id_of("follow_ups.id", Order::Ascending) {
+        q = q.filter(after);
+    }
     if let Some(unit) = f.unit_id {
         q = q.filter(unit_id_in_subtree("follow_ups.unit_id", unit));
     }
@@ -147,6 +202,7 @@ pub fn due(
         q = q.filter(unit_id_in_subtree("follow_ups.unit_id", unit));
     }
     if let Some(c) = &page.after {
+        // The list is ordered by a day, not a time: the keyset compares days.
         let Some(at) = c.at else {
             return Err(ApiError::BadRequest("invalid cursor for this list".into()));
         };
@@ -237,9 +293,24 @@ pub fn contacts(conn: &mut DbConnection, rows: &[FollowUpRow]) -> Result<Contact
     ))
 }
 
+impl Record for FollowUpRow {
+    const ENTITY: &'static str = "follow_up";
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn unit_id(&self) -> Option<i64> {
+        Some(self.unit_id)
+    }
+}
+
+impl Versioned for FollowUpRow {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
 /// Records an attempt: reached (with the answer) closes the follow-up; the third failure marks
 /// the person unreachable.
-#[allow(clippy::too_many_arguments)]
 pub fn record_attempt(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -247,56 +318,50 @@ pub fn record_attempt(
     id: i64,
     if_match: &IfMatch,
     input: &AttemptInput,
-    now: DateTime<Utc>,
 ) -> Result<FollowUpRow, ApiError> {
-    audit::write(conn, actor, |tx, log| {
-        let current = find(tx, root, id)?;
-        if_match.check(current.version)?;
-        if current.status != FollowUpStatus::Open.to_string() {
-            return Err(ApiError::conflict(format!(
-                "the follow-up is {}; attempts are recorded only while it is open",
-                current.status
-            )));
-        }
-        let at = input
-            .attempted_at
-            .map(|t| t.naive_utc())
-            .unwrap_or(now.naive_utc());
-        diesel::insert_into(follow_up_attempts::table)
-            .values((
-                follow_up_attempts::follow_up_id.eq(id),
-                follow_up_attempts::attempted_at.eq(at),
-                follow_up_attempts::reached.eq(input.reached),
-                follow_up_attempts::note.eq(&input.note),
-                follow_up_attempts::recorded_by.eq(&actor.name),
-            ))
-            .execute(tx)?;
-        let (status, failed) = after_attempt(input.reached, current.failed_attempts);
-        let completed = (status != FollowUpStatus::Open).then_some(at);
-        let row: FollowUpRow = diesel::update(follow_ups::table.filter(follow_ups::id.eq(id)))
-            .set((
-                follow_ups::status.eq(status.to_string()),
-                follow_ups::failed_attempts.eq(failed),
-                follow_ups::satisfaction.eq(input.satisfaction.map(|s| s.to_string())),
-                follow_ups::comments.eq(&input.comments),
-                follow_ups::problem.eq(&input.problem),
-                follow_ups::rectification_due.eq(input.rectification_due),
-                follow_ups::completed_at.eq(completed),
-                follow_ups::version.eq(current.version + 1),
-                follow_ups::updated_at.eq(actor.at),
-            ))
-            .returning(follow_ups::all_columns)
-            .get_result(tx)?;
-        log.record(
-            "attempt",
-            "follow_up",
-            id,
-            Some(row.unit_id),
-            Some(&current),
-            Some(&row),
-        );
-        Ok(row)
-    })
+    write::update(
+        conn,
+        actor,
+        if_match,
+        "attempt",
+        |tx| find(tx, root, id),
+        |tx, log, current| {
+            if current.status != FollowUpStatus::Open.to_string() {
+                return Err(ApiError::conflict(format!(
+                    "the follow-up is {}; attempts are recorded only while it is open",
+                    current.status
+                )));
+            }
+            let at = input.attempted_at.unwrap_or(log.at());
+            diesel::insert_into(follow_up_attempts::table)
+                .values((
+                    follow_up_attempts::follow_up_id.eq(id),
+                    follow_up_attempts::attempted_at.eq(at),
+                    follow_up_attempts::reached.eq(input.reached),
+                    follow_up_attempts::note.eq(&input.note),
+                    follow_up_attempts::recorded_by.eq(&actor.name),
+                ))
+                .execute(tx)?;
+            let (status, failed) = after_attempt(input.reached, current.failed_attempts);
+            let completed = (status != FollowUpStatus::Open).then_some(at);
+            Ok(
+                diesel::update(follow_ups::table.filter(follow_ups::id.eq(id)))
+                    .set((
+                        follow_ups::status.eq(status.to_string()),
+                        follow_ups::failed_attempts.eq(failed),
+                        follow_ups::satisfaction.eq(input.satisfaction.map(|s| s.to_string())),
+                        follow_ups::comments.eq(&input.comments),
+                        follow_ups::problem.eq(&input.problem),
+                        follow_ups::rectification_due.eq(input.rectification_due),
+                        follow_ups::completed_at.eq(completed),
+                        follow_ups::version.eq(current.version + 1),
+                        follow_ups::updated_at.eq(log.at()),
+                    ))
+                    .returning(follow_ups::all_columns)
+                    .get_result(tx)?,
+            )
+        },
+    )
 }
 
 /// Changes who calls, when and how, and records a rectification as done.
@@ -306,75 +371,69 @@ pub fn update(
     root: i64,
     id: i64,
     if_match: &IfMatch,
-    patch: &FollowUpPatch,
-    now: DateTime<Utc>,
+    change: &FollowUpChange,
 ) -> Result<FollowUpRow, ApiError> {
-    audit::write(conn, actor, |tx, log| {
-        let current = find(tx, root, id)?;
-        if_match.check(current.version)?;
-        if let Some(sid) = patch.staff_id {
-            let found: Option<i64> = staff::table
-                .filter(staff::id.eq(sid))
-                .filter(unit_id_in_subtree("staff.unit_id", root))
-                .select(staff::id)
-                .first(tx)
-                .optional()?;
-            if found.is_none() {
-                return Err(ApiError::invalid_field(
-                    "staff_id",
-                    "not_found",
-                    "the staff member does not exist or is outside your scope",
-                ));
+    write::update(
+        conn,
+        actor,
+        if_match,
+        "update",
+        |tx| find(tx, root, id),
+        |tx, log, current| {
+            if let Some(sid) = change.staff_id {
+                let found = staff::table
+                    .filter(staff::id.eq(sid))
+                    .filter(unit_id_in_subtree("staff.unit_id", root))
+                    .select(staff::id)
+                    .first::<i64>(tx)
+                    .optional();
+                referenced(found.map_err(Into::into), "staff_id", "staff member")?;
             }
-        }
-        let done_at = match patch.rectification_done {
-            Some(true) => Some(current.rectification_done_at.unwrap_or(now.naive_utc())),
-            Some(false) => None,
-            None => current.rectification_done_at,
-        };
-        let row: FollowUpRow = diesel::update(follow_ups::table.filter(follow_ups::id.eq(id)))
-            .set((
-                follow_ups::staff_id.eq(patch.staff_id.or(current.staff_id)),
-                follow_ups::due_on.eq(patch.due_on.unwrap_or(current.due_on)),
-                follow_ups::method.eq(patch
-                    .method
-                    .map(|m| m.to_string())
-                    .unwrap_or(current.method.clone())),
-                follow_ups::rectification_done_at.eq(done_at),
-                follow_ups::rectification_note.eq(patch
-                    .rectification_note
-                    .clone()
-                    .or(current.rectification_note.clone())),
-                follow_ups::version.eq(current.version + 1),
-                follow_ups::updated_at.eq(actor.at),
-            ))
-            .returning(follow_ups::all_columns)
-            .get_result(tx)?;
-        log.record(
-            "update",
-            "follow_up",
-            id,
-            Some(row.unit_id),
-            Some(&current),
-            Some(&row),
-        );
-        Ok(row)
-    })
+            let done_at = match change.rectification_done {
+                Some(true) => Some(current.rectification_done_at.unwrap_or(log.at())),
+                Some(false) => None,
+                None => current.rectification_done_at,
+            };
+            Ok(
+                diesel::update(follow_ups::table.filter(follow_ups::id.eq(id)))
+                    .set((
+                        follow_ups::staff_id.eq(change.staff_id.or(current.staff_id)),
+                        follow_ups::due_on.eq(change.due_on.unwrap_or(current.due_on)),
+                        follow_ups::method.eq(change
+                            .method
+                            .map(|m| m.to_string())
+                            .unwrap_or(current.method.clone())),
+                        follow_ups::rectification_done_at.eq(done_at),
+                        follow_ups::rectification_note.eq(change
+                            .rectification_note
+                            .clone()
+                            .or(current.rectification_note.clone())),
+                        follow_ups::version.eq(current.version + 1),
+                        follow_ups::updated_at.eq(log.at()),
+                    ))
+                    .returning(follow_ups::all_columns)
+                    .get_result(tx)?,
+            )
+        },
+    )
 }
 
 /// Plans follow-ups for a fair share of the consultations of a unit's subtree received in a
 /// period whose person agreed to be called back; consultations already planned are skipped.
-#[allow(clippy::too_many_arguments)]
+/// Returns the follow-ups created, the candidates and the number sampled.
 pub fn plan(
     conn: &mut DbConnection,
     actor: &Actor,
     root: i64,
-    unit: i64,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-    percent: u32,
-    due_on: NaiveDate,
+    plan: &PlanInput,
 ) -> Result<(Vec<FollowUpRow>, usize, usize), ApiError> {
+    let PlanInput {
+        unit,
+        from,
+        to,
+        percent,
+        due_on,
+    } = *plan;
     audit::write(conn, actor, |tx, log| {
         crate::store::units::find_referenced(tx, root, unit, "unit_id")?;
         let candidates: Vec<(i64, i64)> = consultations::table

@@ -11,9 +11,8 @@ use crate::error::ApiError;
 use crate::precondition::IfMatch;
 use chrono::Datelike;
 
-use crate::api::duty::NewDutyShift;
 use crate::domain::duty::{DutyKind, DutyPeriod, StaffKind};
-use crate::store::duty;
+use crate::store::duty::{self, ShiftInput};
 use crate::store::targets::TargetValues;
 use crate::store::{audit, targets, units, users, Actor};
 
@@ -245,7 +244,7 @@ fn seed_roster(
     let last = monday + Duration::days(27);
     let calendar = crate::store::calendar::load(tx, monday, last)?;
     let shift =
-        |unit_id: i64, date, period, kind, place: Option<&str>, staff_ids: Vec<i64>| NewDutyShift {
+        |unit_id: i64, date, period, kind, place: Option<&str>, staff_ids: Vec<i64>| ShiftInput {
             unit_id,
             date,
             period,
