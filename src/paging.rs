@@ -14,8 +14,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use diesel::dsl::sql;
 use diesel::expression::BoxableExpression;
+use diesel::sql_types::{BigInt, Bool, Date, Timestamp};
 use diesel::BoolExpressionMethods;
-use diesel::sql_types::{BigInt, Bool, Timestamp};
 
 use crate::db::MultiBackend;
 use crate::error::ApiError;
@@ -60,6 +60,15 @@ impl Cursor {
     pub fn by_id(id: i64) -> Self {
         Cursor {
             at: None,
+            rank: None,
+            id,
+        }
+    }
+
+    /// The position after a row of a list ordered by (day, id).
+    pub fn by_day(day: chrono::NaiveDate, id: i64) -> Self {
+        Cursor {
+            at: Some(day.and_time(chrono::NaiveTime::MIN)),
             rank: None,
             id,
         }
@@ -231,7 +240,7 @@ pub type Keyset<QS> = Box<dyn BoxableExpression<QS, MultiBackend, SqlType = Bool
 impl PageRequest {
     /// The rows after the cursor of a list ordered by (`time`, `id`), both columns named as
     /// `table.column`; none on the first page. A cursor without a time is not of this list: 400.
-    pub fn after_time<QS>(
+    pub fn after_time<QS: 'static>(
         &self,
         time: &'static str,
         id: &'static str,
@@ -241,15 +250,25 @@ impl PageRequest {
             return Ok(None);
         };
         let at = cursor.at.ok_or_else(not_of_this_list)?;
-        let op = order.after();
-        Ok(Some(Box::new(
-            sql::<Bool>(&format!("({time} {op} "))
-                .bind::<Timestamp, _>(at)
-                .sql(&format!(" OR ({time} = "))
-                .bind::<Timestamp, _>(at)
-                .sql(&format!(" AND {id} {op} "))
-                .bind::<BigInt, _>(cursor.id)
-                .sql("))"),
+        Ok(Some(keyset::<QS, Timestamp, _>(
+            time, id, at, cursor.id, order,
+        )))
+    }
+
+    /// The rows after the cursor of a list ordered by (`day`, `id`), where `day` is a date
+    /// column: the cursor's day is compared as a date (a time would never equal a day on SQLite).
+    pub fn after_day<QS: 'static>(
+        &self,
+        day: &'static str,
+        id: &'static str,
+        order: Order,
+    ) -> Result<Option<Keyset<QS>>, ApiError> {
+        let Some(cursor) = &self.after else {
+            return Ok(None);
+        };
+        let day_of = cursor.at.ok_or_else(not_of_this_list)?.date();
+        Ok(Some(keyset::<QS, Date, _>(
+            day, id, day_of, cursor.id, order,
         )))
     }
 
@@ -281,6 +300,31 @@ impl PageRequest {
             sql::<Bool>(&format!("{id} {} ", order.after())).bind::<BigInt, _>(cursor.id),
         ))
     }
+}
+
+/// `(key op ? OR (key = ? AND id op ?))`: the rows after (`value`, `last_id`) in `order`.
+fn keyset<QS: 'static, ST, V>(
+    key: &'static str,
+    id: &'static str,
+    value: V,
+    last_id: i64,
+    order: Order,
+) -> Keyset<QS>
+where
+    ST: diesel::sql_types::SqlType + diesel::sql_types::SingleValue + 'static,
+    V: diesel::expression::AsExpression<ST> + Clone,
+    V::Expression: diesel::query_builder::QueryFragment<MultiBackend> + Send + 'static,
+{
+    let op = order.after();
+    Box::new(
+        sql::<Bool>(&format!("({key} {op} "))
+            .bind::<ST, _>(value.clone())
+            .sql(&format!(" OR ({key} = "))
+            .bind::<ST, _>(value)
+            .sql(&format!(" AND {id} {op} "))
+            .bind::<BigInt, _>(last_id)
+            .sql("))"),
+    )
 }
 
 impl Order {

@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::errors as e;
-use crate::api::units::page_views;
 use crate::api::AppState;
 use crate::auth::principal::{AuditReaders, Authorized};
 use crate::error::ApiError;
@@ -101,7 +100,7 @@ pub async fn list_audit_events(
         store::audit::list(c, root, &filter, &page)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(page_views(rows, |r| Ok(AuditEvent::from(r)))?))
+    Ok(HttpResponse::Ok().json(rows.try_map(|r| Ok(AuditEvent::from(r)))?))
 }
 
 #[utoipa::path(

@@ -349,10 +349,7 @@ pub async fn list_duty_shifts(
         store::duty::list(c, root, &filter, &page)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(Page {
-        items: page.items.into_iter().map(DutyShift::from).collect(),
-        next_cursor: page.next_cursor,
-    }))
+    Ok(HttpResponse::Ok().json(page.try_map(|row| Ok(DutyShift::from(row)))?))
 }
 
 #[utoipa::path(

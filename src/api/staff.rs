@@ -11,7 +11,6 @@ use crate::api::errors as e;
 use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
 use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
-use crate::api::units::page_views;
 use crate::api::AppState;
 use crate::auth::principal::{Authorized, RosterKeepers};
 use crate::auth::Principal;
@@ -238,7 +237,7 @@ pub async fn list_staff(
         store::staff::list(c, root, &filter, &page)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(page_views(rows, |row| Staff::view(row, &principal))?))
+    Ok(HttpResponse::Ok().json(rows.try_map(|row| Staff::view(row, &principal))?))
 }
 
 #[utoipa::path(

@@ -360,17 +360,6 @@ impl TargetInput {
     }
 }
 
-/// One page of stored rows as the API shows them.
-pub(crate) fn page_views<R, V>(
-    rows: Page<R>,
-    view: impl FnMut(R) -> Result<V, ApiError>,
-) -> Result<Page<V>, ApiError> {
-    Ok(Page {
-        items: rows.items.into_iter().map(view).collect::<Result<_, _>>()?,
-        next_cursor: rows.next_cursor,
-    })
-}
-
 #[utoipa::path(
     tag = "units",
     params(UnitFilter, PageQuery),
@@ -395,7 +384,7 @@ pub async fn list_units(
         store::units::list(c, root, &filter, &page)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(page_views(rows, Unit::try_from)?))
+    Ok(HttpResponse::Ok().json(rows.try_map(Unit::try_from)?))
 }
 
 #[utoipa::path(

@@ -10,7 +10,6 @@ use crate::api::errors as e;
 use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
 use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
-use crate::api::units::page_views;
 use crate::api::AppState;
 use crate::auth::password::hash_password;
 use crate::auth::principal::{Admins, Authorized};
@@ -190,7 +189,7 @@ pub async fn list_users(
         store::users::list(c, root, &filter, &page)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(page_views(rows, User::try_from)?))
+    Ok(HttpResponse::Ok().json(rows.try_map(User::try_from)?))
 }
 
 #[utoipa::path(

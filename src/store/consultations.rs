@@ -7,7 +7,6 @@ use utoipa::IntoParams;
 
 use std::collections::HashMap;
 
-use crate::store::write::record;
 use crate::db::schema::{consultations, duty_shifts, staff, units};
 use crate::db::DbConnection;
 use crate::domain::consultation::{
@@ -16,10 +15,11 @@ use crate::domain::consultation::{
 use crate::domain::id_card::Sex;
 use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
-use crate::precondition::{IfMatch, Versioned};
+use crate::precondition::IfMatch;
 use crate::store::idempotency::Idempotency;
 use crate::store::scope::{referenced, unit_id_in_subtree, unit_in_subtree};
-use crate::store::write::{self, Record};
+use crate::store::write;
+use crate::store::write::record;
 use crate::store::Actor;
 
 /// A stored consultation.

@@ -201,28 +201,11 @@ pub fn due(
     if let Some(unit) = unit {
         q = q.filter(unit_id_in_subtree("follow_ups.unit_id", unit));
     }
-    if let Some(c) = &page.after {
-        // The list is ordered by a day, not a time: the keyset compares days.
-        let Some(at) = c.at else {
-            return Err(ApiError::BadRequest("invalid cursor for this list".into()));
-        };
-        let day = at.date();
-        q = q.filter(
-            follow_ups::due_on
-                .gt(day)
-                .or(follow_ups::due_on.eq(day).and(follow_ups::id.gt(c.id))),
-        );
+    if let Some(after) = page.after_day("follow_ups.due_on", "follow_ups.id", Order::Ascending)? {
+        q = q.filter(after);
     }
     let rows = q.load(conn)?;
-    page.finish(
-        rows,
-        |r| Cursor {
-            at: r.due_on.and_hms_opt(0, 0, 0),
-            rank: None,
-            id: r.id,
-        },
-        Ok,
-    )
+    page.finish(rows, |r| Cursor::by_day(r.due_on, r.id), Ok)
 }
 
 /// One follow-up of the subtree.

@@ -5,15 +5,15 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::store::write::record;
 use crate::db::schema::{staff, users};
 use crate::db::DbConnection;
 use crate::domain::duty::StaffKind;
 use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
-use crate::precondition::{IfMatch, Versioned};
+use crate::precondition::IfMatch;
 use crate::store::idempotency::Idempotency;
 use crate::store::scope::{referenced, unit_id_in_subtree};
+use crate::store::write::record;
 use crate::store::write::{self, Record};
 use crate::store::{audit, units, Actor};
 

@@ -3,11 +3,11 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::store::write::record;
 use crate::db::schema::unit_targets;
 use crate::db::DbConnection;
 use crate::error::ApiError;
-use crate::precondition::{IfMatch, Versioned};
+use crate::precondition::IfMatch;
+use crate::store::write::record;
 use crate::store::write::Record;
 use crate::store::{audit, units, Actor};
 

@@ -5,7 +5,6 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::store::write::record;
 use crate::db::schema::units;
 use crate::db::DbConnection;
 use crate::domain::codes::encode_code_list;
@@ -14,9 +13,10 @@ use crate::domain::units::{
 };
 use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
-use crate::precondition::{IfMatch, Versioned};
+use crate::precondition::IfMatch;
 use crate::store::idempotency::Idempotency;
 use crate::store::scope::{referenced, unit_in_subtree};
+use crate::store::write::record;
 use crate::store::write::{self, Record};
 use crate::store::{audit, Actor};
 

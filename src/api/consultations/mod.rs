@@ -66,15 +66,8 @@ pub async fn list_consultations(
         store::consultations::list(c, who, &filter, &page)
     })
     .await?;
-    let items = rows
-        .items
-        .into_iter()
-        .map(|row| Consultation::view(row, &principal, None))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        next_cursor: rows.next_cursor,
-    }))
+    let page = rows.try_map(|row| Consultation::view(row, &principal, None))?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 #[utoipa::path(
@@ -268,21 +261,13 @@ pub async fn get_review_queue(
     })
     .await?;
     let now = state.clock.stamp();
-    let items = rows
-        .items
-        .into_iter()
-        .map(|row| {
-            let waiting_seconds = (now - row.review_requested_at).num_seconds().max(0);
-            Ok(ReviewQueueItem {
-                waiting_seconds,
-                consultation: Consultation::view(row, &principal, None)?,
-            })
+    let page = rows.try_map(|row| {
+        Ok(ReviewQueueItem {
+            waiting_seconds: (now - row.review_requested_at).num_seconds().max(0),
+            consultation: Consultation::view(row, &principal, None)?,
         })
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        next_cursor: rows.next_cursor,
-    }))
+    })?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// Registers the routes of this module.

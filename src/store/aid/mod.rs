@@ -5,17 +5,16 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use utoipa::IntoParams;
 
-use crate::store::write::record;
 use crate::db::schema::{aid_applicants, aid_applications, consultations, staff, units};
 use crate::db::DbConnection;
 use crate::domain::aid::{self, AidState, Clocks};
 use crate::domain::units::UnitKind;
 use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
-use crate::precondition::Versioned;
 use crate::store::idempotency::Idempotency;
 use crate::store::scope::{referenced, unit_id_in_subtree, SubtreeFilter};
-use crate::store::write::{self, Record};
+use crate::store::write;
+use crate::store::write::record;
 use crate::store::Actor;
 
 mod verifications;

@@ -12,7 +12,7 @@ use crate::db::schema::{duty_shift_staff, duty_shifts, staff};
 use crate::db::DbConnection;
 use crate::domain::duty::{DutyKind, DutyPeriod, StaffKind};
 use crate::error::ApiError;
-use crate::paging::{Cursor, Page, PageRequest};
+use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::Versioned;
 use crate::store::scope::unit_id_in_subtree;
 use crate::store::write::Record;
@@ -200,16 +200,10 @@ pub fn list(
     let mut query = by_date(filter.staff_id)
         .filter(unit_id_in_subtree("duty_shifts.unit_id", root))
         .limit(page.fetch_limit());
-    if let Some(after) = &page.after {
-        // The list is ordered by a day, not a time: the keyset compares days.
-        let Some(date) = after.at.map(|t| t.date()) else {
-            return Err(ApiError::BadRequest("invalid cursor for this list".into()));
-        };
-        query = query.filter(
-            duty_shifts::duty_date.gt(date).or(duty_shifts::duty_date
-                .eq(date)
-                .and(duty_shifts::id.gt(after.id))),
-        );
+    if let Some(after) =
+        page.after_day("duty_shifts.duty_date", "duty_shifts.id", Order::Ascending)?
+    {
+        query = query.filter(after);
     }
     if let Some(unit) = filter.unit_id {
         query = query.filter(unit_id_in_subtree("duty_shifts.unit_id", unit));
@@ -224,15 +218,7 @@ pub fn list(
         query = query.filter(duty_shifts::kind.eq(kind.to_string()));
     }
     let rows = query.select(ShiftRow::as_select()).load(conn)?;
-    let page = page.finish(
-        rows,
-        |r: &ShiftRow| Cursor {
-            at: r.duty_date.and_hms_opt(0, 0, 0),
-            rank: None,
-            id: r.id,
-        },
-        Ok,
-    )?;
+    let page = page.finish(rows, |r: &ShiftRow| Cursor::by_day(r.duty_date, r.id), Ok)?;
     Ok(Page {
         items: with_staff(conn, page.items)?,
         next_cursor: page.next_cursor,
