@@ -69,11 +69,7 @@ pub struct CalendarDayInput {
     /// Holiday, or adjusted working day.
     pub kind: DayKind,
     /// What it is.
-    #[schema(
-        min_length = 1,
-        max_length = 50,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 50, pattern = "line")]
     #[validate(length(min = 1, max = 50), custom(function = validation::line))]
     pub name: String,
 }

@@ -121,19 +121,11 @@ pub struct NewDutyShift {
     /// What the people do.
     pub kind: DutyKind,
     /// Where.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 100, pattern = "line")]
     #[validate(length(min = 1, max = 100), custom(function = validation::line))]
     pub place: Option<String>,
     /// A note.
-    #[schema(
-        min_length = 1,
-        max_length = 500,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 500, pattern = "text")]
     #[validate(length(min = 1, max = 500), custom(function = validation::text))]
     pub note: Option<String>,
     /// The people on the shift (1 to 10), in the caller's subtree and active.
@@ -157,12 +149,12 @@ pub struct DutyShiftPatch {
     pub kind: Option<DutyKind>,
     /// New place, or null.
     #[serde(default, deserialize_with = "validation::double_option")]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, pattern = "line")]
     #[validate(length(min = 1, max = 100), custom(function = validation::line))]
     pub place: Option<Option<String>>,
     /// New note, or null.
     #[serde(default, deserialize_with = "validation::double_option")]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 500, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 500, pattern = "text")]
     #[validate(length(min = 1, max = 500), custom(function = validation::text))]
     pub note: Option<Option<String>>,
     /// The people (replaces the list).
@@ -226,11 +218,7 @@ pub struct PatternSlot {
     /// What the people do.
     pub kind: DutyKind,
     /// Where.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 100, pattern = "line")]
     #[validate(length(min = 1, max = 100), custom(function = validation::line))]
     pub place: Option<String>,
     /// The people (1 to 10).

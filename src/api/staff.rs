@@ -98,21 +98,13 @@ pub struct NewStaff {
     /// The unit, in the caller's subtree.
     pub unit_id: i64,
     /// Name.
-    #[schema(
-        min_length = 1,
-        max_length = 50,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 50, pattern = "line")]
     #[validate(length(min = 1, max = 50), custom(function = validation::line))]
     pub name: String,
     /// Kind.
     pub kind: StaffKind,
     /// Post or title.
-    #[schema(
-        min_length = 1,
-        max_length = 50,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 50, pattern = "line")]
     #[validate(length(min = 1, max = 50), custom(function = validation::line))]
     pub title: Option<String>,
     /// Practising licence number.
@@ -135,18 +127,14 @@ pub struct StaffPatch {
     /// Move to another unit of the caller's subtree.
     pub unit_id: Option<i64>,
     /// New name.
-    #[schema(
-        min_length = 1,
-        max_length = 50,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 50, pattern = "line")]
     #[validate(length(min = 1, max = 50), custom(function = validation::line))]
     pub name: Option<String>,
     /// New kind.
     pub kind: Option<StaffKind>,
     /// New title, or null.
     #[serde(default, deserialize_with = "validation::double_option")]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 50, pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 50, pattern = "line")]
     #[validate(length(min = 1, max = 50), custom(function = validation::line))]
     pub title: Option<Option<String>>,
     /// New licence number, or null.

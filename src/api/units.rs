@@ -119,19 +119,11 @@ pub struct NewUnit {
     #[validate(length(min = 1, max = 40), custom(function = validation::code))]
     pub code: String,
     /// Name.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 100, pattern = "line")]
     #[validate(length(min = 1, max = 100), custom(function = validation::line))]
     pub name: String,
     /// Street address.
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 200, pattern = "line")]
     #[validate(length(min = 1, max = 200), custom(function = validation::line))]
     pub address: Option<String>,
     /// Public phone.
@@ -139,11 +131,7 @@ pub struct NewUnit {
     #[validate(length(min = 5, max = 40), custom(function = validation::unit_phone))]
     pub phone: Option<String>,
     /// Opening hours.
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 200, pattern = "line")]
     #[validate(length(min = 1, max = 200), custom(function = validation::line))]
     pub opening_hours: Option<String>,
     /// Accessibility facilities.
@@ -152,11 +140,7 @@ pub struct NewUnit {
     #[validate(length(max = 20))]
     pub accessibility: Vec<Accessibility>,
     /// Other accessibility facts.
-    #[schema(
-        min_length = 1,
-        max_length = 500,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 500, pattern = "text")]
     #[validate(length(min = 1, max = 500), custom(function = validation::text))]
     pub accessibility_note: Option<String>,
 }
@@ -175,21 +159,13 @@ pub struct UnitPatch {
     #[validate(length(min = 1, max = 40), custom(function = validation::code))]
     pub code: Option<String>,
     /// New name.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 100, pattern = "line")]
     #[validate(length(min = 1, max = 100), custom(function = validation::line))]
     pub name: Option<String>,
     /// New address, or null.
     #[serde(default, deserialize_with = "validation::double_option")]
     #[schema(value_type = Option<String>)]
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 200, pattern = "line")]
     #[validate(length(min = 1, max = 200), custom(function = validation::line))]
     pub address: Option<Option<String>>,
     /// New phone, or null.
@@ -201,11 +177,7 @@ pub struct UnitPatch {
     /// New opening hours, or null.
     #[serde(default, deserialize_with = "validation::double_option")]
     #[schema(value_type = Option<String>)]
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 200, pattern = "line")]
     #[validate(length(min = 1, max = 200), custom(function = validation::line))]
     pub opening_hours: Option<Option<String>>,
     /// New accessibility facilities (replaces the list).
@@ -215,11 +187,7 @@ pub struct UnitPatch {
     /// New accessibility note, or null.
     #[serde(default, deserialize_with = "validation::double_option")]
     #[schema(value_type = Option<String>)]
-    #[schema(
-        min_length = 1,
-        max_length = 500,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 500, pattern = "text")]
     #[validate(length(min = 1, max = 500), custom(function = validation::text))]
     pub accessibility_note: Option<Option<String>>,
     /// Take the unit out of service, or back.

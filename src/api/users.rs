@@ -89,11 +89,7 @@ pub struct NewUser {
     #[validate(length(min = 10, max = 128))]
     pub password: String,
     /// Name shown in the trail and on screens.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 100, pattern = "line")]
     #[validate(length(min = 1, max = 100), custom(function = validation::line))]
     pub display_name: String,
     /// Role.
@@ -108,11 +104,7 @@ pub struct NewUser {
 #[schema(example = json!({"active": false}))]
 pub struct UserPatch {
     /// New display name.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 100, pattern = "line")]
     #[validate(length(min = 1, max = 100), custom(function = validation::line))]
     pub display_name: Option<String>,
     /// New role.

@@ -25,11 +25,7 @@ use crate::validation;
 #[serde(deny_unknown_fields)]
 pub struct ApplicantInput {
     /// Name.
-    #[schema(
-        min_length = 1,
-        max_length = 50,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 50, pattern = "line")]
     #[validate(length(min = 1, max = 50), custom(function = validation::line))]
     pub name: String,
     /// Resident ID number (checked; gives birth date, age and sex).
@@ -40,11 +36,7 @@ pub struct ApplicantInput {
     #[validate(length(min = 7, max = 20))]
     pub phone: Option<String>,
     /// Address.
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 200, pattern = "line")]
     #[validate(length(min = 1, max = 200), custom(function = validation::line))]
     pub address: Option<String>,
     /// Special groups.
@@ -56,19 +48,11 @@ pub struct ApplicantInput {
     #[serde(default)]
     pub disabled: bool,
     /// Guardian or agent, for a minor or a person without capacity.
-    #[schema(
-        min_length = 1,
-        max_length = 50,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 50, pattern = "line")]
     #[validate(length(min = 1, max = 50), custom(function = validation::line))]
     pub guardian_name: Option<String>,
     /// The guardian's relation to the applicant.
-    #[schema(
-        min_length = 1,
-        max_length = 20,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 20, pattern = "line")]
     #[validate(length(min = 1, max = 20), custom(function = validation::line))]
     pub guardian_relation: Option<String>,
     /// The guardian's phone.
@@ -103,27 +87,15 @@ pub struct NewAidApplication {
     /// The matter.
     pub matter_category: MatterCategory,
     /// The kind of case, in words.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 100, pattern = "line")]
     #[validate(length(min = 1, max = 100), custom(function = validation::line))]
     pub case_type: Option<String>,
     /// The opposing party (for the conflict check).
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 100, pattern = "line")]
     #[validate(length(min = 1, max = 100), custom(function = validation::line))]
     pub opposing_party: Option<String>,
     /// The facts.
-    #[schema(
-        min_length = 1,
-        max_length = 8000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 8000, pattern = "text")]
     #[validate(length(min = 1, max = 8000), custom(function = validation::text))]
     pub facts: String,
     /// How hardship is established.
@@ -153,11 +125,7 @@ pub struct ActionInput {
     /// A note, kept with the step in the trail and shown in the timeline (required for
     /// `withdraw`, `object`, `uphold_objection`, `dismiss_objection`; the reason when `assign`
     /// does not follow the applicant's choice).
-    #[schema(
-        min_length = 1,
-        max_length = 2000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 2000, pattern = "text")]
     #[validate(length(min = 1, max = 2000), custom(function = validation::text))]
     pub note: Option<String>,
     /// `request_materials`: every missing item, in one notice (一次性告知).
@@ -169,11 +137,7 @@ pub struct ActionInput {
     #[validate(range(min = 1, max = 30))]
     pub reply_days: Option<i64>,
     /// `reject`: the reasons, in writing.
-    #[schema(
-        min_length = 1,
-        max_length = 4000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 4000, pattern = "text")]
     #[validate(length(min = 1, max = 4000), custom(function = validation::text))]
     pub reasons: Option<String>,
     /// `terminate`: the Art. 48 ground.
@@ -190,11 +154,7 @@ pub struct GreenInput {
     /// On (true) or off (false).
     pub green_channel: bool,
     /// Why.
-    #[schema(
-        min_length = 1,
-        max_length = 500,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 500, pattern = "text")]
     #[validate(length(min = 1, max = 500), custom(function = validation::text))]
     pub reason: String,
 }
@@ -209,11 +169,7 @@ pub struct VerificationInput {
     /// What was found.
     pub result: VerificationResult,
     /// A note.
-    #[schema(
-        min_length = 1,
-        max_length = 1000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 1000, pattern = "text")]
     #[validate(length(min = 1, max = 1000), custom(function = validation::text))]
     pub note: Option<String>,
 }

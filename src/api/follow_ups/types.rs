@@ -30,29 +30,17 @@ pub struct AttemptInput {
     /// The answer (required when reached).
     pub satisfaction: Option<Satisfaction>,
     /// The person's comments.
-    #[schema(
-        min_length = 1,
-        max_length = 2000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 2000, pattern = "text")]
     #[validate(length(min = 1, max = 2000), custom(function = validation::text))]
     pub comments: Option<String>,
     /// A problem found.
-    #[schema(
-        min_length = 1,
-        max_length = 2000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 2000, pattern = "text")]
     #[validate(length(min = 1, max = 2000), custom(function = validation::text))]
     pub problem: Option<String>,
     /// When the problem must be put right.
     pub rectification_due: Option<NaiveDate>,
     /// A note on the attempt.
-    #[schema(
-        min_length = 1,
-        max_length = 1000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 1000, pattern = "text")]
     #[validate(length(min = 1, max = 1000), custom(function = validation::text))]
     pub note: Option<String>,
 }
@@ -103,11 +91,7 @@ pub struct FollowUpPatch {
     /// The problem is put right (true) or not yet (false).
     pub rectification_done: Option<bool>,
     /// How it was put right.
-    #[schema(
-        min_length = 1,
-        max_length = 2000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$"
-    )]
+    #[schema(min_length = 1, max_length = 2000, pattern = "text")]
     #[validate(length(min = 1, max = 2000), custom(function = validation::text))]
     pub rectification_note: Option<String>,
 }
