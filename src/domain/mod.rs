@@ -1,4 +1,4 @@
-//! Pure rules of the programme: no actix, no diesel.
+//! Pure rules of the programme: no web framework, no database, no I/O.
 
 pub mod aid;
 pub mod calendar;
