@@ -19,3 +19,18 @@ pub fn day_start_utc(day: chrono::NaiveDate) -> Option<NaiveDateTime> {
         .and_then(|t| t.and_local_timezone(cst()).single())
         .map(|t| t.naive_utc())
 }
+
+/// A period of days `from`..=`to` that runs forwards and spans at most `max_days` after `from`;
+/// otherwise the reason, for a 400 or a 422 on `to`.
+pub fn check_period(
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    max_days: i64,
+) -> Result<(), String> {
+    if to < from || (to - from).num_days() > max_days {
+        return Err(format!(
+            "`to` must be on or after `from`, at most {max_days} days later"
+        ));
+    }
+    Ok(())
+}

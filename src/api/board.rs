@@ -409,11 +409,7 @@ pub async fn get_duty_feed(
     let today = state.clock.now().with_timezone(&cst()).date_naive();
     let from = q.from.unwrap_or(today - Duration::days(30));
     let to = q.to.unwrap_or(from.max(today) + Duration::days(90));
-    if to < from || (to - from).num_days() > 400 {
-        return Err(ApiError::BadRequest(
-            "`to` must be on or after `from`, at most 400 days later".into(),
-        ));
-    }
+    crate::time::check_period(from, to, 400).map_err(ApiError::BadRequest)?;
     let (root, staff_id) = (q.unit_id, q.staff_id);
     let units = store::run(&state.pool, move |c| {
         let mut units = store::board::units_with_shifts(c, root, from, to)?;
@@ -521,11 +517,7 @@ pub async fn get_duty_coverage(
     query: web::Query<CoverageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    if q.to < q.from || (q.to - q.from).num_days() > 366 {
-        return Err(ApiError::BadRequest(
-            "`to` must be on or after `from`, at most 366 days later".into(),
-        ));
-    }
+    crate::time::check_period(q.from, q.to, 366).map_err(ApiError::BadRequest)?;
     let scope = principal.unit_id;
     let root = q.unit_id.unwrap_or(scope);
     let (from, to) = (q.from, q.to);

@@ -87,6 +87,21 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The operations of a path item, to change each.
+fn operations_mut(
+    item: &mut utoipa::openapi::PathItem,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [
+        &mut item.get,
+        &mut item.post,
+        &mut item.put,
+        &mut item.patch,
+        &mut item.delete,
+    ]
+    .into_iter()
+    .flatten()
+}
+
 /// The operations anyone may call without a token: signing in, the public duty board and its
 /// feed, the holiday calendar, the code tables, health and metrics.
 pub const PUBLIC_OPERATIONS: &[&str] = &[
@@ -109,16 +124,7 @@ impl Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::SecurityRequirement;
         for item in openapi.paths.paths.values_mut() {
-            for op in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
+            for op in operations_mut(item) {
                 let public = op
                     .operation_id
                     .as_deref()
@@ -235,16 +241,7 @@ impl Modify for TextPatterns {
             }
         }
         for item in openapi.paths.paths.values_mut() {
-            for op in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
+            for op in operations_mut(item) {
                 for parameter in op.parameters.iter_mut().flatten() {
                     if let RefOr::T(utoipa::openapi::path::Parameter {
                         schema: Some(RefOr::T(schema)),

@@ -44,13 +44,8 @@ pub async fn plan_follow_ups(
     body: Json<PlanInput>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
-    if body.to < body.from || (body.to - body.from).num_days() > 366 {
-        return Err(ApiError::invalid_field(
-            "to",
-            "range",
-            "on or after `from`, at most 366 days later",
-        ));
-    }
+    crate::time::check_period(body.from, body.to, 366)
+        .map_err(|reason| ApiError::invalid_field("to", "range", reason))?;
     let (Some(from), Some(to)) = (
         day_start_utc(body.from),
         day_start_utc(body.to + Duration::days(1)),

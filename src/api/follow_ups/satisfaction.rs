@@ -81,11 +81,7 @@ pub async fn get_satisfaction(
 ) -> Result<HttpResponse, ApiError> {
     use chrono::Datelike;
     let q = query.into_inner();
-    if q.to < q.from || (q.to - q.from).num_days() > 366 {
-        return Err(ApiError::BadRequest(
-            "`to` must be on or after `from`, at most 366 days later".into(),
-        ));
-    }
+    crate::time::check_period(q.from, q.to, 366).map_err(ApiError::BadRequest)?;
     let (Some(from), Some(to)) = (
         day_start_utc(q.from),
         day_start_utc(q.to + Duration::days(1)),
