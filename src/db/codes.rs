@@ -88,4 +88,13 @@ text_codes!(
     crate::domain::consultation::ReviewState,
     crate::domain::consultation::AgeGroup,
     crate::domain::id_card::Sex,
+    crate::domain::aid::MatterCategory,
+    crate::domain::aid::AidChannel,
+    crate::domain::aid::HardshipCheck,
+    crate::domain::aid::HardshipGround,
+    crate::domain::aid::UrgentGround,
+    crate::domain::aid::AidState,
+    crate::domain::aid::TerminationGround,
+    crate::domain::aid::VerificationMethod,
+    crate::domain::aid::VerificationResult,
 );

@@ -227,7 +227,7 @@ impl NewAidApplication {
             unit_id: self.unit_id,
             centre_id: 0,
             consultation_id: self.consultation_id,
-            matter_category: self.matter_category.to_string(),
+            matter_category: self.matter_category,
             case_type: self.case_type.clone(),
             opposing_party: self
                 .opposing_party
@@ -235,9 +235,9 @@ impl NewAidApplication {
                 .map(str::trim)
                 .map(str::to_owned),
             facts: self.facts.clone(),
-            channel: self.channel.to_string(),
-            hardship_check: self.hardship_check.to_string(),
-            hardship_ground: self.hardship_ground.map(|g| g.to_string()),
+            channel: self.channel,
+            hardship_check: self.hardship_check,
+            hardship_ground: self.hardship_ground,
             preferred_provider_ids: if preferred.is_empty() {
                 String::new()
             } else {
@@ -251,11 +251,11 @@ impl NewAidApplication {
                 )
             },
             urgent: self.urgent,
-            urgent_ground: self.urgent_ground.map(|g| g.to_string()),
+            urgent_ground: self.urgent_ground,
             safe_contact: self.safe_contact,
             green_channel: !reasons.is_empty(),
             green_reasons: encode_code_list(&reasons),
-            state: AidState::Submitted.to_string(),
+            state: AidState::Submitted,
             received_at: received.naive_utc(),
             state_entered_at: received.naive_utc(),
             review_paused_seconds: 0,
@@ -276,7 +276,7 @@ impl NewAidApplication {
             name: a.name.trim().to_owned(),
             id_number: card.as_str().to_owned(),
             birth_date: card.birth_date(),
-            sex: card.sex().to_string(),
+            sex: card.sex(),
             age,
             phone: applicant_phone,
             address: a.address.clone(),

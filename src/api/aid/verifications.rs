@@ -41,7 +41,7 @@ pub async fn create_hardship_verification(
         store::aid::verify_hardship(c, &actor, who, id, &input)
     })
     .await?;
-    Ok(HttpResponse::Created().json(HardshipVerification::try_from(row)?))
+    Ok(HttpResponse::Created().json(HardshipVerification::from(row)))
 }
 
 #[utoipa::path(
@@ -62,9 +62,6 @@ pub async fn list_hardship_verifications(
     let id = id.into_inner();
     let who = reader_of(&principal);
     let rows = store::run(&state.pool, move |c| store::aid::verifications(c, who, id)).await?;
-    let items = rows
-        .into_iter()
-        .map(HardshipVerification::try_from)
-        .collect::<Result<Vec<_>, _>>()?;
+    let items = rows.into_iter().map(HardshipVerification::from).collect();
     Ok(HttpResponse::Ok().json(HardshipVerifications { items }))
 }

@@ -150,13 +150,6 @@ impl Versioned for AidApplication {
     }
 }
 
-fn code<T: std::str::FromStr>(id: i64, v: &str) -> Result<T, ApiError>
-where
-    T::Err: std::fmt::Display,
-{
-    crate::error::stored("aid application", id, v)
-}
-
 /// Context for building views: the caller, now, names for notices, the calendar.
 pub struct ViewContext<'a> {
     /// The caller.
@@ -185,8 +178,8 @@ impl AidApplication {
                 p.map(|p| crate::domain::masking::mask_phone(&p))
             }
         };
-        let state: AidState = code(id, &row.state)?;
-        let clocks = store::aid::clocks(&row)?;
+        let state = row.state;
+        let clocks = store::aid::clocks(&row);
         let deadline = aid::current_deadline(&clocks).map(|(kind, due)| {
             let left = (due - ctx.now).num_seconds();
             Deadline {
@@ -222,7 +215,7 @@ impl AidApplication {
                 } else {
                     crate::domain::masking::mask_id_number(&a.id_number)
                 },
-                sex: code(id, &a.sex)?,
+                sex: a.sex,
                 birth_date: a.birth_date,
                 age: a.age,
                 phone: mask_phone(a.phone),
@@ -236,24 +229,16 @@ impl AidApplication {
                 guardian_relation: a.guardian_relation,
                 guardian_phone: mask_phone(a.guardian_phone),
             },
-            matter_category: code(id, &row.matter_category)?,
+            matter_category: row.matter_category,
             case_type: row.case_type,
             opposing_party: row.opposing_party,
             facts: row.facts,
-            channel: code(id, &row.channel)?,
-            hardship_check: code(id, &row.hardship_check)?,
-            hardship_ground: row
-                .hardship_ground
-                .as_deref()
-                .map(|g| code(id, g))
-                .transpose()?,
+            channel: row.channel,
+            hardship_check: row.hardship_check,
+            hardship_ground: row.hardship_ground,
             preferred_provider_ids: preferred,
             urgent: row.urgent,
-            urgent_ground: row
-                .urgent_ground
-                .as_deref()
-                .map(|g| code(id, g))
-                .transpose()?,
+            urgent_ground: row.urgent_ground,
             safe_contact: row.safe_contact,
             green_channel: row.green_channel,
             green_reasons: decode_code_list(&row.green_reasons)
@@ -285,11 +270,7 @@ impl AidApplication {
                 _ => None,
             },
             decision_note: row.decision_note,
-            termination_ground: row
-                .termination_ground
-                .as_deref()
-                .map(|g| code(id, g))
-                .transpose()?,
+            termination_ground: row.termination_ground,
             provider_staff_id: row.provider_staff_id,
             follow_up: None,
             assignment_note: row.assignment_note,
@@ -312,8 +293,8 @@ async fn views(
         .iter()
         .filter(|a| {
             matches!(
-                a.row.state.as_str(),
-                "rejected" | "objection" | "objection_dismissed"
+                a.row.state,
+                AidState::Rejected | AidState::Objection | AidState::ObjectionDismissed
             )
         })
         .map(|a| a.row.centre_id)
@@ -418,18 +399,17 @@ pub struct HardshipVerification {
     pub verified_at: DateTime<FixedOffset>,
 }
 
-impl TryFrom<store::aid::VerificationRow> for HardshipVerification {
-    type Error = ApiError;
-    fn try_from(v: store::aid::VerificationRow) -> Result<Self, ApiError> {
-        Ok(HardshipVerification {
-            method: code(v.application_id, &v.method)?,
-            result: code(v.application_id, &v.result)?,
+impl From<store::aid::VerificationRow> for HardshipVerification {
+    fn from(v: store::aid::VerificationRow) -> Self {
+        HardshipVerification {
+            method: v.method,
+            result: v.result,
             id: v.id,
             application_id: v.application_id,
             note: v.note,
             verified_by: v.verified_by,
             verified_at: to_cst(v.verified_at),
-        })
+        }
     }
 }
 

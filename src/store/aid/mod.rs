@@ -7,7 +7,11 @@ use utoipa::IntoParams;
 
 use crate::db::schema::{aid_applicants, aid_applications, consultations, staff, units};
 use crate::db::DbConnection;
-use crate::domain::aid::{self, AidState, Clocks};
+use crate::domain::aid::{
+    self, AidChannel, AidState, Clocks, HardshipCheck, HardshipGround, MatterCategory,
+    TerminationGround, UrgentGround,
+};
+use crate::domain::id_card::Sex;
 use crate::domain::units::UnitKind;
 use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
@@ -42,27 +46,27 @@ pub struct AidRow {
     pub unit_id: i64,
     pub centre_id: i64,
     pub consultation_id: Option<i64>,
-    pub matter_category: String,
+    pub matter_category: MatterCategory,
     pub case_type: Option<String>,
     pub opposing_party: Option<String>,
     pub facts: String,
-    pub channel: String,
-    pub hardship_check: String,
-    pub hardship_ground: Option<String>,
+    pub channel: AidChannel,
+    pub hardship_check: HardshipCheck,
+    pub hardship_ground: Option<HardshipGround>,
     pub preferred_provider_ids: String,
     pub urgent: bool,
-    pub urgent_ground: Option<String>,
+    pub urgent_ground: Option<UrgentGround>,
     pub safe_contact: bool,
     pub green_channel: bool,
     pub green_reasons: String,
-    pub state: String,
+    pub state: AidState,
     pub received_at: NaiveDateTime,
     pub state_entered_at: NaiveDateTime,
     pub review_paused_seconds: i64,
     pub materials_due_at: Option<NaiveDateTime>,
     pub materials_list: Option<String>,
     pub decision_note: Option<String>,
-    pub termination_ground: Option<String>,
+    pub termination_ground: Option<TerminationGround>,
     pub provider_staff_id: Option<i64>,
     pub assignment_note: Option<String>,
     pub deadline_at: Option<NaiveDateTime>,
@@ -81,7 +85,7 @@ pub struct ApplicantRow {
     pub name: String,
     pub id_number: String,
     pub birth_date: NaiveDate,
-    pub sex: String,
+    pub sex: Sex,
     pub age: i32,
     pub phone: Option<String>,
     pub address: Option<String>,
@@ -135,27 +139,21 @@ fn scoped<'a>(r: Reader) -> Boxed<'a> {
     q
 }
 
-/// The parsed state of a row.
-pub fn state_of(row: &AidRow) -> Result<AidState, ApiError> {
-    crate::error::stored("aid application", row.id, &row.state)
-}
-
 /// The deadline clocks of a row.
-pub fn clocks(row: &AidRow) -> Result<Clocks, ApiError> {
-    Ok(Clocks {
-        state: state_of(row)?,
+pub fn clocks(row: &AidRow) -> Clocks {
+    Clocks {
+        state: row.state,
         received_at: row.received_at.and_utc(),
         state_entered_at: row.state_entered_at.and_utc(),
         review_paused: Duration::seconds(row.review_paused_seconds),
         materials_due_at: row.materials_due_at.map(|t| t.and_utc()),
-    })
+    }
 }
 
 /// Recomputes the stored deadline and queue priority of a row.
-pub fn refresh(row: &mut AidRow) -> Result<(), ApiError> {
-    row.deadline_at = aid::current_deadline(&clocks(row)?).map(|(_, at)| at.naive_utc());
+pub fn refresh(row: &mut AidRow) {
+    row.deadline_at = aid::current_deadline(&clocks(row)).map(|(_, at)| at.naive_utc());
     row.priority = 2 * i32::from(row.urgent) + i32::from(row.green_channel);
-    Ok(())
 }
 
 /// The legal aid centre that handles applications received by a unit: the centre whose parent
@@ -244,7 +242,7 @@ pub fn create(
                 &format!("preferred_provider_ids[{i}]"),
             )?;
         }
-        refresh(&mut row)?;
+        refresh(&mut row);
         let stored: AidRow = diesel::insert_into(aid_applications::table)
             .values(&row)
             .returning(aid_applications::all_columns)
@@ -328,7 +326,7 @@ pub fn list(
         q = q.filter(after);
     }
     if let Some(state) = f.state {
-        q = q.filter(aid_applications::state.eq(state.to_string()));
+        q = q.filter(aid_applications::state.eq(state));
     }
     if let Some(unit) = f.unit_id {
         q = q.filter(received_or_handled_in(unit));
@@ -356,9 +354,8 @@ pub fn queue(
     overdue_at: Option<DateTime<Utc>>,
     page: &PageRequest,
 ) -> Result<Page<Application>, ApiError> {
-    let states: Vec<String> = states.iter().map(|s| s.to_string()).collect();
     let mut q = scoped(reader)
-        .filter(aid_applications::state.eq_any(states))
+        .filter(aid_applications::state.eq_any(states.to_vec()))
         .filter(aid_applications::deadline_at.is_not_null())
         .select(AidRow::as_select())
         .order((

@@ -6,7 +6,6 @@ use super::{find, Application, Reader};
 use crate::db::schema::aid_hardship_verifications;
 use crate::db::DbConnection;
 use crate::domain::aid::{HardshipCheck, VerificationMethod, VerificationResult};
-use crate::domain::codes::CodeTable;
 use crate::error::ApiError;
 use crate::store::audit;
 use crate::store::write::Record;
@@ -18,8 +17,8 @@ use crate::store::Actor;
 pub struct VerificationRow {
     pub id: i64,
     pub application_id: i64,
-    pub method: String,
-    pub result: String,
+    pub method: VerificationMethod,
+    pub result: VerificationResult,
     pub note: Option<String>,
     pub verified_by: String,
     pub verified_at: chrono::NaiveDateTime,
@@ -46,7 +45,7 @@ pub fn verify_hardship(
 ) -> Result<VerificationRow, ApiError> {
     audit::write(conn, actor, |tx, log| {
         let app = find(tx, reader, id)?;
-        if app.row.hardship_check != HardshipCheck::Pledge.to_string() {
+        if app.row.hardship_check != HardshipCheck::Pledge {
             return Err(ApiError::conflict(
                 "only a hardship pledge (告知承诺) is verified afterwards",
             ));
@@ -54,8 +53,8 @@ pub fn verify_hardship(
         let stored: VerificationRow = diesel::insert_into(aid_hardship_verifications::table)
             .values((
                 aid_hardship_verifications::application_id.eq(id),
-                aid_hardship_verifications::method.eq(input.method.code()),
-                aid_hardship_verifications::result.eq(input.result.code()),
+                aid_hardship_verifications::method.eq(input.method),
+                aid_hardship_verifications::result.eq(input.result),
                 aid_hardship_verifications::note.eq(&input.note),
                 aid_hardship_verifications::verified_by.eq(&actor.name),
                 aid_hardship_verifications::verified_at.eq(log.at()),

@@ -4,7 +4,7 @@
 use chrono::Duration;
 use diesel::prelude::*;
 
-use super::{find, refresh, state_of, AidRow, Application, Reader};
+use super::{find, refresh, AidRow, Application, Reader};
 use crate::db::schema::{aid_applications, audit_events, staff, units};
 use crate::db::DbConnection;
 use crate::domain::aid::{self, AidAction, AidState, GreenReason, StepInput};
@@ -74,7 +74,7 @@ fn step(
             let step_note = change(tx, log, &current.app, &mut row)?;
             row.version += 1;
             row.updated_at = log.at();
-            refresh(&mut row)?;
+            refresh(&mut row);
             let stored: AidRow =
                 diesel::update(aid_applications::table.filter(aid_applications::id.eq(id)))
                     .set(&row)
@@ -114,7 +114,7 @@ pub fn act(
         if_match,
         action.code(),
         |tx, log, current, row| {
-            let state = state_of(&current.row)?;
+            let state = current.row.state;
             let next = aid::transition(state, action, current.row.urgent).map_err(|e| {
                 ApiError::Conflict {
                     detail: e.reason,
@@ -135,7 +135,7 @@ pub fn act(
                 }
                 AidAction::Reject => row.decision_note = input.reasons.clone(),
                 AidAction::Terminate => {
-                    row.termination_ground = input.termination_ground.map(|g| g.to_string());
+                    row.termination_ground = input.termination_ground;
                     row.decision_note = input.note.clone();
                 }
                 AidAction::Withdraw
@@ -147,7 +147,7 @@ pub fn act(
                 AidAction::Assign => assign(tx, row, input, state)?,
                 _ => {}
             }
-            row.state = next.to_string();
+            row.state = next;
             row.state_entered_at = now;
             if action == AidAction::Close {
                 let due_on = crate::time::to_cst(now + Duration::days(follow_up_days)).date_naive();
@@ -258,8 +258,7 @@ fn assign(
             AidState::Assigned,
             AidState::AgreementSigned,
             AidState::InProgress,
-        ]
-        .map(|s| s.to_string());
+        ];
         let clashes: Vec<i64> = aid_applications::table
             .filter(aid_applications::provider_staff_id.eq(provider))
             .filter(aid_applications::state.eq_any(open))
