@@ -88,4 +88,11 @@ text_codes!(
     crate::domain::consultation::ReviewState,
     crate::domain::consultation::AgeGroup,
     crate::domain::id_card::Sex,
+    crate::domain::follow_up::FollowUpMethod,
+    crate::domain::follow_up::FollowUpStatus,
+    crate::domain::follow_up::Satisfaction,
+    crate::domain::follow_up::SubjectKind,
+    crate::domain::duty::DutyPeriod,
+    crate::domain::duty::DutyKind,
+    crate::domain::calendar::DayKind,
 );
