@@ -31,15 +31,14 @@ pub struct CalendarDay {
     pub updated_at: DateTime<FixedOffset>,
 }
 
-impl TryFrom<store::calendar::CalendarDayRow> for CalendarDay {
-    type Error = ApiError;
-    fn try_from(row: store::calendar::CalendarDayRow) -> Result<Self, ApiError> {
-        Ok(CalendarDay {
-            kind: row.kind()?,
+impl From<store::calendar::CalendarDayRow> for CalendarDay {
+    fn from(row: store::calendar::CalendarDayRow) -> Self {
+        CalendarDay {
+            kind: row.kind,
             date: row.day,
             name: row.name,
             updated_at: to_cst(row.updated_at),
-        })
+        }
     }
 }
 
@@ -105,10 +104,7 @@ pub async fn get_calendar(
         store::calendar::overrides(c, from, to)
     })
     .await?;
-    let items = rows
-        .into_iter()
-        .map(CalendarDay::try_from)
-        .collect::<Result<Vec<_>, _>>()?;
+    let items = rows.into_iter().map(CalendarDay::from).collect();
     Ok(HttpResponse::Ok().json(CalendarYear { year, items }))
 }
 
@@ -137,7 +133,7 @@ pub async fn put_calendar_day(
         store::calendar::put(c, &actor, date, body.kind, body.name.trim())
     })
     .await?;
-    let day = CalendarDay::try_from(row)?;
+    let day = CalendarDay::from(row);
     Ok(if created {
         HttpResponse::Created().json(day)
     } else {

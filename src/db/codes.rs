@@ -97,4 +97,11 @@ text_codes!(
     crate::domain::aid::TerminationGround,
     crate::domain::aid::VerificationMethod,
     crate::domain::aid::VerificationResult,
+    crate::domain::follow_up::FollowUpMethod,
+    crate::domain::follow_up::FollowUpStatus,
+    crate::domain::follow_up::Satisfaction,
+    crate::domain::follow_up::SubjectKind,
+    crate::domain::duty::DutyPeriod,
+    crate::domain::duty::DutyKind,
+    crate::domain::calendar::DayKind,
 );

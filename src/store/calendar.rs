@@ -14,18 +14,9 @@ use crate::store::{audit, Actor};
 #[diesel(table_name = calendar_days)]
 pub struct CalendarDayRow {
     pub day: NaiveDate,
-    pub kind: String,
+    pub kind: DayKind,
     pub name: String,
     pub updated_at: NaiveDateTime,
-}
-
-impl CalendarDayRow {
-    /// What the day is.
-    pub fn kind(&self) -> Result<DayKind, ApiError> {
-        self.kind
-            .parse()
-            .map_err(|e| ApiError::Internal(format!("calendar {}: {e}", self.day)))
-    }
 }
 
 /// The overrides from `from` to `to`.
@@ -48,11 +39,10 @@ pub fn load(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<BusinessCalendar, ApiError> {
-    let days = overrides(conn, from, to)?
-        .iter()
-        .map(|row| Ok((row.day, row.kind()?)))
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok(BusinessCalendar::new(days))
+    let days = overrides(conn, from, to)?;
+    Ok(BusinessCalendar::new(
+        days.into_iter().map(|row| (row.day, row.kind)),
+    ))
 }
 
 /// The national calendar is kept by admins of a root unit (a province, or a county deployment).
@@ -89,7 +79,7 @@ pub fn put(
         if before.is_some() {
             diesel::update(calendar_days::table.filter(calendar_days::day.eq(day)))
                 .set((
-                    calendar_days::kind.eq(kind.to_string()),
+                    calendar_days::kind.eq(kind),
                     calendar_days::name.eq(name),
                     calendar_days::updated_at.eq(now),
                 ))
@@ -98,7 +88,7 @@ pub fn put(
             diesel::insert_into(calendar_days::table)
                 .values((
                     calendar_days::day.eq(day),
-                    calendar_days::kind.eq(kind.to_string()),
+                    calendar_days::kind.eq(kind),
                     calendar_days::name.eq(name),
                     calendar_days::updated_at.eq(now),
                 ))

@@ -76,14 +76,14 @@ pub struct PlanInput {
 pub struct FollowUpRow {
     pub id: i64,
     pub unit_id: i64,
-    pub subject_kind: String,
+    pub subject_kind: SubjectKind,
     pub subject_id: i64,
     pub staff_id: Option<i64>,
     pub due_on: NaiveDate,
-    pub method: String,
-    pub status: String,
+    pub method: FollowUpMethod,
+    pub status: FollowUpStatus,
     pub failed_attempts: i32,
-    pub satisfaction: Option<String>,
+    pub satisfaction: Option<Satisfaction>,
     pub comments: Option<String>,
     pub problem: Option<String>,
     pub rectification_due: Option<NaiveDate>,
@@ -117,7 +117,7 @@ pub fn insert_for(
     due_on: NaiveDate,
 ) -> Result<Option<FollowUpRow>, ApiError> {
     let exists: Option<i64> = follow_ups::table
-        .filter(follow_ups::subject_kind.eq(kind.to_string()))
+        .filter(follow_ups::subject_kind.eq(kind))
         .filter(follow_ups::subject_id.eq(subject_id))
         .select(follow_ups::id)
         .first(tx)
@@ -129,11 +129,11 @@ pub fn insert_for(
     let row: FollowUpRow = diesel::insert_into(follow_ups::table)
         .values((
             follow_ups::unit_id.eq(unit_id),
-            follow_ups::subject_kind.eq(kind.to_string()),
+            follow_ups::subject_kind.eq(kind),
             follow_ups::subject_id.eq(subject_id),
             follow_ups::due_on.eq(due_on),
-            follow_ups::method.eq("phone"),
-            follow_ups::status.eq(FollowUpStatus::Open.to_string()),
+            follow_ups::method.eq(FollowUpMethod::Phone),
+            follow_ups::status.eq(FollowUpStatus::Open),
             follow_ups::failed_attempts.eq(0),
             follow_ups::version.eq(1i64),
             follow_ups::created_at.eq(now),
@@ -172,10 +172,10 @@ pub fn list(
         q = q.filter(unit_id_in_subtree("follow_ups.unit_id", unit));
     }
     if let Some(status) = f.status {
-        q = q.filter(follow_ups::status.eq(status.to_string()));
+        q = q.filter(follow_ups::status.eq(status));
     }
     if let Some(kind) = f.subject_kind {
-        q = q.filter(follow_ups::subject_kind.eq(kind.to_string()));
+        q = q.filter(follow_ups::subject_kind.eq(kind));
     }
     if let Some(id) = f.subject_id {
         q = q.filter(follow_ups::subject_id.eq(id));
@@ -193,7 +193,7 @@ pub fn due(
 ) -> Result<Page<FollowUpRow>, ApiError> {
     let mut q = follow_ups::table
         .filter(unit_id_in_subtree("follow_ups.unit_id", root))
-        .filter(follow_ups::status.eq(FollowUpStatus::Open.to_string()))
+        .filter(follow_ups::status.eq(FollowUpStatus::Open))
         .select(FollowUpRow::as_select())
         .order((follow_ups::due_on.asc(), follow_ups::id.asc()))
         .limit(page.fetch_limit())
@@ -230,16 +230,16 @@ pub fn attempts(conn: &mut DbConnection, id: i64) -> Result<Vec<AttemptRow>, Api
 
 /// Phone numbers by (subject kind, subject id), and the account of each assigned caller by
 /// staff id.
-pub type Contacts = (HashMap<(String, i64), String>, HashMap<i64, i64>);
+pub type Contacts = (HashMap<(SubjectKind, i64), String>, HashMap<i64, i64>);
 
 /// A count of follow-ups: (unit, status, satisfaction, number).
-pub type SatisfactionCount = (i64, String, Option<String>, i64);
+pub type SatisfactionCount = (i64, FollowUpStatus, Option<Satisfaction>, i64);
 
 /// The phone numbers of the subjects, and the account of each assigned caller.
 pub fn contacts(conn: &mut DbConnection, rows: &[FollowUpRow]) -> Result<Contacts, ApiError> {
     let ids = |kind: SubjectKind| -> Vec<i64> {
         rows.iter()
-            .filter(|r| r.subject_kind == kind.to_string())
+            .filter(|r| r.subject_kind == kind)
             .map(|r| r.subject_id)
             .collect()
     };
@@ -250,7 +250,7 @@ pub fn contacts(conn: &mut DbConnection, rows: &[FollowUpRow]) -> Result<Contact
         .load(conn)?;
     for (id, phone) in c {
         if let Some(p) = phone {
-            phones.insert((SubjectKind::Consultation.to_string(), id), p);
+            phones.insert((SubjectKind::Consultation, id), p);
         }
     }
     let a: Vec<(i64, Option<String>)> = aid_applicants::table
@@ -259,7 +259,7 @@ pub fn contacts(conn: &mut DbConnection, rows: &[FollowUpRow]) -> Result<Contact
         .load(conn)?;
     for (id, phone) in a {
         if let Some(p) = phone {
-            phones.insert((SubjectKind::AidApplication.to_string(), id), p);
+            phones.insert((SubjectKind::AidApplication, id), p);
         }
     }
     let staff_ids: Vec<i64> = rows.iter().filter_map(|r| r.staff_id).collect();
@@ -309,7 +309,7 @@ pub fn record_attempt(
         "attempt",
         |tx| find(tx, root, id),
         |tx, log, current| {
-            if current.status != FollowUpStatus::Open.to_string() {
+            if current.status != FollowUpStatus::Open {
                 return Err(ApiError::conflict(format!(
                     "the follow-up is {}; attempts are recorded only while it is open",
                     current.status
@@ -330,9 +330,9 @@ pub fn record_attempt(
             Ok(
                 diesel::update(follow_ups::table.filter(follow_ups::id.eq(id)))
                     .set((
-                        follow_ups::status.eq(status.to_string()),
+                        follow_ups::status.eq(status),
                         follow_ups::failed_attempts.eq(failed),
-                        follow_ups::satisfaction.eq(input.satisfaction.map(|s| s.to_string())),
+                        follow_ups::satisfaction.eq(input.satisfaction),
                         follow_ups::comments.eq(&input.comments),
                         follow_ups::problem.eq(&input.problem),
                         follow_ups::rectification_due.eq(input.rectification_due),
@@ -382,10 +382,7 @@ pub fn update(
                     .set((
                         follow_ups::staff_id.eq(change.staff_id.or(current.staff_id)),
                         follow_ups::due_on.eq(change.due_on.unwrap_or(current.due_on)),
-                        follow_ups::method.eq(change
-                            .method
-                            .map(|m| m.to_string())
-                            .unwrap_or(current.method.clone())),
+                        follow_ups::method.eq(change.method.unwrap_or(current.method)),
                         follow_ups::rectification_done_at.eq(done_at),
                         follow_ups::rectification_note.eq(change
                             .rectification_note
@@ -473,9 +470,9 @@ pub fn satisfaction_of(
     conn: &mut DbConnection,
     kind: SubjectKind,
     subject_id: i64,
-) -> Result<Option<(String, Option<String>)>, ApiError> {
+) -> Result<Option<(FollowUpStatus, Option<Satisfaction>)>, ApiError> {
     Ok(follow_ups::table
-        .filter(follow_ups::subject_kind.eq(kind.to_string()))
+        .filter(follow_ups::subject_kind.eq(kind))
         .filter(follow_ups::subject_id.eq(subject_id))
         .select((follow_ups::status, follow_ups::satisfaction))
         .first(conn)

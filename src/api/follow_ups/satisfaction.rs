@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::errors as e;
 use crate::api::AppState;
 use crate::auth::Principal;
-use crate::domain::follow_up::{satisfaction_rate, Satisfaction};
+use crate::domain::follow_up::{satisfaction_rate, FollowUpStatus};
 use crate::domain::targets::SatisfactionPermille;
 use crate::error::ApiError;
 use crate::store;
@@ -113,13 +113,8 @@ pub async fn get_satisfaction(
             meets_target: None,
         };
         for (_, status, satisfaction, n) in counts.iter().filter(|c| c.0 == unit_id) {
-            match (
-                status.as_str(),
-                satisfaction
-                    .as_deref()
-                    .and_then(|x| x.parse::<Satisfaction>().ok()),
-            ) {
-                ("done", Some(answer)) => {
+            match (status, satisfaction) {
+                (FollowUpStatus::Done, Some(answer)) => {
                     s.reached += n;
                     if answer.counts_as_satisfied() {
                         s.satisfied += n;
@@ -127,7 +122,7 @@ pub async fn get_satisfaction(
                         s.unsatisfied += n;
                     }
                 }
-                ("unreachable", _) => s.unreachable += n,
+                (FollowUpStatus::Unreachable, _) => s.unreachable += n,
                 _ => {}
             }
         }

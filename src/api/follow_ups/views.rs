@@ -96,13 +96,6 @@ impl Versioned for FollowUp {
     }
 }
 
-fn code<T: std::str::FromStr>(id: i64, v: &str) -> Result<T, ApiError>
-where
-    T::Err: std::fmt::Display,
-{
-    crate::error::stored("follow-up", id, v)
-}
-
 /// Builds views of rows with their contact phones, masked unless the caller is the one who calls.
 pub(super) async fn views(
     state: &AppState,
@@ -134,11 +127,9 @@ pub(super) async fn views(
                 .staff_id
                 .and_then(|s| callers.get(&s))
                 .is_some_and(|account| principal.account_id == Some(*account));
-            let phone = phones
-                .get(&(row.subject_kind.clone(), row.subject_id))
-                .cloned();
-            let kind: SubjectKind = code(id, &row.subject_kind)?;
-            let status: FollowUpStatus = code(id, &row.status)?;
+            let phone = phones.get(&(row.subject_kind, row.subject_id)).cloned();
+            let kind = row.subject_kind;
+            let status = row.status;
             Ok(FollowUp {
                 id,
                 unit_id: row.unit_id,
@@ -155,14 +146,10 @@ pub(super) async fn views(
                 staff_id: row.staff_id,
                 overdue: status == FollowUpStatus::Open && row.due_on < today,
                 due_on: row.due_on,
-                method: code(id, &row.method)?,
+                method: row.method,
                 status,
                 failed_attempts: row.failed_attempts,
-                satisfaction: row
-                    .satisfaction
-                    .as_deref()
-                    .map(|s| code(id, s))
-                    .transpose()?,
+                satisfaction: row.satisfaction,
                 comments: row.comments,
                 problem: row.problem,
                 rectification_due: row.rectification_due,
@@ -226,14 +213,12 @@ pub struct FollowUpSummary {
 
 impl FollowUpSummary {
     /// From the stored status and answer.
-    pub fn from_stored(found: Option<(String, Option<String>)>) -> Result<Option<Self>, ApiError> {
-        found
-            .map(|(status, satisfaction)| {
-                Ok(FollowUpSummary {
-                    status: code(0, &status)?,
-                    satisfaction: satisfaction.as_deref().map(|s| code(0, s)).transpose()?,
-                })
-            })
-            .transpose()
+    pub fn from_stored(
+        found: Option<(FollowUpStatus, Option<Satisfaction>)>,
+    ) -> Result<Option<Self>, ApiError> {
+        Ok(found.map(|(status, satisfaction)| FollowUpSummary {
+            status,
+            satisfaction,
+        }))
     }
 }

@@ -98,8 +98,8 @@ pub struct ShiftRow {
     pub id: i64,
     pub unit_id: i64,
     pub duty_date: NaiveDate,
-    pub period: String,
-    pub kind: String,
+    pub period: DutyPeriod,
+    pub kind: DutyKind,
     pub place: Option<String>,
     pub note: Option<String>,
     pub version: i64,
@@ -155,8 +155,8 @@ pub fn with_staff(conn: &mut DbConnection, rows: Vec<ShiftRow>) -> Result<Vec<Sh
     rows.into_iter()
         .map(|r| {
             Ok(Shift {
-                period: parse(r.id, &r.period)?,
-                kind: parse(r.id, &r.kind)?,
+                period: r.period,
+                kind: r.kind,
                 staff: by_shift.remove(&r.id).unwrap_or_default(),
                 id: r.id,
                 unit_id: r.unit_id,
@@ -215,7 +215,7 @@ pub fn list(
         query = query.filter(duty_shifts::duty_date.le(to));
     }
     if let Some(kind) = filter.kind {
-        query = query.filter(duty_shifts::kind.eq(kind.to_string()));
+        query = query.filter(duty_shifts::kind.eq(kind));
     }
     let rows = query.select(ShiftRow::as_select()).load(conn)?;
     let page = page.finish(rows, |r: &ShiftRow| Cursor::by_day(r.duty_date, r.id), Ok)?;

@@ -6,11 +6,11 @@ use diesel::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::{find, parse, Shift, ShiftChange, ShiftInput};
+use super::{find, Shift, ShiftChange, ShiftInput};
 use crate::db::schema::{duty_shift_staff, duty_shifts, staff, units};
 use crate::db::DbConnection;
 use crate::domain::calendar::BusinessCalendar;
-use crate::domain::duty::DutyPeriod;
+use crate::domain::duty::{DutyKind, DutyPeriod};
 use crate::error::ApiError;
 use crate::precondition::IfMatch;
 use crate::store::audit::AuditLog;
@@ -76,7 +76,7 @@ fn check_clash(
     except_shift: Option<i64>,
 ) -> Result<(), ApiError> {
     let ids: Vec<i64> = people.iter().map(|p| p.0).collect();
-    let booked: Vec<(i64, i64, String, String)> = duty_shift_staff::table
+    let booked: Vec<(i64, i64, DutyPeriod, String)> = duty_shift_staff::table
         .inner_join(duty_shifts::table.inner_join(units::table))
         .filter(duty_shift_staff::staff_id.eq_any(&ids))
         .filter(duty_shifts::duty_date.eq(date))
@@ -89,7 +89,6 @@ fn check_clash(
         ))
         .load(tx)?;
     for (staff_id, shift_id, other, unit_name) in booked {
-        let other: DutyPeriod = parse(shift_id, &other)?;
         if other.overlaps(period) {
             let name = people
                 .iter()
@@ -136,8 +135,8 @@ fn check(
 struct ShiftValues<'a> {
     unit_id: i64,
     duty_date: NaiveDate,
-    period: String,
-    kind: String,
+    period: DutyPeriod,
+    kind: DutyKind,
     place: Option<&'a str>,
     note: Option<&'a str>,
     version: i64,
@@ -149,8 +148,8 @@ impl<'a> ShiftValues<'a> {
         ShiftValues {
             unit_id: shift.unit_id,
             duty_date: shift.date,
-            period: shift.period.to_string(),
-            kind: shift.kind.to_string(),
+            period: shift.period,
+            kind: shift.kind,
             place: shift.place.as_deref(),
             note: shift.note.as_deref(),
             version,
