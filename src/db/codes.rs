@@ -88,4 +88,7 @@ text_codes!(
     crate::domain::consultation::ReviewState,
     crate::domain::consultation::AgeGroup,
     crate::domain::id_card::Sex,
+    crate::domain::units::UnitKind,
+    crate::domain::roles::Role,
+    crate::domain::duty::StaffKind,
 );
