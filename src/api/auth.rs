@@ -110,7 +110,7 @@ pub async fn create_token(
         ));
     };
     state.login_limiter.succeeded(&username);
-    let role = account.role()?;
+    let role = account.role;
     let token = keys
         .issue(
             account.id,

@@ -66,12 +66,9 @@ impl Versioned for Staff {
 
 impl Staff {
     /// The API view of a row, as `principal` may see it.
-    pub fn view(row: StaffRow, principal: &Principal) -> Result<Self, ApiError> {
-        Ok(Staff {
-            kind: row
-                .kind
-                .parse()
-                .map_err(|e| ApiError::Internal(format!("staff {}: {e}", row.id)))?,
+    pub fn view(row: StaffRow, principal: &Principal) -> Self {
+        Staff {
+            kind: row.kind,
             phone: privacy::phone(principal, row.unit_id, row.phone),
             id: row.id,
             unit_id: row.unit_id,
@@ -83,7 +80,7 @@ impl Staff {
             version: row.version,
             created_at: to_cst(row.created_at),
             updated_at: to_cst(row.updated_at),
-        })
+        }
     }
 }
 
@@ -180,7 +177,7 @@ impl StaffPatch {
                 .name
                 .as_deref()
                 .map_or(current.name.clone(), |n| n.trim().to_owned()),
-            kind: self.kind.map_or(current.kind.clone(), |k| k.to_string()),
+            kind: self.kind.unwrap_or(current.kind),
             title: pick(&self.title, &current.title),
             licence_no: pick(&self.licence_no, &current.licence_no),
             phone: pick(phone, &current.phone),
@@ -225,7 +222,7 @@ pub async fn list_staff(
         store::staff::list(c, root, &filter, &page)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(rows.try_map(|row| Staff::view(row, &principal))?))
+    Ok(HttpResponse::Ok().json(rows.try_map(|row| Ok(Staff::view(row, &principal)))?))
 }
 
 #[utoipa::path(
@@ -261,7 +258,7 @@ pub async fn create_staff(
         )
     })
     .await?;
-    let staff = Staff::view(row, &principal)?;
+    let staff = Staff::view(row, &principal);
     Ok(etag::created(
         &staff,
         &format!("/api/v1/staff/{}", staff.id),
@@ -287,7 +284,7 @@ pub async fn get_staff(
     let id = id.into_inner();
     let root = principal.unit_id;
     let row = store::run(&state.pool, move |c| store::staff::find(c, root, id)).await?;
-    Ok(etag::ok(&Staff::view(row, &principal)?))
+    Ok(etag::ok(&Staff::view(row, &principal)))
 }
 
 #[utoipa::path(
@@ -322,7 +319,7 @@ pub async fn update_staff(
         })
     })
     .await?;
-    Ok(etag::ok(&Staff::view(row, &principal)?))
+    Ok(etag::ok(&Staff::view(row, &principal)))
 }
 
 /// Registers the routes of this module.

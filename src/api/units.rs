@@ -78,7 +78,7 @@ impl Versioned for Unit {
 impl TryFrom<UnitRow> for Unit {
     type Error = ApiError;
     fn try_from(row: UnitRow) -> Result<Self, ApiError> {
-        let kind = row.kind()?;
+        let kind = row.kind;
         let accessibility = row.accessibility()?;
         Ok(Unit {
             id: row.id,
@@ -287,7 +287,7 @@ impl UnitPatch {
         let pick = validation::patched::<String>;
         UnitRow {
             parent_id: self.parent_id.or(current.parent_id),
-            kind: self.kind.map_or(current.kind.clone(), |k| k.to_string()),
+            kind: self.kind.unwrap_or(current.kind),
             code: self.code.clone().unwrap_or(current.code.clone()),
             name: self
                 .name

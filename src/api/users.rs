@@ -55,11 +55,10 @@ impl Versioned for User {
     }
 }
 
-impl TryFrom<UserRow> for User {
-    type Error = ApiError;
-    fn try_from(row: UserRow) -> Result<Self, ApiError> {
-        Ok(User {
-            role: row.role()?,
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> Self {
+        User {
+            role: row.role,
             id: row.id,
             username: row.username,
             display_name: row.display_name,
@@ -68,7 +67,7 @@ impl TryFrom<UserRow> for User {
             version: row.version,
             created_at: to_cst(row.created_at),
             updated_at: to_cst(row.updated_at),
-        })
+        }
     }
 }
 
@@ -181,7 +180,7 @@ pub async fn list_users(
         store::users::list(c, root, &filter, &page)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(rows.try_map(User::try_from)?))
+    Ok(HttpResponse::Ok().json(rows.try_map(|r| Ok(User::from(r)))?))
 }
 
 #[utoipa::path(
@@ -211,7 +210,7 @@ pub async fn create_user(
         store::users::create(c, &actor, root, &body.account(), &hash, &request, &idem)
     })
     .await?;
-    let user = User::try_from(row)?;
+    let user = User::from(row);
     Ok(etag::created(
         &user,
         &format!("/api/v1/users/{}", user.id),
@@ -237,7 +236,7 @@ pub async fn get_user(
     let id = id.into_inner();
     let root = principal.unit_id;
     let row = store::run(&state.pool, move |c| store::users::find(c, root, id)).await?;
-    Ok(etag::ok(&User::try_from(row)?))
+    Ok(etag::ok(&User::from(row)))
 }
 
 #[utoipa::path(
@@ -270,7 +269,7 @@ pub async fn update_user(
         store::users::update(c, &actor, root, id, &if_match, &changes)
     })
     .await?;
-    Ok(etag::ok(&User::try_from(row)?))
+    Ok(etag::ok(&User::from(row)))
 }
 
 /// Registers the routes of this module.

@@ -104,4 +104,7 @@ text_codes!(
     crate::domain::duty::DutyPeriod,
     crate::domain::duty::DutyKind,
     crate::domain::calendar::DayKind,
+    crate::domain::units::UnitKind,
+    crate::domain::roles::Role,
+    crate::domain::duty::StaffKind,
 );

@@ -27,7 +27,7 @@ pub struct StaffRow {
     pub id: i64,
     pub unit_id: i64,
     pub name: String,
-    pub kind: String,
+    pub kind: StaffKind,
     pub title: Option<String>,
     pub licence_no: Option<String>,
     pub phone: Option<String>,
@@ -75,7 +75,7 @@ pub fn list(
         query = query.filter(staff::unit_id.eq(unit));
     }
     if let Some(kind) = filter.kind {
-        query = query.filter(staff::kind.eq(kind.to_string()));
+        query = query.filter(staff::kind.eq(kind));
     }
     if let Some(active) = filter.active {
         query = query.filter(staff::active.eq(active));
@@ -157,7 +157,7 @@ fn insert_row(
         .values((
             staff::unit_id.eq(v.unit_id),
             staff::name.eq(v.name),
-            staff::kind.eq(v.kind.to_string()),
+            staff::kind.eq(v.kind),
             staff::title.eq(v.title),
             staff::licence_no.eq(v.licence_no),
             staff::phone.eq(v.phone),

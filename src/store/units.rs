@@ -30,7 +30,7 @@ pub struct UnitRow {
     pub id: i64,
     pub parent_id: Option<i64>,
     pub path: String,
-    pub kind: String,
+    pub kind: UnitKind,
     pub code: String,
     pub name: String,
     pub address: Option<String>,
@@ -45,9 +45,9 @@ pub struct UnitRow {
 }
 
 impl UnitRow {
-    /// The unit's kind.
+    /// The unit's kind (the field itself; kept for callers that still take it as a result).
     pub fn kind(&self) -> Result<UnitKind, ApiError> {
-        crate::error::stored("unit", self.id, &self.kind)
+        Ok(self.kind)
     }
 
     /// The unit's accessibility facilities.
@@ -104,7 +104,7 @@ pub fn list(
         query = query.filter(after);
     }
     if let Some(kind) = filter.kind {
-        query = query.filter(units::kind.eq(kind.to_string()));
+        query = query.filter(units::kind.eq(kind));
     }
     if let Some(parent) = filter.parent_id {
         query = query.filter(units::parent_id.eq(parent));
@@ -183,7 +183,7 @@ pub fn create(
 ) -> Result<(UnitRow, bool), ApiError> {
     write::create(conn, actor, idem, request, |tx, log| {
         let parent = find_referenced(tx, root, parent_id, "parent_id")?;
-        check_placement(parent.kind()?, values.kind).map_err(placement_error)?;
+        check_placement(parent.kind, values.kind).map_err(placement_error)?;
         insert(tx, log.at(), Some(&parent), values)
     })
 }
@@ -199,7 +199,7 @@ fn insert(
         .values((
             units::parent_id.eq(parent.map(|p| p.id)),
             units::path.eq(""),
-            units::kind.eq(v.kind.to_string()),
+            units::kind.eq(v.kind),
             units::code.eq(&v.code),
             units::name.eq(&v.name),
             units::address.eq(&v.address),
@@ -272,7 +272,6 @@ pub fn update(
         |tx| find(tx, root, id),
         |tx, log, current| {
             let next = change(current);
-            let kind = next.kind()?;
             let new_parent = match next.parent_id {
                 Some(pid) if next.parent_id != current.parent_id => {
                     if id == root {
@@ -288,7 +287,7 @@ pub fn update(
                 }
                 _ => None,
             };
-            check_kind(tx, current, new_parent.as_ref(), kind)?;
+            check_kind(tx, current, new_parent.as_ref(), next.kind)?;
             diesel::update(units::table.filter(units::id.eq(id)))
                 .set(&UnitRow {
                     parent_id: new_parent
@@ -317,23 +316,20 @@ fn check_kind(
     kind: UnitKind,
 ) -> Result<(), ApiError> {
     let parent_kind = match (new_parent, current.parent_id) {
-        (Some(p), _) => Some(p.kind()?),
-        (None, Some(pid)) => Some(by_id(tx, pid)?.kind()?),
+        (Some(p), _) => Some(p.kind),
+        (None, Some(pid)) => Some(by_id(tx, pid)?.kind),
         (None, None) => None,
     };
     if let Some(pk) = parent_kind {
         check_placement(pk, kind).map_err(placement_error)?;
     }
-    if kind.to_string() != current.kind {
-        let children: Vec<String> = units::table
+    if kind != current.kind {
+        let children: Vec<UnitKind> = units::table
             .filter(units::parent_id.eq(current.id))
             .select(units::kind)
             .load(tx)?;
         for child in children {
-            let ck: UnitKind = child
-                .parse()
-                .map_err(|e| ApiError::Internal(format!("{e}")))?;
-            check_placement(kind, ck).map_err(placement_error)?;
+            check_placement(kind, child).map_err(placement_error)?;
         }
     }
     Ok(())

@@ -27,7 +27,7 @@ pub struct UserRow {
     #[serde(skip_serializing, default)]
     pub password_hash: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub unit_id: i64,
     pub active: bool,
     pub version: i64,
@@ -36,11 +36,9 @@ pub struct UserRow {
 }
 
 impl UserRow {
-    /// The role, parsed.
+    /// The role (the field itself; kept for callers that still take it as a result).
     pub fn role(&self) -> Result<Role, ApiError> {
-        self.role
-            .parse()
-            .map_err(|e| ApiError::Internal(format!("user {}: {e}", self.id)))
+        Ok(self.role)
     }
 }
 
@@ -106,7 +104,7 @@ pub fn list(
         query = query.filter(users::unit_id.eq(unit));
     }
     if let Some(role) = filter.role {
-        query = query.filter(users::role.eq(role.to_string()));
+        query = query.filter(users::role.eq(role));
     }
     if let Some(active) = filter.active {
         query = query.filter(users::active.eq(active));
@@ -162,7 +160,7 @@ fn insert_row(
             users::username.eq(&new.username),
             users::password_hash.eq(password_hash),
             users::display_name.eq(new.display_name.trim()),
-            users::role.eq(new.role.to_string()),
+            users::role.eq(new.role),
             users::unit_id.eq(new.unit_id),
             users::active.eq(true),
             users::version.eq(1i64),
@@ -239,10 +237,7 @@ pub fn update(
                         .as_deref()
                         .map(str::trim)
                         .unwrap_or(&current.display_name)),
-                    users::role.eq(changes
-                        .role
-                        .map(|r| r.to_string())
-                        .unwrap_or(current.role.clone())),
+                    users::role.eq(changes.role.unwrap_or(current.role)),
                     users::unit_id.eq(changes.unit_id.unwrap_or(current.unit_id)),
                     users::active.eq(changes.active.unwrap_or(current.active)),
                     users::password_hash.eq(changes
