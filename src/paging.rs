@@ -1,7 +1,7 @@
 //! Keyset pagination, shared by every list: `?limit=&cursor=` in, `{items, next_cursor}` out.
-//! Lists are ordered by (time, id) or by id; the cursor carries the last row's key, signed for
-//! its list: a cursor that was altered, or that belongs to another list, is a 400. The keyset
-//! predicate ("after the cursor") is built here too, for every list.
+//! Lists are ordered by (time, id), (day, id), (rank, time, id) or by id; the cursor carries the
+//! last row's key, signed for its list: a cursor that was altered, or that belongs to another
+//! list, is a 400. The keyset predicate ("after the cursor") is built here too, for every list.
 
 use std::sync::OnceLock;
 
@@ -198,11 +198,6 @@ impl PageRequest {
     /// Rows to fetch: one more than the page, to know whether another page follows.
     pub fn fetch_limit(&self) -> i64 {
         self.limit + 1
-    }
-
-    /// The id after which to start (0 for the first page).
-    pub fn after_id(&self) -> i64 {
-        self.after.as_ref().map(|c| c.id).unwrap_or(0)
     }
 
     /// Cuts the fetched rows to a page and computes the next cursor from the last row kept.

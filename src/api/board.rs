@@ -116,7 +116,7 @@ fn board_unit(
     shifts: Vec<Shift>,
     current_half: Option<DutyPeriod>,
 ) -> Result<BoardUnit, ApiError> {
-    let kind = row.kind()?;
+    let kind = row.kind;
     let accessibility = row.accessibility()?;
     let mut shifts: Vec<BoardShift> = shifts
         .into_iter()
@@ -531,7 +531,7 @@ pub async fn get_duty_coverage(
     .await?;
     let mut out = Vec::new();
     for (unit, shifts) in units {
-        let kind = unit.kind()?;
+        let kind = unit.kind;
         let Some(rule) = duty::coverage_rule(kind) else {
             continue;
         };

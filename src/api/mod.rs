@@ -14,9 +14,7 @@ pub mod idempotency;
 pub mod json;
 pub mod ledger;
 pub mod meta;
-
 pub mod staff;
-
 pub mod units;
 pub mod users;
 
@@ -39,8 +37,8 @@ pub struct AppState {
     pub login_limiter: LoginLimiter,
     /// Request metrics (by route pattern, method and status) and their registry.
     pub prom: actix_web_prom::PrometheusMetrics,
-    /// The clock deadlines are computed with.
-    pub clock: crate::clock::Clock,
+    /// The one clock: the time of every write, every deadline and every "today" (tests fix it).
+    pub clock: std::sync::Arc<crate::clock::Clock>,
     /// Settings of the programme's rules.
     pub settings: Settings,
 }
@@ -56,7 +54,7 @@ impl AppState {
             pool,
             login_limiter: LoginLimiter::default(),
             prom,
-            clock: crate::clock::Clock::default(),
+            clock: Default::default(),
             settings: Settings::default(),
         })
     }
@@ -71,6 +69,7 @@ impl AppState {
             unit_id: principal.unit_id,
             request_id: crate::request_id::current().unwrap_or_else(|| "-".into()),
             at: self.clock.stamp(),
+            clock: self.clock.clone(),
         }
     }
 }

@@ -64,6 +64,19 @@ pub struct AuditLog {
 }
 
 impl AuditLog {
+    /// How many events the write has recorded so far.
+    pub fn recorded(&self) -> usize {
+        self.events.len()
+    }
+
+    /// Moves the event recorded last to position `at`, before the events recorded since then:
+    /// a change is recorded before what it caused.
+    pub fn move_last_to(&mut self, at: usize) {
+        if let Some(event) = self.events.pop() {
+            self.events.insert(at.min(self.events.len()), event);
+        }
+    }
+
     /// When the write happens (the actor's time): what the write stores as its times.
     pub fn at(&self) -> NaiveDateTime {
         self.at
@@ -106,17 +119,19 @@ pub fn write<T>(
         diesel::update(audit_chain_head::table.filter(audit_chain_head::id.eq(1)))
             .set(audit_chain_head::last_seq.eq(audit_chain_head::last_seq))
             .execute(tx)?;
+        // Read under the lock: the writes' times rise with the trail's sequence.
         let mut log = AuditLog {
-            at: actor.at,
+            at: actor.clock.stamp(),
             events: Vec::new(),
         };
         let out = work(tx, &mut log)?;
-        append(tx, actor, log.events)?;
+        append(tx, actor, log)?;
         Ok(out)
     })
 }
 
-fn append(tx: &mut DbConnection, actor: &Actor, events: Vec<PendingEvent>) -> Result<(), ApiError> {
+fn append(tx: &mut DbConnection, actor: &Actor, log: AuditLog) -> Result<(), ApiError> {
+    let AuditLog { at, events } = log;
     if events.is_empty() {
         return Ok(());
     }
@@ -124,7 +139,7 @@ fn append(tx: &mut DbConnection, actor: &Actor, events: Vec<PendingEvent>) -> Re
         .filter(audit_chain_head::id.eq(1))
         .select((audit_chain_head::last_seq, audit_chain_head::last_hash))
         .first(tx)?;
-    let occurred_at = actor.at;
+    let occurred_at = at;
     for event in events {
         seq += 1;
         let row = AuditRow {

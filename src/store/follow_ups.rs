@@ -15,9 +15,10 @@ use crate::domain::follow_up::{
 };
 use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
-use crate::precondition::{IfMatch, Versioned};
+use crate::precondition::IfMatch;
 use crate::store::audit::AuditLog;
 use crate::store::scope::{referenced, unit_id_in_subtree};
+use crate::store::write::record;
 use crate::store::write::{self, Record};
 use crate::store::{audit, Actor};
 
@@ -276,21 +277,7 @@ pub fn contacts(conn: &mut DbConnection, rows: &[FollowUpRow]) -> Result<Contact
     ))
 }
 
-impl Record for FollowUpRow {
-    const ENTITY: &'static str = "follow_up";
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn unit_id(&self) -> Option<i64> {
-        Some(self.unit_id)
-    }
-}
-
-impl Versioned for FollowUpRow {
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
+record!(FollowUpRow, "follow_up", |r| id: r.id, unit: Some(r.unit_id), version: r.version);
 
 /// Records an attempt: reached (with the answer) closes the follow-up; the third failure marks
 /// the person unreachable.

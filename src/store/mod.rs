@@ -41,6 +41,9 @@ pub struct Actor {
     /// When the write happens, from the service's clock (UTC, to the microsecond): every time
     /// the write stores (`created_at`, `updated_at`, the audit event's) is this one.
     pub at: chrono::NaiveDateTime,
+    /// The clock the write reads again once it holds the trail's lock, so that the trail's times
+    /// rise with its sequence.
+    pub clock: Arc<crate::clock::Clock>,
 }
 
 impl Actor {
@@ -53,6 +56,7 @@ impl Actor {
             unit_id: 0,
             request_id: request_id.into(),
             at: crate::clock::Clock::default().stamp(),
+            clock: Default::default(),
         }
     }
 }

@@ -45,11 +45,6 @@ pub struct UnitRow {
 }
 
 impl UnitRow {
-    /// The unit's kind (the field itself; kept for callers that still take it as a result).
-    pub fn kind(&self) -> Result<UnitKind, ApiError> {
-        Ok(self.kind)
-    }
-
     /// The unit's accessibility facilities.
     pub fn accessibility(&self) -> Result<Vec<Accessibility>, ApiError> {
         crate::domain::codes::decode_code_list(&self.accessibility)

@@ -35,13 +35,6 @@ pub struct UserRow {
     pub updated_at: NaiveDateTime,
 }
 
-impl UserRow {
-    /// The role (the field itself; kept for callers that still take it as a result).
-    pub fn role(&self) -> Result<Role, ApiError> {
-        Ok(self.role)
-    }
-}
-
 record!(UserRow, "user", |r| id: r.id, unit: Some(r.unit_id), version: r.version);
 
 /// Filters of the account list.

@@ -62,25 +62,41 @@ where
     T: Record + DeserializeOwned,
     R: Serialize,
 {
+    create_many(conn, actor, idem, request, |tx, log| {
+        let created = insert(tx, log)?;
+        log.record::<(), _>(
+            "create",
+            T::ENTITY,
+            created.id(),
+            created.unit_id(),
+            None,
+            Some(&created),
+        );
+        Ok(created)
+    })
+}
+
+/// Creates what `insert` writes — several records, which `insert` records itself — in one
+/// transaction, once per idempotency key.
+pub fn create_many<T, R>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    idem: &Idempotency,
+    request: &R,
+    insert: impl FnOnce(&mut DbConnection, &mut AuditLog) -> Result<T, ApiError>,
+) -> Result<(T, bool), ApiError>
+where
+    T: Serialize + DeserializeOwned,
+    R: Serialize,
+{
     audit::write(conn, actor, |tx, log| {
-        idempotency::once(tx, actor, idem, request, |tx| {
-            let created = insert(tx, log)?;
-            log.record::<(), _>(
-                "create",
-                T::ENTITY,
-                created.id(),
-                created.unit_id(),
-                None,
-                Some(&created),
-            );
-            Ok(created)
-        })
+        idempotency::once(tx, actor, idem, request, |tx| insert(tx, log))
     })
 }
 
 /// Changes one record in one transaction: `find` reads it (in the caller's scope), `If-Match`
 /// is checked against its version, `change` writes and returns the next version, and the event
-/// `action` records it before and after.
+/// `action` records it before and after — ahead of any event `change` recorded itself.
 pub fn update<T>(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -95,6 +111,7 @@ where
     audit::write(conn, actor, |tx, log| {
         let current = find(tx)?;
         if_match.check(current.version())?;
+        let caused_from = log.recorded();
         let next = change(tx, log, &current)?;
         log.record(
             action,
@@ -104,6 +121,8 @@ where
             Some(&current),
             Some(&next),
         );
+        // The change comes before what it caused (a closed case's follow-up, say).
+        log.move_last_to(caused_from);
         Ok(next)
     })
 }

@@ -401,7 +401,7 @@ impl TestApp {
             .issue(
                 row.id,
                 &row.username,
-                row.role().expect("role"),
+                row.role,
                 row.unit_id,
                 chrono::Utc::now().timestamp(),
             )

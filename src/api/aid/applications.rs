@@ -173,7 +173,7 @@ pub async fn get_aid_application(
     })
     .await?;
     let mut view = one_view(&state, &principal, app).await?;
-    view.follow_up = crate::api::follow_ups::FollowUpSummary::from_stored(follow_up)?;
+    view.follow_up = crate::api::follow_ups::FollowUpSummary::from_stored(follow_up);
     Ok(etag::ok(&view))
 }
 

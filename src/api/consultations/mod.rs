@@ -138,7 +138,7 @@ pub async fn get_consultation(
     })
     .await?;
     let mut view = Consultation::view(row, &principal, Some(repeat_view(repeat.0, repeat.1)))?;
-    view.follow_up = crate::api::follow_ups::FollowUpSummary::from_stored(follow_up)?;
+    view.follow_up = crate::api::follow_ups::FollowUpSummary::from_stored(follow_up);
     Ok(etag::ok(&view))
 }
 

@@ -213,12 +213,10 @@ pub struct FollowUpSummary {
 
 impl FollowUpSummary {
     /// From the stored status and answer.
-    pub fn from_stored(
-        found: Option<(FollowUpStatus, Option<Satisfaction>)>,
-    ) -> Result<Option<Self>, ApiError> {
-        Ok(found.map(|(status, satisfaction)| FollowUpSummary {
+    pub fn from_stored(found: Option<(FollowUpStatus, Option<Satisfaction>)>) -> Option<Self> {
+        found.map(|(status, satisfaction)| FollowUpSummary {
             status,
             satisfaction,
-        }))
+        })
     }
 }

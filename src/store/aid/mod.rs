@@ -164,7 +164,7 @@ pub fn centre_for(tx: &mut DbConnection, unit_id: i64) -> Result<i64, ApiError> 
         .select(units::path)
         .first(tx)?;
     let centres: Vec<(i64, Option<i64>, String)> = units::table
-        .filter(units::kind.eq(UnitKind::LegalAidCentre.to_string()))
+        .filter(units::kind.eq(UnitKind::LegalAidCentre))
         .filter(units::active.eq(true))
         .select((units::id, units::parent_id, units::path))
         .load(tx)?;

@@ -13,9 +13,8 @@ use crate::db::DbConnection;
 use crate::domain::duty::{DutyKind, DutyPeriod, StaffKind};
 use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
-use crate::precondition::Versioned;
 use crate::store::scope::unit_id_in_subtree;
-use crate::store::write::Record;
+use crate::store::write::record;
 
 mod writes;
 
@@ -123,17 +122,10 @@ pub struct Shift {
     pub updated_at: NaiveDateTime,
 }
 
-fn parse<T: std::str::FromStr>(id: i64, v: &str) -> Result<T, ApiError>
-where
-    T::Err: std::fmt::Display,
-{
-    crate::error::stored("duty shift", id, v)
-}
-
 /// Attaches the people of each shift (one query for the whole set).
 pub fn with_staff(conn: &mut DbConnection, rows: Vec<ShiftRow>) -> Result<Vec<Shift>, ApiError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let people: Vec<(i64, i64, String, String)> = duty_shift_staff::table
+    let people: Vec<(i64, i64, String, StaffKind)> = duty_shift_staff::table
         .inner_join(staff::table)
         .filter(duty_shift_staff::shift_id.eq_any(&ids))
         .order((duty_shift_staff::shift_id.asc(), staff::id.asc()))
@@ -146,11 +138,10 @@ pub fn with_staff(conn: &mut DbConnection, rows: Vec<ShiftRow>) -> Result<Vec<Sh
         .load(conn)?;
     let mut by_shift: HashMap<i64, Vec<ShiftPerson>> = HashMap::new();
     for (shift_id, id, name, kind) in people {
-        by_shift.entry(shift_id).or_default().push(ShiftPerson {
-            id,
-            name,
-            kind: parse::<StaffKind>(shift_id, &kind)?,
-        });
+        by_shift
+            .entry(shift_id)
+            .or_default()
+            .push(ShiftPerson { id, name, kind });
     }
     rows.into_iter()
         .map(|r| {
@@ -259,18 +250,4 @@ pub fn find(conn: &mut DbConnection, root: i64, id: i64) -> Result<Shift, ApiErr
         .ok_or_else(|| ApiError::not_found("duty shift", id))
 }
 
-impl Record for Shift {
-    const ENTITY: &'static str = "duty_shift";
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn unit_id(&self) -> Option<i64> {
-        Some(self.unit_id)
-    }
-}
-
-impl Versioned for Shift {
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
+record!(Shift, "duty_shift", |r| id: r.id, unit: Some(r.unit_id), version: r.version);

@@ -3,7 +3,6 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::{find, Shift, ShiftChange, ShiftInput};
@@ -14,7 +13,7 @@ use crate::domain::duty::{DutyKind, DutyPeriod};
 use crate::error::ApiError;
 use crate::precondition::IfMatch;
 use crate::store::audit::AuditLog;
-use crate::store::idempotency::{self, Idempotency};
+use crate::store::idempotency::Idempotency;
 use crate::store::scope::{referenced, unit_id_in_subtree, unit_in_subtree};
 use crate::store::write::{self, Record};
 use crate::store::{audit, calendar, Actor};
@@ -115,7 +114,7 @@ fn check_unit(tx: &mut DbConnection, root: i64, unit_id: i64, field: &str) -> Re
 }
 
 /// Checks a shift (its unit, people and clashes with other shifts, also those written earlier
-/// in the same write) and writes its people. `field` prefixes error fields (`shifts[3].`).
+/// in the same write). `field` prefixes error fields (`shifts[3].`).
 fn check(
     tx: &mut DbConnection,
     root: i64,
@@ -223,22 +222,6 @@ pub fn create(
     })
 }
 
-/// Several shifts written and recorded in one transaction, once per idempotency key.
-fn create_all<T>(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    idem: &Idempotency,
-    request: &impl Serialize,
-    insert: impl FnOnce(&mut DbConnection, &mut AuditLog) -> Result<T, ApiError>,
-) -> Result<(T, bool), ApiError>
-where
-    T: Serialize + DeserializeOwned,
-{
-    audit::write(conn, actor, |tx, log| {
-        idempotency::once(tx, actor, idem, request, |tx| insert(tx, log))
-    })
-}
-
 /// Books several shifts, all or nothing (once per idempotency key); errors name the shift as
 /// `shifts[i].field`.
 pub fn create_batch(
@@ -249,7 +232,7 @@ pub fn create_batch(
     request: &impl Serialize,
     shifts: &[ShiftInput],
 ) -> Result<(Vec<Shift>, bool), ApiError> {
-    create_all(conn, actor, idem, request, |tx, log| {
+    write::create_many(conn, actor, idem, request, |tx, log| {
         shifts
             .iter()
             .enumerate()
@@ -275,7 +258,7 @@ pub fn create_pattern(
     (from, to): (NaiveDate, NaiveDate),
     expand: impl FnOnce(&BusinessCalendar) -> (Vec<ShiftInput>, Vec<NaiveDate>),
 ) -> Result<(PatternShifts, bool), ApiError> {
-    create_all(conn, actor, idem, request, |tx, log| {
+    write::create_many(conn, actor, idem, request, |tx, log| {
         for (i, staff_ids) in slot_staff.iter().enumerate() {
             check_staff(tx, root, staff_ids, &format!("slots[{i}].staff_ids"))?;
         }
