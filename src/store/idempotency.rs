@@ -66,8 +66,15 @@ where
                 "this Idempotency-Key was already used with a different request",
             ));
         }
-        let replay = serde_json::from_str(&body).map_err(|e| {
-            ApiError::Internal(format!("stored idempotent response unreadable: {e}"))
+        // A response stored by an earlier version of the service may no longer read as today's
+        // record: the request was done once, so it is not done again, and the key is spent.
+        let replay = serde_json::from_str(&body).map_err(|_| {
+            ApiError::invalid_field(
+                "Idempotency-Key",
+                "expired",
+                "this Idempotency-Key was used before the service was upgraded; its request was \
+                 done once and cannot be replayed: read the record, or use a new key",
+            )
         })?;
         return Ok((replay, true));
     }
