@@ -12,19 +12,29 @@ use crate::domain::text::{check_line, check_text, TextError};
 pub const LINE_PATTERN: &str = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$";
 /// Multi-line text: as a line, but line breaks and tabs are allowed.
 pub const TEXT_PATTERN: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$";
-/// The name a request field's `#[schema(pattern = …)]` gives for [`LINE_PATTERN`]: the
-/// document gets the full pattern from the constant (`api::TextPatterns`), so it is written once.
-pub const LINE: &str = "line";
-/// The name for [`TEXT_PATTERN`].
-pub const TEXT: &str = "text";
+/// A resident ID number's shape (the check digit is checked by `domain::id_card`).
+pub const ID_NUMBER_PATTERN: &str = "^[0-9]{17}[0-9Xx]$";
+/// A person's phone as entered (checked by `domain::phone`).
+pub const PHONE_PATTERN: &str = r"^(\+86)?[0-9 -]+$";
+
+/// The patterns request fields name in `#[schema(pattern = "<name>")]`: the document gets the
+/// full pattern from its constant (`api::FieldPatterns`), so each is written once.
+pub const PATTERNS: &[(&str, &str)] = &[
+    ("line", LINE_PATTERN),
+    ("text", TEXT_PATTERN),
+    ("code", CODE_PATTERN),
+    ("unit_phone", UNIT_PHONE_PATTERN),
+    ("username", USERNAME_PATTERN),
+    ("id_number", ID_NUMBER_PATTERN),
+    ("phone", PHONE_PATTERN),
+];
 
 /// The full pattern a field's pattern name stands for, if it is one.
 pub fn pattern_named(name: &str) -> Option<&'static str> {
-    match name {
-        LINE => Some(LINE_PATTERN),
-        TEXT => Some(TEXT_PATTERN),
-        _ => None,
-    }
+    PATTERNS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, pattern)| *pattern)
 }
 
 /// A code.

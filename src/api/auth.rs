@@ -20,7 +20,7 @@ use crate::store;
 #[schema(example = json!({"username": "admin", "password": "huimin-demo-2023"}))]
 pub struct TokenRequest {
     /// Login name: lower-case letters, digits, `.`, `_`, `-` (as every account has).
-    #[schema(min_length = 1, max_length = 64, pattern = r"^[a-z0-9._-]+$")]
+    #[schema(min_length = 1, max_length = 64, pattern = "username")]
     #[validate(
         length(min = 1, max = 64),
         custom(function = crate::validation::username)

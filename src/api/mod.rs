@@ -180,17 +180,17 @@ pub struct ApiDoc;
 /// Completes the document once every route is registered.
 pub fn finish_spec(mut spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     Security.modify(&mut spec);
-    TextPatterns.modify(&mut spec);
+    FieldPatterns.modify(&mut spec);
     ItemLinks.modify(&mut spec);
     spec
 }
 
-/// Writes the text rules' patterns into the document from their one constant: a request field
-/// declares `pattern = "line"` or `pattern = "text"` (see [`crate::validation::LINE`]) and gets
-/// the full pattern that [`crate::validation::line`] and [`crate::validation::text`] check.
-pub struct TextPatterns;
+/// Writes the fields' patterns into the document from their one constant each: a request field
+/// declares `pattern = "line"`, `"text"`, `"code"`, … (see [`crate::validation::PATTERNS`]) and
+/// gets the full pattern that the matching check of `crate::validation` or `crate::domain` applies.
+pub struct FieldPatterns;
 
-impl TextPatterns {
+impl FieldPatterns {
     fn schema(schema: &mut utoipa::openapi::schema::Schema) {
         use utoipa::openapi::schema::{ArrayItems, Schema};
         use utoipa::openapi::RefOr;
@@ -229,7 +229,7 @@ impl TextPatterns {
     }
 }
 
-impl Modify for TextPatterns {
+impl Modify for FieldPatterns {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::RefOr;
         if let Some(components) = &mut openapi.components {

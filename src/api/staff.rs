@@ -105,11 +105,11 @@ pub struct NewStaff {
     #[validate(length(min = 1, max = 50), custom(function = validation::line))]
     pub title: Option<String>,
     /// Practising licence number.
-    #[schema(min_length = 1, max_length = 40, pattern = "^[A-Za-z0-9._-]+$")]
+    #[schema(min_length = 1, max_length = 40, pattern = "code")]
     #[validate(length(min = 1, max = 40), custom(function = validation::code))]
     pub licence_no: Option<String>,
     /// Personal phone: a mobile (13812345678) or a landline with area code (0356-7022148).
-    #[schema(min_length = 7, max_length = 20, pattern = r"^(\+86)?[0-9 -]+$")]
+    #[schema(min_length = 7, max_length = 20, pattern = "phone")]
     #[validate(length(min = 7, max = 20))]
     pub phone: Option<String>,
     /// The person's account, in the caller's subtree.
@@ -136,12 +136,12 @@ pub struct StaffPatch {
     pub title: Option<Option<String>>,
     /// New licence number, or null.
     #[serde(default, deserialize_with = "validation::double_option")]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 40, pattern = "^[A-Za-z0-9._-]+$")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 40, pattern = "code")]
     #[validate(length(min = 1, max = 40), custom(function = validation::code))]
     pub licence_no: Option<Option<String>>,
     /// New phone, or null.
     #[serde(default, deserialize_with = "validation::double_option")]
-    #[schema(value_type = Option<String>, min_length = 7, max_length = 20, pattern = r"^(\+86)?[0-9 -]+$")]
+    #[schema(value_type = Option<String>, min_length = 7, max_length = 20, pattern = "phone")]
     #[validate(length(min = 7, max = 20))]
     pub phone: Option<Option<String>>,
     /// Link to an account, or null to unlink.

@@ -115,7 +115,7 @@ pub struct NewUnit {
     /// Kind of unit; must not sit above its parent's level.
     pub kind: UnitKind,
     /// Unique code.
-    #[schema(min_length = 1, max_length = 40, pattern = r"^[A-Za-z0-9._-]+$")]
+    #[schema(min_length = 1, max_length = 40, pattern = "code")]
     #[validate(length(min = 1, max = 40), custom(function = validation::code))]
     pub code: String,
     /// Name.
@@ -127,7 +127,7 @@ pub struct NewUnit {
     #[validate(length(min = 1, max = 200), custom(function = validation::line))]
     pub address: Option<String>,
     /// Public phone.
-    #[schema(min_length = 5, max_length = 40, pattern = r"^\+?[0-9]+([- ][0-9]+)*$")]
+    #[schema(min_length = 5, max_length = 40, pattern = "unit_phone")]
     #[validate(length(min = 5, max = 40), custom(function = validation::unit_phone))]
     pub phone: Option<String>,
     /// Opening hours.
@@ -155,7 +155,7 @@ pub struct UnitPatch {
     /// Change the kind.
     pub kind: Option<UnitKind>,
     /// New code.
-    #[schema(min_length = 1, max_length = 40, pattern = r"^[A-Za-z0-9._-]+$")]
+    #[schema(min_length = 1, max_length = 40, pattern = "code")]
     #[validate(length(min = 1, max = 40), custom(function = validation::code))]
     pub code: Option<String>,
     /// New name.
@@ -171,7 +171,7 @@ pub struct UnitPatch {
     /// New phone, or null.
     #[serde(default, deserialize_with = "validation::double_option")]
     #[schema(value_type = Option<String>)]
-    #[schema(min_length = 5, max_length = 40, pattern = r"^\+?[0-9]+([- ][0-9]+)*$")]
+    #[schema(min_length = 5, max_length = 40, pattern = "unit_phone")]
     #[validate(length(min = 5, max = 40), custom(function = validation::unit_phone))]
     pub phone: Option<Option<String>>,
     /// New opening hours, or null.

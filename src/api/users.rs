@@ -80,7 +80,7 @@ impl From<UserRow> for User {
 }))]
 pub struct NewUser {
     /// Login name: lower-case letters, digits, `.`, `_`, `-`.
-    #[schema(min_length = 3, max_length = 64, pattern = r"^[a-z0-9._-]+$")]
+    #[schema(min_length = 3, max_length = 64, pattern = "username")]
     #[validate(length(min = 3, max = 64), custom(function = validation::username))]
     pub username: String,
     /// At least 10 characters.

@@ -29,10 +29,10 @@ pub struct ApplicantInput {
     #[validate(length(min = 1, max = 50), custom(function = validation::line))]
     pub name: String,
     /// Resident ID number (checked; gives birth date, age and sex).
-    #[schema(min_length = 18, max_length = 18, pattern = "^[0-9]{17}[0-9Xx]$")]
+    #[schema(min_length = 18, max_length = 18, pattern = "id_number")]
     pub id_number: String,
     /// Phone.
-    #[schema(min_length = 7, max_length = 20, pattern = r"^(\+86)?[0-9 -]+$")]
+    #[schema(min_length = 7, max_length = 20, pattern = "phone")]
     #[validate(length(min = 7, max = 20))]
     pub phone: Option<String>,
     /// Address.
@@ -56,7 +56,7 @@ pub struct ApplicantInput {
     #[validate(length(min = 1, max = 20), custom(function = validation::line))]
     pub guardian_relation: Option<String>,
     /// The guardian's phone.
-    #[schema(min_length = 7, max_length = 20, pattern = r"^(\+86)?[0-9 -]+$")]
+    #[schema(min_length = 7, max_length = 20, pattern = "phone")]
     #[validate(length(min = 7, max = 20))]
     pub guardian_phone: Option<String>,
 }

@@ -36,10 +36,10 @@ pub struct PersonInput {
     /// Age group, when neither age nor ID number is known.
     pub age_group: Option<AgeGroup>,
     /// Resident ID number (18 characters, GB 11643 check digit).
-    #[schema(min_length = 18, max_length = 18, pattern = "^[0-9]{17}[0-9Xx]$")]
+    #[schema(min_length = 18, max_length = 18, pattern = "id_number")]
     pub id_number: Option<String>,
     /// Phone: a mobile (13812345678) or a landline with area code (0356-7022148).
-    #[schema(min_length = 7, max_length = 20, pattern = r"^(\+86)?[0-9 -]+$")]
+    #[schema(min_length = 7, max_length = 20, pattern = "phone")]
     #[validate(length(min = 7, max = 20))]
     pub phone: Option<String>,
 }
