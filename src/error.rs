@@ -440,17 +440,6 @@ fn default_message(e: &validator::ValidationError) -> String {
     }
 }
 
-/// Parses a code stored in a row; a stored value that no longer parses is a bug (500), named by
-/// the record it belongs to.
-pub fn stored<T: std::str::FromStr>(record: &str, id: i64, value: &str) -> Result<T, ApiError>
-where
-    T::Err: std::fmt::Display,
-{
-    value
-        .parse()
-        .map_err(|e: T::Err| ApiError::Internal(format!("{record} {id}: {e}")))
-}
-
 /// Maps query string parse failures to 400.
 pub fn query_error_handler(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
     ApiError::BadRequest(format!("invalid query parameters: {err}")).into()
