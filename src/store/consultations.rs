@@ -7,7 +7,7 @@ use utoipa::IntoParams;
 
 use std::collections::HashMap;
 
-use crate::db::schema::{consultations, duty_shifts, staff, units};
+use crate::db::schema::{consultations, staff, units};
 use crate::db::DbConnection;
 use crate::domain::consultation::{
     decide, AgeGroup, Channel, Outcome, ReviewDecision, ReviewState, Site, SpecialGroup, Topic,
@@ -17,7 +17,8 @@ use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;
 use crate::store::idempotency::Idempotency;
-use crate::store::scope::{referenced, unit_id_in_subtree, unit_in_subtree};
+use crate::store::scope::check_referenced;
+use crate::store::scope::{unit_id_in_subtree, unit_in_subtree};
 use crate::store::write;
 use crate::store::write::record;
 use crate::store::Actor;
@@ -316,22 +317,17 @@ record!(ConsultationRow, "consultation", |r| id: r.id, unit: Some(r.unit_id), ve
 pub fn check_refs(tx: &mut DbConnection, root: i64, row: &ConsultationRow) -> Result<(), ApiError> {
     crate::store::units::find_referenced(tx, root, row.unit_id, "unit_id")?;
     if let Some(sid) = row.staff_id {
-        let found = staff::table
-            .filter(staff::id.eq(sid))
-            .filter(unit_id_in_subtree("staff.unit_id", root))
-            .select(staff::id)
-            .first::<i64>(tx)
-            .optional();
-        referenced(found.map_err(Into::into), "staff_id", "staff member")?;
+        check_referenced(tx, "staff", sid, root, "staff_id", "staff member")?;
     }
     if let Some(shift) = row.duty_shift_id {
-        let found = duty_shifts::table
-            .filter(duty_shifts::id.eq(shift))
-            .filter(unit_id_in_subtree("duty_shifts.unit_id", root))
-            .select(duty_shifts::id)
-            .first::<i64>(tx)
-            .optional();
-        referenced(found.map_err(Into::into), "duty_shift_id", "duty shift")?;
+        check_referenced(
+            tx,
+            "duty_shifts",
+            shift,
+            root,
+            "duty_shift_id",
+            "duty shift",
+        )?;
     }
     Ok(())
 }

@@ -17,7 +17,8 @@ use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;
 use crate::store::audit::AuditLog;
-use crate::store::scope::{referenced, unit_id_in_subtree};
+use crate::store::scope::check_referenced;
+use crate::store::scope::unit_id_in_subtree;
 use crate::store::write::record;
 use crate::store::write::{self, Record};
 use crate::store::{audit, Actor};
@@ -351,13 +352,7 @@ pub fn update(
         |tx| find(tx, root, id),
         |tx, log, current| {
             if let Some(sid) = change.staff_id {
-                let found = staff::table
-                    .filter(staff::id.eq(sid))
-                    .filter(unit_id_in_subtree("staff.unit_id", root))
-                    .select(staff::id)
-                    .first::<i64>(tx)
-                    .optional();
-                referenced(found.map_err(Into::into), "staff_id", "staff member")?;
+                check_referenced(tx, "staff", sid, root, "staff_id", "staff member")?;
             }
             let done_at = match change.rectification_done {
                 Some(true) => Some(current.rectification_done_at.unwrap_or(log.at())),

@@ -6,6 +6,9 @@ use diesel::dsl::sql;
 use diesel::expression::{AsExpression, SqlLiteral, UncheckedBind};
 use diesel::sql_types::{BigInt, Bool};
 
+use diesel::RunQueryDsl;
+
+use crate::db::DbConnection;
 use crate::error::ApiError;
 
 /// A boolean SQL filter with one bound id.
@@ -47,4 +50,31 @@ pub fn referenced<T>(
         )),
         Err(other) => Err(other),
     }
+}
+
+/// A row of `table` named by a field of a request body (`staff_id`, `duty_shift_id`, …) must
+/// exist in the subtree of `root` (by the table's `unit_id`): a missing one, or one outside the
+/// scope, is a 422 on that field; a database failure stays what it is.
+pub fn check_referenced(
+    tx: &mut DbConnection,
+    table: &'static str,
+    id: i64,
+    root: i64,
+    field: &str,
+    what: &str,
+) -> Result<(), ApiError> {
+    let exists: bool = diesel::select(
+        sql::<Bool>(&format!(
+            "EXISTS (SELECT 1 FROM {table} WHERE {table}.id = "
+        ))
+        .bind::<BigInt, _>(id)
+        .sql(&format!(
+            " AND {table}.unit_id IN (SELECT scope_unit.id FROM units scope_unit \
+                 WHERE scope_unit.path LIKE {ROOT_PATH}"
+        ))
+        .bind::<BigInt, _>(root)
+        .sql(") || '%'))"),
+    )
+    .get_result(tx)?;
+    referenced(Ok(exists.then_some(())), field, what)
 }

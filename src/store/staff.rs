@@ -5,14 +5,15 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::db::schema::{staff, users};
+use crate::db::schema::staff;
 use crate::db::DbConnection;
 use crate::domain::duty::StaffKind;
 use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;
 use crate::store::idempotency::Idempotency;
-use crate::store::scope::{referenced, unit_id_in_subtree};
+use crate::store::scope::check_referenced;
+use crate::store::scope::unit_id_in_subtree;
 use crate::store::write::record;
 use crate::store::write::{self, Record};
 use crate::store::{audit, units, Actor};
@@ -110,13 +111,7 @@ fn check_refs(
 ) -> Result<(), ApiError> {
     units::find_referenced(tx, root, unit_id, "unit_id")?;
     if let Some(uid) = user_id {
-        let found = users::table
-            .filter(users::id.eq(uid))
-            .filter(unit_id_in_subtree("users.unit_id", root))
-            .select(users::id)
-            .first::<i64>(tx)
-            .optional();
-        referenced(found.map_err(Into::into), "user_id", "account")?;
+        check_referenced(tx, "users", uid, root, "user_id", "account")?;
     }
     Ok(())
 }

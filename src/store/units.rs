@@ -147,7 +147,7 @@ pub fn find_referenced(
     conn: &mut DbConnection,
     root: i64,
     id: i64,
-    field: &'static str,
+    field: &str,
 ) -> Result<UnitRow, ApiError> {
     referenced(find(conn, root, id).map(Some), field, "unit")
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use utoipa::IntoParams;
 
-use crate::db::schema::{aid_applicants, aid_applications, consultations, staff, units};
+use crate::db::schema::{aid_applicants, aid_applications, staff, units};
 use crate::db::DbConnection;
 use crate::domain::aid::{
     self, AidChannel, AidState, Clocks, HardshipCheck, HardshipGround, MatterCategory,
@@ -16,7 +16,8 @@ use crate::domain::units::UnitKind;
 use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::store::idempotency::Idempotency;
-use crate::store::scope::{referenced, unit_id_in_subtree, SubtreeFilter};
+use crate::store::scope::check_referenced;
+use crate::store::scope::{unit_id_in_subtree, SubtreeFilter};
 use crate::store::write;
 use crate::store::write::record;
 use crate::store::Actor;
@@ -207,14 +208,14 @@ impl AidRow {
 
 /// The consultation an application comes from must be one the caller can see.
 fn check_consultation(tx: &mut DbConnection, root: i64, id: i64) -> Result<(), ApiError> {
-    let found = consultations::table
-        .filter(consultations::id.eq(id))
-        .filter(unit_id_in_subtree("consultations.unit_id", root))
-        .select(consultations::id)
-        .first::<i64>(tx)
-        .optional();
-    referenced(found.map_err(Into::into), "consultation_id", "consultation")?;
-    Ok(())
+    check_referenced(
+        tx,
+        "consultations",
+        id,
+        root,
+        "consultation_id",
+        "consultation",
+    )
 }
 
 /// Registers an application and its applicant (the rows are complete but for their ids and

@@ -14,7 +14,7 @@ use crate::error::ApiError;
 use crate::precondition::IfMatch;
 use crate::store::audit::AuditLog;
 use crate::store::idempotency::Idempotency;
-use crate::store::scope::{referenced, unit_id_in_subtree, unit_in_subtree};
+use crate::store::scope::unit_id_in_subtree;
 use crate::store::write::{self, Record};
 use crate::store::{audit, calendar, Actor};
 
@@ -104,13 +104,7 @@ fn check_clash(
 }
 
 fn check_unit(tx: &mut DbConnection, root: i64, unit_id: i64, field: &str) -> Result<(), ApiError> {
-    let found = units::table
-        .filter(units::id.eq(unit_id))
-        .filter(unit_in_subtree(root))
-        .select(units::id)
-        .first::<i64>(tx)
-        .optional();
-    referenced(found.map_err(Into::into), field, "unit").map(|_| ())
+    crate::store::units::find_referenced(tx, root, unit_id, field).map(|_| ())
 }
 
 /// Checks a shift (its unit, people and clashes with other shifts, also those written earlier
