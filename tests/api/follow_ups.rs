@@ -108,6 +108,29 @@ async fn closing_an_aid_case_creates_exactly_one_follow_up(backend: Backend) {
         items[0]["subject_href"],
         format!("/api/v1/aid-applications/{id}")
     );
+    // The trail records the closing before the follow-up it caused, in the same write.
+    let event = |query: String, action: &'static str| {
+        let app = &app;
+        async move {
+            app.get(&format!("/api/v1/audit-events?{query}"), "admin")
+                .await
+                .json()["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["action"] == action)
+                .unwrap_or_else(|| panic!("no {action} event for {query}"))
+                .clone()
+        }
+    };
+    let close = event(format!("entity=aid_application&entity_id={id}"), "close").await;
+    let follow_up = items[0]["id"].as_i64().unwrap();
+    let created = event(format!("entity=follow_up&entity_id={follow_up}"), "create").await;
+    assert_eq!(close["request_id"], created["request_id"], "one write");
+    assert!(
+        close["id"].as_i64() < created["id"].as_i64(),
+        "the closing comes first: {close} {created}"
+    );
 }
 
 async fn planning_twice_creates_no_duplicates_and_three_failures_make_unreachable(
