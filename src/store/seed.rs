@@ -243,70 +243,46 @@ fn seed_roster(
     let monday = crate::domain::duty::week_start(today);
     let last = monday + Duration::days(27);
     let calendar = crate::store::calendar::load(tx, monday, last)?;
-    let shift =
-        |unit_id: i64, date, period, kind, place: Option<&str>, staff_ids: Vec<i64>| ShiftInput {
+    let mut book = |unit_id: i64, date, period, kind, place: String, staff_ids: Vec<i64>| {
+        let input = ShiftInput {
             unit_id,
             date,
             period,
             kind,
-            place: place.map(str::to_owned),
+            place: Some(place),
             note: None,
             staff_ids,
         };
+        duty::insert(tx, log, root, &input, "").map(|_| ())
+    };
     for (i, day) in calendar.working_days(monday, last).into_iter().enumerate() {
         let lawyer = lawyers[i % lawyers.len()];
-        duty::insert(
-            tx,
-            log,
-            root,
-            &shift(
-                centre.id,
-                day,
-                DutyPeriod::FullDay,
-                DutyKind::StationDuty,
-                Some("县公共法律服务中心大厅"),
-                vec![lawyer],
-            ),
-            "",
+        book(
+            centre.id,
+            day,
+            DutyPeriod::FullDay,
+            DutyKind::StationDuty,
+            "县公共法律服务中心大厅".into(),
+            vec![lawyer],
         )?;
         for (office, head, worker) in &offices {
             let town = office.name.trim_end_matches("司法所");
-            match day.weekday() {
-                chrono::Weekday::Tue => {
-                    let place = format!("{town}公共法律服务工作站");
-                    duty::insert(
-                        tx,
-                        log,
-                        root,
-                        &shift(
-                            office.id,
-                            day,
-                            DutyPeriod::Morning,
-                            DutyKind::StationDuty,
-                            Some(&place),
-                            vec![*head],
-                        ),
-                        "",
-                    )?;
-                }
-                chrono::Weekday::Thu => {
-                    duty::insert(
-                        tx,
-                        log,
-                        root,
-                        &shift(
-                            office.id,
-                            day,
-                            DutyPeriod::Afternoon,
-                            DutyKind::VillageVisit,
-                            Some("辖区村（社区）"),
-                            vec![*head, *worker],
-                        ),
-                        "",
-                    )?;
-                }
-                _ => {}
-            }
+            let (period, kind, place, people) = match day.weekday() {
+                chrono::Weekday::Tue => (
+                    DutyPeriod::Morning,
+                    DutyKind::StationDuty,
+                    format!("{town}公共法律服务工作站"),
+                    vec![*head],
+                ),
+                chrono::Weekday::Thu => (
+                    DutyPeriod::Afternoon,
+                    DutyKind::VillageVisit,
+                    "辖区村（社区）".to_owned(),
+                    vec![*head, *worker],
+                ),
+                _ => continue,
+            };
+            book(office.id, day, period, kind, place, people)?;
         }
     }
     Ok(())
