@@ -77,7 +77,8 @@ impl AuditLog {
         }
     }
 
-    /// When the write happens (the actor's time): what the write stores as its times.
+    /// When the write happens, read from the clock once it holds the trail's lock: what the
+    /// write stores as its times and the time of its events.
     pub fn at(&self) -> NaiveDateTime {
         self.at
     }

@@ -38,8 +38,9 @@ pub struct Actor {
     pub unit_id: i64,
     /// The request id (or `cli` for command-line writes).
     pub request_id: String,
-    /// When the write happens, from the service's clock (UTC, to the microsecond): every time
-    /// the write stores (`created_at`, `updated_at`, the audit event's) is this one.
+    /// When the request was taken, from the service's clock (UTC, to the microsecond): what the
+    /// request's own checks compare with ("not in the future"). The write's stored times are
+    /// [`audit::AuditLog::at`], read again once it holds the trail's lock.
     pub at: chrono::NaiveDateTime,
     /// The clock the write reads again once it holds the trail's lock, so that the trail's times
     /// rise with its sequence.
