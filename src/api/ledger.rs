@@ -135,6 +135,17 @@ struct Progress {
     done: bool,
 }
 
+/// A cell as a spreadsheet must read it: text that starts like a formula (`=`, `+`, `-`, `@`, a
+/// tab or a carriage return) gets a leading `'`, so that it is shown, never evaluated (OWASP's
+/// advice against CSV injection). Other cells are written as they are.
+fn inert(cell: &str) -> std::borrow::Cow<'_, [u8]> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into_bytes().into()
+    } else {
+        cell.as_bytes().into()
+    }
+}
+
 fn csv_bytes(lines: &[Vec<String>], with_header: bool) -> Result<Vec<u8>, ApiError> {
     let mut out = Vec::new();
     if with_header {
@@ -147,7 +158,7 @@ fn csv_bytes(lines: &[Vec<String>], with_header: bool) -> Result<Vec<u8>, ApiErr
                 .map_err(|e| ApiError::Internal(e.to_string()))?;
         }
         for l in lines {
-            w.write_record(l)
+            w.write_record(l.iter().map(|cell| inert(cell)))
                 .map_err(|e| ApiError::Internal(e.to_string()))?;
         }
         w.flush().map_err(|e| ApiError::Internal(e.to_string()))?;

