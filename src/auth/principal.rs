@@ -47,17 +47,24 @@ fn extract(req: &HttpRequest) -> Result<Principal, ApiError> {
     let claims = keys
         .verify(token)
         .map_err(|e| ApiError::Unauthorized(e.0))?;
+    let ours = claims.iss == keys.issuer;
     let account_id =
-        if claims.iss == keys.issuer {
+        if ours {
             Some(claims.sub.parse::<i64>().map_err(|_| {
                 ApiError::Unauthorized("the bearer token's subject is invalid".into())
             })?)
         } else {
             None
         };
+    // An external identity is recorded as `<issuer>:<subject>`, never under a name it chose.
+    let name = match (ours, &claims.name) {
+        (true, Some(username)) => username.clone(),
+        (true, None) => claims.sub.clone(),
+        (false, _) => format!("{}:{}", claims.iss, claims.sub),
+    };
     Ok(Principal {
         account_id,
-        name: claims.name.clone().unwrap_or_else(|| claims.sub.clone()),
+        name,
         sub: claims.sub,
         role: claims.role,
         unit_id: claims.unit_id,

@@ -177,7 +177,7 @@ async fn provincial_identity_provider_tokens_are_accepted(backend: Backend) {
     let sign = |iss: &str| {
         let claims = serde_json::json!({
             "sub": "sx-portal-17", "role": "integration", "unit_id": lg, "iss": iss,
-            "aud": "huimin-api", "iat": now, "exp": now + 300
+            "aud": "huimin-api", "iat": now, "exp": now + 300, "name": "admin"
         });
         let key = jsonwebtoken::EncodingKey::from_ed_pem(&private).unwrap();
         jsonwebtoken::encode(
@@ -207,6 +207,36 @@ async fn provincial_identity_provider_tokens_are_accepted(backend: Backend) {
         .await
         .json();
     assert_eq!(units["items"].as_array().map(Vec::len), Some(1));
+    // What it writes is recorded under its issuer and subject, not under the name it claims.
+    let created = app
+        .call(
+            TestRequest::post()
+                .uri("/api/v1/consultations")
+                .insert_header((
+                    header::AUTHORIZATION,
+                    format!("Bearer {}", sign("https://idp.sxsft.example")),
+                ))
+                .set_json(crate::consultations::body(lg, "征地补偿标准是什么？")),
+        )
+        .await;
+    assert_eq!(
+        created.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
+    let id = created.json()["id"].as_i64().unwrap();
+    let trail = app
+        .get(
+            &format!("/api/v1/audit-events?entity=consultation&entity_id={id}"),
+            "admin",
+        )
+        .await
+        .json();
+    assert_eq!(
+        trail["items"][0]["actor"], "https://idp.sxsft.example:sx-portal-17",
+        "{trail}"
+    );
     // The same key under another issuer is refused.
     let res = app
         .call(TestRequest::get().uri("/api/v1/me").insert_header((
