@@ -99,6 +99,15 @@ pub struct Config {
         global = true
     )]
     pub follow_up_share_percent: u32,
+    /// Bearer token that `GET /metrics` requires (at least 16 bytes). Unset, the endpoint
+    /// answers 404: request figures are not public.
+    #[arg(
+        long,
+        env = "HUIMIN_METRICS_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "HUIMIN_WORKERS", global = true)]
     pub workers: Option<usize>,
@@ -115,6 +124,15 @@ impl Config {
         Settings {
             follow_up_days: self.follow_up_days.clamp(1, 90),
             follow_up_share_percent: self.follow_up_share_percent.clamp(1, 100),
+        }
+    }
+
+    /// The metrics token, checked for length.
+    pub fn metrics_token(&self) -> Result<Option<MetricsToken>, String> {
+        match &self.metrics_token {
+            Some(t) if t.len() >= 16 => Ok(Some(MetricsToken::new(t))),
+            Some(_) => Err("HUIMIN_METRICS_TOKEN must be at least 16 bytes long".into()),
+            None => Ok(None),
         }
     }
 
@@ -186,5 +204,34 @@ impl Default for Settings {
             follow_up_days: 7,
             follow_up_share_percent: 30,
         }
+    }
+}
+
+/// The token `GET /metrics` requires, kept as its SHA-256 digest: compared in constant time and
+/// never printed.
+#[derive(Clone)]
+pub struct MetricsToken([u8; 32]);
+
+impl MetricsToken {
+    /// The token's digest.
+    pub fn new(token: &str) -> Self {
+        use sha2::Digest;
+        MetricsToken(sha2::Sha256::digest(token.as_bytes()).into())
+    }
+
+    /// Whether `given` is the token (compares digests, in time independent of where they differ).
+    pub fn admits(&self, given: &str) -> bool {
+        let other = MetricsToken::new(given);
+        self.0
+            .iter()
+            .zip(other.0.iter())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+    }
+}
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsToken(…)")
     }
 }

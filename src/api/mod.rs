@@ -41,6 +41,8 @@ pub struct AppState {
     pub clock: std::sync::Arc<crate::clock::Clock>,
     /// Settings of the programme's rules.
     pub settings: Settings,
+    /// The token `GET /metrics` requires; none: metrics are not served.
+    pub metrics_token: Option<crate::config::MetricsToken>,
 }
 
 impl AppState {
@@ -56,6 +58,7 @@ impl AppState {
             prom,
             clock: Default::default(),
             settings: Settings::default(),
+            metrics_token: None,
         })
     }
 
@@ -83,6 +86,11 @@ impl Modify for BearerAuth {
         http.bearer_format = Some("JWT".into());
         http.description = Some("A token from POST /api/v1/auth/token".into());
         components.add_security_scheme("bearer", SecurityScheme::Http(http));
+        let mut metrics = Http::new(HttpAuthScheme::Bearer);
+        metrics.description = Some(
+            "The operator's metrics token (HUIMIN_METRICS_TOKEN), for GET /metrics only".into(),
+        );
+        components.add_security_scheme("metrics_token", SecurityScheme::Http(metrics));
     }
 }
 
@@ -102,7 +110,7 @@ fn operations_mut(
 }
 
 /// The operations anyone may call without a token: signing in, the public duty board and its
-/// feed, the holiday calendar, the code tables, health and metrics.
+/// feed, the holiday calendar, the code tables and health.
 pub const PUBLIC_OPERATIONS: &[&str] = &[
     "create_token",
     "get_calendar",
@@ -112,8 +120,10 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
     "get_board_page",
     "health_live",
     "health_ready",
-    "metrics",
 ];
+
+/// The operations that take the operator's metrics token instead of a user's bearer token.
+pub const METRICS_OPERATIONS: &[&str] = &["metrics"];
 
 /// Declares the bearer token once for every operation but the public ones, which carry an
 /// explicit empty `security` so that readers and linters see they are public on purpose.
@@ -124,12 +134,14 @@ impl Modify for Security {
         use utoipa::openapi::security::SecurityRequirement;
         for item in openapi.paths.paths.values_mut() {
             for op in operations_mut(item) {
-                let public = op
-                    .operation_id
-                    .as_deref()
-                    .is_some_and(|id| PUBLIC_OPERATIONS.contains(&id));
-                op.security = Some(if public {
+                let id = op.operation_id.as_deref().unwrap_or_default();
+                op.security = Some(if PUBLIC_OPERATIONS.contains(&id) {
                     Vec::new()
+                } else if METRICS_OPERATIONS.contains(&id) {
+                    vec![SecurityRequirement::new(
+                        "metrics_token",
+                        Vec::<String>::new(),
+                    )]
                 } else {
                     vec![SecurityRequirement::new("bearer", Vec::<String>::new())]
                 });

@@ -243,6 +243,9 @@ pub fn test_keys() -> JwtKeys {
 }
 
 /// Starts the app on a fresh database of `backend`, seeded with the demo data.
+/// The metrics token of the test apps.
+pub const METRICS_TOKEN: &str = "metrics-token-of-the-tests";
+
 pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with_keys(backend, test_keys()).await
 }
@@ -259,7 +262,9 @@ pub async fn spawn_app_with_keys(backend: Backend, keys: JwtKeys) -> TestApp {
         let mut conn = pool.get().expect("connection");
         huimin::store::seed::seed_demo(&mut conn).expect("seed");
     }
-    let state = web::Data::new(AppState::new(pool.clone()).expect("state"));
+    let mut state = AppState::new(pool.clone()).expect("state");
+    state.metrics_token = Some(huimin::config::MetricsToken::new(METRICS_TOKEN));
+    let state = web::Data::new(state);
     let svc = init(state.clone(), keys.clone()).await;
     TestApp {
         svc,
