@@ -236,8 +236,9 @@ pub fn redact(value: Value) -> Value {
             Value::Object(
                 map.into_iter()
                     .filter(|(k, _)| {
-                        !matches!(k.as_str(), "password" | "password_hash" | "token")
-                            && !(k == "age" && has_birth_date)
+                        let secret = matches!(k.as_str(), "password" | "password_hash" | "token");
+                        let age_beside_birth = k == "age" && has_birth_date;
+                        !(secret || age_beside_birth)
                     })
                     .map(|(k, v)| match (k.as_str(), v) {
                         (key, Value::String(s)) if key.contains("id_number") => {
