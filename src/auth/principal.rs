@@ -24,6 +24,8 @@ pub struct Principal {
     pub role: Role,
     /// The principal's unit: it sees this unit's subtree.
     pub unit_id: i64,
+    /// The staff record linked to the caller's account, if any.
+    pub staff_id: Option<i64>,
 }
 
 fn extract(req: &HttpRequest) -> Result<Principal, ApiError> {
@@ -68,6 +70,7 @@ fn extract(req: &HttpRequest) -> Result<Principal, ApiError> {
         sub: claims.sub,
         role: claims.role,
         unit_id: claims.unit_id,
+        staff_id: None,
     })
 }
 

@@ -16,6 +16,7 @@ mod errors;
 mod faults;
 mod follow_ups;
 mod layers;
+mod masks;
 mod races;
 mod units;
 mod users;
