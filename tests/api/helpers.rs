@@ -174,6 +174,8 @@ pub struct TestApp {
     pub keys: JwtKeys,
     /// The app's shared state (its clock can be fixed).
     pub state: web::Data<AppState>,
+    /// The database's URL (for a second instance over the same database).
+    pub url: DbUrl,
     tokens: std::cell::RefCell<HashMap<String, String>>,
     _db: TestDb,
 }
@@ -267,6 +269,7 @@ pub async fn spawn_app_with_keys(backend: Backend, keys: JwtKeys) -> TestApp {
         backend,
         keys,
         state,
+        url,
         tokens: Default::default(),
         _db: db,
     }
@@ -338,6 +341,20 @@ impl TestApp {
         rx.recv().expect("server started")
     }
 
+    /// Another instance of the service over the same database: its own pool, state and cache,
+    /// the same keys.
+    pub async fn second_instance(&self) -> Svc {
+        let pool = db::build_pool(
+            &self.url,
+            &PoolSettings {
+                max_size: 4,
+                timeout: Duration::from_secs(10),
+            },
+        );
+        let state = web::Data::new(AppState::new(pool).expect("state"));
+        init(state, self.keys.clone()).await
+    }
+
     /// Sends a request and reads the whole response.
     pub async fn call(&self, req: TestRequest) -> TestResponse {
         call_service(&self.svc, req).await
@@ -387,29 +404,50 @@ impl TestApp {
         .await
     }
 
-    /// A token for a demo account, issued with the app's own keys (login is tested separately).
+    /// A token for a demo account, issued with the app's own keys for a session opened
+    /// directly in the database (login is tested separately; this leaves the trail alone).
     pub fn token_of(&self, username: &str) -> String {
         if let Some(t) = self.tokens.borrow().get(username) {
             return t.clone();
         }
-        let mut conn = self.pool.get().expect("connection");
-        let row = huimin::store::users::by_username(&mut conn, username)
-            .expect("query")
-            .unwrap_or_else(|| panic!("no account {username}"));
-        let token = self
-            .keys
-            .issue(
-                row.id,
-                &row.username,
-                row.role,
-                row.unit_id,
-                chrono::Utc::now().timestamp(),
-            )
-            .expect("token");
+        let token = self.fresh_token_of(username);
         self.tokens
             .borrow_mut()
             .insert(username.to_owned(), token.clone());
         token
+    }
+
+    /// A new token (and session) for an account, not remembered.
+    pub fn fresh_token_of(&self, username: &str) -> String {
+        use diesel::prelude::*;
+        use huimin::db::schema::sessions;
+        let mut conn = self.pool.get().expect("connection");
+        let row = huimin::store::users::by_username(&mut conn, username)
+            .expect("query")
+            .unwrap_or_else(|| panic!("no account {username}"));
+        let now = chrono::Utc::now();
+        let session_id: i64 = diesel::insert_into(sessions::table)
+            .values((
+                sessions::user_id.eq(row.id),
+                sessions::created_at.eq(now.naive_utc()),
+                sessions::expires_at.eq(now.naive_utc() + chrono::TimeDelta::seconds(self.keys.ttl_secs)),
+            ))
+            .returning(sessions::id)
+            .get_result::<i64>(&mut **conn)
+            .expect("session");
+        self.keys
+            .issue(
+                &huimin::auth::Grant {
+                    account_id: row.id,
+                    username: &row.username,
+                    role: row.role,
+                    unit_id: row.unit_id,
+                    session_id,
+                    token_version: row.token_version,
+                },
+                now.timestamp(),
+            )
+            .expect("token")
     }
 
     /// The id of the unit with this code.
