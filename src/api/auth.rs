@@ -196,14 +196,21 @@ pub async fn create_token(
     };
     let now = now_utc();
     let actor = anonymous(&state);
-    let (username, addr, keys_for_check) = (body.username.clone(), address.clone(), attempt.clone());
+    let (username, addr, keys_for_check) =
+        (body.username.clone(), address.clone(), attempt.clone());
     let found = store::run(&state.pool, move |c| {
         let account = store::users::by_username(c, &username)?;
         let blocking = throttle::blocking(c, &keys_for_check, now)?;
         if blocking.is_empty() {
             Ok(Ok(account))
         } else {
-            Ok(Err(throttled(c, &actor, &blocking, account.as_ref(), &addr)?))
+            Ok(Err(throttled(
+                c,
+                &actor,
+                &blocking,
+                account.as_ref(),
+                &addr,
+            )?))
         }
     })
     .await?;
@@ -212,10 +219,9 @@ pub async fn create_token(
     // request thread and without holding a database connection.
     let hash = account.as_ref().map(|a| a.password_hash.clone());
     let password = body.password;
-    let ok = web::block(move || {
-        verify_password(&password, hash.as_deref().unwrap_or(dummy_hash()))
-    })
-    .await?;
+    let ok =
+        web::block(move || verify_password(&password, hash.as_deref().unwrap_or(dummy_hash())))
+            .await?;
     let account = match account {
         Some(a) if ok && a.active => a,
         other => return Err(failed(&state, attempt, other, ok, address, now).await),
@@ -233,7 +239,15 @@ pub async fn create_token(
         store::audit::write(c, &actor, |tx, log| {
             throttle::clear_account(tx, &attempt)?;
             store::sessions::purge_ended(tx, now)?;
-            store::sessions::open(tx, log, account_id, unit_id, now, expires_at, Some(&address))
+            store::sessions::open(
+                tx,
+                log,
+                account_id,
+                unit_id,
+                now,
+                expires_at,
+                Some(&address),
+            )
         })
     })
     .await?;
@@ -378,7 +392,5 @@ pub async fn logout(
 
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(create_token)
-        .service(logout)
-        .service(get_me);
+    cfg.service(create_token).service(logout).service(get_me);
 }

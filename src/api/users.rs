@@ -106,7 +106,12 @@ pub struct NewUser {
     /// A staff record of the caller's subtree that no other account is linked to.
     pub staff_id: Option<i64>,
     /// An external identity (`<issuer>:<subject>`) that no other account has.
-    #[schema(min_length = 3, max_length = 255, pattern = r"^[!-~]+:[!-~]+$", example = "https://idp.sxsft.example:sx-portal-17")]
+    #[schema(
+        min_length = 3,
+        max_length = 255,
+        pattern = r"^[!-~]+:[!-~]+$",
+        example = "https://idp.sxsft.example:sx-portal-17"
+    )]
     #[validate(length(min = 3, max = 255), custom(function = external_subject_format))]
     pub external_subject: Option<String>,
 }
@@ -211,9 +216,13 @@ impl UserPatch {
     /// The external subject's format, when one is set (validator skips `Option<Option<_>>`).
     fn check_external_subject(&self) -> Result<(), ApiError> {
         match &self.external_subject {
-            Some(Some(value)) if value.len() < 3 || value.len() > 255 => Err(
-                ApiError::invalid_field("external_subject", "length", "must have 3 to 255 characters"),
-            ),
+            Some(Some(value)) if value.len() < 3 || value.len() > 255 => {
+                Err(ApiError::invalid_field(
+                    "external_subject",
+                    "length",
+                    "must have 3 to 255 characters",
+                ))
+            }
             Some(Some(value)) => external_subject_format(value).map_err(|e| {
                 ApiError::invalid_field(
                     "external_subject",

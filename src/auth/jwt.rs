@@ -220,7 +220,9 @@ impl JwtKeys {
     pub fn verify_at(&self, token: &str, now: i64) -> Result<Claims, TokenError> {
         let claims = self.verify_signed(token)?;
         if claims.iat > now + LEEWAY_SECS {
-            return Err(TokenError("the bearer token is issued in the future".into()));
+            return Err(TokenError(
+                "the bearer token is issued in the future".into(),
+            ));
         }
         if claims.nbf.is_some_and(|nbf| nbf > now + LEEWAY_SECS) {
             return Err(TokenError("the bearer token is not valid yet".into()));

@@ -179,9 +179,7 @@ async fn ours(state: &AppState, claims: Claims) -> Result<Principal, ApiError> {
     };
     let now = chrono::Utc::now().naive_utc();
     let usable = |a: &AccountState| {
-        a.active
-            && a.session_revoked_at.is_none()
-            && a.session_expires_at.is_some_and(|e| e > now)
+        a.active && a.session_revoked_at.is_none() && a.session_expires_at.is_some_and(|e| e > now)
     };
     let account = lookup(state, CacheKey::Session(sid), usable)
         .await?
@@ -191,7 +189,9 @@ async fn ours(state: &AppState, claims: Claims) -> Result<Principal, ApiError> {
         return Err(unauthorized("the account is disabled"));
     }
     if account.session_revoked_at.is_some() {
-        return Err(unauthorized("the session has ended (logged out); log in again"));
+        return Err(unauthorized(
+            "the session has ended (logged out); log in again",
+        ));
     }
     if !account.session_expires_at.is_some_and(|e| e > now) {
         return Err(unauthorized("the session has expired; log in again"));

@@ -186,5 +186,12 @@ pub fn record(
     if let (Some(map), Some(extra)) = (after.as_object_mut(), details.as_object()) {
         map.extend(extra.clone());
     }
-    log.record::<(), _>(action, "login_throttle", row.id, unit_id, None, Some(&after));
+    log.record::<(), _>(
+        action,
+        "login_throttle",
+        row.id,
+        unit_id,
+        None,
+        Some(&after),
+    );
 }

@@ -225,7 +225,12 @@ async fn provincial_identity_provider_tokens_act_as_their_mapped_account(backend
             }),
         )
         .await;
-    assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
+    assert_eq!(
+        created.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
     let account = created.json();
     assert_eq!(
         account["external_subject"],
@@ -299,9 +304,14 @@ async fn provincial_identity_provider_tokens_act_as_their_mapped_account(backend
         "{trail}"
     );
     // The same key under another issuer is refused, and so is an unmapped subject.
-    me(sign("https://elsewhere.example", "sx-portal-17", "integration", lg))
-        .await
-        .assert_problem(401);
+    me(sign(
+        "https://elsewhere.example",
+        "sx-portal-17",
+        "integration",
+        lg,
+    ))
+    .await
+    .assert_problem(401);
     me(sign(idp, "sx-portal-18", "integration", lg))
         .await
         .assert_problem(401);

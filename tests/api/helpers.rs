@@ -430,7 +430,8 @@ impl TestApp {
             .values((
                 sessions::user_id.eq(row.id),
                 sessions::created_at.eq(now.naive_utc()),
-                sessions::expires_at.eq(now.naive_utc() + chrono::TimeDelta::seconds(self.keys.ttl_secs)),
+                sessions::expires_at
+                    .eq(now.naive_utc() + chrono::TimeDelta::seconds(self.keys.ttl_secs)),
             ))
             .returning(sessions::id)
             .get_result::<i64>(&mut **conn)

@@ -17,5 +17,6 @@ mod faults;
 mod follow_ups;
 mod layers;
 mod races;
+mod sessions;
 mod units;
 mod users;
