@@ -193,7 +193,7 @@ async fn ours(state: &AppState, claims: Claims) -> Result<Principal, ApiError> {
             "the session has ended (logged out); log in again",
         ));
     }
-    if !account.session_expires_at.is_some_and(|e| e > now) {
+    if account.session_expires_at.is_none_or(|e| e <= now) {
         return Err(unauthorized("the session has expired; log in again"));
     }
     if account.token_version != version
