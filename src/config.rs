@@ -61,6 +61,24 @@ pub struct Config {
         global = true
     )]
     pub jwt_ttl_seconds: i64,
+    /// Longest accepted token lifetime (`exp - iat`), in seconds, for our tokens and external
+    /// ones; at least the lifetime of issued tokens.
+    #[arg(
+        long,
+        env = "HUIMIN_JWT_MAX_LIFETIME_SECONDS",
+        default_value_t = crate::auth::jwt::DEFAULT_MAX_LIFETIME_SECS,
+        global = true
+    )]
+    pub jwt_max_lifetime_seconds: i64,
+    /// Addresses of reverse proxies (comma-separated IPs) whose `X-Forwarded-For` names the
+    /// client for login throttling; from any other peer the header is ignored.
+    #[arg(
+        long,
+        env = "HUIMIN_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Issuer (`iss`) of a provincial identity provider whose tokens are accepted.
     #[arg(long, env = "HUIMIN_IDP_ISSUER", global = true)]
     pub idp_issuer: Option<String>,
@@ -167,7 +185,9 @@ impl Config {
             self.jwt_issuer.clone(),
             self.jwt_audience.clone(),
             self.jwt_ttl_seconds.max(60),
-        )?;
+        )?
+        .with_max_lifetime(self.jwt_max_lifetime_seconds)
+        .map_err(|e| format!("HUIMIN_JWT_MAX_LIFETIME_SECONDS: {e}"))?;
         match (&self.idp_issuer, &self.idp_public_key_file) {
             (Some(issuer), Some(file)) => {
                 let pem = std::fs::read(file)

@@ -86,6 +86,7 @@ pub fn build_app(
                 ),
         )
         .default_service(web::to(api::fallback))
+        .wrap(from_fn(auth::session::middleware))
         .wrap(metrics)
         .wrap(
             // No query strings (they may carry search terms with personal data), no tokens.

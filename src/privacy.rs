@@ -218,6 +218,7 @@ mod tests {
             role,
             unit_id: unit,
             staff_id: staff,
+            session_id: None,
         }
     }
 

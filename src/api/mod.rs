@@ -22,7 +22,7 @@ use actix_web::{web, HttpRequest};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::auth::limiter::LoginLimiter;
+use crate::auth::session::SessionCache;
 use crate::auth::Principal;
 use crate::config::Settings;
 use crate::db::DbPool;
@@ -33,8 +33,12 @@ use crate::store::Actor;
 pub struct AppState {
     /// The database pool.
     pub pool: DbPool,
-    /// Failed-login counter.
-    pub login_limiter: LoginLimiter,
+    /// Accounts as recently read for token checks (a few seconds at most; see
+    /// [`crate::auth::session`]).
+    pub sessions: SessionCache,
+    /// Proxies whose `X-Forwarded-For` names the client (`HUIMIN_TRUSTED_PROXIES`); from any
+    /// other peer the header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Request metrics (by route pattern, method and status) and their registry.
     pub prom: actix_web_prom::PrometheusMetrics,
     /// The one clock: the time of every write, every deadline and every "today" (tests fix it).
@@ -54,7 +58,8 @@ impl AppState {
             .map_err(|e| format!("cannot set up metrics: {e}"))?;
         Ok(AppState {
             pool,
-            login_limiter: LoginLimiter::default(),
+            sessions: SessionCache::default(),
+            trusted_proxies: Vec::new(),
             prom,
             clock: Default::default(),
             settings: Settings::default(),

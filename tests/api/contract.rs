@@ -193,10 +193,14 @@ async fn an_unreachable_database_is_a_503_not_a_hang(backend: Backend) {
     // Reads answer 503 too (the token is checked first, without the database).
     let token = crate::helpers::test_keys()
         .issue(
-            1,
-            "admin",
-            huimin::domain::roles::Role::Admin,
-            1,
+            &huimin::auth::Grant {
+                account_id: 1,
+                username: "admin",
+                role: huimin::domain::roles::Role::Admin,
+                unit_id: 1,
+                session_id: 1,
+                token_version: 1,
+            },
             chrono::Utc::now().timestamp(),
         )
         .unwrap();

@@ -18,5 +18,6 @@ mod follow_ups;
 mod layers;
 mod masks;
 mod races;
+mod sessions;
 mod units;
 mod users;
