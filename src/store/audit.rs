@@ -22,7 +22,7 @@ use crate::store::scope::unit_id_in_subtree;
 use crate::store::Actor;
 
 pub use key::AuditKeys;
-pub use verify::{checkpoint, Checkpoint, ChainCheck, VerifyScope};
+pub use verify::{checkpoint, ChainCheck, Checkpoint, VerifyScope};
 
 /// The hash that precedes the first event.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -158,7 +158,9 @@ pub fn record_export<F: serde::Serialize>(
     filter: &F,
     format: &str,
 ) -> Result<(), ApiError> {
-    let mut filter = serde_json::to_value(filter).map(redact).unwrap_or(Value::Null);
+    let mut filter = serde_json::to_value(filter)
+        .map(redact)
+        .unwrap_or(Value::Null);
     // Free search text may be a name or a number: the trail only says that there was one.
     if let Some(q) = filter.get_mut("q").filter(|q| !q.is_null()) {
         *q = Value::String("(withheld)".into());

@@ -53,7 +53,11 @@ pub fn chain_of(conn: &mut DbConnection, unit_id: i64) -> Result<i64, ApiError> 
     let root = ancestors
         .iter()
         .rev()
-        .find(|id| kinds.iter().any(|(k, kind)| k == *id && roots_a_chain(kind)))
+        .find(|id| {
+            kinds
+                .iter()
+                .any(|(k, kind)| k == *id && roots_a_chain(kind))
+        })
         .or(ancestors.first())
         .copied()
         .unwrap_or(SERVICE_CHAIN);

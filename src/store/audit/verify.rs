@@ -332,7 +332,11 @@ fn check_chain(
                     .map(|_| "its MAC differs from the one the checkpoint names".to_owned())
             });
             if let Some(why) = fault {
-                check.broken(row.chain_seq, Some(row.id), format!("event {expect}: {why}"));
+                check.broken(
+                    row.chain_seq,
+                    Some(row.id),
+                    format!("event {expect}: {why}"),
+                );
                 break 'batches;
             }
             prev = row.hash;
