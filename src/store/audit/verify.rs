@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use crate::db::schema::{audit_chains, audit_events, units};
 use crate::db::DbConnection;
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 use crate::store::scope::unit_id_in_subtree;
 
 use super::chain::{event_mac, SERVICE_CHAIN};
@@ -22,6 +22,7 @@ pub const CHECKPOINT_FORMAT: &str = "huimin-audit-checkpoint/1";
 
 /// One chain's head in a checkpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CheckpointChain {
     /// The chain: the id of its root unit (0: the service's own chain).
     pub chain_id: i64,
@@ -45,6 +46,7 @@ pub struct CheckpointChain {
     ],
     "signature": "5be1…"
 }))]
+#[serde(deny_unknown_fields)]
 pub struct Checkpoint {
     /// Always `huimin-audit-checkpoint/1`.
     pub format: String,
@@ -177,11 +179,16 @@ pub fn verify(
 ) -> Result<ChainReport, ApiError> {
     if let Some(cp) = checkpoint {
         if !cp.is_signed_by(keys) {
-            return Err(ApiError::invalid_field(
+            // The signature binds every field: any of them may be what was altered.
+            let mut errors = vec![FieldError::new(
                 "signature",
                 "not_signed",
-                "the checkpoint is not signed by this trail's audit key (or was altered)",
-            ));
+                "the checkpoint is not signed by this trail's audit key, or was altered after signing",
+            )];
+            errors.extend(["format", "taken_at", "key_id", "chains"].map(|field| {
+                FieldError::new(field, "not_as_signed", "may not be as it was signed")
+            }));
+            return Err(ApiError::unprocessable(errors));
         }
     }
     let mut chains: Vec<i64> = match scope {
