@@ -316,7 +316,7 @@ pub fn repeat_visits(
     Ok((count, recent))
 }
 
-record!(ConsultationRow, "consultation", |r| id: r.id, unit: Some(r.unit_id), version: r.version);
+record!(ConsultationRow, "consultation" in "consultations", |r| id: r.id, unit: Some(r.unit_id), version: r.version);
 
 /// Checks the references of a registration against the writer's subtree.
 pub fn check_refs(tx: &mut DbConnection, root: i64, row: &ConsultationRow) -> Result<(), ApiError> {

@@ -278,7 +278,7 @@ pub fn contacts(conn: &mut DbConnection, rows: &[FollowUpRow]) -> Result<Contact
     ))
 }
 
-record!(FollowUpRow, "follow_up", |r| id: r.id, unit: Some(r.unit_id), version: r.version);
+record!(FollowUpRow, "follow_up" in "follow_ups", |r| id: r.id, unit: Some(r.unit_id), version: r.version);
 
 /// Records an attempt: reached (with the answer) closes the follow-up; the third failure marks
 /// the person unreachable.

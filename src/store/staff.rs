@@ -39,7 +39,7 @@ pub struct StaffRow {
     pub updated_at: NaiveDateTime,
 }
 
-record!(StaffRow, "staff", |r| id: r.id, unit: Some(r.unit_id), version: r.version);
+record!(StaffRow, "staff" in "staff", |r| id: r.id, unit: Some(r.unit_id), version: r.version);
 
 /// Filters of the staff list.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]

@@ -26,7 +26,7 @@ pub struct TargetRow {
     pub updated_at: NaiveDateTime,
 }
 
-record!(TargetRow, "unit_target", |r| id: r.id, unit: Some(r.unit_id), version: r.version);
+record!(TargetRow, "unit_target" in "unit_targets", |r| id: r.id, unit: Some(r.unit_id), version: r.version);
 
 /// The targets of a unit of the subtree of `root`, oldest year first.
 pub fn list(conn: &mut DbConnection, root: i64, unit_id: i64) -> Result<Vec<TargetRow>, ApiError> {

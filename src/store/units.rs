@@ -52,7 +52,7 @@ impl UnitRow {
     }
 }
 
-record!(UnitRow, "unit", |r| id: r.id, unit: Some(r.id), version: r.version);
+record!(UnitRow, "unit" in "units", |r| id: r.id, unit: Some(r.id), version: r.version);
 
 /// Filters of the unit list.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]

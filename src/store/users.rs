@@ -41,7 +41,7 @@ pub struct UserRow {
     pub external_subject: Option<String>,
 }
 
-record!(UserRow, "user", |r| id: r.id, unit: Some(r.unit_id), version: r.version);
+record!(UserRow, "user" in "users", |r| id: r.id, unit: Some(r.unit_id), version: r.version);
 
 /// Filters of the account list.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]

@@ -11,11 +11,14 @@ use crate::precondition::{IfMatch, Versioned};
 use crate::store::audit::{self, AuditLog};
 use crate::store::idempotency::{self, Idempotency};
 use crate::store::Actor;
+use diesel::OptionalExtension;
 
 /// A stored record as the audit trail names it.
 pub trait Record: Serialize {
     /// The kind of record in the trail: `consultation`, `unit`, …
     const ENTITY: &'static str;
+    /// Its table, for the row lock of a change (see [`update`]).
+    const TABLE: &'static str;
     /// The record's id.
     fn id(&self) -> i64;
     /// The unit it belongs to (the trail is read by the subtree of this unit).
@@ -24,11 +27,12 @@ pub trait Record: Serialize {
 
 /// Declares a row a [`Record`] and [`Versioned`]: its name in the trail, and its id, unit and
 /// version as expressions over the row:
-/// `record!(UnitRow, "unit", |r| id: r.id, unit: Some(r.id), version: r.version);`
+/// `record!(UnitRow, "unit" in "units", |r| id: r.id, unit: Some(r.id), version: r.version);`
 macro_rules! record {
-    ($row:ty, $entity:literal, |$r:ident| id: $id:expr, unit: $unit:expr, version: $version:expr) => {
+    ($row:ty, $entity:literal in $table:literal, |$r:ident| id: $id:expr, unit: $unit:expr, version: $version:expr) => {
         impl $crate::store::write::Record for $row {
             const ENTITY: &'static str = $entity;
+            const TABLE: &'static str = $table;
             fn id(&self) -> i64 {
                 let $r = self;
                 $id
@@ -110,6 +114,7 @@ where
 {
     audit::write(conn, actor, |tx, log| {
         let current = find(tx)?;
+        lock_unchanged(tx, T::TABLE, current.id(), current.version())?;
         if_match.check(current.version())?;
         let caused_from = log.recorded();
         let next = change(tx, log, &current)?;
@@ -125,4 +130,39 @@ where
         log.move_last_to(caused_from);
         Ok(next)
     })
+}
+
+/// Takes the row's own lock and checks that it still has the version `find` read. The trail's
+/// chain lock serialises the writes of one county; two writers of different chains (a city
+/// account and a county's staff, say) meet here instead: the second waits for the first to
+/// commit and then gets a 409 rather than overwriting a version it never saw. (SQLite runs one
+/// write at a time: there the read is enough.)
+fn lock_unchanged(
+    tx: &mut DbConnection,
+    table: &'static str,
+    id: i64,
+    read: i64,
+) -> Result<(), ApiError> {
+    use diesel::sql_types::BigInt;
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Current {
+        #[diesel(sql_type = BigInt)]
+        version: i64,
+    }
+    let lock = match tx {
+        DbConnection::Postgresql(_) => " FOR UPDATE",
+        DbConnection::Sqlite(_) => "",
+    };
+    let now: Option<Current> =
+        diesel::sql_query(format!("SELECT version FROM {table} WHERE id = $1{lock}"))
+            .bind::<BigInt, _>(id)
+            .get_result(tx)
+            .optional()?;
+    match now {
+        Some(now) if now.version == read => Ok(()),
+        _ => Err(ApiError::conflict(
+            "the record was changed by another request while this one read it; read it again and retry",
+        )),
+    }
 }

@@ -17,6 +17,7 @@ use crate::process::{database_url, http, Service};
 backend_tests!(
     two_instances_with_many_writers_on_one_database_answer_every_write,
     racing_updates_with_if_match_lose_no_update,
+    a_writer_outside_the_chain_is_not_overwritten,
 );
 
 /// Writer threads per instance, and creates per thread.
@@ -232,4 +233,47 @@ async fn racing_updates_with_if_match_lose_no_update(backend: Backend) {
         writers - 1,
         1 + writers
     ));
+}
+
+/// A change by a writer that does not share the caller's chain lock (another county's chain, or
+/// a transaction from outside the service) is never overwritten by a change that read the row
+/// before it: the later writer waits for the row and answers 409 or 412, not 200.
+async fn a_writer_outside_the_chain_is_not_overwritten(backend: Backend) {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let app = spawn_app(backend).await;
+    let id = app.unit_id("140521-SFS-DS");
+    let path = format!("/api/v1/units/{id}");
+    let tag = app.get(&path, "admin").await.header("etag").expect("etag");
+    let huimin::db::DbUrl::Postgres(url) = &app.url else {
+        // SQLite runs one write at a time: no writer can slip in between.
+        return;
+    };
+    let mut other = diesel::PgConnection::establish(url).expect("connect");
+    other
+        .batch_execute(&format!(
+            "BEGIN; UPDATE units SET opening_hours = '另一写入', version = version + 1 WHERE id = {id};"
+        ))
+        .expect("the other writer's change");
+    let commit = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(600));
+        other.batch_execute("COMMIT").expect("commit");
+    });
+    let res = app
+        .call(
+            app.req(Method::PATCH, &path, Some("admin"))
+                .insert_header((header::IF_MATCH, tag))
+                .set_json(json!({"opening_hours": "本请求的写入"})),
+        )
+        .await;
+    commit.join().expect("commit thread");
+    assert!(
+        res.status == 409 || res.status == 412,
+        "a change that read the row before another writer's must not overwrite it: {} {}",
+        res.status,
+        String::from_utf8_lossy(&res.body)
+    );
+    let now = app.get(&path, "admin").await.json();
+    assert_eq!(now["opening_hours"], "另一写入");
+    assert_eq!(now["version"], 2);
 }

@@ -259,7 +259,7 @@ pub fn create(
     })
 }
 
-record!(Application, "aid_application", |r| id: r.row.id, unit: Some(r.row.unit_id), version: r.row.version);
+record!(Application, "aid_application" in "aid_applications", |r| id: r.row.id, unit: Some(r.row.unit_id), version: r.row.version);
 
 /// One application the reader may see.
 pub fn find(conn: &mut DbConnection, reader: Reader, id: i64) -> Result<Application, ApiError> {

@@ -28,6 +28,7 @@ struct Stepped {
 
 impl Record for Stepped {
     const ENTITY: &'static str = Application::ENTITY;
+    const TABLE: &'static str = Application::TABLE;
     fn id(&self) -> i64 {
         self.app.id()
     }

@@ -250,4 +250,4 @@ pub fn find(conn: &mut DbConnection, root: i64, id: i64) -> Result<Shift, ApiErr
         .ok_or_else(|| ApiError::not_found("duty shift", id))
 }
 
-record!(Shift, "duty_shift", |r| id: r.id, unit: Some(r.unit_id), version: r.version);
+record!(Shift, "duty_shift" in "duty_shifts", |r| id: r.id, unit: Some(r.unit_id), version: r.version);
