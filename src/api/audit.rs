@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::api::errors as e;
 use crate::api::AppState;
-use crate::auth::principal::{AuditReaders, Authorized};
+use crate::auth::principal::{op, Authorized};
 use crate::error::ApiError;
 use crate::paging::{Page, PageQuery};
 use crate::store;
@@ -86,7 +86,7 @@ impl From<AuditRow> for AuditEvent {
 /// Read the audit trail of the caller's subtree (admin, auditor).
 pub async fn list_audit_events(
     state: web::Data<AppState>,
-    principal: Authorized<AuditReaders>,
+    principal: Authorized<op::ListAuditEvents>,
     filter: web::Query<AuditFilter>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -115,7 +115,7 @@ pub async fn list_audit_events(
 /// Recompute the trail's hash chain and name the first broken link (admin, auditor).
 pub async fn verify_audit_events(
     state: web::Data<AppState>,
-    _reader: Authorized<AuditReaders>,
+    _reader: Authorized<op::VerifyAuditEvents>,
 ) -> Result<HttpResponse, ApiError> {
     let report = store::run(&state.pool, store::audit::verify).await?;
     Ok(HttpResponse::Ok().json(report))

@@ -9,7 +9,8 @@ use crate::api::errors as e;
 use crate::api::json::Json;
 use crate::api::AppState;
 use crate::auth::password::{dummy_hash, verify_password};
-use crate::auth::{JwtKeys, Principal};
+use crate::auth::principal::{op, Authorized};
+use crate::auth::JwtKeys;
 use crate::domain::roles::Role;
 use crate::error::ApiError;
 use crate::store;
@@ -142,7 +143,7 @@ pub async fn create_token(
 /// Who the bearer token says the caller is.
 pub async fn get_me(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<op::GetMe>,
 ) -> Result<HttpResponse, ApiError> {
     let root = principal.unit_id;
     let unit = store::run(&state.pool, move |c| {
@@ -155,8 +156,8 @@ pub async fn get_me(
     .await?;
     Ok(HttpResponse::Ok().json(Me {
         account_id: principal.account_id,
-        subject: principal.sub,
-        name: principal.name,
+        subject: principal.sub.clone(),
+        name: principal.name.clone(),
         role: principal.role,
         unit_id: principal.unit_id,
         unit_name: unit,

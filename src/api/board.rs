@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::errors as e;
 use crate::api::AppState;
-use crate::auth::Principal;
+use crate::auth::principal::{op, Authorized};
 use crate::domain::codes::CodeTable;
 use crate::domain::duty::{
     self, CoverageRule, DutyKind, DutyPeriod, Requirement, ShiftFact, StaffKind,
@@ -513,7 +513,7 @@ pub struct DutyCoverage {
 /// working days count.
 pub async fn get_duty_coverage(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<op::GetDutyCoverage>,
     query: web::Query<CoverageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();

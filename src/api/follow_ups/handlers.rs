@@ -9,8 +9,7 @@ use crate::api::errors as e;
 use crate::api::etag::{self, IfMatch, IfMatchHeader};
 use crate::api::json::Json;
 use crate::api::AppState;
-use crate::auth::principal::{Authorized, FollowUpKeepers};
-use crate::auth::Principal;
+use crate::auth::principal::{op, Authorized};
 use crate::error::ApiError;
 use crate::paging::{Page, PageQuery};
 use crate::store;
@@ -28,7 +27,7 @@ use crate::store::follow_ups::FollowUpFilter;
 /// List follow-ups of the caller's subtree.
 pub async fn list_follow_ups(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<op::ListFollowUps>,
     filter: web::Query<FollowUpFilter>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -55,7 +54,7 @@ pub async fn list_follow_ups(
 /// full only to the staff member who will call.
 pub async fn get_due_follow_ups(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<op::GetDueFollowUps>,
     query: web::Query<DueQuery>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -81,7 +80,7 @@ pub async fn get_due_follow_ups(
 /// Read a follow-up of the caller's subtree.
 pub async fn get_follow_up(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<op::GetFollowUp>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -104,7 +103,7 @@ pub async fn get_follow_up(
 /// Record an attempt to reach the person (admins, unit staff, aid officers).
 pub async fn record_follow_up_attempt(
     state: web::Data<AppState>,
-    principal: Authorized<FollowUpKeepers>,
+    principal: Authorized<op::RecordFollowUpAttempt>,
     id: web::Path<i64>,
     if_match: IfMatch,
     body: Json<AttemptInput>,
@@ -134,7 +133,7 @@ pub async fn record_follow_up_attempt(
 /// Assign the caller, move the due day, change the method, or record a rectification.
 pub async fn update_follow_up(
     state: web::Data<AppState>,
-    principal: Authorized<FollowUpKeepers>,
+    principal: Authorized<op::UpdateFollowUp>,
     id: web::Path<i64>,
     if_match: IfMatch,
     body: Json<FollowUpPatch>,

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::errors as e;
 use crate::api::AppState;
-use crate::auth::Principal;
+use crate::auth::principal::{op, Authorized};
 use crate::domain::follow_up::{satisfaction_rate, FollowUpStatus};
 use crate::domain::targets::SatisfactionPermille;
 use crate::error::ApiError;
@@ -76,7 +76,7 @@ pub struct SatisfactionReport {
 /// reported but not in the denominator.
 pub async fn get_satisfaction(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<op::GetSatisfaction>,
     query: web::Query<SatisfactionQuery>,
 ) -> Result<HttpResponse, ApiError> {
     use chrono::Datelike;
