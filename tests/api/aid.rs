@@ -401,9 +401,16 @@ async fn illegal_steps_are_409_with_the_allowed_actions(backend: Backend) {
         "{notice}"
     );
     // Stale versions are 412; the wrong role is 403.
-    step(&app, "admin", id, "object", 4, json!({"note": "申请人不服"}))
-        .await
-        .assert_problem(412);
+    step(
+        &app,
+        "admin",
+        id,
+        "object",
+        4,
+        json!({"note": "申请人不服"}),
+    )
+    .await
+    .assert_problem(412);
     // The objection goes to the justice bureau: neither the township office nor the centre
     // that refused records or decides it.
     for user in ["staff.longgang", "aid.officer"] {

@@ -492,19 +492,34 @@ impl TestApp {
     /// Links an account to a staff record through the API (`PATCH /users/{id}
     /// {"staff_id": …}`, as an admin): a provider then reaches what is assigned to that record.
     pub async fn link_staff(&self, username: &str, staff_id: i64) {
-        let res = self
-            .send_json(
-                Method::PATCH,
-                &format!("/api/v1/users/{}", self.account_id(username)),
-                "admin",
-                &serde_json::json!({ "staff_id": staff_id }),
-            )
-            .await;
+        let res = self.link_staff_response(username, staff_id).await;
         assert_eq!(
             res.status,
             200,
             "linking {username} to staff {staff_id}: {}",
             String::from_utf8_lossy(&res.body)
         );
+    }
+
+    /// Links an account to a staff record if the API allows it; answers whether it did.
+    pub async fn try_link_staff(&self, username: &str, staff_id: i64) -> bool {
+        let res = self.link_staff_response(username, staff_id).await;
+        if res.status != 200 {
+            eprintln!(
+                "cannot link {username} to a staff record: {}",
+                String::from_utf8_lossy(&res.body)
+            );
+        }
+        res.status == 200
+    }
+
+    async fn link_staff_response(&self, username: &str, staff_id: i64) -> TestResponse {
+        self.send_json(
+            Method::PATCH,
+            &format!("/api/v1/users/{}", self.account_id(username)),
+            "admin",
+            &serde_json::json!({ "staff_id": staff_id }),
+        )
+        .await
     }
 }
