@@ -323,7 +323,7 @@ fn created_response(
     ),
 )]
 #[get("/duty-shifts")]
-/// List duty shifts of the caller's subtree.
+/// List duty shifts of the caller's subtree (providers: the shifts they are on).
 pub async fn list_duty_shifts(
     state: web::Data<AppState>,
     principal: Authorized<op::ListDutyShifts>,
@@ -467,7 +467,7 @@ pub async fn create_duty_shift_pattern(
     ),
 )]
 #[get("/duty-shifts/{id}")]
-/// Read a shift of the caller's subtree.
+/// Read a shift of the caller's subtree (providers: one they are on).
 pub async fn get_duty_shift(
     state: web::Data<AppState>,
     principal: Authorized<op::GetDutyShift>,

@@ -360,6 +360,14 @@ mod tests {
     }
 
     #[test]
+    fn consultations_are_corrected_by_their_units_only() {
+        let correctors = rule("update_consultation", None).expect("row").roles;
+        assert!(!correctors.contains(&Role::Integration));
+        assert!(!correctors.contains(&Role::Provider));
+        assert!(correctors.contains(&Role::UnitStaff) && correctors.contains(&Role::Admin));
+    }
+
+    #[test]
     fn auditors_never_write() {
         for r in TABLE {
             let write = !r.operation_id.starts_with("list_")

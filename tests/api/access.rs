@@ -57,6 +57,31 @@ async fn the_table_has_a_row_for_every_operation_and_no_other(backend: Backend) 
     let unknown: Vec<_> = table.difference(&served).collect();
     assert!(missing.is_empty(), "operations without a row: {missing:?}");
     assert!(unknown.is_empty(), "rows naming no operation: {unknown:?}");
+    // The contract documents a 403 exactly where the table refuses some role.
+    let res = app
+        .call(actix_web::test::TestRequest::get().uri("/api-docs/openapi.json"))
+        .await;
+    let spec = res.json();
+    for (_, item) in spec["paths"].as_object().expect("paths") {
+        for (_, op) in item.as_object().expect("path item") {
+            let Some(id) = op["operationId"].as_str() else {
+                continue;
+            };
+            let refuses = access::rules(id).any(|r| r.roles.len() < 6 || r.scope == Scope::TopUnit);
+            let documented = op["responses"].get("403").is_some();
+            assert_eq!(
+                refuses,
+                documented,
+                "{id}: the table {} a role, the contract {} a 403",
+                if refuses { "refuses" } else { "refuses no" },
+                if documented {
+                    "documents"
+                } else {
+                    "does not document"
+                }
+            );
+        }
+    }
     // The workflow: one row per step the path accepts.
     for action in AidAction::ALL {
         assert!(

@@ -37,6 +37,10 @@ use crate::store;
 /// (provider_staff_id) → sign_agreement → start → close; terminate (termination_ground) from
 /// assigned onwards; withdraw (note) before assignment; urgent aid may be assigned before
 /// approval. A step not allowed now is a 409 listing `allowed_actions`; a stale `If-Match` a 412.
+/// Who takes which step: aid officers take the centre's steps; unit staff accept on the centre's
+/// behalf (代受理) and receive materials; the provider assigned (or an officer) signs, starts and
+/// closes; the justice bureau that set up the centre (its admins) records and decides an
+/// objection. Another role is a 403.
 pub async fn act_on_aid_application(
     state: web::Data<AppState>,
     principal: Authorized<op::ActOnAidApplication>,

@@ -149,8 +149,9 @@ pub async fn get_consultation(
     ),
 )]
 #[put("/consultations/{id}")]
-/// Correct a consultation: the body is the whole registration as it should read (every role but
-/// auditors, within its scope). A reviewed entry returns to review.
+/// Correct a consultation: the body is the whole registration as it should read (the staff of
+/// its unit's subtree and admins; not integrations, not providers). A reviewed entry returns to
+/// review.
 pub async fn update_consultation(
     state: web::Data<AppState>,
     principal: Authorized<op::UpdateConsultation>,

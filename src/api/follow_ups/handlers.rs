@@ -20,11 +20,11 @@ use crate::store::follow_ups::FollowUpFilter;
     params(FollowUpFilter, PageQuery),
     responses(
         (status = 200, description = "Follow-ups of the caller's subtree, by id", body = Page<FollowUp>),
-        e::List,
+        e::List, e::Forbidden,
     ),
 )]
 #[get("/follow-ups")]
-/// List follow-ups of the caller's subtree.
+/// List follow-ups of the caller's subtree (every role but providers).
 pub async fn list_follow_ups(
     state: web::Data<AppState>,
     principal: Authorized<op::ListFollowUps>,
@@ -46,11 +46,11 @@ pub async fn list_follow_ups(
     params(DueQuery, PageQuery),
     responses(
         (status = 200, description = "Open follow-ups, the earliest due (the overdue) first", body = Page<FollowUp>),
-        e::List,
+        e::List, e::Forbidden,
     ),
 )]
 #[get("/follow-ups/due")]
-/// The follow-ups to make in the caller's subtree, overdue first. The person's phone is shown in
+/// The follow-ups to make in the caller's subtree, overdue first (every role but providers). The person's phone is shown in
 /// full only to the staff member who will call.
 pub async fn get_due_follow_ups(
     state: web::Data<AppState>,
@@ -73,11 +73,11 @@ pub async fn get_due_follow_ups(
     params(("id" = i64, Path, description = "Follow-up id")),
     responses(
         (status = 200, description = "The follow-up with its attempts", body = FollowUp, headers(("ETag" = String, description = "The version"))),
-        e::Read,
+        e::Read, e::Forbidden,
     ),
 )]
 #[get("/follow-ups/{id}")]
-/// Read a follow-up of the caller's subtree.
+/// Read a follow-up of the caller's subtree (every role but providers).
 pub async fn get_follow_up(
     state: web::Data<AppState>,
     principal: Authorized<op::GetFollowUp>,
