@@ -112,12 +112,23 @@ pub async fn list_audit_events(
     ),
 )]
 #[get("/audit-events/verify")]
-/// Recompute the trail's hash chain and name the first broken link (admin, auditor).
+/// Recompute the trail's hash chain and name the first broken link (admins and auditors of the
+/// chain's root: the top unit; below it, a 403).
 pub async fn verify_audit_events(
     state: web::Data<AppState>,
-    _reader: Authorized<op::VerifyAuditEvents>,
+    reader: Authorized<op::VerifyAuditEvents>,
 ) -> Result<HttpResponse, ApiError> {
-    let report = store::run(&state.pool, store::audit::verify).await?;
+    let unit = reader.unit_id;
+    let report = store::run(&state.pool, move |c| {
+        // The `Chains` rule of the access table: the chain is rooted at the top unit.
+        if !store::units::is_top(c, unit)? {
+            return Err(ApiError::Forbidden(
+                "the trail's chain is verified by the admins and auditors of its root unit".into(),
+            ));
+        }
+        store::audit::verify(c)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(report))
 }
 

@@ -272,6 +272,7 @@ async fn build_world(app: &TestApp) -> World {
     for (username, role, unit_id) in [
         ("aid.other", "aid_officer", out_aid),
         ("admin.town", "admin", app.unit_id("140521-SFS-LG")),
+        ("auditor.town", "auditor", app.unit_id("140521-SFS-LG")),
     ] {
         made(
             app,
@@ -639,12 +640,11 @@ async fn call_for(app: &TestApp, w: &World, rule: &Rule, role: Role, inside: boo
             }
             Call::new(M::GET, "/api/v1/me", Success)
         }
-        "verify_audit_events" => {
-            if !inside {
-                return None;
-            }
-            Call::new(M::GET, "/api/v1/audit-events/verify", Success)
-        }
+        "verify_audit_events" => Call::new(
+            M::GET,
+            "/api/v1/audit-events/verify",
+            if inside { Success } else { Status(403) },
+        ),
         // Units, targets, accounts.
         "list_units" => Call::new(M::GET, "/api/v1/units?limit=200", listed(w.unit(home))),
         "get_unit" => Call::new(M::GET, format!("/api/v1/units/{}", w.unit(home)), found),
@@ -1066,12 +1066,13 @@ async fn every_operation_as_every_role_inside_and_outside_its_scope(backend: Bac
         }
         for role in ROLES {
             for inside in [true, false] {
-                let user = if rule.scope == Scope::TopUnit && !inside {
-                    // Outside the top unit: an admin of a township.
-                    if role != Role::Admin {
-                        continue;
+                let user = if matches!(rule.scope, Scope::TopUnit | Scope::Chains) && !inside {
+                    // Below the top unit: an admin or auditor of a township.
+                    match role {
+                        Role::Admin => "admin.town",
+                        Role::Auditor => "auditor.town",
+                        _ => continue,
                     }
-                    "admin.town"
                 } else {
                     user_of(role)
                 };
@@ -1122,8 +1123,10 @@ async fn providers_reach_their_cases_wherever_the_centre_is(backend: Backend) {
         w.linked,
         "the lawyer's account could not be linked to its staff record"
     );
-    // A case assigned to the lawyer: it reads the case, its timeline and its client's phone,
-    // then signs, starts and closes it.
+    // A case received in a township and handled by the county's legal aid centre, neither of
+    // them in the subtree of the lawyer's own unit (the public legal service centre), assigned
+    // to the lawyer: it reads the case, its timeline and its client's phone, then signs,
+    // starts and closes it.
     let id = aid_case(
         &app,
         &w,
