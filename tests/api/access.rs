@@ -104,6 +104,8 @@ enum Home {
     Flyz,
     /// The public legal service centre (county 1), where the lawyer works.
     Gg,
+    /// 中村镇司法所, another township of county 1.
+    Zc,
     /// A township of the second county.
     Out,
 }
@@ -111,12 +113,14 @@ enum Home {
 struct World {
     county: i64,
     lg: i64,
+    zc: i64,
     flyz: i64,
     gg: i64,
     out_county: i64,
     out_town: i64,
     /// A staff record of each home.
     lg_staff: i64,
+    zc_staff: i64,
     flyz_staff: i64,
     lawyer_staff: i64,
     colleague_staff: i64,
@@ -148,6 +152,16 @@ fn user_of(role: Role) -> &'static str {
 }
 
 /// Where a role's objects are made for a subtree rule.
+/// Where objects outside a role's scope are made: for township staff another township of the
+/// same county, for the others the second county.
+fn outside_of(role: Role) -> Home {
+    if role == Role::UnitStaff {
+        Home::Zc
+    } else {
+        Home::Out
+    }
+}
+
 fn home_of(role: Role) -> Home {
     match role {
         Role::AidOfficer => Home::Flyz,
@@ -167,6 +181,7 @@ impl World {
             Home::Lg => self.lg,
             Home::Flyz => self.flyz,
             Home::Gg => self.gg,
+            Home::Zc => self.zc,
             Home::Out => self.out_town,
         }
     }
@@ -175,6 +190,7 @@ impl World {
             Home::Lg => self.lg_staff,
             Home::Flyz => self.flyz_staff,
             Home::Gg => self.lawyer_staff,
+            Home::Zc => self.zc_staff,
             Home::Out => self.out_staff,
         }
     }
@@ -317,17 +333,20 @@ async fn build_world(app: &TestApp) -> World {
             .collect::<Vec<i64>>()
     };
     let lg = app.unit_id("140521-SFS-LG");
+    let zc = app.unit_id("140521-SFS-ZC");
     let flyz = app.unit_id("140521-FLYZ");
     let gg = app.unit_id("140521-GGFLFW");
     let lawyers = first_staff(gg).await;
     let w = World {
         county: app.unit_id("140521"),
         lg,
+        zc,
         flyz,
         gg,
         out_county,
         out_town,
         lg_staff: first_staff(lg).await[0],
+        zc_staff: first_staff(zc).await[0],
         flyz_staff: first_staff(flyz).await[0],
         lawyer_staff: lawyers[0],
         colleague_staff: lawyers[1],
@@ -604,7 +623,11 @@ fn ids_of(v: &Value) -> Vec<i64> {
 async fn call_for(app: &TestApp, w: &World, rule: &Rule, role: Role, inside: bool) -> Option<Call> {
     use Expect::*;
     use Method as M;
-    let home = if inside { home_of(role) } else { Home::Out };
+    let home = if inside {
+        home_of(role)
+    } else {
+        outside_of(role)
+    };
     let listed = |id: i64| if inside { Lists(id) } else { Omits(id) };
     let found = if inside { Success } else { Status(404) };
     let referenced = if inside { Success } else { Status(422) };
@@ -909,7 +932,10 @@ async fn call_for(app: &TestApp, w: &World, rule: &Rule, role: Role, inside: boo
                 )
                 .await
             } else {
-                let at = if home == Home::Out { Home::Out } else { Home::Lg };
+                let at = match home {
+                    Home::Out | Home::Zc => home,
+                    _ => Home::Lg,
+                };
                 let provider = if at == Home::Out {
                     w.out_lawyer
                 } else {
@@ -968,6 +994,7 @@ async fn call_for(app: &TestApp, w: &World, rule: &Rule, role: Role, inside: boo
                 (true, false) => (Home::Lg, w.lawyer_staff),
                 (true, true) => (Home::Lg, w.colleague_staff),
                 (false, false) => (Home::Lg, w.lawyer_staff),
+                (false, true) if outside_of(role) == Home::Zc => (Home::Zc, w.lawyer_staff),
                 (false, true) => (Home::Out, w.out_lawyer),
             };
             let id = aid_case(app, w, at, &steps_before(action), to).await;
