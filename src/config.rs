@@ -61,6 +61,24 @@ pub struct Config {
         global = true
     )]
     pub jwt_ttl_seconds: i64,
+    /// Longest accepted token lifetime (`exp - iat`), in seconds, for our tokens and external
+    /// ones; at least the lifetime of issued tokens.
+    #[arg(
+        long,
+        env = "HUIMIN_JWT_MAX_LIFETIME_SECONDS",
+        default_value_t = crate::auth::jwt::DEFAULT_MAX_LIFETIME_SECS,
+        global = true
+    )]
+    pub jwt_max_lifetime_seconds: i64,
+    /// Addresses of reverse proxies (comma-separated IPs) whose `X-Forwarded-For` names the
+    /// client for login throttling; from any other peer the header is ignored.
+    #[arg(
+        long,
+        env = "HUIMIN_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Issuer (`iss`) of a provincial identity provider whose tokens are accepted.
     #[arg(long, env = "HUIMIN_IDP_ISSUER", global = true)]
     pub idp_issuer: Option<String>,
@@ -99,6 +117,15 @@ pub struct Config {
         global = true
     )]
     pub follow_up_share_percent: u32,
+    /// Bearer token that `GET /metrics` requires (at least 16 bytes). Unset, the endpoint
+    /// answers 404: request figures are not public.
+    #[arg(
+        long,
+        env = "HUIMIN_METRICS_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "HUIMIN_WORKERS", global = true)]
     pub workers: Option<usize>,
@@ -115,6 +142,15 @@ impl Config {
         Settings {
             follow_up_days: self.follow_up_days.clamp(1, 90),
             follow_up_share_percent: self.follow_up_share_percent.clamp(1, 100),
+        }
+    }
+
+    /// The metrics token, checked for length.
+    pub fn metrics_token(&self) -> Result<Option<MetricsToken>, String> {
+        match &self.metrics_token {
+            Some(t) if t.len() >= 16 => Ok(Some(MetricsToken::new(t))),
+            Some(_) => Err("HUIMIN_METRICS_TOKEN must be at least 16 bytes long".into()),
+            None => Ok(None),
         }
     }
 
@@ -149,7 +185,9 @@ impl Config {
             self.jwt_issuer.clone(),
             self.jwt_audience.clone(),
             self.jwt_ttl_seconds.max(60),
-        )?;
+        )?
+        .with_max_lifetime(self.jwt_max_lifetime_seconds)
+        .map_err(|e| format!("HUIMIN_JWT_MAX_LIFETIME_SECONDS: {e}"))?;
         match (&self.idp_issuer, &self.idp_public_key_file) {
             (Some(issuer), Some(file)) => {
                 let pem = std::fs::read(file)
@@ -186,5 +224,34 @@ impl Default for Settings {
             follow_up_days: 7,
             follow_up_share_percent: 30,
         }
+    }
+}
+
+/// The token `GET /metrics` requires, kept as its SHA-256 digest: compared in constant time and
+/// never printed.
+#[derive(Clone)]
+pub struct MetricsToken([u8; 32]);
+
+impl MetricsToken {
+    /// The token's digest.
+    pub fn new(token: &str) -> Self {
+        use sha2::Digest;
+        MetricsToken(sha2::Sha256::digest(token.as_bytes()).into())
+    }
+
+    /// Whether `given` is the token (compares digests, in time independent of where they differ).
+    pub fn admits(&self, given: &str) -> bool {
+        let other = MetricsToken::new(given);
+        self.0
+            .iter()
+            .zip(other.0.iter())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+    }
+}
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsToken(…)")
     }
 }

@@ -12,6 +12,7 @@ pub mod paging;
 pub mod precondition;
 pub mod privacy;
 pub mod request_id;
+pub mod security_headers;
 pub mod store;
 pub mod time;
 pub mod validation;
@@ -78,12 +79,14 @@ pub fn build_app(
                 .url(SPEC_PATH, spec)
                 .config(
                     utoipa_swagger_ui::Config::default()
-                        .persist_authorization(true)
+                        .persist_authorization(false)
+                        .validator_url("none")
                         .filter(true)
                         .display_request_duration(true),
                 ),
         )
         .default_service(web::to(api::fallback))
+        .wrap(from_fn(auth::session::middleware))
         .wrap(metrics)
         .wrap(
             // No query strings (they may carry search terms with personal data), no tokens.
@@ -96,5 +99,6 @@ pub fn build_app(
                         .unwrap_or_default()
                 }),
         )
+        .wrap(from_fn(security_headers::middleware))
         .wrap(from_fn(request_id::middleware))
 }

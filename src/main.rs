@@ -269,6 +269,8 @@ fn serve(config: &Config, args: &ServeArgs) -> Result<(), String> {
     let blocking = (config.db_pool_size as usize / workers).max(1);
     let mut state = AppState::new(pool)?;
     state.settings = config.settings();
+    state.metrics_token = config.metrics_token()?;
+    state.trusted_proxies = config.trusted_proxies.clone();
     let state = web::Data::new(state);
     let keys = web::Data::new(keys);
     let max_body = config.max_body_bytes;

@@ -15,7 +15,11 @@ use crate::store::audit::{AuditFilter, AuditRow, ChainReport};
 use crate::time::to_cst;
 use crate::validation::query_text;
 
-/// One event of the trail. Personal data in `before`/`after` was masked when it was written.
+/// One event of the trail. Personal data in `before`/`after` is masked for every reader, as the
+/// masked sight shows a person: names keep the family name, phones are masked, ID numbers keep
+/// their first four characters, birth dates are reduced to `birth_year` (and the age in years is
+/// left out beside it), a person's address is `"***"`. It is masked when written and masked again
+/// when read, so events written under an older policy are shown under the current one.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
     "id": 42, "occurred_at": "2023-03-01T09:00:00+08:00", "actor_id": 1, "actor": "admin",
@@ -45,9 +49,9 @@ pub struct AuditEvent {
     pub unit_id: Option<i64>,
     /// The request that did it.
     pub request_id: String,
-    /// The record before (masked).
+    /// The record before (masked: see above).
     pub before: Option<serde_json::Value>,
-    /// The record after (masked).
+    /// The record after (masked: see above).
     pub after: Option<serde_json::Value>,
     /// This event's link in the hash chain.
     pub hash: String,
@@ -55,7 +59,10 @@ pub struct AuditEvent {
 
 impl From<AuditRow> for AuditEvent {
     fn from(row: AuditRow) -> Self {
-        let parse = |s: Option<String>| s.and_then(|t| serde_json::from_str(&t).ok());
+        let parse = |s: Option<String>| {
+            s.and_then(|t| serde_json::from_str(&t).ok())
+                .map(store::audit::redact)
+        };
         AuditEvent {
             id: row.id,
             occurred_at: to_cst(row.occurred_at),

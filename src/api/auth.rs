@@ -1,6 +1,9 @@
 //! Logging in, and who am I.
 
-use actix_web::{get, post, web, HttpResponse};
+use std::net::IpAddr;
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::{NaiveDateTime, TimeDelta};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -10,10 +13,14 @@ use crate::api::json::Json;
 use crate::api::AppState;
 use crate::auth::password::{dummy_hash, verify_password};
 use crate::auth::principal::{op, Authorized};
-use crate::auth::JwtKeys;
+use crate::auth::{Grant, JwtKeys};
 use crate::domain::roles::Role;
 use crate::error::ApiError;
 use crate::store;
+use crate::store::throttle::{self, AttemptKeys, ThrottleRow};
+use crate::store::users::UserRow;
+use crate::store::write::Record;
+use crate::store::Actor;
 
 /// Credentials.
 #[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
@@ -55,11 +62,11 @@ pub struct TokenResponse {
 /// The caller as the token describes it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
-    "account_id": 1, "subject": "1", "name": "admin", "role": "admin",
-    "unit_id": 1, "unit_name": "沁水县司法局"
+    "account_id": 4, "subject": "4", "name": "lawyer", "role": "provider",
+    "unit_id": 2, "unit_name": "沁水县公共法律服务中心", "staff_id": 1
 }))]
 pub struct Me {
-    /// The account id (absent for tokens of an external identity provider).
+    /// The account id (for an external identity: the account it is mapped to).
     pub account_id: Option<i64>,
     /// The token's subject.
     pub subject: String,
@@ -71,6 +78,93 @@ pub struct Me {
     pub unit_id: i64,
     /// That unit's name.
     pub unit_name: Option<String>,
+    /// The staff record the account is linked to (a provider reaches the cases assigned to it).
+    pub staff_id: Option<i64>,
+}
+
+/// The client address of a request: the peer, or — when the peer is a trusted proxy — the
+/// right-most address of `X-Forwarded-For` that is not itself a trusted proxy.
+pub fn client_address(req: &HttpRequest, trusted: &[IpAddr]) -> String {
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return "unknown".into();
+    };
+    if !trusted.contains(&peer) {
+        return peer.to_string();
+    }
+    let forwarded: Vec<String> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|s| s.trim().to_owned())
+        .collect();
+    for hop in forwarded.iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => continue,
+            Ok(ip) => return ip.to_string(),
+            Err(_) => break,
+        }
+    }
+    peer.to_string()
+}
+
+/// Who acts in the trail before anyone is authenticated.
+fn anonymous(state: &AppState) -> Actor {
+    Actor {
+        id: None,
+        name: "anonymous".into(),
+        role: None,
+        unit_id: 0,
+        request_id: crate::request_id::current().unwrap_or_else(|| "-".into()),
+        at: state.clock.stamp(),
+        clock: state.clock.clone(),
+    }
+}
+
+fn now_utc() -> NaiveDateTime {
+    let now = chrono::Utc::now().naive_utc();
+    chrono::DurationRound::duration_trunc(now, TimeDelta::microseconds(1)).unwrap_or(now)
+}
+
+/// What the trail says of an attempt: the username only when it names an account (an unknown
+/// one may be a password typed into the wrong field), and the client address.
+fn attempt_details(account: Option<&UserRow>, address: &str) -> serde_json::Value {
+    match account {
+        Some(a) => serde_json::json!({"username": a.username, "client_address": address}),
+        None => serde_json::json!({"username_known": false, "client_address": address}),
+    }
+}
+
+/// A delayed attempt: records each delay once in the trail and answers 429.
+fn throttled(
+    c: &mut crate::db::DbConnection,
+    actor: &Actor,
+    blocking: &[(ThrottleRow, u64)],
+    account: Option<&UserRow>,
+    address: &str,
+) -> Result<ApiError, ApiError> {
+    let wait = blocking.iter().map(|(_, s)| *s).max().unwrap_or(1);
+    if blocking
+        .iter()
+        .any(|(r, _)| r.reported_until != r.blocked_until)
+    {
+        let details = attempt_details(account, address);
+        store::audit::write(c, actor, |tx, log| {
+            for row in throttle::report_once(tx, blocking)? {
+                throttle::record(
+                    log,
+                    "login_throttled",
+                    &row,
+                    account.map(|a| a.unit_id),
+                    &details,
+                );
+            }
+            Ok(())
+        })?;
+    }
+    Ok(ApiError::TooManyRequests {
+        retry_after_secs: wait,
+    })
 }
 
 #[utoipa::path(
@@ -83,42 +177,93 @@ pub struct Me {
 )]
 #[post("/auth/token")]
 /// Exchange a username and password for a short-lived bearer token.
+///
+/// Every login opens a session that `POST /auth/logout` ends. Failed logins are counted per
+/// username and per client address in the database (all instances): past a few free failures
+/// each further one delays the next attempt by 1, 2, 4, … s (at most 5 minutes), answered 429
+/// with `Retry-After`. A delay never outlasts its time: afterwards the right password gets in.
 pub async fn create_token(
+    req: HttpRequest,
     state: web::Data<AppState>,
     keys: web::Data<JwtKeys>,
     body: Json<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
-    state.login_limiter.check(&body.username)?;
     let body = body.into_inner();
-    let username = body.username.clone();
-    let account = store::run(&state.pool, move |c| {
-        let row = store::users::by_username(c, &body.username)?;
-        // Verify against a dummy hash for unknown users, so timing does not reveal them.
-        let ok = verify_password(
-            &body.password,
-            row.as_ref()
-                .map(|r| r.password_hash.as_str())
-                .unwrap_or(dummy_hash()),
-        );
-        Ok(row.filter(|r| ok && r.active))
+    let address = client_address(&req, &state.trusted_proxies);
+    let attempt = AttemptKeys {
+        account: keys.keyed_digest("login-username", &body.username),
+        address: keys.keyed_digest("login-address", &address),
+    };
+    let now = now_utc();
+    let actor = anonymous(&state);
+    let (username, addr, keys_for_check) =
+        (body.username.clone(), address.clone(), attempt.clone());
+    let found = store::run(&state.pool, move |c| {
+        let account = store::users::by_username(c, &username)?;
+        let blocking = throttle::blocking(c, &keys_for_check, now)?;
+        if blocking.is_empty() {
+            Ok(Ok(account))
+        } else {
+            Ok(Err(throttled(
+                c,
+                &actor,
+                &blocking,
+                account.as_ref(),
+                &addr,
+            )?))
+        }
     })
     .await?;
-    let Some(account) = account else {
-        state.login_limiter.failed(&username);
-        return Err(ApiError::Unauthorized(
-            "invalid username or password".into(),
-        ));
+    let account = found?;
+    // Verify against a dummy hash for unknown users, so timing does not reveal them; off the
+    // request thread and without holding a database connection.
+    let hash = account.as_ref().map(|a| a.password_hash.clone());
+    let password = body.password;
+    let ok =
+        web::block(move || verify_password(&password, hash.as_deref().unwrap_or(dummy_hash())))
+            .await?;
+    let account = match account {
+        Some(a) if ok && a.active => a,
+        other => return Err(failed(&state, attempt, other, ok, address, now).await),
     };
-    state.login_limiter.succeeded(&username);
+    let expires_at = now + TimeDelta::seconds(keys.ttl_secs);
+    let actor = Actor {
+        id: Some(account.id),
+        name: account.username.clone(),
+        role: Some(account.role),
+        unit_id: account.unit_id,
+        ..anonymous(&state)
+    };
+    let (account_id, unit_id) = (account.id, account.unit_id);
+    let session = store::run(&state.pool, move |c| {
+        store::audit::write(c, &actor, |tx, log| {
+            throttle::clear_account(tx, &attempt)?;
+            store::sessions::purge_ended(tx, now)?;
+            store::sessions::open(
+                tx,
+                log,
+                account_id,
+                unit_id,
+                now,
+                expires_at,
+                Some(&address),
+            )
+        })
+    })
+    .await?;
     let role = account.role;
     let token = keys
         .issue(
-            account.id,
-            &account.username,
-            role,
-            account.unit_id,
-            chrono::Utc::now().timestamp(),
+            &Grant {
+                account_id: account.id,
+                username: &account.username,
+                role,
+                unit_id: account.unit_id,
+                session_id: session.id,
+                token_version: account.token_version,
+            },
+            now.and_utc().timestamp(),
         )
         .map_err(ApiError::Internal)?;
     Ok(HttpResponse::Ok()
@@ -132,6 +277,53 @@ pub async fn create_token(
         }))
 }
 
+/// A failed attempt: counted on both counters and recorded; the answer is the same 401 for a
+/// wrong password, an unknown username and an inactive account.
+async fn failed(
+    state: &AppState,
+    attempt: AttemptKeys,
+    account: Option<UserRow>,
+    password_ok: bool,
+    address: String,
+    now: NaiveDateTime,
+) -> ApiError {
+    let actor = anonymous(state);
+    let recorded = store::run(&state.pool, move |c| {
+        store::audit::write(c, &actor, |tx, log| {
+            let rows = throttle::count_failure(tx, &attempt, now)?;
+            let mut details = attempt_details(account.as_ref(), &address);
+            match (&account, rows.as_slice()) {
+                (Some(a), [by_account, ..]) => {
+                    details["reason"] = serde_json::json!(if password_ok {
+                        "inactive"
+                    } else {
+                        "wrong_password"
+                    });
+                    details["failures"] = serde_json::json!(by_account.failures);
+                    log.record::<(), _>(
+                        "login_failed",
+                        UserRow::ENTITY,
+                        a.id,
+                        Some(a.unit_id),
+                        None,
+                        Some(&details),
+                    );
+                }
+                (None, [_, by_address]) => {
+                    throttle::record(log, "login_failed", by_address, None, &details)
+                }
+                _ => {}
+            }
+            Ok(())
+        })
+    })
+    .await;
+    match recorded {
+        Ok(()) => ApiError::Unauthorized("invalid username or password".into()),
+        Err(e) => e,
+    }
+}
+
 #[utoipa::path(
     tag = "auth",
     responses(
@@ -140,7 +332,7 @@ pub async fn create_token(
     ),
 )]
 #[get("/me")]
-/// Who the bearer token says the caller is.
+/// Who the caller is: its account as it is now (role, unit, staff link).
 pub async fn get_me(
     state: web::Data<AppState>,
     principal: Authorized<op::GetMe>,
@@ -161,10 +353,45 @@ pub async fn get_me(
         role: principal.role,
         unit_id: principal.unit_id,
         unit_name: unit,
+        staff_id: principal.staff_id,
     }))
+}
+
+#[utoipa::path(
+    tag = "auth",
+    responses(
+        (status = 204, description = "The session has ended: its tokens are refused from now on (on other instances within a few seconds)"),
+        e::NoToken, e::Conflict, e::Unavailable,
+    ),
+)]
+#[post("/auth/logout")]
+/// End the caller's session: every token of that login is refused afterwards.
+///
+/// Tokens of an external identity provider have no session here (409): they end at the
+/// provider, or when an admin unmaps or disables the account.
+pub async fn logout(
+    state: web::Data<AppState>,
+    principal: Authorized<op::Logout>,
+) -> Result<HttpResponse, ApiError> {
+    let (Some(sid), Some(account_id)) = (principal.session_id, principal.account_id) else {
+        return Err(ApiError::conflict(
+            "a token of an external identity provider has no session to end here",
+        ));
+    };
+    let actor = state.actor(&principal);
+    let unit_id = principal.unit_id;
+    let now = now_utc();
+    store::run(&state.pool, move |c| {
+        store::audit::write(c, &actor, |tx, log| {
+            store::sessions::revoke(tx, log, sid, account_id, unit_id, now)
+        })
+    })
+    .await?;
+    state.sessions.forget_session(sid);
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(create_token).service(get_me);
+    cfg.service(create_token).service(logout).service(get_me);
 }

@@ -25,7 +25,7 @@ use crate::store::consultations::{
 const BATCH: i64 = 500;
 
 /// The ledger's columns, in Chinese.
-pub const HEADERS: [&str; 22] = [
+pub const HEADERS: [&str; 23] = [
     "编号",
     "登记单位",
     "接待时间",
@@ -35,6 +35,7 @@ pub const HEADERS: [&str; 22] = [
     "姓名",
     "性别",
     "年龄",
+    "出生年份",
     "年龄段",
     "身份证号",
     "联系电话",
@@ -51,9 +52,9 @@ pub const HEADERS: [&str; 22] = [
 ];
 
 /// Column widths of the XLSX sheet, in characters.
-const WIDTHS: [f64; 22] = [
-    8.0, 18.0, 17.0, 10.0, 12.0, 18.0, 10.0, 6.0, 6.0, 8.0, 20.0, 14.0, 16.0, 16.0, 40.0, 40.0,
-    14.0, 10.0, 8.0, 10.0, 10.0, 14.0,
+const WIDTHS: [f64; 23] = [
+    8.0, 18.0, 17.0, 10.0, 12.0, 18.0, 10.0, 6.0, 6.0, 8.0, 8.0, 20.0, 14.0, 16.0, 16.0, 40.0,
+    40.0, 14.0, 10.0, 8.0, 10.0, 10.0, 14.0,
 ];
 
 /// The file format.
@@ -83,7 +84,8 @@ fn labels<T: CodeTable>(items: &[T]) -> String {
         .join("、")
 }
 
-/// One ledger line, masked for `principal`.
+/// One ledger line, masked for `principal` exactly as the consultation's JSON view is (it is
+/// built from that view): name, ID number, phone, age and a home address as `privacy` decides.
 fn line(
     row: ConsultationRow,
     principal: &Principal,
@@ -109,6 +111,10 @@ fn line(
             .map(|s| s.label().to_owned())
             .unwrap_or_default(),
         c.person.age.map(|a| a.to_string()).unwrap_or_default(),
+        c.person
+            .birth_year
+            .map(|y| y.to_string())
+            .unwrap_or_default(),
         c.person
             .age_group
             .map(|g| g.label().to_owned())
@@ -302,7 +308,7 @@ fn file_stream(
     tag = "consultations",
     params(ExportQuery, ConsultationFilter),
     responses(
-        (status = 200, description = "The ledger, oldest first, with Chinese headers and labels; ID and phone numbers masked for readers without a need to see them",
+        (status = 200, description = "The ledger, oldest first, with Chinese headers and labels; masked exactly as the consultations' JSON for the same caller: for readers who do not see a consultation in full, the name keeps the family name, the ID number its first four characters, the phone `138****5678`, the age column is empty when an ID number gave the birth year, and a home visit's place is empty",
             content(
                 (String = "text/csv"),
                 (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

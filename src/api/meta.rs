@@ -123,13 +123,36 @@ pub async fn health_ready(state: web::Data<AppState>) -> Result<HttpResponse, Ap
 
 #[utoipa::path(
     tag = "operations",
-    responses((status = 200, description = "Prometheus text: requests and latency by route and status",
-        content_type = "text/plain", body = String))
+    responses(
+        (status = 200, description = "Prometheus text: requests and latency by route and status",
+            content_type = "text/plain", body = String),
+        e::NoToken, e::NotFound,
+    )
 )]
 #[get("/metrics")]
-/// Prometheus metrics.
-pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+/// Prometheus metrics, for the operator's scraper: `Authorization: Bearer <HUIMIN_METRICS_TOKEN>`.
+/// Without that setting the endpoint answers 404.
+pub async fn metrics(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     use prometheus::Encoder;
+    let Some(expected) = &state.metrics_token else {
+        return Err(ApiError::NotFound(
+            "metrics are not enabled on this instance".into(),
+        ));
+    };
+    let given = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if !expected.admits(given) {
+        return Err(ApiError::Unauthorized(
+            "GET /metrics needs the operator's metrics token".into(),
+        ));
+    }
     let encoder = prometheus::TextEncoder::new();
     let mut buf = Vec::new();
     encoder

@@ -23,7 +23,7 @@ use actix_web::{web, HttpRequest};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::auth::limiter::LoginLimiter;
+use crate::auth::session::SessionCache;
 use crate::auth::Principal;
 use crate::config::Settings;
 use crate::db::DbPool;
@@ -34,14 +34,20 @@ use crate::store::Actor;
 pub struct AppState {
     /// The database pool.
     pub pool: DbPool,
-    /// Failed-login counter.
-    pub login_limiter: LoginLimiter,
+    /// Accounts as recently read for token checks (a few seconds at most; see
+    /// [`crate::auth::session`]).
+    pub sessions: SessionCache,
+    /// Proxies whose `X-Forwarded-For` names the client (`HUIMIN_TRUSTED_PROXIES`); from any
+    /// other peer the header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Request metrics (by route pattern, method and status) and their registry.
     pub prom: actix_web_prom::PrometheusMetrics,
     /// The one clock: the time of every write, every deadline and every "today" (tests fix it).
     pub clock: std::sync::Arc<crate::clock::Clock>,
     /// Settings of the programme's rules.
     pub settings: Settings,
+    /// The token `GET /metrics` requires; none: metrics are not served.
+    pub metrics_token: Option<crate::config::MetricsToken>,
 }
 
 impl AppState {
@@ -53,10 +59,12 @@ impl AppState {
             .map_err(|e| format!("cannot set up metrics: {e}"))?;
         Ok(AppState {
             pool,
-            login_limiter: LoginLimiter::default(),
+            sessions: SessionCache::default(),
+            trusted_proxies: Vec::new(),
             prom,
             clock: Default::default(),
             settings: Settings::default(),
+            metrics_token: None,
         })
     }
 
@@ -84,6 +92,11 @@ impl Modify for BearerAuth {
         http.bearer_format = Some("JWT".into());
         http.description = Some("A token from POST /api/v1/auth/token".into());
         components.add_security_scheme("bearer", SecurityScheme::Http(http));
+        let mut metrics = Http::new(HttpAuthScheme::Bearer);
+        metrics.description = Some(
+            "The operator's metrics token (HUIMIN_METRICS_TOKEN), for GET /metrics only".into(),
+        );
+        components.add_security_scheme("metrics_token", SecurityScheme::Http(metrics));
     }
 }
 
@@ -103,7 +116,7 @@ fn operations_mut(
 }
 
 /// The operations anyone may call without a token: signing in, the public duty board and its
-/// feed, the holiday calendar, the code tables, health and metrics.
+/// feed, the holiday calendar, the code tables and health.
 pub const PUBLIC_OPERATIONS: &[&str] = &[
     "create_token",
     "get_calendar",
@@ -113,8 +126,10 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
     "get_board_page",
     "health_live",
     "health_ready",
-    "metrics",
 ];
+
+/// The operations that take the operator's metrics token instead of a user's bearer token.
+pub const METRICS_OPERATIONS: &[&str] = &["metrics"];
 
 /// Declares the bearer token once for every operation but the public ones, which carry an
 /// explicit empty `security` so that readers and linters see they are public on purpose.
@@ -125,12 +140,14 @@ impl Modify for Security {
         use utoipa::openapi::security::SecurityRequirement;
         for item in openapi.paths.paths.values_mut() {
             for op in operations_mut(item) {
-                let public = op
-                    .operation_id
-                    .as_deref()
-                    .is_some_and(|id| PUBLIC_OPERATIONS.contains(&id));
-                op.security = Some(if public {
+                let id = op.operation_id.as_deref().unwrap_or_default();
+                op.security = Some(if PUBLIC_OPERATIONS.contains(&id) {
                     Vec::new()
+                } else if METRICS_OPERATIONS.contains(&id) {
+                    vec![SecurityRequirement::new(
+                        "metrics_token",
+                        Vec::<String>::new(),
+                    )]
                 } else {
                     vec![SecurityRequirement::new("bearer", Vec::<String>::new())]
                 });

@@ -26,6 +26,7 @@ use crate::validation;
 #[schema(example = json!({
     "id": 3, "username": "longgang.staff", "display_name": "龙港镇司法所 王敏",
     "role": "unit_staff", "unit_id": 4, "active": true, "version": 1,
+    "staff_id": 12, "external_subject": null,
     "created_at": "2023-03-01T09:00:00+08:00", "updated_at": "2023-03-01T09:00:00+08:00"
 }))]
 pub struct User {
@@ -43,6 +44,11 @@ pub struct User {
     pub active: bool,
     /// Version, sent as `ETag`.
     pub version: i64,
+    /// The staff record the account is linked to (a provider reaches the cases assigned to it).
+    pub staff_id: Option<i64>,
+    /// The external identity mapped to this account, as `<issuer>:<subject>`: a token of the
+    /// configured identity provider with that issuer and subject acts as this account.
+    pub external_subject: Option<String>,
     /// Created at.
     pub created_at: DateTime<FixedOffset>,
     /// Last changed at.
@@ -65,6 +71,8 @@ impl From<UserRow> for User {
             unit_id: row.unit_id,
             active: row.active,
             version: row.version,
+            staff_id: row.staff_id,
+            external_subject: row.external_subject,
             created_at: to_cst(row.created_at),
             updated_at: to_cst(row.updated_at),
         }
@@ -95,9 +103,36 @@ pub struct NewUser {
     pub role: Role,
     /// Unit in the caller's subtree.
     pub unit_id: i64,
+    /// A staff record of the caller's subtree that no other account is linked to.
+    pub staff_id: Option<i64>,
+    /// An external identity (`<issuer>:<subject>`) that no other account has.
+    #[schema(
+        min_length = 3,
+        max_length = 255,
+        pattern = r"^[!-~]+:[!-~]+$",
+        example = "https://idp.sxsft.example:sx-portal-17"
+    )]
+    #[validate(length(min = 3, max = 255), custom(function = external_subject_format))]
+    pub external_subject: Option<String>,
 }
 
-/// Changes to an account; absent fields stay.
+/// `<issuer>:<subject>`: printable ASCII without spaces, a colon between two non-empty parts.
+fn external_subject_format(value: &str) -> Result<(), validator::ValidationError> {
+    let printable = value.bytes().all(|b| b.is_ascii_graphic());
+    let split = value
+        .rfind(':')
+        .is_some_and(|i| i > 0 && i + 1 < value.len());
+    if printable && split {
+        Ok(())
+    } else {
+        let mut e = validator::ValidationError::new("external_subject");
+        e.message = Some("must be `<issuer>:<subject>` in printable ASCII without spaces".into());
+        Err(e)
+    }
+}
+
+/// Changes to an account; absent fields stay. Changing `active`, `role`, `unit_id`,
+/// `password`, `staff_id` or `external_subject` ends the account's tokens.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"active": false}))]
@@ -116,6 +151,23 @@ pub struct UserPatch {
     #[schema(min_length = 10, max_length = 128)]
     #[validate(length(min = 10, max = 128))]
     pub password: Option<String>,
+    /// Link to a staff record of the caller's subtree (`null` removes the link).
+    #[serde(default, deserialize_with = "crate::api::users::present")]
+    #[schema(value_type = Option<i64>)]
+    pub staff_id: Option<Option<i64>>,
+    /// Map an external identity `<issuer>:<subject>` to the account (`null` removes it).
+    #[serde(default, deserialize_with = "crate::api::users::present")]
+    #[schema(value_type = Option<String>, min_length = 3, max_length = 255, pattern = r"^[!-~]+:[!-~]+$")]
+    pub external_subject: Option<Option<String>>,
+}
+
+/// A field that may be absent (`None`), `null` (`Some(None)`) or a value.
+pub fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
 }
 
 impl NewUser {
@@ -126,6 +178,8 @@ impl NewUser {
             display_name: self.display_name.clone(),
             role: self.role,
             unit_id: self.unit_id,
+            staff_id: self.staff_id,
+            external_subject: self.external_subject.clone(),
         }
     }
 
@@ -134,6 +188,7 @@ impl NewUser {
         serde_json::json!({
             "username": self.username, "display_name": self.display_name,
             "role": self.role, "unit_id": self.unit_id,
+            "staff_id": self.staff_id, "external_subject": self.external_subject,
             "password_sha256": hex::encode(<sha2::Sha256 as sha2::Digest>::digest(self.password.as_bytes())),
         })
     }
@@ -153,7 +208,30 @@ impl UserPatch {
                 .map(hash_password)
                 .transpose()
                 .map_err(ApiError::Internal)?,
+            staff_id: self.staff_id,
+            external_subject: self.external_subject.clone(),
         })
+    }
+
+    /// The external subject's format, when one is set (validator skips `Option<Option<_>>`).
+    fn check_external_subject(&self) -> Result<(), ApiError> {
+        match &self.external_subject {
+            Some(Some(value)) if value.len() < 3 || value.len() > 255 => {
+                Err(ApiError::invalid_field(
+                    "external_subject",
+                    "length",
+                    "must have 3 to 255 characters",
+                ))
+            }
+            Some(Some(value)) => external_subject_format(value).map_err(|e| {
+                ApiError::invalid_field(
+                    "external_subject",
+                    "external_subject",
+                    e.message.unwrap_or_default(),
+                )
+            }),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -252,7 +330,8 @@ pub async fn get_user(
     ),
 )]
 #[patch("/users/{id}")]
-/// Change an account of the caller's subtree (admin): name, role, unit, active, password.
+/// Change an account of the caller's subtree (admin): name, role, unit, active, password, staff
+/// link, external subject. All but the name end the account's tokens on every instance.
 pub async fn update_user(
     state: web::Data<AppState>,
     principal: Authorized<op::UpdateUser>,
@@ -261,6 +340,7 @@ pub async fn update_user(
     body: Json<UserPatch>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
+    body.check_external_subject()?;
     let id = id.into_inner();
     let actor = state.actor(&principal);
     let root = principal.unit_id;
@@ -269,6 +349,8 @@ pub async fn update_user(
         store::users::update(c, &actor, root, id, &if_match, &changes)
     })
     .await?;
+    // This instance stops trusting what it read of accounts at once (others within seconds).
+    state.sessions.clear();
     Ok(etag::ok(&User::from(row)))
 }
 

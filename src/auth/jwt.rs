@@ -31,7 +31,39 @@ pub struct Claims {
     /// The username, for the audit trail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Not before (seconds since the epoch), if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+    /// The session (tokens of this service): logout revokes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<i64>,
+    /// The account's token version when issued (tokens of this service): every change of the
+    /// account's active flag, role, unit, password, staff link or external subject bumps it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ver: Option<i64>,
 }
+
+/// What a token of this service is issued for: an account's session.
+#[derive(Debug, Clone)]
+pub struct Grant<'a> {
+    /// The account id.
+    pub account_id: i64,
+    /// Its username.
+    pub username: &'a str,
+    /// Its role.
+    pub role: Role,
+    /// Its unit.
+    pub unit_id: i64,
+    /// The session id.
+    pub session_id: i64,
+    /// The account's token version.
+    pub token_version: i64,
+}
+
+/// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
+pub const LEEWAY_SECS: i64 = 30;
+/// The default longest accepted token lifetime (`exp - iat`), in seconds.
+pub const DEFAULT_MAX_LIFETIME_SECS: i64 = 12 * 3600;
 
 /// A configured external identity provider.
 #[derive(Clone)]
@@ -55,6 +87,8 @@ pub struct JwtKeys {
     pub audience: String,
     /// Lifetime of tokens we issue, in seconds.
     pub ttl_secs: i64,
+    /// The longest lifetime (`exp - iat`) accepted of any token, ours or external.
+    pub max_lifetime_secs: i64,
     external: Option<ExternalIssuer>,
     cursor_key: [u8; 32],
 }
@@ -79,6 +113,7 @@ impl JwtKeys {
             issuer,
             audience,
             ttl_secs,
+            max_lifetime_secs: DEFAULT_MAX_LIFETIME_SECS.max(ttl_secs),
             external: None,
             cursor_key: sha2::Sha256::new()
                 .chain_update(b"huimin cursor key\0")
@@ -92,6 +127,37 @@ impl JwtKeys {
     /// secret accepts the others' cursors (see [`crate::paging::set_cursor_key`]).
     pub fn cursor_key(&self) -> [u8; 32] {
         self.cursor_key
+    }
+
+    /// Sets the longest accepted lifetime; it may not be below the lifetime of issued tokens.
+    pub fn with_max_lifetime(mut self, max_lifetime_secs: i64) -> Result<Self, String> {
+        if max_lifetime_secs < self.ttl_secs {
+            return Err(format!(
+                "the longest accepted token lifetime ({max_lifetime_secs} s) is shorter than the lifetime of issued tokens ({} s)",
+                self.ttl_secs
+            ));
+        }
+        self.max_lifetime_secs = max_lifetime_secs;
+        Ok(self)
+    }
+
+    /// A keyed digest of `value` for `purpose`, derived from the secret (hex): what the login
+    /// counters are keyed by, so that the database holds no username or address typed at login.
+    pub fn keyed_digest(&self, purpose: &str, value: &str) -> String {
+        hex::encode(
+            sha2::Sha256::new()
+                .chain_update(self.cursor_key)
+                .chain_update(b"\0")
+                .chain_update(purpose.as_bytes())
+                .chain_update(b"\0")
+                .chain_update(value.as_bytes())
+                .finalize(),
+        )
+    }
+
+    /// The configured external issuer, if any.
+    pub fn external_issuer(&self) -> Option<&str> {
+        self.external.as_ref().map(|e| e.issuer.as_str())
     }
 
     /// Also accepts tokens of an external identity provider.
@@ -124,31 +190,54 @@ impl JwtKeys {
         })
     }
 
-    /// Issues a token for an account.
-    pub fn issue(
-        &self,
-        account_id: i64,
-        username: &str,
-        role: Role,
-        unit_id: i64,
-        now: i64,
-    ) -> Result<String, String> {
+    /// Issues a token for an account's session.
+    pub fn issue(&self, grant: &Grant<'_>, now: i64) -> Result<String, String> {
         let claims = Claims {
-            sub: account_id.to_string(),
-            role,
-            unit_id,
+            sub: grant.account_id.to_string(),
+            role: grant.role,
+            unit_id: grant.unit_id,
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             iat: now,
             exp: now + self.ttl_secs,
-            name: Some(username.to_owned()),
+            name: Some(grant.username.to_owned()),
+            nbf: None,
+            sid: Some(grant.session_id),
+            ver: Some(grant.token_version),
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| format!("cannot sign token: {e}"))
     }
 
-    /// Verifies a token: signature, algorithm, issuer, audience and expiry.
+    /// Verifies a token: signature, algorithm, issuer, audience, expiry, `nbf` and `iat` not in
+    /// the future, and a lifetime within the maximum.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        self.verify_at(token, chrono::Utc::now().timestamp())
+    }
+
+    /// [`Self::verify`] at a given time (seconds since the epoch) for the checks of `iat` and
+    /// the lifetime.
+    pub fn verify_at(&self, token: &str, now: i64) -> Result<Claims, TokenError> {
+        let claims = self.verify_signed(token)?;
+        if claims.iat > now + LEEWAY_SECS {
+            return Err(TokenError(
+                "the bearer token is issued in the future".into(),
+            ));
+        }
+        if claims.nbf.is_some_and(|nbf| nbf > now + LEEWAY_SECS) {
+            return Err(TokenError("the bearer token is not valid yet".into()));
+        }
+        let lifetime = claims.exp.saturating_sub(claims.iat);
+        if lifetime > self.max_lifetime_secs {
+            return Err(TokenError(format!(
+                "the bearer token's lifetime ({lifetime} s) exceeds the accepted maximum ({} s)",
+                self.max_lifetime_secs
+            )));
+        }
+        Ok(claims)
+    }
+
+    fn verify_signed(&self, token: &str) -> Result<Claims, TokenError> {
         let header =
             decode_header(token).map_err(|_| TokenError("the bearer token is malformed".into()))?;
         let (key, algorithm, issuer) = match header.alg {
@@ -163,7 +252,8 @@ impl JwtKeys {
             },
         };
         let mut validation = Validation::new(algorithm);
-        validation.leeway = 30;
+        validation.leeway = LEEWAY_SECS.unsigned_abs();
+        validation.validate_nbf = true;
         validation.set_audience(&[self.audience.as_str()]);
         validation.set_issuer(&[issuer]);
         validation.required_spec_claims = ["exp", "iat", "iss", "aud", "sub"]
@@ -177,6 +267,7 @@ impl JwtKeys {
                 TokenError(
                     match e.kind() {
                         K::ExpiredSignature => "the bearer token has expired",
+                        K::ImmatureSignature => "the bearer token is not valid yet",
                         K::InvalidAudience => "the bearer token is for another audience",
                         K::InvalidIssuer => "the bearer token is from an unknown issuer",
                         K::InvalidSignature => "the bearer token's signature is invalid",
@@ -204,20 +295,58 @@ mod tests {
         .unwrap()
     }
 
+    fn grant() -> Grant<'static> {
+        Grant {
+            account_id: 7,
+            username: "admin",
+            role: Role::Admin,
+            unit_id: 1,
+            session_id: 11,
+            token_version: 3,
+        }
+    }
+
+    /// A token of this service with the given claims changed.
+    fn signed(change: impl FnOnce(&mut Claims)) -> String {
+        let now = chrono::Utc::now().timestamp();
+        let mut claims = Claims {
+            sub: "7".into(),
+            role: Role::Admin,
+            unit_id: 1,
+            iss: "huimin".into(),
+            aud: "huimin-api".into(),
+            iat: now,
+            exp: now + 600,
+            name: None,
+            nbf: None,
+            sid: Some(11),
+            ver: Some(3),
+        };
+        change(&mut claims);
+        encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef").unwrap(),
+        )
+        .unwrap()
+    }
+
     #[test]
     fn issued_tokens_verify() {
         let now = chrono::Utc::now().timestamp();
-        let token = keys().issue(7, "admin", Role::Admin, 1, now).unwrap();
+        let token = keys().issue(&grant(), now).unwrap();
         let claims = keys().verify(&token).unwrap();
         assert_eq!(claims.sub, "7");
         assert_eq!(claims.role, Role::Admin);
         assert_eq!(claims.unit_id, 1);
+        assert_eq!(claims.sid, Some(11));
+        assert_eq!(claims.ver, Some(3));
     }
 
     #[test]
     fn expired_forged_and_foreign_tokens_fail() {
         let now = chrono::Utc::now().timestamp();
-        let old = keys().issue(7, "a", Role::Admin, 1, now - 10_000).unwrap();
+        let old = keys().issue(&grant(), now - 10_000).unwrap();
         assert_eq!(
             keys().verify(&old).unwrap_err().0,
             "the bearer token has expired"
@@ -229,7 +358,7 @@ mod tests {
             600,
         )
         .unwrap();
-        let forged = other.issue(7, "a", Role::Admin, 1, now).unwrap();
+        let forged = other.issue(&grant(), now).unwrap();
         assert!(keys().verify(&forged).is_err());
         let aud = JwtKeys::new(
             b"0123456789abcdef0123456789abcdef",
@@ -238,12 +367,71 @@ mod tests {
             600,
         )
         .unwrap();
-        assert!(keys()
-            .verify(&aud.issue(7, "a", Role::Admin, 1, now).unwrap())
-            .is_err());
+        assert!(keys().verify(&aud.issue(&grant(), now).unwrap()).is_err());
         assert!(keys().verify("not.a.token").is_err());
         // alg none: header {"alg":"none"}
         let none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiIxIn0.";
         assert!(keys().verify(none).is_err());
+    }
+
+    #[test]
+    fn tokens_from_the_future_are_refused() {
+        let now = chrono::Utc::now().timestamp();
+        let nbf = signed(|c| c.nbf = Some(now + 120));
+        assert_eq!(
+            keys().verify(&nbf).unwrap_err().0,
+            "the bearer token is not valid yet"
+        );
+        let iat = signed(|c| {
+            c.iat = now + 120;
+            c.exp = now + 600;
+        });
+        assert_eq!(
+            keys().verify(&iat).unwrap_err().0,
+            "the bearer token is issued in the future"
+        );
+        // Within the leeway both are accepted (clocks differ a little).
+        assert!(keys()
+            .verify(&signed(|c| {
+                c.nbf = Some(now + 10);
+                c.iat = now + 10;
+            }))
+            .is_ok());
+    }
+
+    #[test]
+    fn lifetimes_above_the_maximum_are_refused() {
+        let now = chrono::Utc::now().timestamp();
+        let keys = keys().with_max_lifetime(3600).unwrap();
+        let long = signed(|c| c.exp = now + 3601);
+        assert!(keys
+            .verify(&long)
+            .unwrap_err()
+            .0
+            .contains("exceeds the accepted maximum"));
+        assert!(keys.verify(&signed(|c| c.exp = now + 3600)).is_ok());
+        // An old iat does not buy a longer life either.
+        let backdated = signed(|c| {
+            c.iat = now - 86_400;
+            c.exp = now + 60;
+        });
+        assert!(keys.verify(&backdated).is_err());
+        // The maximum may not be below the lifetime of issued tokens.
+        assert!(self::keys().with_max_lifetime(599).is_err());
+    }
+
+    #[test]
+    fn keyed_digests_depend_on_the_secret_and_the_purpose() {
+        let a = keys().keyed_digest("account", "admin");
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, keys().keyed_digest("address", "admin"));
+        let other = JwtKeys::new(
+            b"another secret another secret!!!",
+            "huimin".into(),
+            "huimin-api".into(),
+            600,
+        )
+        .unwrap();
+        assert_ne!(a, other.keyed_digest("account", "admin"));
     }
 }

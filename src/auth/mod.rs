@@ -1,9 +1,9 @@
 //! Authentication: password hashes, JWT issue and verification, and the `Principal` extractor.
 
 pub mod jwt;
-pub mod limiter;
 pub mod password;
 pub mod principal;
+pub mod session;
 
-pub use jwt::{Claims, JwtKeys};
+pub use jwt::{Claims, Grant, JwtKeys};
 pub use principal::Principal;

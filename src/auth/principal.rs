@@ -1,79 +1,51 @@
-//! The authenticated caller, extracted once from `Authorization: Bearer …`.
+//! The authenticated caller, from `Authorization: Bearer …` as checked against its account and
+//! session by [`crate::auth::session::middleware`] before any extractor runs.
 
 use std::future::{ready, Ready};
 use std::marker::PhantomData;
 use std::ops::Deref;
 
 use actix_web::http::header;
-use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use actix_web::{dev::Payload, FromRequest, HttpMessage, HttpRequest};
 
-use crate::auth::jwt::JwtKeys;
+use crate::auth::session::{again, Checked};
 use crate::domain::access;
 use crate::domain::roles::Role;
 use crate::error::ApiError;
 
-/// Who is calling: from a verified token.
+/// Who is calling: from a verified token, as its account is now.
 #[derive(Debug, Clone)]
 pub struct Principal {
-    /// The account id when the token is one of ours.
+    /// The account id (of our account, or of the account an external identity is mapped to).
     pub account_id: Option<i64>,
     /// The token's subject.
     pub sub: String,
-    /// A name for the audit trail.
+    /// A name for the audit trail: the username, or `<issuer>:<subject>` for an external
+    /// identity.
     pub name: String,
     /// The role.
     pub role: Role,
     /// The principal's unit: it sees this unit's subtree.
     pub unit_id: i64,
-    /// The staff record linked to the caller's account: a provider reaches the aid cases
-    /// assigned to it, the consultations it answered and the shifts it is on.
+    /// The staff record the account is linked to, if any.
     pub staff_id: Option<i64>,
+    /// The session of a token of this service (none for external identities).
+    pub session_id: Option<i64>,
 }
 
 fn extract(req: &HttpRequest) -> Result<Principal, ApiError> {
-    let keys = req
-        .app_data::<web::Data<JwtKeys>>()
-        .ok_or_else(|| ApiError::Internal("JWT keys are not configured".into()))?;
-    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
-        ApiError::Unauthorized("an Authorization: Bearer token is required".into())
-    })?;
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::Unauthorized("the Authorization header is malformed".into()))?;
-    let token = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into())
-        })?;
-    let claims = keys
-        .verify(token)
-        .map_err(|e| ApiError::Unauthorized(e.0))?;
-    let ours = claims.iss == keys.issuer;
-    let account_id =
-        if ours {
-            Some(claims.sub.parse::<i64>().map_err(|_| {
-                ApiError::Unauthorized("the bearer token's subject is invalid".into())
-            })?)
-        } else {
-            None
-        };
-    // An external identity is recorded as `<issuer>:<subject>`, never under a name it chose.
-    let name = match (ours, &claims.name) {
-        (true, Some(username)) => username.clone(),
-        (true, None) => claims.sub.clone(),
-        (false, _) => format!("{}:{}", claims.iss, claims.sub),
-    };
-    Ok(Principal {
-        account_id,
-        name,
-        sub: claims.sub,
-        role: claims.role,
-        unit_id: claims.unit_id,
-        staff_id: None,
-    })
+    if !req.headers().contains_key(header::AUTHORIZATION) {
+        return Err(ApiError::Unauthorized(
+            "an Authorization: Bearer token is required".into(),
+        ));
+    }
+    match req.extensions().get::<Checked>() {
+        Some(Checked(Ok(principal))) => Ok(principal.clone()),
+        Some(Checked(Err(e))) => Err(again(e)),
+        None => Err(ApiError::Internal(
+            "the session middleware is not installed".into(),
+        )),
+    }
 }
 
 impl FromRequest for Principal {

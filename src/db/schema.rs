@@ -46,6 +46,32 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        token_version -> BigInt,
+        staff_id -> Nullable<BigInt>,
+        external_subject -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        client_address -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    login_throttles (id) {
+        id -> BigInt,
+        scope -> Text,
+        key_digest -> Text,
+        failures -> Integer,
+        last_failure_at -> Timestamp,
+        blocked_until -> Nullable<Timestamp>,
+        reported_until -> Nullable<Timestamp>,
     }
 }
 
@@ -91,6 +117,7 @@ diesel::table! {
 
 diesel::joinable!(unit_targets -> units (unit_id));
 diesel::joinable!(users -> units (unit_id));
+diesel::joinable!(sessions -> users (user_id));
 
 diesel::table! {
     staff (id) {
@@ -293,6 +320,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     units,
     unit_targets,
     users,
+    sessions,
+    login_throttles,
     audit_events,
     audit_chain_head,
     idempotency_keys,

@@ -15,6 +15,9 @@ use crate::domain::roles::Role;
 pub enum Scope {
     /// No token needed; public facts only.
     Public,
+    /// The operator's scraper, with the metrics token of the configuration (no user role:
+    /// a user's token is a 401).
+    Operator,
     /// The caller's own account.
     Account,
     /// Data of the whole service (the business calendar): only callers of a top unit (one
@@ -43,6 +46,7 @@ impl Scope {
     pub const fn describe(self) -> &'static str {
         match self {
             Scope::Public => "public (no token)",
+            Scope::Operator => "the operator's metrics token, no user role",
             Scope::Account => "the caller's own account",
             Scope::TopUnit => "the whole service; callers of a top unit only",
             Scope::Subtree => "the caller's unit subtree",
@@ -133,6 +137,7 @@ operations! {
     UpdateFollowUp = "update_follow_up",
     RecordFollowUpAttempt = "record_follow_up_attempt",
     GetMe = "get_me",
+    Logout = "logout",
     ListStaff = "list_staff",
     CreateStaff = "create_staff",
     GetStaff = "get_staff",
@@ -155,6 +160,7 @@ use Role::{
 };
 
 const ALL: &[Role] = &[ADM, STF, AID, PRO, AUD, INT];
+const NO_ROLE: &[Role] = &[];
 const ADMINS: &[Role] = &[ADM];
 const ROSTER: &[Role] = &[ADM, STF];
 const READ_NOT_PROVIDERS: &[Role] = &[ADM, STF, AID, AUD, INT];
@@ -201,8 +207,9 @@ pub const TABLE: &[Rule] = {
         row("get_duty_feed", ALL, S::Public),
         row("health_live", ALL, S::Public),
         row("health_ready", ALL, S::Public),
-        row("metrics", ALL, S::Public),
+        row("metrics", NO_ROLE, S::Operator),
         row("get_me", ALL, S::Account),
+        row("logout", ALL, S::Account),
         // Units, targets, accounts, calendar.
         row("list_units", ALL, S::Subtree),
         row("get_unit", ALL, S::Subtree),
@@ -376,7 +383,7 @@ mod tests {
                     r.operation_id,
                     "export_consultations" | "verify_audit_events"
                 )
-                && r.scope != Scope::Public;
+                && !matches!(r.scope, Scope::Public | Scope::Operator | Scope::Account);
             if write {
                 assert!(!r.roles.contains(&Role::Auditor), "{}", r.operation_id);
             }

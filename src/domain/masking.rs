@@ -1,9 +1,12 @@
-//! Masking of personal data (PIPL): ID and phone numbers shown to readers without a need.
+//! Masking of personal data (PIPL): ID and phone numbers, names, shown to readers without a
+//! need. Which reader gets which mask is decided in `crate::privacy`.
 
-/// Masks an ID number, keeping the first four and last four characters
-/// (`140521198001011234` → `1405**********1234`).
+/// Masks an ID number, keeping only the first four characters, the province and city
+/// (`140521198001011234` → `1405**************`). The birth date, the sequence (which gives the
+/// sex) and the check digit are never kept: beside the birth year and sex that masked readers
+/// see, the sequence and check digit would leave a single candidate.
 pub fn mask_id_number(id: &str) -> String {
-    mask_middle(id, 4, 4)
+    mask_middle(id, 4, 0)
 }
 
 /// Masks a phone number, keeping the first three and last four digits
@@ -45,9 +48,13 @@ mod tests {
 
     #[test]
     fn masks_keep_the_documented_ends() {
-        assert_eq!(mask_id_number("140521198001011234"), "1405**********1234");
-        assert_eq!(mask_id_number("11010519491231002X"), "1101**********002X");
+        assert_eq!(mask_id_number("140521198001011234"), "1405**************");
+        assert_eq!(mask_id_number("11010519491231002X"), "1101**************");
+        // Masking a masked number changes nothing (the trail re-masks old events on reading).
+        assert_eq!(mask_id_number("1405**********1234"), "1405**************");
         assert_eq!(mask_phone("13812345678"), "138****5678");
         assert_eq!(mask_phone("12345"), "*****");
+        assert_eq!(mask_phone("138****5678"), "138****5678");
+        assert_eq!(mask_name("张**"), "张**");
     }
 }

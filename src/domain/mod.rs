@@ -13,4 +13,5 @@ pub mod phone;
 pub mod roles;
 pub mod targets;
 pub mod text;
+pub mod throttle;
 pub mod units;

@@ -216,29 +216,55 @@ pub fn chain_hash(row: &AuditRow) -> String {
     hex::encode(hasher.finalize())
 }
 
-/// Masks personal data and drops secrets in a snapshot before it enters the trail.
+/// Masks personal data and drops secrets in a snapshot before it enters the trail, as the masked
+/// sight of `crate::privacy` shows a person (the trail is read by auditors): names keep the
+/// family name, phones are masked, ID numbers keep their first four characters, a birth date
+/// becomes `birth_year`, the age in years goes wherever a birth date is known, and a person's
+/// address (or the place of a consultation at home) becomes `"***"`. Idempotent: the trail's
+/// readers apply it again to events written under an older policy.
 pub fn redact(value: Value) -> Value {
     match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .filter(|(k, _)| !matches!(k.as_str(), "password" | "password_hash" | "token"))
-                .map(|(k, v)| {
-                    let v = match (k.as_str(), v) {
+        Value::Object(map) => {
+            // A person: a record that carries someone's name or ID number (units and staff
+            // carry neither, and their addresses are public).
+            let is_person = ["id_number", "person_name", "applicant_name"]
+                .iter()
+                .any(|k| map.contains_key(*k));
+            let has_birth_date = map.get("birth_date").is_some_and(|v| !v.is_null())
+                || map.get("birth_year").is_some_and(|v| !v.is_null());
+            let at_home = map.get("site").and_then(Value::as_str) == Some("home");
+            Value::Object(
+                map.into_iter()
+                    .filter(|(k, _)| {
+                        let secret = matches!(k.as_str(), "password" | "password_hash" | "token");
+                        let age_beside_birth = k == "age" && has_birth_date;
+                        !(secret || age_beside_birth)
+                    })
+                    .map(|(k, v)| match (k.as_str(), v) {
                         (key, Value::String(s)) if key.contains("id_number") => {
-                            Value::String(mask_id_number(&s))
+                            (k, Value::String(mask_id_number(&s)))
                         }
                         (key, Value::String(s)) if key.contains("phone") => {
-                            Value::String(mask_phone(&s))
+                            (k, Value::String(mask_phone(&s)))
                         }
                         ("person_name" | "applicant_name" | "guardian_name", Value::String(s)) => {
-                            Value::String(mask_name(&s))
+                            (k, Value::String(mask_name(&s)))
                         }
-                        (_, v) => redact(v),
-                    };
-                    (k, v)
-                })
-                .collect(),
-        ),
+                        ("birth_date", Value::String(s)) => (
+                            "birth_year".to_owned(),
+                            s.get(..4)
+                                .and_then(|y| y.parse::<i64>().ok())
+                                .map_or(Value::Null, Value::from),
+                        ),
+                        ("address", Value::String(_)) if is_person => {
+                            (k, Value::String("***".into()))
+                        }
+                        ("place", Value::String(_)) if at_home => (k, Value::String("***".into())),
+                        (_, v) => (k, redact(v)),
+                    })
+                    .collect(),
+            )
+        }
         Value::Array(items) => Value::Array(items.into_iter().map(redact).collect()),
         other => other,
     }
@@ -396,7 +422,46 @@ mod tests {
         assert_eq!(v["phone"], "138****5678");
         assert_eq!(v["person_name"], "张**");
         assert_eq!(v["name"], "龙港镇司法所");
-        assert_eq!(v["applicant"]["id_number"], "1405**********1234");
+        assert_eq!(v["applicant"]["id_number"], "1405**************");
         assert!(v.get("password_hash").is_none());
+    }
+
+    #[test]
+    fn redaction_keeps_no_birth_date_age_or_personal_address() {
+        let app = json!({
+            "id": 3, "unit_id": 4,
+            "applicant": {"applicant_name": "赵某", "id_number": "140521198005050817",
+                "birth_date": "1980-05-05", "age": 42, "sex": "male", "address": "沁水县龙港镇",
+                "guardian_name": "赵某某", "guardian_phone": "13900001111"}
+        });
+        let v = redact(app);
+        let a = &v["applicant"];
+        assert_eq!(a["birth_year"], 1980);
+        assert!(
+            a.get("birth_date").is_none() && a.get("age").is_none(),
+            "{a}"
+        );
+        assert_eq!(a["address"], "***");
+        assert_eq!(a["guardian_name"], "赵**");
+        assert_eq!(a["guardian_phone"], "139****1111");
+        // Redacting again changes nothing.
+        assert_eq!(redact(v.clone()), v);
+        // A consultation without an ID number keeps the age the person gave; at home, the
+        // place is an address.
+        let c = redact(json!({"person_name": "李四", "age": 40, "birth_date": null,
+            "id_number": null, "site": "home", "place": "某村12号"}));
+        assert_eq!(c["age"], 40);
+        assert_eq!(c["place"], "***");
+        // A unit's address is public.
+        let u = redact(json!({"name": "龙港镇司法所", "address": "龙港镇新区"}));
+        assert_eq!(u["address"], "龙港镇新区");
+        // An older event, masked under the old policy, is masked again on reading.
+        let old = redact(
+            json!({"id_number": "1405**********1234", "birth_date": "1980-05-05", "age": 42}),
+        );
+        assert_eq!(
+            old,
+            json!({"id_number": "1405**************", "birth_year": 1980})
+        );
     }
 }

@@ -273,18 +273,23 @@ pub fn find(conn: &mut DbConnection, reader: Reader, id: i64) -> Result<Consulta
         .ok_or_else(|| ApiError::not_found("consultation", id))
 }
 
-/// Earlier consultations of the same person (same ID number or phone) that the reader may see:
-/// how many, and the most recent twenty.
+/// Earlier consultations of the same person (same ID number or phone) that the reader may see,
+/// of `only_unit` when given (the records a unit's staff see in full): how many, and the most
+/// recent twenty.
 pub fn repeat_visits(
     conn: &mut DbConnection,
     reader: Reader,
     row: &ConsultationRow,
+    only_unit: Option<i64>,
 ) -> Result<(i64, Vec<(i64, NaiveDateTime)>), ApiError> {
     if row.id_number.is_none() && row.phone.is_none() {
         return Ok((0, Vec::new()));
     }
     let same_person = |q: Boxed<'static>| {
-        let q = q.filter(consultations::id.ne(row.id));
+        let mut q = q.filter(consultations::id.ne(row.id));
+        if let Some(unit) = only_unit {
+            q = q.filter(consultations::unit_id.eq(unit));
+        }
         match (row.id_number.clone(), row.phone.clone()) {
             (Some(id), Some(phone)) => q.filter(
                 consultations::id_number

@@ -39,6 +39,10 @@ pub const TOWNSHIPS: [(&str, &str, i32); 12] = [
     ("SL", "十里乡", 200),
 ];
 
+/// The demo provider account, linked to the staff record of the public legal service centre's
+/// first duty lawyer.
+pub const DEMO_PROVIDER: &str = "lawyer";
+
 /// The demo accounts: username, display name, role, unit code.
 pub const DEMO_ACCOUNTS: [(&str, &str, Role, &str); 6] = [
     ("admin", "沁水县司法局 管理员", Role::Admin, "140521"),
@@ -162,11 +166,16 @@ pub fn seed_demo(conn: &mut DbConnection) -> Result<bool, ApiError> {
             &any,
             target(Some(6000), Some(DEMO_AID_CASES)),
         )?;
-        seed_roster(tx, log, &county)?;
+        let centre_lawyer = seed_roster(tx, log, &county)?;
         for (username, name, role, unit_code) in DEMO_ACCOUNTS {
             let unit = units::by_code(tx, unit_code)?
                 .ok_or_else(|| ApiError::Internal(format!("demo unit {unit_code} missing")))?;
-            users::insert(tx, log, username, &hash, name, role, unit.id)?;
+            let row = users::insert(tx, log, username, &hash, name, role, unit.id)?;
+            // The demo provider is the centre's first duty lawyer: it reaches the cases
+            // assigned to that staff record.
+            if username == DEMO_PROVIDER {
+                users::link_staff_unchecked(tx, log, &row, centre_lawyer)?;
+            }
         }
         Ok(true)
     })
@@ -181,12 +190,13 @@ const DEMO_NAMES: [&str; 28] = [
 
 /// Demo staff and a four-week roster from the Monday of the current week: the centre staffed
 /// every working day by its lawyers in turn; each township office on duty on Tuesday mornings
-/// and visiting villages on Thursday afternoons.
+/// and visiting villages on Thursday afternoons. Returns the staff id of the centre's first
+/// lawyer.
 fn seed_roster(
     tx: &mut DbConnection,
     log: &mut audit::AuditLog,
     county: &units::UnitRow,
-) -> Result<(), ApiError> {
+) -> Result<i64, ApiError> {
     use chrono::Duration;
     let root = county.id;
     let mut names = DEMO_NAMES.iter();
@@ -285,7 +295,10 @@ fn seed_roster(
             book(office.id, day, period, kind, place, people)?;
         }
     }
-    Ok(())
+    lawyers
+        .first()
+        .copied()
+        .ok_or_else(|| ApiError::Internal("the demo centre has no lawyer".into()))
 }
 
 fn unit_by_code(tx: &mut DbConnection, code: &str) -> Result<units::UnitRow, ApiError> {

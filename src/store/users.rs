@@ -12,7 +12,7 @@ use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;
 use crate::store::idempotency::Idempotency;
-use crate::store::scope::unit_id_in_subtree;
+use crate::store::scope::{check_referenced, unit_id_in_subtree};
 use crate::store::write::record;
 use crate::store::write::{self, Record};
 use crate::store::{audit, units, Actor};
@@ -33,6 +33,12 @@ pub struct UserRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Bumped by every change that must end the account's tokens (see [`update`]).
+    pub token_version: i64,
+    /// The account's staff record, if linked.
+    pub staff_id: Option<i64>,
+    /// The external identity (`<issuer>:<subject>`) mapped to this account, if any.
+    pub external_subject: Option<String>,
 }
 
 record!(UserRow, "user", |r| id: r.id, unit: Some(r.unit_id), version: r.version);
@@ -56,9 +62,11 @@ pub struct NewAccount {
     pub display_name: String,
     pub role: Role,
     pub unit_id: i64,
+    pub staff_id: Option<i64>,
+    pub external_subject: Option<String>,
 }
 
-/// Changes to an account; absent fields stay.
+/// Changes to an account; absent fields stay (`Some(None)` removes a link).
 #[derive(Debug, Clone, Default)]
 pub struct AccountChanges {
     pub display_name: Option<String>,
@@ -66,6 +74,65 @@ pub struct AccountChanges {
     pub unit_id: Option<i64>,
     pub active: Option<bool>,
     pub password_hash: Option<String>,
+    pub staff_id: Option<Option<i64>>,
+    pub external_subject: Option<Option<String>>,
+}
+
+impl AccountChanges {
+    /// Whether the changes end the account's tokens: a change of active, role, unit, password,
+    /// staff link or external subject.
+    pub fn ends_tokens(&self, current: &UserRow) -> bool {
+        self.active.is_some_and(|a| a != current.active)
+            || self.role.is_some_and(|r| r != current.role)
+            || self.unit_id.is_some_and(|u| u != current.unit_id)
+            || self.password_hash.is_some()
+            || self.staff_id.is_some_and(|s| s != current.staff_id)
+            || self
+                .external_subject
+                .as_ref()
+                .is_some_and(|e| *e != current.external_subject)
+    }
+}
+
+/// The links of an account must name a staff record in the subtree of `root` that no other
+/// account is linked to, and an external subject no other account has.
+fn check_links(
+    tx: &mut DbConnection,
+    root: i64,
+    id: Option<i64>,
+    staff_id: Option<i64>,
+    external_subject: Option<&str>,
+) -> Result<(), ApiError> {
+    if let Some(staff_id) = staff_id {
+        check_referenced(tx, "staff", staff_id, root, "staff_id", "staff record")?;
+        let mut taken = users::table
+            .filter(users::staff_id.eq(staff_id))
+            .select(users::id)
+            .into_boxed();
+        if let Some(id) = id {
+            taken = taken.filter(users::id.ne(id));
+        }
+        if taken.first::<i64>(tx).optional()?.is_some() {
+            return Err(ApiError::conflict(
+                "the staff record is already linked to another account",
+            ));
+        }
+    }
+    if let Some(subject) = external_subject {
+        let mut taken = users::table
+            .filter(users::external_subject.eq(subject))
+            .select(users::id)
+            .into_boxed();
+        if let Some(id) = id {
+            taken = taken.filter(users::id.ne(id));
+        }
+        if taken.first::<i64>(tx).optional()?.is_some() {
+            return Err(ApiError::conflict(
+                "the external subject is already mapped to another account",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// An account by username, for login (no scope).
@@ -132,6 +199,13 @@ pub fn create(
 ) -> Result<(UserRow, bool), ApiError> {
     write::create(conn, actor, idem, request, |tx, log| {
         units::find_referenced(tx, root, new.unit_id, "unit_id")?;
+        check_links(
+            tx,
+            root,
+            None,
+            new.staff_id,
+            new.external_subject.as_deref(),
+        )?;
         if by_username(tx, &new.username)?.is_some() {
             return Err(ApiError::conflict(format!(
                 "the username `{}` is taken",
@@ -159,6 +233,9 @@ fn insert_row(
             users::version.eq(1i64),
             users::created_at.eq(now),
             users::updated_at.eq(now),
+            users::token_version.eq(1i64),
+            users::staff_id.eq(new.staff_id),
+            users::external_subject.eq(&new.external_subject),
         ))
         .returning(users::all_columns)
         .get_result(tx)?)
@@ -179,6 +256,8 @@ pub fn insert(
         display_name: display_name.to_owned(),
         role,
         unit_id,
+        staff_id: None,
+        external_subject: None,
     };
     let row = insert_row(tx, log.at(), &new, password_hash)?;
     log.record::<(), _>(
@@ -190,6 +269,33 @@ pub fn insert(
         Some(&row),
     );
     Ok(row)
+}
+
+/// Links an account to a staff record inside a write and records it (seeding).
+pub fn link_staff_unchecked(
+    tx: &mut DbConnection,
+    log: &mut audit::AuditLog,
+    current: &UserRow,
+    staff_id: i64,
+) -> Result<UserRow, ApiError> {
+    let next: UserRow = diesel::update(users::table.filter(users::id.eq(current.id)))
+        .set((
+            users::staff_id.eq(Some(staff_id)),
+            users::token_version.eq(current.token_version + 1),
+            users::version.eq(current.version + 1),
+            users::updated_at.eq(log.at()),
+        ))
+        .returning(users::all_columns)
+        .get_result(tx)?;
+    log.record(
+        "update",
+        UserRow::ENTITY,
+        next.id,
+        Some(next.unit_id),
+        Some(current),
+        Some(&next),
+    );
+    Ok(next)
 }
 
 /// Changes an account of the subtree of `root`.
@@ -223,6 +329,14 @@ pub fn update(
             if let Some(unit) = changes.unit_id {
                 units::find_referenced(tx, root, unit, "unit_id")?;
             }
+            check_links(
+                tx,
+                root,
+                Some(id),
+                changes.staff_id.flatten(),
+                changes.external_subject.as_ref().and_then(|e| e.as_deref()),
+            )?;
+            let token_version = current.token_version + i64::from(changes.ends_tokens(current));
             Ok(diesel::update(users::table.filter(users::id.eq(id)))
                 .set((
                     users::display_name.eq(changes
@@ -237,6 +351,12 @@ pub fn update(
                         .password_hash
                         .as_deref()
                         .unwrap_or(&current.password_hash)),
+                    users::staff_id.eq(changes.staff_id.unwrap_or(current.staff_id)),
+                    users::external_subject.eq(changes
+                        .external_subject
+                        .clone()
+                        .unwrap_or_else(|| current.external_subject.clone())),
+                    users::token_version.eq(token_version),
                     users::version.eq(current.version + 1),
                     users::updated_at.eq(log.at()),
                 ))

@@ -400,7 +400,7 @@ async fn the_ledger_exports_csv_and_xlsx_with_chinese_headers_and_masking(backen
         .await;
     let text = String::from_utf8_lossy(&csv.body);
     assert!(
-        text.contains("1101**********002X") && text.contains("138****5678"),
+        text.contains("1101**************") && text.contains("138****5678"),
         "{text}"
     );
     assert!(!text.contains("11010519491231002X") && !text.contains("13812345678"));
@@ -420,10 +420,10 @@ async fn the_ledger_exports_csv_and_xlsx_with_chinese_headers_and_masking(backen
         .collect();
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0][0], "编号");
-    assert_eq!(rows[0][10], "身份证号");
-    assert_eq!(rows[1][10], "1101**********002X");
-    assert_eq!(rows[1][11], "138****5678");
-    assert_eq!(rows[1][13], "社会保障、劳动报酬");
+    assert_eq!(rows[0][11], "身份证号");
+    assert_eq!(rows[1][11], "1101**************");
+    assert_eq!(rows[1][12], "138****5678");
+    assert_eq!(rows[1][14], "社会保障、劳动报酬");
     app.get("/api/v1/consultations/export?format=pdf", "admin")
         .await
         .assert_problem(400);

@@ -4,11 +4,12 @@
 use actix_web::test::TestRequest;
 
 use crate::backend_tests;
-use crate::helpers::{call_service, spawn_app, spawn_app_without_database, Backend};
+use crate::helpers::{call_service, spawn_app, spawn_app_without_database, Backend, METRICS_TOKEN};
 
 backend_tests!(
     served_spec_matches_the_committed_contract,
     health_metrics_and_dictionaries,
+    security_headers_on_every_answer,
     swagger_ui_is_served_from_the_binary,
     an_unreachable_database_is_a_503_not_a_hang,
     migrations_run_down_and_up_again,
@@ -82,7 +83,25 @@ async fn health_metrics_and_dictionaries(backend: Backend) {
     assert_eq!(ready.status, 200);
     assert_eq!(ready.json()["status"], "ok");
     let _ = app.get("/api/v1/units", "admin").await;
-    let metrics = app.call(TestRequest::get().uri("/metrics")).await;
+    // Metrics take the operator's token, not a user's, and nothing without it.
+    let bare = app.call(TestRequest::get().uri("/metrics")).await;
+    assert_eq!(bare.status, 401);
+    let user = app.token_of("admin");
+    let as_user = app
+        .call(
+            TestRequest::get()
+                .uri("/metrics")
+                .insert_header(("Authorization", format!("Bearer {user}"))),
+        )
+        .await;
+    assert_eq!(as_user.status, 401);
+    let metrics = app
+        .call(
+            TestRequest::get()
+                .uri("/metrics")
+                .insert_header(("Authorization", format!("Bearer {METRICS_TOKEN}"))),
+        )
+        .await;
     assert_eq!(metrics.status, 200);
     let text = String::from_utf8_lossy(&metrics.body);
     assert!(text.contains("huimin_http_requests_total"), "{text}");
@@ -174,10 +193,14 @@ async fn an_unreachable_database_is_a_503_not_a_hang(backend: Backend) {
     // Reads answer 503 too (the token is checked first, without the database).
     let token = crate::helpers::test_keys()
         .issue(
-            1,
-            "admin",
-            huimin::domain::roles::Role::Admin,
-            1,
+            &huimin::auth::Grant {
+                account_id: 1,
+                username: "admin",
+                role: huimin::domain::roles::Role::Admin,
+                unit_id: 1,
+                session_id: 1,
+                token_version: 1,
+            },
             chrono::Utc::now().timestamp(),
         )
         .unwrap();
@@ -353,4 +376,76 @@ fn links_lead_from_each_create_to_operations_that_exist() {
         "accept"
     );
     assert!(links >= 40, "{links} links");
+}
+
+async fn security_headers_on_every_answer(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let common = |res: &crate::helpers::TestResponse, what: &str| {
+        assert_eq!(
+            res.header("x-content-type-options").as_deref(),
+            Some("nosniff"),
+            "{what}"
+        );
+        assert_eq!(
+            res.header("x-frame-options").as_deref(),
+            Some("DENY"),
+            "{what}"
+        );
+        assert_eq!(
+            res.header("referrer-policy").as_deref(),
+            Some("no-referrer"),
+            "{what}"
+        );
+        let csp = res.header("content-security-policy").unwrap_or_default();
+        assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
+        csp
+    };
+    // Personal data: never stored by a browser or a proxy.
+    let list = app.get("/api/v1/consultations", "admin").await;
+    assert_eq!(list.status, 200);
+    assert!(common(&list, "a list").starts_with("default-src 'none'"));
+    assert_eq!(list.header("cache-control").as_deref(), Some("no-store"));
+    let token = app.login("admin", huimin::store::seed::DEMO_PASSWORD).await;
+    assert_eq!(token.header("cache-control").as_deref(), Some("no-store"));
+    let missing = app.get("/api/v1/nowhere", "admin").await;
+    common(&missing, "a 404");
+    assert_eq!(missing.header("cache-control").as_deref(), Some("no-store"));
+    // Swagger UI: its own scripts and styles, and it does not keep the token.
+    let ui = app.call(TestRequest::get().uri("/swagger-ui/")).await;
+    let csp = common(&ui, "Swagger UI");
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("'unsafe-eval'"),
+        "{csp}"
+    );
+    let init = app
+        .call(TestRequest::get().uri("/swagger-ui/swagger-initializer.js"))
+        .await;
+    let init = String::from_utf8_lossy(&init.body);
+    assert!(init.contains("\"persistAuthorization\": false"), "{init}");
+    // The board: public, cached briefly, its one inline style allowed by digest only.
+    let board = app.call(TestRequest::get().uri("/board/today")).await;
+    assert_eq!(board.status, 200);
+    let csp = common(&board, "the board");
+    assert!(
+        csp.contains("style-src 'sha256-") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert_eq!(
+        board.header("cache-control").as_deref(),
+        Some("public, max-age=60")
+    );
+    let body = String::from_utf8_lossy(&board.body);
+    let css = body
+        .split("<style>")
+        .nth(1)
+        .and_then(|rest| rest.split("</style>").next())
+        .unwrap_or_default();
+    use base64::Engine;
+    use sha2::Digest;
+    let digest =
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(css.as_bytes()));
+    assert!(
+        csp.contains(&format!("'sha256-{digest}'")),
+        "the digest is of the served style: {csp}"
+    );
 }

@@ -209,6 +209,31 @@ async fn a_clash_is_a_409_and_writes_nothing(backend: Backend) {
         .post("/api/v1/duty-shifts", "staff.longgang", &json!({"unit_id": unit, "date": "2023-03-14", "period": "afternoon", "kind": "enterprise_visit", "staff_ids": [head]}))
         .await;
     assert_eq!(ok.status, 201);
+
+    // The county books the same person into another township: the township's clash names the
+    // person it may see, but not the other township's shift.
+    let elsewhere = app.unit_id("140521-SFS-ZC");
+    let other = app
+        .post("/api/v1/duty-shifts", "admin", &json!({"unit_id": elsewhere, "date": "2023-03-21", "period": "morning", "kind": "station_duty", "staff_ids": [head]}))
+        .await;
+    assert_eq!(
+        other.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&other.body)
+    );
+    let hidden = app
+        .post("/api/v1/duty-shifts", "staff.longgang", &json!({"unit_id": unit, "date": "2023-03-21", "period": "full_day", "kind": "station_duty", "staff_ids": [head]}))
+        .await
+        .assert_problem(409);
+    let detail = hidden["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(&head_name)
+            && detail.contains("outside your scope")
+            && !detail.contains(&other.json()["id"].to_string())
+            && !detail.contains("中村"),
+        "{detail}"
+    );
 }
 
 async fn coverage_finds_missing_visits_and_respects_the_2023_calendar(backend: Backend) {

@@ -17,6 +17,8 @@ mod errors;
 mod faults;
 mod follow_ups;
 mod layers;
+mod masks;
 mod races;
+mod sessions;
 mod units;
 mod users;

@@ -16,7 +16,8 @@ use crate::{privacy, store};
 /// The applicant as far as the consultation knows them.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ApplicantDraft {
-    /// Name, if the person gave one.
+    /// Name, if the person gave one (masked to the family name for readers who do not see the
+    /// consultation in full).
     pub name: Option<String>,
     /// ID number (only for readers who see personal data in full).
     pub id_number: Option<String>,
@@ -69,13 +70,14 @@ pub async fn refer_to_aid(
     let row = store::run(&state.pool, move |c| store::consultations::find(c, who, id)).await?;
     let groups: Vec<SpecialGroup> =
         decode_code_list(&row.special_groups).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let full = privacy::sees_personal_data(&principal, row.unit_id);
+    let sight = privacy::sight_of(&principal, row.unit_id);
+    let full = sight.is_full();
     let draft = AidApplicationDraft {
         unit_id: row.unit_id,
         consultation_id: row.id,
         channel: AidChannel::WalkIn,
         applicant: ApplicantDraft {
-            name: row.person_name.clone(),
+            name: sight.name(row.person_name.clone()),
             id_number: row.id_number.clone().filter(|_| full),
             phone: row.phone.clone().filter(|_| full),
             disabled: groups.contains(&SpecialGroup::Disabled),

@@ -1,7 +1,7 @@
 //! What the aid routes answer: applications as the caller may see them, their timeline and
 //! hardship verifications; built from the store's rows.
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -15,7 +15,6 @@ use crate::domain::aid::{
 use crate::domain::codes::decode_code_list;
 use crate::domain::consultation::SpecialGroup;
 use crate::domain::id_card::Sex;
-use crate::domain::masking::mask_name;
 use crate::error::ApiError;
 use crate::paging::Page;
 use crate::precondition::Versioned;
@@ -25,32 +24,39 @@ use crate::store::aid::Application;
 use crate::store::audit::AuditRow;
 use crate::time::{cst, to_cst};
 
-/// The applicant as this caller may see them.
+/// The applicant as this caller may see them (see `privacy`): in full for admins of the subtree
+/// and for staff and aid officers of the receiving unit or the handling centre; the contact
+/// details (name, phone, address, guardian's name and phone) in full, the rest masked, for the
+/// provider the case is assigned to; masked for everyone else (auditors, integrations, other
+/// providers, staff of other units).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Applicant {
-    /// Name (masked for readers without a need).
+    /// Name: masked to the family name (`赵*`) unless the contact details are shown.
     pub name: String,
-    /// ID number (masked for readers without a need).
+    /// ID number: in full for full readers only, otherwise its first four characters
+    /// (`1405**************`).
     pub id_number: String,
-    /// Sex.
+    /// Sex, shown to every reader.
     pub sex: Sex,
-    /// Birth date.
-    pub birth_date: NaiveDate,
-    /// Age on the day of application.
-    pub age: i32,
-    /// Phone (masked for readers without a need).
+    /// Birth year, shown to every reader.
+    pub birth_year: i32,
+    /// Birth date: full readers only (absent for the others).
+    pub birth_date: Option<NaiveDate>,
+    /// Age on the day of application: full readers only (absent for the others).
+    pub age: Option<i32>,
+    /// Phone: masked (`138****5678`) unless the contact details are shown.
     pub phone: Option<String>,
-    /// Address (hidden from readers without a need).
+    /// Address: absent unless the contact details are shown.
     pub address: Option<String>,
     /// Special groups.
     pub special_groups: Vec<SpecialGroup>,
     /// Disabled.
     pub disabled: bool,
-    /// Guardian or agent (masked for readers without a need).
+    /// Guardian or agent: masked to the family name unless the contact details are shown.
     pub guardian_name: Option<String>,
     /// The guardian's relation.
     pub guardian_relation: Option<String>,
-    /// The guardian's phone (masked for readers without a need).
+    /// The guardian's phone: masked unless the contact details are shown.
     pub guardian_phone: Option<String>,
 }
 
@@ -169,15 +175,12 @@ impl AidApplication {
     ) -> Result<Self, ApiError> {
         let Application { row, applicant: a } = app;
         let id = row.id;
-        let full = privacy::sees_personal_data(ctx.principal, row.unit_id)
-            || privacy::sees_personal_data(ctx.principal, row.centre_id);
-        let mask_phone = |p: Option<String>| {
-            if full {
-                p
-            } else {
-                p.map(|p| crate::domain::masking::mask_phone(&p))
-            }
-        };
+        let sight = privacy::sight_of_application(
+            ctx.principal,
+            row.unit_id,
+            row.centre_id,
+            row.provider_staff_id,
+        );
         let state = row.state;
         let clocks = store::aid::clocks(&row);
         let deadline = aid::current_deadline(&clocks).map(|(kind, due)| {
@@ -205,29 +208,20 @@ impl AidApplication {
             centre_id: row.centre_id,
             consultation_id: row.consultation_id,
             applicant: Applicant {
-                name: if full {
-                    a.name.clone()
-                } else {
-                    mask_name(&a.name)
-                },
-                id_number: if full {
-                    a.id_number.clone()
-                } else {
-                    crate::domain::masking::mask_id_number(&a.id_number)
-                },
+                name: sight.name(Some(a.name.clone())).unwrap_or_default(),
+                id_number: sight.id_number(Some(a.id_number)).unwrap_or_default(),
                 sex: a.sex,
-                birth_date: a.birth_date,
-                age: a.age,
-                phone: mask_phone(a.phone),
-                address: if full { a.address } else { None },
+                birth_year: a.birth_date.year(),
+                birth_date: sight.birth_date(Some(a.birth_date)),
+                age: sight.age(Some(a.age), Some(a.birth_date)),
+                phone: sight.phone(a.phone),
+                address: sight.address(a.address),
                 special_groups: decode_code_list(&a.special_groups)
                     .map_err(|e| ApiError::Internal(e.to_string()))?,
                 disabled: a.disabled,
-                guardian_name: a
-                    .guardian_name
-                    .map(|n| if full { n } else { mask_name(&n) }),
+                guardian_name: sight.name(a.guardian_name),
                 guardian_relation: a.guardian_relation,
-                guardian_phone: mask_phone(a.guardian_phone),
+                guardian_phone: sight.phone(a.guardian_phone),
             },
             matter_category: row.matter_category,
             case_type: row.case_type,
@@ -262,7 +256,11 @@ impl AidApplication {
                     Some(reasons),
                     Some((centre, bureau)),
                 ) => Some(aid::rejection_notice(
-                    if full { &a.name } else { "申请人" },
+                    if sight == privacy::Sight::Masked {
+                        "申请人"
+                    } else {
+                        &a.name
+                    },
                     reasons,
                     &centre,
                     &bureau,

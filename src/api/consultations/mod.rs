@@ -25,9 +25,28 @@ use crate::auth::Principal;
 use crate::domain::consultation::ReviewDecision;
 use crate::error::ApiError;
 use crate::paging::{Page, PageQuery};
+use crate::privacy;
 use crate::store;
 use crate::store::consultations::{ConsultationFilter, Reader};
 use crate::validation;
+
+/// The links to earlier visits of the same person that the caller may be given on `row`: none
+/// at all (not even a count) unless the caller sees `row` in full, and then only links to
+/// records it also sees in full (see `privacy::RepeatLinks`).
+fn repeat_visits(
+    c: &mut crate::db::DbConnection,
+    who: Reader,
+    links: privacy::RepeatLinks,
+    row: &store::consultations::ConsultationRow,
+) -> Result<Option<RepeatVisits>, ApiError> {
+    match links.for_record(row.unit_id) {
+        Some(only_unit) => {
+            let (count, recent) = store::consultations::repeat_visits(c, who, row, only_unit)?;
+            Ok(Some(repeat_view(count, recent)))
+        }
+        None => Ok(None),
+    }
+}
 
 /// What a principal reaches of consultations (the `Consultations` rule of the access table):
 /// its subtree, or for providers those answered by their own staff record.
@@ -71,7 +90,7 @@ pub async fn list_consultations(
     params(IdempotencyKeyHeader),
     request_body = NewConsultation,
     responses(
-        (status = 201, description = "Registered; `repeat_visits` lists earlier consultations of the same person", body = Consultation,
+        (status = 201, description = "Registered; for callers who see it in full, `repeat_visits` lists earlier consultations of the same person that they also see in full (`null` for everyone else)", body = Consultation,
             headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new consultation"))),
         e::Create,
     ),
@@ -89,14 +108,15 @@ pub async fn create_consultation(
     let actor = state.actor(&principal);
     let row = to_row(&body, &actor)?;
     let who = reader_of(&principal);
+    let links = privacy::RepeatLinks::of(&principal);
     let (stored, repeat, replayed) = store::run(&state.pool, move |c| {
         let (stored, replayed) =
             store::consultations::create(c, &actor, who.root, &row, &*body, &idem)?;
-        let repeat = store::consultations::repeat_visits(c, who, &stored)?;
+        let repeat = repeat_visits(c, who, links, &stored)?;
         Ok((stored, repeat, replayed))
     })
     .await?;
-    let view = Consultation::view(stored, &principal, Some(repeat_view(repeat.0, repeat.1)))?;
+    let view = Consultation::view(stored, &principal, repeat)?;
     Ok(etag::created(
         &view,
         &format!("/api/v1/consultations/{}", view.id),
@@ -108,7 +128,7 @@ pub async fn create_consultation(
     tag = "consultations",
     params(("id" = i64, Path, description = "Consultation id")),
     responses(
-        (status = 200, description = "The consultation, with earlier consultations of the same person", body = Consultation,
+        (status = 200, description = "The consultation; for callers who see it in full, with earlier consultations of the same person that they also see in full", body = Consultation,
             headers(("ETag" = String, description = "The version"))),
         e::Read,
     ),
@@ -122,9 +142,10 @@ pub async fn get_consultation(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let who = reader_of(&principal);
+    let links = privacy::RepeatLinks::of(&principal);
     let (row, repeat, follow_up) = store::run(&state.pool, move |c| {
         let row = store::consultations::find(c, who, id)?;
-        let repeat = store::consultations::repeat_visits(c, who, &row)?;
+        let repeat = repeat_visits(c, who, links, &row)?;
         let follow_up = store::follow_ups::satisfaction_of(
             c,
             crate::domain::follow_up::SubjectKind::Consultation,
@@ -133,7 +154,7 @@ pub async fn get_consultation(
         Ok((row, repeat, follow_up))
     })
     .await?;
-    let mut view = Consultation::view(row, &principal, Some(repeat_view(repeat.0, repeat.1)))?;
+    let mut view = Consultation::view(row, &principal, repeat)?;
     view.follow_up = crate::api::follow_ups::FollowUpSummary::from_stored(follow_up);
     Ok(etag::ok(&view))
 }

@@ -17,28 +17,36 @@ use crate::privacy;
 use crate::store::consultations::ConsultationRow;
 use crate::time::to_cst;
 
-/// The person who asked, as this caller may see them.
+/// The person who asked, as this caller may see them (see `privacy`): in full for admins of the
+/// subtree and for staff and aid officers of the registering unit; masked for everyone else
+/// (auditors, integrations, providers, staff of other units).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct Person {
-    /// Name, if the person gave one.
+    /// Name, if the person gave one: in full for full readers, otherwise only the family name
+    /// (`李*`).
     pub name: Option<String>,
-    /// Sex (derived from the ID number when one is given).
+    /// Sex (derived from the ID number when one is given), shown to every reader.
     pub sex: Option<Sex>,
-    /// Age in years on the day of the consultation (derived from the ID number when given).
+    /// Age in years on the day of the consultation: for full readers; masked readers get it only
+    /// when no ID number was given (then it is what the person said).
     pub age: Option<i32>,
-    /// Age group.
+    /// Age group, shown to every reader.
     pub age_group: Option<AgeGroup>,
-    /// Birth date, derived from the ID number.
+    /// Birth year, derived from the ID number, shown to every reader.
+    pub birth_year: Option<i32>,
+    /// Birth date, derived from the ID number: full readers only (absent for the others).
     pub birth_date: Option<NaiveDate>,
-    /// Resident ID number: in full only for admins and staff of the registering unit, otherwise
-    /// masked (`1405**********1234`).
+    /// Resident ID number: in full for full readers, otherwise only its first four characters
+    /// (`1405**************`).
     pub id_number: Option<String>,
-    /// Phone: in full only for admins and staff of the registering unit, otherwise masked
-    /// (`138****5678`).
+    /// Phone: in full for full readers, otherwise masked (`138****5678`).
     pub phone: Option<String>,
 }
 
-/// Earlier consultations of the same person (same ID number or phone) in the caller's scope.
+/// Earlier consultations of the same person (same ID number or phone) that the caller sees in
+/// full. Given only to a caller who sees this consultation in full (admins of the subtree, staff
+/// and aid officers of the registering unit), and then only links to records it also sees in
+/// full; for everyone else the field is `null` whether or not the person came before.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct RepeatVisits {
     /// How many.
@@ -79,7 +87,7 @@ pub struct Review {
     "id": 101, "unit_id": 4, "staff_id": 7, "duty_shift_id": null,
     "received_at": "2023-03-07T09:40:00+08:00", "channel": "walk_in", "site": "fixed_station",
     "place": "龙港镇公共法律服务工作站",
-    "person": {"name": "李某", "sex": "female", "age": 73, "age_group": "elderly", "birth_date": "1949-12-31",
+    "person": {"name": "李某", "sex": "female", "age": 73, "age_group": "elderly", "birth_year": 1949, "birth_date": "1949-12-31",
         "id_number": "11010519491231002X", "phone": "13812345678"},
     "special_groups": ["elderly"], "topics": ["support_maintenance"],
     "question": "子女不履行赡养义务怎么办？", "answer": "可协商、申请人民调解或起诉要求支付赡养费。",
@@ -105,7 +113,8 @@ pub struct Consultation {
     pub channel: Channel,
     /// Where.
     pub site: Site,
-    /// The station, village, enterprise or site.
+    /// The station, village, enterprise or site; at the person's home (`site` = `home`) it is an
+    /// address, shown only to full readers.
     pub place: Option<String>,
     /// Who asked.
     pub person: Person,
@@ -125,7 +134,8 @@ pub struct Consultation {
     pub callback_consent: bool,
     /// Review.
     pub review: Review,
-    /// Earlier consultations of the same person (on single reads and creates).
+    /// Earlier consultations of the same person (on single reads and creates, for full readers
+    /// only; `null` otherwise, whether or not there are any).
     pub repeat_visits: Option<RepeatVisits>,
     /// Its follow-up visit and the satisfaction it found (on single reads).
     pub follow_up: Option<crate::api::follow_ups::FollowUpSummary>,
@@ -154,6 +164,12 @@ impl Consultation {
     ) -> Result<Self, ApiError> {
         let id = row.id;
         let unit = row.unit_id;
+        let sight = privacy::sight_of(principal, unit);
+        let place = if row.site == Site::Home {
+            sight.home_place(row.place)
+        } else {
+            row.place
+        };
         Ok(Consultation {
             id,
             unit_id: unit,
@@ -162,15 +178,16 @@ impl Consultation {
             received_at: to_cst(row.received_at),
             channel: row.channel,
             site: row.site,
-            place: row.place,
+            place,
             person: Person {
-                name: row.person_name,
+                name: sight.name(row.person_name),
                 sex: row.sex,
-                age: row.age,
+                age: sight.age(row.age, row.birth_date),
                 age_group: row.age_group,
-                birth_date: row.birth_date,
-                id_number: privacy::id_number(principal, unit, row.id_number),
-                phone: privacy::phone(principal, unit, row.phone),
+                birth_year: privacy::birth_year(row.birth_date),
+                birth_date: sight.birth_date(row.birth_date),
+                id_number: sight.id_number(row.id_number),
+                phone: sight.phone(row.phone),
             },
             special_groups: decode_code_list(&row.special_groups)
                 .map_err(|e| ApiError::Internal(e.to_string()))?,

@@ -66,16 +66,18 @@ pub fn check_staff(
     Ok(found.into_iter().map(|(id, name, _)| (id, name)).collect())
 }
 
-/// 409 when one of the people is already booked on `date` in an overlapping period.
+/// 409 when one of the people is already booked on `date` in an overlapping period. The other
+/// shift is named only when it lies in the caller's subtree.
 fn check_clash(
     tx: &mut DbConnection,
+    root: i64,
     people: &[(i64, String)],
     date: NaiveDate,
     period: DutyPeriod,
     except_shift: Option<i64>,
 ) -> Result<(), ApiError> {
     let ids: Vec<i64> = people.iter().map(|p| p.0).collect();
-    let booked: Vec<(i64, i64, DutyPeriod, String)> = duty_shift_staff::table
+    let booked: Vec<(i64, i64, DutyPeriod, i64, String)> = duty_shift_staff::table
         .inner_join(duty_shifts::table.inner_join(units::table))
         .filter(duty_shift_staff::staff_id.eq_any(&ids))
         .filter(duty_shifts::duty_date.eq(date))
@@ -84,19 +86,30 @@ fn check_clash(
             duty_shift_staff::staff_id,
             duty_shifts::id,
             duty_shifts::period,
+            units::id,
             units::name,
         ))
         .load(tx)?;
-    for (staff_id, shift_id, other, unit_name) in booked {
+    for (staff_id, shift_id, other, unit_id, unit_name) in booked {
         if other.overlaps(period) {
             let name = people
                 .iter()
                 .find(|p| p.0 == staff_id)
                 .map(|p| p.1.as_str())
                 .unwrap_or("?");
+            let visible = units::table
+                .filter(units::id.eq(unit_id))
+                .filter(crate::store::scope::unit_in_subtree(root))
+                .count()
+                .get_result::<i64>(tx)?
+                > 0;
+            let shift = if visible {
+                format!("duty shift {shift_id} at {unit_name}")
+            } else {
+                "a duty shift of a unit outside your scope".to_owned()
+            };
             return Err(ApiError::conflict(format!(
-                "{name} (staff {staff_id}) is already on duty shift {shift_id} at {unit_name} on {date} ({}), which overlaps the {} requested",
-                other, period
+                "{name} (staff {staff_id}) is already on {shift} on {date} ({other}), which overlaps the {period} requested"
             )));
         }
     }
@@ -118,7 +131,7 @@ fn check(
 ) -> Result<(), ApiError> {
     check_unit(tx, root, shift.unit_id, &format!("{field}unit_id"))?;
     let people = check_staff(tx, root, &shift.staff_ids, &format!("{field}staff_ids"))?;
-    check_clash(tx, &people, shift.date, shift.period, except_shift)
+    check_clash(tx, root, &people, shift.date, shift.period, except_shift)
 }
 
 /// The stored columns of a shift at a version.
