@@ -7,6 +7,8 @@ use clap::Args;
 
 use crate::auth::JwtKeys;
 use crate::db::{DbUrl, PoolSettings};
+use crate::store::audit::key::MIN_AUDIT_KEY_LEN;
+use crate::store::audit::AuditKeys;
 
 /// The shortest JWT secret accepted.
 pub const MIN_SECRET_LEN: usize = 32;
@@ -129,6 +131,20 @@ pub struct Config {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "HUIMIN_WORKERS", global = true)]
     pub workers: Option<usize>,
+    /// Secret that binds the audit trail's events (HMAC-SHA-256; at least 32 bytes). Never
+    /// stored in the database; every instance of a deployment needs the same one.
+    #[arg(long, env = "HUIMIN_AUDIT_KEY", global = true, hide_env_values = true)]
+    pub audit_key: Option<String>,
+    /// Earlier audit secrets, comma-separated, kept after a rotation to verify the events they
+    /// bound (and the checkpoints they signed).
+    #[arg(
+        long,
+        env = "HUIMIN_AUDIT_EARLIER_KEYS",
+        global = true,
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
+    pub audit_earlier_keys: Vec<String>,
 }
 
 impl Config {
@@ -159,6 +175,27 @@ impl Config {
         PoolSettings {
             max_size: self.db_pool_size.max(1),
             timeout: Duration::from_secs(self.db_timeout_seconds.max(1)),
+        }
+    }
+
+    /// The audit trail's keys. Without a secret, `demo` mode uses the public demo key (a demo
+    /// trail is then not protected); otherwise the service refuses to start.
+    pub fn audit_keys(&self, demo: bool) -> Result<AuditKeys, String> {
+        let earlier: Vec<&[u8]> = self
+            .audit_earlier_keys
+            .iter()
+            .map(|k| k.trim().as_bytes())
+            .filter(|k| !k.is_empty())
+            .collect();
+        match &self.audit_key {
+            Some(key) => AuditKeys::new(key.as_bytes(), &earlier).map_err(|_| {
+                format!("HUIMIN_AUDIT_KEY and each of HUIMIN_AUDIT_EARLIER_KEYS must be at least {MIN_AUDIT_KEY_LEN} bytes long")
+            }),
+            None if demo => {
+                log::warn!("HUIMIN_AUDIT_KEY is not set: demo mode binds the audit trail with the public demo key, so this trail can be rewritten unseen");
+                Ok(AuditKeys::demo())
+            }
+            None => Err("HUIMIN_AUDIT_KEY is not set: a production start needs a secret of at least 32 bytes to bind the audit trail (or run with --demo to try the service)".into()),
         }
     }
 

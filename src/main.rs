@@ -51,6 +51,31 @@ enum Command {
     },
     /// Hash a password read from standard input (prints the argon2 PHC string).
     HashPassword,
+    /// Checkpoint and verify the audit trail.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditAction {
+    /// Print a signed statement of every chain's head (JSON), to keep outside the database.
+    Checkpoint {
+        /// Use the public demo key when HUIMIN_AUDIT_KEY is not set (a `--demo` database).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Recompute every chain; with a checkpoint, also check that each chain still reaches it.
+    /// Prints the report (JSON) and fails when the trail is not intact.
+    Verify {
+        /// A checkpoint printed by `huimin audit checkpoint`.
+        #[arg(long)]
+        checkpoint: Option<std::path::PathBuf>,
+        /// Use the public demo key when HUIMIN_AUDIT_KEY is not set (a `--demo` database).
+        #[arg(long)]
+        demo: bool,
+    },
 }
 
 #[derive(Debug, Clone, clap::Args, Default)]
@@ -114,6 +139,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve(&cli.config, &args),
         Command::Migrate => connect(&cli.config).map(|_| println!("migrations are up to date")),
         Command::Seed { set: SeedSet::Demo } => seed(&cli.config),
+        Command::Audit { action } => audit(&cli.config, action),
         Command::Openapi => huimin::openapi()
             .to_pretty_json()
             .map(|s| println!("{s}"))
@@ -154,12 +180,60 @@ fn one_connection(
 }
 
 fn seed(config: &Config) -> Result<(), String> {
+    // Demo data: the public demo key binds its trail when no key is configured.
+    let keys = config.audit_keys(true)?;
     let mut conn = one_connection(config)?;
-    seed_demo(&mut conn)
+    seed_demo(&mut conn, &keys)
 }
 
-fn seed_demo(conn: &mut DbConnection) -> Result<(), String> {
-    match store::seed::seed_demo(conn) {
+fn audit(config: &Config, action: AuditAction) -> Result<(), String> {
+    match action {
+        AuditAction::Checkpoint { demo } => {
+            let keys = config.audit_keys(demo)?;
+            let mut conn = one_connection(config)?;
+            let cp = store::audit::checkpoint(&mut conn, &keys, chrono::Utc::now())
+                .map_err(|e| e.to_string())?;
+            let text = serde_json::to_string_pretty(&cp).map_err(|e| e.to_string())?;
+            println!("{text}");
+            Ok(())
+        }
+        AuditAction::Verify { checkpoint, demo } => {
+            let keys = config.audit_keys(demo)?;
+            let checkpoint = match checkpoint {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path)
+                        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                    Some(
+                        serde_json::from_str::<store::audit::Checkpoint>(&text)
+                            .map_err(|e| format!("{} is not a checkpoint: {e}", path.display()))?,
+                    )
+                }
+                None => None,
+            };
+            let mut conn = one_connection(config)?;
+            let report = store::audit::verify::verify(
+                &mut conn,
+                &keys,
+                store::audit::VerifyScope::All,
+                checkpoint.as_ref(),
+            )
+            .map_err(|e| e.to_string())?;
+            let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+            println!("{text}");
+            if report.intact {
+                Ok(())
+            } else {
+                Err(format!(
+                    "the audit trail is not intact: {}",
+                    report.reason.unwrap_or_default()
+                ))
+            }
+        }
+    }
+}
+
+fn seed_demo(conn: &mut DbConnection, keys: &store::audit::AuditKeys) -> Result<(), String> {
+    match store::seed::seed_demo(conn, keys) {
         Ok(true) => {
             println!(
                 "seeded the Qinshui demo data: 15 units, 2023 targets, accounts {} (password `{}`)",
@@ -209,13 +283,14 @@ fn user(config: &Config, action: UserAction) -> Result<(), String> {
             e.message.unwrap_or_default()
         )
     })?;
+    let keys = config.audit_keys(false)?;
     let password = read_password()?;
     let hash = huimin::auth::password::hash_password(&password)?;
     let mut conn = one_connection(config)?;
     let unit = store::units::by_code(&mut conn, &unit_code)
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("no unit has the code `{unit_code}`"))?;
-    let actor = store::Actor::system("cli");
+    let actor = store::Actor::system("cli", &keys);
     let user = store::audit::write(&mut conn, &actor, |tx, log| {
         store::users::insert(
             tx,
@@ -237,8 +312,9 @@ fn user(config: &Config, action: UserAction) -> Result<(), String> {
 
 fn unit(config: &Config, action: UnitAction) -> Result<(), String> {
     let UnitAction::AddRoot { kind, code, name } = action;
+    let keys = config.audit_keys(false)?;
     let mut conn = one_connection(config)?;
-    let actor = store::Actor::system("cli");
+    let actor = store::Actor::system("cli", &keys);
     let row = store::audit::write(&mut conn, &actor, |tx, log| {
         store::units::insert_unchecked(tx, log, None, kind, &code, &name, None, None)
     })
@@ -252,11 +328,12 @@ fn unit(config: &Config, action: UnitAction) -> Result<(), String> {
 
 fn serve(config: &Config, args: &ServeArgs) -> Result<(), String> {
     let keys = config.jwt_keys(args.demo)?;
+    let audit_keys = config.audit_keys(args.demo)?;
     huimin::paging::set_cursor_key(keys.cursor_key());
     let pool = connect(config)?;
     if args.demo {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
-        seed_demo(&mut conn)?;
+        seed_demo(&mut conn, &audit_keys)?;
     }
     let workers = config
         .workers
@@ -267,7 +344,7 @@ fn serve(config: &Config, args: &ServeArgs) -> Result<(), String> {
         })
         .max(1);
     let blocking = (config.db_pool_size as usize / workers).max(1);
-    let mut state = AppState::new(pool)?;
+    let mut state = AppState::new(pool, audit_keys)?;
     state.settings = config.settings();
     state.metrics_token = config.metrics_token()?;
     state.trusted_proxies = config.trusted_proxies.clone();

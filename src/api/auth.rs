@@ -115,7 +115,9 @@ fn anonymous(state: &AppState) -> Actor {
         name: "anonymous".into(),
         role: None,
         unit_id: 0,
-        request_id: crate::request_id::current().unwrap_or_else(|| "-".into()),
+        request_id: crate::request_id::server().unwrap_or_else(|| "-".into()),
+        caller_request_id: crate::request_id::caller(),
+        audit_keys: state.audit_keys.clone(),
         at: state.clock.stamp(),
         clock: state.clock.clone(),
     }

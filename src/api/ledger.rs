@@ -335,6 +335,22 @@ pub async fn export_consultations(
         .now()
         .with_timezone(&crate::time::cst())
         .format("%Y%m%d-%H%M");
+    // Every export of personal data is an event of the trail, recorded before the file is sent.
+    let (actor, recorded, format) = (state.actor(&principal), filter.clone(), query.format);
+    store::run(&state.pool, move |c| {
+        store::audit::record_export(
+            c,
+            &actor,
+            "consultation_ledger",
+            actor.unit_id,
+            &recorded,
+            match format {
+                LedgerFormat::Csv => "csv",
+                LedgerFormat::Xlsx => "xlsx",
+            },
+        )
+    })
+    .await?;
     match query.format {
         LedgerFormat::Csv => {
             let names = std::sync::Arc::new(

@@ -48,11 +48,13 @@ pub struct AppState {
     pub settings: Settings,
     /// The token `GET /metrics` requires; none: metrics are not served.
     pub metrics_token: Option<crate::config::MetricsToken>,
+    /// The keys that bind the audit trail (from the configuration, never stored).
+    pub audit_keys: crate::store::audit::AuditKeys,
 }
 
 impl AppState {
-    /// State over a pool, with a fresh metrics registry.
-    pub fn new(pool: DbPool) -> Result<Self, String> {
+    /// State over a pool, with a fresh metrics registry, binding the trail with `audit_keys`.
+    pub fn new(pool: DbPool, audit_keys: crate::store::audit::AuditKeys) -> Result<Self, String> {
         let prom = actix_web_prom::PrometheusMetricsBuilder::new("huimin")
             .mask_unmatched_patterns("UNKNOWN")
             .build()
@@ -65,6 +67,7 @@ impl AppState {
             clock: Default::default(),
             settings: Settings::default(),
             metrics_token: None,
+            audit_keys,
         })
     }
 
@@ -76,7 +79,9 @@ impl AppState {
             name: principal.name.clone(),
             role: Some(principal.role),
             unit_id: principal.unit_id,
-            request_id: crate::request_id::current().unwrap_or_else(|| "-".into()),
+            request_id: crate::request_id::server().unwrap_or_else(|| "-".into()),
+            caller_request_id: crate::request_id::caller(),
+            audit_keys: self.audit_keys.clone(),
             at: self.clock.stamp(),
             clock: self.clock.clone(),
         }

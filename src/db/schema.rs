@@ -91,12 +91,16 @@ diesel::table! {
         after_data -> Nullable<Text>,
         prev_hash -> Text,
         hash -> Text,
+        chain_id -> BigInt,
+        chain_seq -> BigInt,
+        key_id -> Text,
+        caller_request_id -> Nullable<Text>,
     }
 }
 
 diesel::table! {
-    audit_chain_head (id) {
-        id -> Integer,
+    audit_chains (id) {
+        id -> BigInt,
         last_seq -> BigInt,
         last_hash -> Text,
     }
@@ -323,7 +327,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     login_throttles,
     audit_events,
-    audit_chain_head,
+    audit_chains,
     idempotency_keys,
     staff,
     duty_shifts,

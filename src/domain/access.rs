@@ -111,6 +111,7 @@ operations! {
     ActOnAidApplication = "act_on_aid_application",
     ListAuditEvents = "list_audit_events",
     VerifyAuditEvents = "verify_audit_events",
+    VerifyAuditEventsAgainstCheckpoint = "verify_audit_events_against_checkpoint",
     PutCalendarDay = "put_calendar_day",
     DeleteCalendarDay = "delete_calendar_day",
     ListConsultations = "list_consultations",
@@ -282,6 +283,11 @@ pub const TABLE: &[Rule] = {
         // The audit trail.
         row("list_audit_events", AUDIT_READERS, S::Subtree),
         row("verify_audit_events", AUDIT_READERS, S::Chains),
+        row(
+            "verify_audit_events_against_checkpoint",
+            AUDIT_READERS,
+            S::Chains,
+        ),
     ]
 };
 
@@ -381,7 +387,9 @@ mod tests {
                 && !r.operation_id.starts_with("get_")
                 && !matches!(
                     r.operation_id,
-                    "export_consultations" | "verify_audit_events"
+                    "export_consultations"
+                        | "verify_audit_events"
+                        | "verify_audit_events_against_checkpoint"
                 )
                 && !matches!(r.scope, Scope::Public | Scope::Operator | Scope::Account);
             if write {

@@ -1,5 +1,10 @@
-//! The audit trail (全程留痕): every write appends its events in its own transaction, to a hash
-//! chain that `verify` recomputes.
+//! The audit trail (全程留痕): every write appends its events in its own transaction, to the
+//! chain of its actor's county (see [`chain`]), each event bound to the one before by a keyed MAC
+//! (see [`key`]) that `verify` recomputes (see [`verify`]).
+
+pub mod chain;
+pub mod key;
+pub mod verify;
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime};
 use diesel::prelude::*;
@@ -8,13 +13,16 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 
-use crate::db::schema::{audit_chain_head, audit_events};
+use crate::db::schema::audit_events;
 use crate::db::DbConnection;
 use crate::domain::masking::{mask_id_number, mask_name, mask_phone};
 use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::store::scope::unit_id_in_subtree;
 use crate::store::Actor;
+
+pub use key::AuditKeys;
+pub use verify::{checkpoint, ChainCheck, Checkpoint, VerifyScope};
 
 /// The hash that precedes the first event.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -37,6 +45,14 @@ pub struct AuditRow {
     pub after_data: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    /// The chain: the id of its root unit (0: the service's own chain).
+    pub chain_id: i64,
+    /// The event's sequence number in its chain.
+    pub chain_seq: i64,
+    /// The audit key that bound it (`legacy`: events from before the keys).
+    pub key_id: String,
+    /// The `X-Request-Id` the caller sent, beside the server's own `request_id`.
+    pub caller_request_id: Option<String>,
 }
 
 /// An event recorded during a write, appended when the write's work succeeded.
@@ -108,43 +124,78 @@ impl AuditLog {
 /// Runs `work` in one transaction and appends its audit events in the same transaction: either
 /// the change and its trail are both stored, or neither.
 ///
-/// The transaction first takes the chain head's row lock (and, on SQLite, the write lock), so
-/// writes are serialised, the chain never forks, and read-then-write checks inside `work`
-/// (versions, workflow states) cannot race.
+/// The transaction first takes the row lock of the head of the actor's chain (and, on SQLite,
+/// the write lock), so writes of one county are serialised, a chain never forks, and
+/// read-then-write checks inside `work` (versions, workflow states) cannot race; writes of other
+/// counties take other locks and go on meanwhile.
 pub fn write<T>(
     conn: &mut DbConnection,
     actor: &Actor,
     work: impl FnOnce(&mut DbConnection, &mut AuditLog) -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
+    // Outside the transaction: on SQLite its first statement must be the write that locks.
+    let chain = chain::chain_of(conn, actor.unit_id)?;
     conn.transaction(|tx| {
-        diesel::update(audit_chain_head::table.filter(audit_chain_head::id.eq(1)))
-            .set(audit_chain_head::last_seq.eq(audit_chain_head::last_seq))
-            .execute(tx)?;
+        chain::lock(tx, chain)?;
         // Read under the lock: the writes' times rise with the trail's sequence.
         let mut log = AuditLog {
             at: actor.clock.stamp(),
             events: Vec::new(),
         };
         let out = work(tx, &mut log)?;
-        append(tx, actor, log)?;
+        append(tx, actor, chain, log)?;
         Ok(out)
     })
 }
 
-fn append(tx: &mut DbConnection, actor: &Actor, log: AuditLog) -> Result<(), ApiError> {
+/// Records one export of personal data (action `export`): what was exported (`entity`, e.g.
+/// `consultation_ledger`), of which unit's subtree, with which filter (redacted), how many rows.
+pub fn record_export<F: serde::Serialize>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    entity: &'static str,
+    unit_id: i64,
+    filter: &F,
+    format: &str,
+) -> Result<(), ApiError> {
+    let mut filter = serde_json::to_value(filter)
+        .map(redact)
+        .unwrap_or(Value::Null);
+    // Free search text may be a name or a number: the trail only says that there was one.
+    if let Some(q) = filter.get_mut("q").filter(|q| !q.is_null()) {
+        *q = Value::String("(withheld)".into());
+    }
+    let after = serde_json::json!({"format": format, "filter": filter});
+    write(conn, actor, |_, log| {
+        log.events.push(PendingEvent {
+            action: "export",
+            entity,
+            entity_id: None,
+            unit_id: Some(unit_id),
+            before: None,
+            after: Some(after),
+        });
+        Ok(())
+    })
+}
+
+fn append(
+    tx: &mut DbConnection,
+    actor: &Actor,
+    chain_id: i64,
+    log: AuditLog,
+) -> Result<(), ApiError> {
     let AuditLog { at, events } = log;
     if events.is_empty() {
         return Ok(());
     }
-    let (mut seq, mut prev): (i64, String) = audit_chain_head::table
-        .filter(audit_chain_head::id.eq(1))
-        .select((audit_chain_head::last_seq, audit_chain_head::last_hash))
-        .first(tx)?;
+    let (mut seq, mut prev) = chain::head(tx, chain_id)?;
+    let ids = chain::next_ids(tx, events.len())?;
     let occurred_at = at;
-    for event in events {
+    for (event, id) in events.into_iter().zip(ids) {
         seq += 1;
-        let row = AuditRow {
-            id: seq,
+        let mut row = AuditRow {
+            id,
             occurred_at,
             actor_id: actor.id,
             actor: actor.name.clone(),
@@ -158,8 +209,12 @@ fn append(tx: &mut DbConnection, actor: &Actor, log: AuditLog) -> Result<(), Api
             after_data: event.after.map(|v| v.to_string()),
             prev_hash: prev.clone(),
             hash: String::new(),
+            chain_id,
+            chain_seq: seq,
+            key_id: actor.audit_keys.current_id().to_owned(),
+            caller_request_id: actor.caller_request_id.clone(),
         };
-        let hash = chain_hash(&row);
+        row.hash = chain::seal(&actor.audit_keys, &row);
         diesel::insert_into(audit_events::table)
             .values((
                 audit_events::id.eq(row.id),
@@ -175,21 +230,21 @@ fn append(tx: &mut DbConnection, actor: &Actor, log: AuditLog) -> Result<(), Api
                 audit_events::before_data.eq(&row.before_data),
                 audit_events::after_data.eq(&row.after_data),
                 audit_events::prev_hash.eq(&row.prev_hash),
-                audit_events::hash.eq(&hash),
+                audit_events::hash.eq(&row.hash),
+                audit_events::chain_id.eq(row.chain_id),
+                audit_events::chain_seq.eq(row.chain_seq),
+                audit_events::key_id.eq(&row.key_id),
+                audit_events::caller_request_id.eq(&row.caller_request_id),
             ))
             .execute(tx)?;
-        prev = hash;
+        prev = row.hash;
     }
-    diesel::update(audit_chain_head::table.filter(audit_chain_head::id.eq(1)))
-        .set((
-            audit_chain_head::last_seq.eq(seq),
-            audit_chain_head::last_hash.eq(&prev),
-        ))
-        .execute(tx)?;
-    Ok(())
+    chain::set_head(tx, chain_id, seq, &prev)
 }
 
-/// The hash of an event: SHA-256 over its previous hash and every stored field.
+/// The unkeyed link of events written before the trail had keys (`key_id` `legacy`): SHA-256
+/// over the previous hash and the fields stored then. Anyone can recompute it, so it only
+/// verifies events that a keyed event follows.
 pub fn chain_hash(row: &AuditRow) -> String {
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     let num = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
@@ -275,73 +330,16 @@ pub fn redact(value: Value) -> Value {
 pub struct ChainReport {
     /// Whether every link holds.
     pub intact: bool,
-    /// Events checked.
+    /// Events checked, in all chains.
     pub checked: i64,
-    /// The id of the first event whose link is broken.
+    /// The id of the first broken event of the first broken chain (when it is stored).
     pub first_broken_id: Option<i64>,
-    /// Why that link is broken.
+    /// Why that chain is broken.
     pub reason: Option<String>,
-}
-
-/// Recomputes the whole chain in id order, in batches.
-pub fn verify(conn: &mut DbConnection) -> Result<ChainReport, ApiError> {
-    const BATCH: i64 = 1000;
-    let mut prev = GENESIS_HASH.to_owned();
-    let mut expected_id = 1i64;
-    let mut checked = 0i64;
-    loop {
-        let rows: Vec<AuditRow> = audit_events::table
-            .filter(audit_events::id.ge(expected_id))
-            .order(audit_events::id.asc())
-            .limit(BATCH)
-            .select(AuditRow::as_select())
-            .load(conn)?;
-        if rows.is_empty() {
-            break;
-        }
-        for row in rows {
-            let broken = |reason: String| ChainReport {
-                intact: false,
-                checked,
-                first_broken_id: Some(row.id),
-                reason: Some(reason),
-            };
-            if row.id != expected_id {
-                return Ok(broken(format!("event {expected_id} is missing")));
-            }
-            if row.prev_hash != prev {
-                return Ok(broken(
-                    "prev_hash does not match the previous event's hash".into(),
-                ));
-            }
-            if chain_hash(&row) != row.hash {
-                return Ok(broken("the event's content does not match its hash".into()));
-            }
-            prev = row.hash.clone();
-            expected_id += 1;
-            checked += 1;
-        }
-    }
-    let (last_seq, last_hash): (i64, String) = audit_chain_head::table
-        .filter(audit_chain_head::id.eq(1))
-        .select((audit_chain_head::last_seq, audit_chain_head::last_hash))
-        .first(conn)?;
-    if last_seq != checked || last_hash != prev {
-        return Ok(ChainReport {
-            intact: false,
-            checked,
-            first_broken_id: Some(checked + 1),
-            reason: Some(format!(
-                "the chain head names event {last_seq} but the trail ends at {checked}"
-            )),
-        });
-    }
-    Ok(ChainReport {
-        intact: true,
-        checked,
-        first_broken_id: None,
-        reason: None,
-    })
+    /// Each chain verified (those rooted in the caller's subtree).
+    pub chains: Vec<ChainCheck>,
+    /// The time of the checkpoint compared with, if one was given.
+    pub checkpoint_taken_at: Option<String>,
 }
 
 /// Filters of the trail.
@@ -358,7 +356,8 @@ pub struct AuditFilter {
     /// Only events by this actor.
     #[param(max_length = 100)]
     pub actor: Option<String>,
-    /// Only events of this request.
+    /// Only events of this request: the server's request id, or the `X-Request-Id` the caller
+    /// sent.
     #[param(max_length = 128)]
     pub request_id: Option<String>,
     /// Only events at or after this time.
@@ -396,7 +395,11 @@ pub fn list(
         query = query.filter(audit_events::actor.eq(actor.clone()));
     }
     if let Some(rid) = &filter.request_id {
-        query = query.filter(audit_events::request_id.eq(rid.clone()));
+        query = query.filter(
+            audit_events::request_id
+                .eq(rid.clone())
+                .or(audit_events::caller_request_id.eq(rid.clone())),
+        );
     }
     if let Some(from) = filter.from {
         query = query.filter(audit_events::occurred_at.ge(from.naive_utc()));

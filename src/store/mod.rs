@@ -38,8 +38,12 @@ pub struct Actor {
     pub role: Option<Role>,
     /// The actor's unit.
     pub unit_id: i64,
-    /// The request id (or `cli` for command-line writes).
+    /// The server's own request id (or `cli` for command-line writes).
     pub request_id: String,
+    /// The `X-Request-Id` the caller sent, recorded beside the server's.
+    pub caller_request_id: Option<String>,
+    /// The keys that bind the trail's events (from the configuration, never stored).
+    pub audit_keys: audit::AuditKeys,
     /// When the request was taken, from the service's clock (UTC, to the microsecond): what the
     /// request's own checks compare with ("not in the future"). The write's stored times are
     /// [`audit::AuditLog::at`], read again once it holds the trail's lock.
@@ -50,14 +54,16 @@ pub struct Actor {
 }
 
 impl Actor {
-    /// The service itself (seeding, command-line maintenance).
-    pub fn system(request_id: &str) -> Self {
+    /// The service itself (seeding, command-line maintenance), binding its events with `keys`.
+    pub fn system(request_id: &str, keys: &audit::AuditKeys) -> Self {
         Actor {
             id: None,
             name: "system".into(),
             role: None,
             unit_id: 0,
             request_id: request_id.into(),
+            caller_request_id: None,
+            audit_keys: keys.clone(),
             at: crate::clock::Clock::default().stamp(),
             clock: Default::default(),
         }

@@ -74,13 +74,13 @@ pub const DEMO_ACCOUNTS: [(&str, &str, Role, &str); 6] = [
 ];
 
 /// Seeds the demo data when the database has no unit yet. Returns whether it seeded.
-pub fn seed_demo(conn: &mut DbConnection) -> Result<bool, ApiError> {
+pub fn seed_demo(conn: &mut DbConnection, keys: &audit::AuditKeys) -> Result<bool, ApiError> {
     if units::any(conn)? {
         return Ok(false);
     }
     // Hash once, outside the transaction (argon2 is deliberately slow).
     let hash = hash_password(DEMO_PASSWORD).map_err(ApiError::Internal)?;
-    let actor = Actor::system("seed-demo");
+    let actor = Actor::system("seed-demo", keys);
     audit::write(conn, &actor, |tx, log| {
         let county = units::insert_unchecked(
             tx,

@@ -359,13 +359,3 @@ pub fn any(conn: &mut DbConnection) -> Result<bool, ApiError> {
     let n: i64 = units::table.count().get_result(conn)?;
     Ok(n > 0)
 }
-
-/// Whether a unit is a top unit (one without a parent): the root of the trail's chain.
-pub fn is_top(conn: &mut DbConnection, id: i64) -> Result<bool, ApiError> {
-    let parent: Option<Option<i64>> = units::table
-        .filter(units::id.eq(id))
-        .select(units::parent_id)
-        .first(conn)
-        .optional()?;
-    Ok(matches!(parent, Some(None)))
-}

@@ -235,7 +235,7 @@ async fn made(app: &TestApp, user: &str, method: Method, path: &str, body: &Valu
 async fn build_world(app: &TestApp) -> World {
     let out_county = {
         let mut conn = app.pool.get().expect("connection");
-        let actor = huimin::store::Actor::system("access-test");
+        let actor = huimin::store::Actor::system("access-test", &crate::helpers::audit_keys());
         huimin::store::audit::write(&mut conn, &actor, |tx, log| {
             let county = huimin::store::units::insert_unchecked(
                 tx,
@@ -687,6 +687,23 @@ async fn call_for(app: &TestApp, w: &World, rule: &Rule, role: Role, inside: boo
             "/api/v1/audit-events/verify",
             if inside { Success } else { Status(403) },
         ),
+        "verify_audit_events_against_checkpoint" => {
+            let checkpoint = {
+                let mut conn = app.pool.get().expect("connection");
+                huimin::store::audit::checkpoint(
+                    &mut conn,
+                    &crate::helpers::audit_keys(),
+                    chrono::Utc::now(),
+                )
+                .expect("checkpoint")
+            };
+            Call::new(
+                M::POST,
+                "/api/v1/audit-events/verify",
+                if inside { Success } else { Status(403) },
+            )
+            .body(serde_json::to_value(&checkpoint).expect("json"))
+        }
         // Units, targets, accounts.
         "list_units" => Call::new(M::GET, "/api/v1/units?limit=200", listed(w.unit(home))),
         "get_unit" => Call::new(M::GET, format!("/api/v1/units/{}", w.unit(home)), found),

@@ -5,7 +5,9 @@ use diesel::connection::SimpleConnection;
 use serde_json::json;
 
 use crate::backend_tests;
-use crate::helpers::{spawn_app, Backend};
+use crate::helpers::{audit_keys, spawn_app, Backend};
+
+mod tamper;
 
 backend_tests!(
     each_change_writes_its_audit_row_with_the_request_id,
@@ -39,6 +41,24 @@ async fn each_change_writes_its_audit_row_with_the_request_id(backend: Backend) 
     assert_eq!(e["entity_id"], id);
     assert_eq!(e["actor"], "admin");
     assert_eq!(e["role"], "admin");
+    // The trail keeps the server's own request id, with the caller's beside it.
+    assert_eq!(e["caller_request_id"], "req-jf-phone-1");
+    let server_id = e["request_id"].as_str().expect("request id");
+    assert!(
+        uuid::Uuid::parse_str(server_id).is_ok(),
+        "the server's id: {server_id}"
+    );
+    let by_server_id = app
+        .get(
+            &format!("/api/v1/audit-events?request_id={server_id}"),
+            "admin",
+        )
+        .await
+        .json();
+    assert_eq!(by_server_id["items"], trail["items"]);
+    // The event is bound into the chain of the admin's county.
+    assert_eq!(e["chain_id"], app.unit_id("140521"));
+    assert_eq!(e["key_id"], audit_keys().current_id());
     assert!(e["before"]["phone"].is_null());
     // Phone numbers in the trail are masked.
     assert_eq!(e["after"]["phone"], "035*****0001");
@@ -96,7 +116,17 @@ async fn the_hash_chain_verifies_and_names_a_tampered_event(backend: Backend) {
     let report = app.get("/api/v1/audit-events/verify", "admin").await.json();
     assert_eq!(report["intact"], false);
     assert_eq!(report["first_broken_id"], 5);
-    assert_eq!(report["checked"], 4);
+    // Seeding is the service's own chain 0, where event 5 is the fifth.
+    let chain0 = &report["chains"][0];
+    assert_eq!(chain0["chain_id"], 0);
+    assert_eq!(chain0["first_broken_seq"], 5);
+    assert_eq!(chain0["checked"], 4);
+    assert!(
+        report["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("does not match its MAC")),
+        "{report}"
+    );
 }
 
 async fn auditors_read_the_trail_and_others_do_not(backend: Backend) {

@@ -395,10 +395,9 @@ impl WriteLock {
         match url {
             DbUrl::Postgres(u) => {
                 let mut c = diesel::PgConnection::establish(u).expect("connect");
-                c.batch_execute(
-                    "BEGIN; SELECT last_seq FROM audit_chain_head WHERE id = 1 FOR UPDATE;",
-                )
-                .expect("lock the chain head");
+                // Every chain's head, those not yet written included.
+                c.batch_execute("BEGIN; LOCK TABLE audit_chains IN EXCLUSIVE MODE;")
+                    .expect("lock the chain heads");
                 WriteLock::Postgres(c)
             }
             DbUrl::Sqlite(path) => {

@@ -25,6 +25,8 @@ use huimin::db::{self, DbPool, DbUrl, PoolSettings};
 pub const PASSWORD: &str = huimin::store::seed::DEMO_PASSWORD;
 /// The secret the test app signs tokens with.
 pub const SECRET: &str = "test-secret-test-secret-test-secret!";
+/// The audit key of the test app (the trail's MAC secret).
+pub const AUDIT_KEY: &str = "test-audit-key-test-audit-key-test-audit!";
 /// The request body limit of the test app.
 pub const MAX_BODY: usize = 64 * 1024;
 
@@ -239,6 +241,11 @@ impl TestResponse {
     }
 }
 
+/// The audit keys of the test app.
+pub fn audit_keys() -> huimin::store::audit::AuditKeys {
+    huimin::store::audit::AuditKeys::new(AUDIT_KEY.as_bytes(), &[]).expect("audit keys")
+}
+
 /// The keys the test app trusts by default.
 pub fn test_keys() -> JwtKeys {
     JwtKeys::new(SECRET.as_bytes(), "huimin".into(), "huimin-api".into(), 600).expect("keys")
@@ -262,9 +269,9 @@ pub async fn spawn_app_with_keys(backend: Backend, keys: JwtKeys) -> TestApp {
     let pool = db::connect_and_migrate(&url, &settings).expect("database");
     {
         let mut conn = pool.get().expect("connection");
-        huimin::store::seed::seed_demo(&mut conn).expect("seed");
+        huimin::store::seed::seed_demo(&mut conn, &audit_keys()).expect("seed");
     }
-    let mut state = AppState::new(pool.clone()).expect("state");
+    let mut state = AppState::new(pool.clone(), audit_keys()).expect("state");
     state.metrics_token = Some(huimin::config::MetricsToken::new(METRICS_TOKEN));
     let state = web::Data::new(state);
     let svc = init(state.clone(), keys.clone()).await;
@@ -300,7 +307,7 @@ pub async fn spawn_app_without_database(backend: Backend) -> (Svc, DbPool) {
             timeout: Duration::from_secs(1),
         },
     );
-    let state = web::Data::new(AppState::new(pool.clone()).expect("state"));
+    let state = web::Data::new(AppState::new(pool.clone(), audit_keys()).expect("state"));
     (init(state, test_keys()).await, pool)
 }
 
@@ -329,7 +336,7 @@ impl TestApp {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let state = web::Data::new(AppState::new(pool).expect("state"));
+                let state = web::Data::new(AppState::new(pool, audit_keys()).expect("state"));
                 let keys = web::Data::new(keys);
                 let server = actix_web::HttpServer::new(move || {
                     huimin::build_app(state.clone(), keys.clone(), MAX_BODY)
@@ -356,7 +363,7 @@ impl TestApp {
                 timeout: Duration::from_secs(10),
             },
         );
-        let state = web::Data::new(AppState::new(pool).expect("state"));
+        let state = web::Data::new(AppState::new(pool, audit_keys()).expect("state"));
         init(state, self.keys.clone()).await
     }
 
@@ -483,7 +490,7 @@ impl TestApp {
             unit_targets,
             users,
             audit_events,
-            audit_chain_head,
+            audit_chains,
             idempotency_keys,
             staff,
             duty_shifts,
