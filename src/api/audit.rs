@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::api::errors as e;
 use crate::api::json::Json;
 use crate::api::AppState;
-use crate::auth::principal::{AuditReaders, Authorized};
+use crate::auth::principal::{op, Authorized};
 use crate::error::ApiError;
 use crate::paging::{Page, PageQuery};
 use crate::store;
@@ -106,7 +106,7 @@ impl From<AuditRow> for AuditEvent {
 /// Read the audit trail of the caller's subtree (admin, auditor).
 pub async fn list_audit_events(
     state: web::Data<AppState>,
-    principal: Authorized<AuditReaders>,
+    principal: Authorized<op::ListAuditEvents>,
     filter: web::Query<AuditFilter>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -149,7 +149,7 @@ fn verify_example() -> serde_json::Value {
 /// of each (admin, auditor of a county bureau or above: a subtree that roots no chain is a 403).
 pub async fn verify_audit_events(
     state: web::Data<AppState>,
-    reader: Authorized<AuditReaders>,
+    reader: Authorized<op::VerifyAuditEvents>,
 ) -> Result<HttpResponse, ApiError> {
     let (keys, root) = (state.audit_keys.clone(), reader.unit_id);
     let report = store::run(&state.pool, move |c| {
@@ -174,7 +174,7 @@ pub async fn verify_audit_events(
 /// signature does not hold is a 422.
 pub async fn verify_audit_events_against_checkpoint(
     state: web::Data<AppState>,
-    reader: Authorized<AuditReaders>,
+    reader: Authorized<op::VerifyAuditEventsAgainstCheckpoint>,
     checkpoint: Json<Checkpoint>,
 ) -> Result<HttpResponse, ApiError> {
     let (keys, root, checkpoint) = (

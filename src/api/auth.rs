@@ -12,7 +12,8 @@ use crate::api::errors as e;
 use crate::api::json::Json;
 use crate::api::AppState;
 use crate::auth::password::{dummy_hash, verify_password};
-use crate::auth::{Grant, JwtKeys, Principal};
+use crate::auth::principal::{op, Authorized};
+use crate::auth::{Grant, JwtKeys};
 use crate::domain::roles::Role;
 use crate::error::ApiError;
 use crate::store;
@@ -336,7 +337,7 @@ async fn failed(
 /// Who the caller is: its account as it is now (role, unit, staff link).
 pub async fn get_me(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<op::GetMe>,
 ) -> Result<HttpResponse, ApiError> {
     let root = principal.unit_id;
     let unit = store::run(&state.pool, move |c| {
@@ -349,8 +350,8 @@ pub async fn get_me(
     .await?;
     Ok(HttpResponse::Ok().json(Me {
         account_id: principal.account_id,
-        subject: principal.sub,
-        name: principal.name,
+        subject: principal.sub.clone(),
+        name: principal.name.clone(),
         role: principal.role,
         unit_id: principal.unit_id,
         unit_name: unit,
@@ -372,7 +373,7 @@ pub async fn get_me(
 /// provider, or when an admin unmaps or disables the account.
 pub async fn logout(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<op::Logout>,
 ) -> Result<HttpResponse, ApiError> {
     let (Some(sid), Some(account_id)) = (principal.session_id, principal.account_id) else {
         return Err(ApiError::conflict(

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::errors as e;
 use crate::api::AppState;
-use crate::auth::Principal;
+use crate::auth::principal::{op, Authorized};
 use crate::domain::codes::CodeTable;
 use crate::domain::duty::{
     self, CoverageRule, DutyKind, DutyPeriod, Requirement, ShiftFact, StaffKind,
@@ -518,17 +518,17 @@ pub struct DutyCoverage {
     params(CoverageQuery),
     responses(
         (status = 200, description = "Each unit against its duty rule: the centre every working day, township offices every ISO week", body = DutyCoverage),
-        e::Read,
+        e::Read, e::Forbidden,
     ),
 )]
 #[get("/duty/coverage")]
 /// Whether the roster meets the programme's rule: the public legal service centre staffed for
 /// the whole of every working day; each township judicial office with half a day on duty and
 /// half a day of village or enterprise visits every week. Holidays are not gaps; adjusted
-/// working days count.
+/// working days count. Every role but providers.
 pub async fn get_duty_coverage(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<op::GetDutyCoverage>,
     query: web::Query<CoverageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();

@@ -10,7 +10,7 @@ use validator::Validate;
 use crate::api::errors as e;
 use crate::api::json::Json;
 use crate::api::AppState;
-use crate::auth::principal::{Admins, Authorized};
+use crate::auth::principal::{op, Authorized};
 use crate::domain::calendar::DayKind;
 use crate::error::ApiError;
 use crate::store;
@@ -122,7 +122,7 @@ pub async fn get_calendar(
 /// Make a day a holiday or an adjusted working day (admins of the top unit).
 pub async fn put_calendar_day(
     state: web::Data<AppState>,
-    principal: Authorized<Admins>,
+    principal: Authorized<op::PutCalendarDay>,
     date: web::Path<NaiveDate>,
     body: Json<CalendarDayInput>,
 ) -> Result<HttpResponse, ApiError> {
@@ -153,7 +153,7 @@ pub async fn put_calendar_day(
 /// Remove a day's entry (admins of the top unit).
 pub async fn delete_calendar_day(
     state: web::Data<AppState>,
-    principal: Authorized<Admins>,
+    principal: Authorized<op::DeleteCalendarDay>,
     date: web::Path<NaiveDate>,
 ) -> Result<HttpResponse, ApiError> {
     let date = date.into_inner();

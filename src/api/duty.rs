@@ -7,13 +7,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use crate::api::access::reach_of;
 use crate::api::errors as e;
 use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
 use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
 use crate::api::AppState;
-use crate::auth::principal::{Authorized, RosterKeepers};
-use crate::auth::Principal;
+use crate::auth::principal::{op, Authorized};
 use crate::domain::duty::{DayOfWeek, DutyKind, DutyPeriod, StaffKind};
 use crate::error::ApiError;
 use crate::paging::{Page, PageQuery};
@@ -323,18 +323,18 @@ fn created_response(
     ),
 )]
 #[get("/duty-shifts")]
-/// List duty shifts of the caller's subtree.
+/// List duty shifts of the caller's subtree (providers: the shifts they are on).
 pub async fn list_duty_shifts(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<op::ListDutyShifts>,
     filter: web::Query<DutyShiftFilter>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = page.resolve("duty_shifts")?;
     let filter = filter.into_inner();
-    let root = principal.unit_id;
+    let reach = reach_of(&principal);
     let page = store::run(&state.pool, move |c| {
-        store::duty::list(c, root, &filter, &page)
+        store::duty::list(c, reach, &filter, &page)
     })
     .await?;
     Ok(HttpResponse::Ok().json(page.try_map(|row| Ok(DutyShift::from(row)))?))
@@ -355,7 +355,7 @@ pub async fn list_duty_shifts(
 /// same day is a 409 naming the clash.
 pub async fn create_duty_shift(
     state: web::Data<AppState>,
-    principal: Authorized<RosterKeepers>,
+    principal: Authorized<op::CreateDutyShift>,
     idem: IdempotencyKey,
     body: Json<NewDutyShift>,
 ) -> Result<HttpResponse, ApiError> {
@@ -389,7 +389,7 @@ pub async fn create_duty_shift(
 /// and none is created. Errors name the shift as `shifts[i].field`.
 pub async fn create_duty_shift_batch(
     state: web::Data<AppState>,
-    principal: Authorized<RosterKeepers>,
+    principal: Authorized<op::CreateDutyShiftBatch>,
     idem: IdempotencyKey,
     body: Json<DutyShiftBatch>,
 ) -> Result<HttpResponse, ApiError> {
@@ -422,7 +422,7 @@ pub async fn create_duty_shift_batch(
 /// and public holidays and including adjusted working days (admin, unit staff). All or nothing.
 pub async fn create_duty_shift_pattern(
     state: web::Data<AppState>,
-    principal: Authorized<RosterKeepers>,
+    principal: Authorized<op::CreateDutyShiftPattern>,
     idem: IdempotencyKey,
     body: Json<DutyPattern>,
 ) -> Result<HttpResponse, ApiError> {
@@ -467,15 +467,18 @@ pub async fn create_duty_shift_pattern(
     ),
 )]
 #[get("/duty-shifts/{id}")]
-/// Read a shift of the caller's subtree.
+/// Read a shift of the caller's subtree (providers: one they are on).
 pub async fn get_duty_shift(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<op::GetDutyShift>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let root = principal.unit_id;
-    let shift = store::run(&state.pool, move |c| store::duty::find(c, root, id)).await?;
+    let reach = reach_of(&principal);
+    let shift = store::run(&state.pool, move |c| {
+        store::duty::find_reached(c, reach, id)
+    })
+    .await?;
     Ok(etag::ok(&DutyShift::from(shift)))
 }
 
@@ -492,7 +495,7 @@ pub async fn get_duty_shift(
 /// Change a shift (admin, unit staff).
 pub async fn update_duty_shift(
     state: web::Data<AppState>,
-    principal: Authorized<RosterKeepers>,
+    principal: Authorized<op::UpdateDutyShift>,
     id: web::Path<i64>,
     if_match: IfMatch,
     body: Json<DutyShiftPatch>,
@@ -521,7 +524,7 @@ pub async fn update_duty_shift(
 /// Delete a shift (admin, unit staff); audited.
 pub async fn delete_duty_shift(
     state: web::Data<AppState>,
-    principal: Authorized<RosterKeepers>,
+    principal: Authorized<op::DeleteDutyShift>,
     id: web::Path<i64>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {

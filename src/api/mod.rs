@@ -1,5 +1,6 @@
 //! HTTP: one module per resource, the shared request mechanisms, and the OpenAPI document.
 
+pub mod access;
 pub mod aid;
 pub mod audit;
 pub mod auth;

@@ -12,7 +12,7 @@ use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
 use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
 use crate::api::AppState;
-use crate::auth::principal::{Authorized, RosterKeepers};
+use crate::auth::principal::{op, Authorized};
 use crate::auth::Principal;
 use crate::domain::duty::StaffKind;
 use crate::domain::phone::PhoneNumber;
@@ -210,7 +210,7 @@ fn parse_phone(field: &str, phone: Option<&str>) -> Result<Option<String>, ApiEr
 /// List the people of the caller's subtree.
 pub async fn list_staff(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<op::ListStaff>,
     filter: web::Query<StaffFilter>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -239,7 +239,7 @@ pub async fn list_staff(
 /// Add a person to a unit of the caller's subtree (admin, unit staff).
 pub async fn create_staff(
     state: web::Data<AppState>,
-    principal: Authorized<RosterKeepers>,
+    principal: Authorized<op::CreateStaff>,
     idem: IdempotencyKey,
     body: Json<NewStaff>,
 ) -> Result<HttpResponse, ApiError> {
@@ -278,7 +278,7 @@ pub async fn create_staff(
 /// Read a person of the caller's subtree.
 pub async fn get_staff(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<op::GetStaff>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -300,7 +300,7 @@ pub async fn get_staff(
 /// Change a person of the caller's subtree (admin, unit staff).
 pub async fn update_staff(
     state: web::Data<AppState>,
-    principal: Authorized<RosterKeepers>,
+    principal: Authorized<op::UpdateStaff>,
     id: web::Path<i64>,
     if_match: IfMatch,
     body: Json<StaffPatch>,

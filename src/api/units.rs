@@ -12,8 +12,7 @@ use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
 use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
 use crate::api::AppState;
-use crate::auth::principal::{Admins, Authorized};
-use crate::auth::Principal;
+use crate::auth::principal::{op, Authorized};
 use crate::domain::codes::encode_code_list;
 use crate::domain::targets::SatisfactionPermille;
 use crate::domain::units::{Accessibility, UnitKind, UnitLevel};
@@ -340,7 +339,7 @@ impl TargetInput {
 /// List units of the caller's subtree.
 pub async fn list_units(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<op::ListUnits>,
     filter: web::Query<UnitFilter>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -369,7 +368,7 @@ pub async fn list_units(
 /// Create a unit under a parent in the caller's subtree (admin).
 pub async fn create_unit(
     state: web::Data<AppState>,
-    principal: Authorized<Admins>,
+    principal: Authorized<op::CreateUnit>,
     idem: IdempotencyKey,
     body: Json<NewUnit>,
 ) -> Result<HttpResponse, ApiError> {
@@ -408,7 +407,7 @@ pub async fn create_unit(
 /// Read one unit of the caller's subtree.
 pub async fn get_unit(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<op::GetUnit>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -433,7 +432,7 @@ pub async fn get_unit(
 /// Change a unit of the caller's subtree (admin).
 pub async fn update_unit(
     state: web::Data<AppState>,
-    principal: Authorized<Admins>,
+    principal: Authorized<op::UpdateUnit>,
     id: web::Path<i64>,
     if_match: IfMatch,
     body: Json<UnitPatch>,
@@ -463,7 +462,7 @@ pub async fn update_unit(
 /// Read a unit's annual targets.
 pub async fn list_unit_targets(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<op::ListUnitTargets>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -492,7 +491,7 @@ pub async fn list_unit_targets(
 /// Set a unit's targets for a year (admin).
 pub async fn put_unit_target(
     state: web::Data<AppState>,
-    principal: Authorized<Admins>,
+    principal: Authorized<op::PutUnitTarget>,
     path: web::Path<(i64, i32)>,
     if_match: IfMatch,
     body: Json<TargetInput>,

@@ -12,7 +12,7 @@ use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
 use crate::api::AppState;
 use crate::auth::password::hash_password;
-use crate::auth::principal::{Admins, Authorized};
+use crate::auth::principal::{op, Authorized};
 use crate::domain::roles::Role;
 use crate::error::ApiError;
 use crate::paging::{Page, PageQuery};
@@ -247,7 +247,7 @@ impl UserPatch {
 /// List accounts of the caller's subtree (admin).
 pub async fn list_users(
     state: web::Data<AppState>,
-    principal: Authorized<Admins>,
+    principal: Authorized<op::ListUsers>,
     filter: web::Query<UserFilter>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -275,7 +275,7 @@ pub async fn list_users(
 /// Create an account in a unit of the caller's subtree (admin).
 pub async fn create_user(
     state: web::Data<AppState>,
-    principal: Authorized<Admins>,
+    principal: Authorized<op::CreateUser>,
     idem: IdempotencyKey,
     body: Json<NewUser>,
 ) -> Result<HttpResponse, ApiError> {
@@ -308,7 +308,7 @@ pub async fn create_user(
 /// Read an account of the caller's subtree (admin).
 pub async fn get_user(
     state: web::Data<AppState>,
-    principal: Authorized<Admins>,
+    principal: Authorized<op::GetUser>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -334,7 +334,7 @@ pub async fn get_user(
 /// link, external subject. All but the name end the account's tokens on every instance.
 pub async fn update_user(
     state: web::Data<AppState>,
-    principal: Authorized<Admins>,
+    principal: Authorized<op::UpdateUser>,
     id: web::Path<i64>,
     if_match: IfMatch,
     body: Json<UserPatch>,

@@ -9,6 +9,7 @@ use actix_web::http::header;
 use actix_web::{dev::Payload, FromRequest, HttpMessage, HttpRequest};
 
 use crate::auth::session::{again, Checked};
+use crate::domain::access;
 use crate::domain::roles::Role;
 use crate::error::ApiError;
 
@@ -56,74 +57,10 @@ impl FromRequest for Principal {
     }
 }
 
-/// Which roles an operation admits.
-pub trait Policy {
-    /// The admitted roles.
-    const ROLES: &'static [Role];
-    /// What the roles may do, for the 403 message.
-    const WHAT: &'static str;
-}
-
-/// Admins of a subtree: units, targets, accounts.
-pub struct Admins;
-impl Policy for Admins {
-    const ROLES: &'static [Role] = &[Role::Admin];
-    const WHAT: &'static str = "only admins manage units, targets and accounts";
-}
-
-/// Keepers of the duty roster and its staff: admins and unit staff.
-pub struct RosterKeepers;
-impl Policy for RosterKeepers {
-    const ROLES: &'static [Role] = &[Role::Admin, Role::UnitStaff];
-    const WHAT: &'static str = "only admins and unit staff keep the duty roster";
-}
-
-/// Everyone who registers consultations: all but auditors.
-pub struct ConsultationWriters;
-impl Policy for ConsultationWriters {
-    const ROLES: &'static [Role] = &[
-        Role::Admin,
-        Role::UnitStaff,
-        Role::AidOfficer,
-        Role::Provider,
-        Role::Integration,
-    ];
-    const WHAT: &'static str = "auditors read consultations but do not register them";
-}
-
-/// Who takes in aid applications: admins, unit staff (代受理), aid officers, integrations.
-pub struct AidIntake;
-impl Policy for AidIntake {
-    const ROLES: &'static [Role] = &[
-        Role::Admin,
-        Role::UnitStaff,
-        Role::AidOfficer,
-        Role::Integration,
-    ];
-    const WHAT: &'static str =
-        "only admins, unit staff, aid officers and integrations take in aid applications";
-}
-
-/// Aid officers and admins.
-pub struct AidOfficers;
-impl Policy for AidOfficers {
-    const ROLES: &'static [Role] = &[Role::Admin, Role::AidOfficer];
-    const WHAT: &'static str = "only aid officers and admins decide this";
-}
-
-/// Who makes follow-up calls: admins, unit staff, aid officers.
-pub struct FollowUpKeepers;
-impl Policy for FollowUpKeepers {
-    const ROLES: &'static [Role] = &[Role::Admin, Role::UnitStaff, Role::AidOfficer];
-    const WHAT: &'static str = "only admins, unit staff and aid officers make follow-up visits";
-}
-
-/// Readers of the audit trail.
-pub struct AuditReaders;
-impl Policy for AuditReaders {
-    const ROLES: &'static [Role] = &[Role::Admin, Role::Auditor];
-    const WHAT: &'static str = "only admins and auditors read the audit trail";
-}
+pub use crate::domain::access::op;
+/// What an operation admits: its row in the access table (`crate::domain::access`). Each
+/// operation is a marker type, `op::CreateConsultation`, …
+pub use crate::domain::access::Operation as Policy;
 
 /// A principal admitted by policy `P`: refused with 403 during extraction, before the request
 /// body is read, so a forbidden caller learns nothing about the body's validity.
@@ -147,15 +84,16 @@ impl<P: Policy> FromRequest for Authorized<P> {
         ready(
             extract(req)
                 .and_then(|principal| {
-                    if P::ROLES.contains(&principal.role) {
+                    if access::admits(P::ID, principal.role) {
                         Ok(Authorized {
                             principal,
                             _policy: PhantomData,
                         })
                     } else {
                         Err(ApiError::Forbidden(format!(
-                            "{}; your role is {}",
-                            P::WHAT,
+                            "{} is for the roles {}; your role is {}",
+                            P::ID,
+                            access::roles_in_words(P::ID, None),
                             principal.role
                         )))
                     }

@@ -1,5 +1,6 @@
 //! Pure rules of the programme: no web framework, no database, no I/O.
 
+pub mod access;
 pub mod aid;
 pub mod calendar;
 pub mod codes;

@@ -18,7 +18,7 @@ use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;
 use crate::store::idempotency::Idempotency;
 use crate::store::scope::check_referenced;
-use crate::store::scope::{unit_id_in_subtree, unit_in_subtree};
+use crate::store::scope::{nothing, unit_id_in_subtree, unit_in_subtree, Reach};
 use crate::store::write;
 use crate::store::write::record;
 use crate::store::Actor;
@@ -98,31 +98,25 @@ pub struct ConsultationFilter {
     pub q: Option<String>,
 }
 
-/// Who reads: the subtree root, and for providers the account whose answers they may read.
+/// Who reads: the caller's unit, and what it reaches of consultations.
 #[derive(Debug, Clone, Copy)]
 pub struct Reader {
-    /// The caller's unit.
+    /// The caller's unit (references in a body must lie in its subtree).
     pub root: i64,
-    /// For providers: only consultations answered by staff linked to this account.
-    pub answered_by_account: Option<i64>,
+    /// The consultations reached: those of the subtree, or for providers those answered by
+    /// their own staff record, wherever they were registered.
+    pub reach: Reach,
 }
 
 type Boxed<'a> = consultations::BoxedQuery<'a, crate::db::MultiBackend>;
 
 fn scoped<'a>(reader: Reader) -> Boxed<'a> {
-    let mut q = consultations::table
-        .filter(unit_id_in_subtree("consultations.unit_id", reader.root))
-        .into_boxed();
-    if let Some(account) = reader.answered_by_account {
-        q = q.filter(
-            consultations::staff_id.eq_any(
-                staff::table
-                    .filter(staff::user_id.eq(account))
-                    .select(staff::id.nullable()),
-            ),
-        );
+    let q = consultations::table.into_boxed();
+    match reader.reach {
+        Reach::Subtree(root) => q.filter(unit_id_in_subtree("consultations.unit_id", root)),
+        Reach::OwnStaff(Some(staff_id)) => q.filter(consultations::staff_id.eq(staff_id)),
+        Reach::OwnStaff(None) => q.filter(nothing()),
     }
-    q
 }
 
 fn filtered<'a>(reader: Reader, f: &ConsultationFilter) -> Boxed<'a> {

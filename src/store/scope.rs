@@ -78,3 +78,29 @@ pub fn check_referenced(
     .get_result(tx)?;
     referenced(Ok(exists.then_some(())), field, what)
 }
+
+/// Whose objects a caller reaches (the access table's scope rule, as the stores apply it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Objects of units in the subtree of this unit.
+    Subtree(i64),
+    /// A provider's own objects: those linked to its staff record, wherever they are. A
+    /// provider whose account is linked to no staff record reaches nothing.
+    OwnStaff(Option<i64>),
+}
+
+/// A filter that matches no row.
+pub fn nothing() -> SqlLiteral<Bool> {
+    sql::<Bool>("1 = 0")
+}
+
+/// On any table with a unit column: rows of units whose parent is in the subtree of `root`
+/// (e.g. the legal aid centres set up by a bureau in the subtree).
+pub fn parent_in_subtree(unit_column: &'static str, root_unit_id: i64) -> SubtreeFilter {
+    sql::<Bool>(&format!(
+        "{unit_column} IN (SELECT scope_child.id FROM units scope_child WHERE scope_child.parent_id IN \
+         (SELECT scope_unit.id FROM units scope_unit WHERE scope_unit.path LIKE {ROOT_PATH}"
+    ))
+    .bind::<BigInt, _>(root_unit_id)
+    .sql(") || '%'))")
+}

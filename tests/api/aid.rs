@@ -403,7 +403,7 @@ async fn illegal_steps_are_409_with_the_allowed_actions(backend: Backend) {
     // Stale versions are 412; the wrong role is 403.
     step(
         &app,
-        "aid.officer",
+        "admin",
         id,
         "object",
         4,
@@ -411,6 +411,13 @@ async fn illegal_steps_are_409_with_the_allowed_actions(backend: Backend) {
     )
     .await
     .assert_problem(412);
+    // The objection goes to the justice bureau: neither the township office nor the centre
+    // that refused records or decides it.
+    for user in ["staff.longgang", "aid.officer"] {
+        step(&app, user, id, "object", 5, json!({"note": "申请人不服"}))
+            .await
+            .assert_problem(403);
+    }
     step(
         &app,
         "aid.officer",
@@ -423,7 +430,7 @@ async fn illegal_steps_are_409_with_the_allowed_actions(backend: Backend) {
     .assert_problem(403);
     let o = ok_step(
         &app,
-        "staff.longgang",
+        "admin",
         id,
         "object",
         5,

@@ -497,8 +497,6 @@ async fn a_township_cannot_see_another_townships_consultations(backend: Backend)
 async fn providers_read_only_what_they_answered_and_masked(backend: Backend) {
     let app = spawn_app(backend).await;
     let centre = app.unit_id("140521-GGFLFW");
-    let me = app.get("/api/v1/users?role=provider", "admin").await.json();
-    let lawyer_account = me["items"][0]["id"].as_i64().unwrap();
     let staff = app
         .get(&format!("/api/v1/staff?unit_id={centre}"), "admin")
         .await
@@ -507,15 +505,7 @@ async fn providers_read_only_what_they_answered_and_masked(backend: Backend) {
         staff["items"][0]["id"].as_i64().unwrap(),
         staff["items"][1]["id"].as_i64().unwrap(),
     );
-    let link = app
-        .send_json(
-            Method::PATCH,
-            &format!("/api/v1/staff/{mine}"),
-            "admin",
-            &json!({"user_id": lawyer_account}),
-        )
-        .await;
-    assert_eq!(link.status, 200, "{}", String::from_utf8_lossy(&link.body));
+    app.link_staff("lawyer", mine).await;
     let mut a = body(centre, "我解答的咨询");
     a["staff_id"] = json!(mine);
     a["person"] = json!({"phone": "13812345678"});

@@ -848,7 +848,7 @@ async fn aid_application(app: &TestApp, ctx: &Ctx, steps: &[&str]) -> (i64, Valu
                 app.req(
                     Method::POST,
                     &format!("/api/v1/aid-applications/{id}/{step}"),
-                    Some("admin"),
+                    Some(crate::helpers::stepper(step)),
                 )
                 .insert_header((header::IF_MATCH, format!("\"{version}\"")))
                 .set_json(body),
@@ -1181,7 +1181,10 @@ async fn prepare(app: &TestApp, ctx: &Ctx, kind: Kind) -> Base {
                 _ => (&[], "withdraw", json!({"note": "申请人撤回申请"})),
             };
             let (id, a) = aid_application(app, ctx, steps).await;
-            Base::new("POST /api/v1/aid-applications/{id}/{action}", admin)
+            Base::new(
+                "POST /api/v1/aid-applications/{id}/{action}",
+                Some(crate::helpers::stepper(action)),
+            )
                 .param("id", id)
                 .param("action", action)
                 .version_of(&a)

@@ -521,3 +521,74 @@ impl TestApp {
         all
     }
 }
+
+/// The demo account of the first role the access table admits to an operation (and step): who
+/// takes a step of the aid workflow when a test only needs it taken.
+pub fn demo_user_for(operation_id: &str, action: Option<&str>) -> &'static str {
+    use huimin::domain::codes::CodeTable;
+    let action = action.map(|a| {
+        huimin::domain::aid::AidAction::ALL
+            .iter()
+            .copied()
+            .find(|x| x.code() == a)
+            .unwrap_or_else(|| panic!("no step {a}"))
+    });
+    let rule = huimin::domain::access::rule(operation_id, action)
+        .unwrap_or_else(|| panic!("no row for {operation_id} {action:?}"));
+    let role = rule.roles[0];
+    huimin::store::seed::DEMO_ACCOUNTS
+        .iter()
+        .find(|a| a.2 == role)
+        .map(|a| a.0)
+        .unwrap_or_else(|| panic!("no demo account of role {role}"))
+}
+
+/// The demo account that takes a step of the aid workflow.
+pub fn stepper(action: &str) -> &'static str {
+    demo_user_for("act_on_aid_application", Some(action))
+}
+
+impl TestApp {
+    /// The account id of a user.
+    pub fn account_id(&self, username: &str) -> i64 {
+        let mut conn = self.pool.get().expect("connection");
+        huimin::store::users::by_username(&mut conn, username)
+            .expect("query")
+            .unwrap_or_else(|| panic!("no account {username}"))
+            .id
+    }
+
+    /// Links an account to a staff record through the API (`PATCH /users/{id}
+    /// {"staff_id": …}`, as an admin): a provider then reaches what is assigned to that record.
+    pub async fn link_staff(&self, username: &str, staff_id: i64) {
+        let res = self.link_staff_response(username, staff_id).await;
+        assert_eq!(
+            res.status,
+            200,
+            "linking {username} to staff {staff_id}: {}",
+            String::from_utf8_lossy(&res.body)
+        );
+    }
+
+    /// Links an account to a staff record if the API allows it; answers whether it did.
+    pub async fn try_link_staff(&self, username: &str, staff_id: i64) -> bool {
+        let res = self.link_staff_response(username, staff_id).await;
+        if res.status != 200 {
+            eprintln!(
+                "cannot link {username} to a staff record: {}",
+                String::from_utf8_lossy(&res.body)
+            );
+        }
+        res.status == 200
+    }
+
+    async fn link_staff_response(&self, username: &str, staff_id: i64) -> TestResponse {
+        self.send_json(
+            Method::PATCH,
+            &format!("/api/v1/users/{}", self.account_id(username)),
+            "admin",
+            &serde_json::json!({ "staff_id": staff_id }),
+        )
+        .await
+    }
+}

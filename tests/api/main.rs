@@ -4,6 +4,7 @@
 mod helpers;
 mod process;
 
+mod access;
 mod aid;
 mod audit;
 mod auth;

@@ -13,8 +13,7 @@ use crate::api::etag;
 use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
 use crate::api::AppState;
-use crate::auth::principal::{AidIntake, Authorized};
-use crate::auth::Principal;
+use crate::auth::principal::{op, Authorized};
 use crate::domain::aid::AidState;
 use crate::error::ApiError;
 use crate::paging::{Page, PageQuery};
@@ -38,7 +37,7 @@ use crate::store::aid::AidFilter;
 /// claiming wages or work-injury compensation go on the green channel.
 pub async fn create_aid_application(
     state: web::Data<AppState>,
-    principal: Authorized<AidIntake>,
+    principal: Authorized<op::CreateAidApplication>,
     idem: IdempotencyKey,
     body: Json<NewAidApplication>,
 ) -> Result<HttpResponse, ApiError> {
@@ -71,7 +70,7 @@ pub async fn create_aid_application(
 /// centre's, providers those assigned to them.
 pub async fn list_aid_applications(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<op::ListAidApplications>,
     filter: web::Query<AidFilter>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -123,7 +122,7 @@ pub struct QueueQuery {
 /// earliest deadline; `overdue=true` lists those past their deadline.
 pub async fn get_aid_queue(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<op::GetAidQueue>,
     query: web::Query<QueueQuery>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -157,7 +156,7 @@ pub async fn get_aid_queue(
 /// Read an application of the caller's scope.
 pub async fn get_aid_application(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<op::GetAidApplication>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -189,7 +188,7 @@ pub async fn get_aid_application(
 /// The application's timeline.
 pub async fn get_aid_events(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<op::GetAidEvents>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();

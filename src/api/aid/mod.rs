@@ -15,17 +15,29 @@ pub use verifications::*;
 pub use views::*;
 pub use workflow::*;
 
+use crate::auth::principal::{Authorized, Policy};
 use crate::auth::Principal;
+use crate::domain::access::{self, Scope};
 use crate::domain::roles::Role;
 use crate::store::aid::Reader;
 
-/// What a principal may read of applications.
-pub fn reader_of(p: &Principal) -> Reader {
-    Reader {
-        root: p.unit_id,
-        provider_account: (p.role == Role::Provider).then(|| p.account_id.unwrap_or(-1)),
+/// What a principal reaches of applications under a scope rule of the access table. A rule
+/// that does not apply to applications reaches nothing (fail closed).
+pub fn reader_for(p: &Principal, scope: Scope) -> Reader {
+    match (scope, p.role) {
+        (Scope::CentreBureau, _) => Reader::CentreBureau(p.unit_id),
+        (Scope::AidCases, Role::Provider) => Reader::Assigned(p.staff_id),
+        (Scope::AidCases | Scope::Subtree, _) => Reader::Cases(p.unit_id),
+        _ => Reader::Assigned(None),
     }
 }
+
+/// What the caller of operation `P` reaches of applications: the scope of `P`'s row.
+pub fn reader_of<P: Policy>(p: &Authorized<P>) -> Reader {
+    let scope = access::rule(P::ID, None).map_or(Scope::Public, |r| r.scope);
+    reader_for(p, scope)
+}
+
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_aid_application)

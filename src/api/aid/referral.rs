@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use crate::api::errors as e;
 use crate::api::AppState;
-use crate::auth::principal::{AidIntake, Authorized};
+use crate::auth::principal::{op, Authorized};
 use crate::domain::aid::{AidChannel, HardshipCheck};
 use crate::domain::codes::decode_code_list;
 use crate::domain::consultation::SpecialGroup;
@@ -62,7 +62,7 @@ pub struct AidApplicationDraft {
 /// groups, facts, unit). Nothing is stored until the draft is submitted.
 pub async fn refer_to_aid(
     state: web::Data<AppState>,
-    principal: Authorized<AidIntake>,
+    principal: Authorized<op::ReferToAid>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();

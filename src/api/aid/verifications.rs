@@ -9,8 +9,7 @@ use super::views::{HardshipVerification, HardshipVerifications};
 use crate::api::errors as e;
 use crate::api::json::Json;
 use crate::api::AppState;
-use crate::auth::principal::{AidOfficers, Authorized};
-use crate::auth::Principal;
+use crate::auth::principal::{op, Authorized};
 use crate::error::ApiError;
 use crate::store;
 
@@ -28,7 +27,7 @@ use crate::store;
 /// the data platform or a home visit (aid officers, admins).
 pub async fn create_hardship_verification(
     state: web::Data<AppState>,
-    principal: Authorized<AidOfficers>,
+    principal: Authorized<op::CreateHardshipVerification>,
     id: web::Path<i64>,
     body: Json<VerificationInput>,
 ) -> Result<HttpResponse, ApiError> {
@@ -56,7 +55,7 @@ pub async fn create_hardship_verification(
 /// The verifications of an application's hardship pledge.
 pub async fn list_hardship_verifications(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<op::ListHardshipVerifications>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();

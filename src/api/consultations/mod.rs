@@ -20,10 +20,9 @@ use crate::api::etag::{self, IfMatch, IfMatchHeader};
 use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
 use crate::api::AppState;
-use crate::auth::principal::{Admins, Authorized, ConsultationWriters};
+use crate::auth::principal::{op, Authorized};
 use crate::auth::Principal;
 use crate::domain::consultation::ReviewDecision;
-use crate::domain::roles::Role;
 use crate::error::ApiError;
 use crate::paging::{Page, PageQuery};
 use crate::privacy;
@@ -49,15 +48,12 @@ fn repeat_visits(
     }
 }
 
-/// What a principal may read of consultations.
+/// What a principal reaches of consultations (the `Consultations` rule of the access table):
+/// its subtree, or for providers those answered by their own staff record.
 pub fn reader_of(principal: &Principal) -> Reader {
     Reader {
         root: principal.unit_id,
-        answered_by_account: if principal.role == Role::Provider {
-            Some(principal.account_id.unwrap_or(-1))
-        } else {
-            None
-        },
+        reach: crate::api::access::reach_of(principal),
     }
 }
 
@@ -73,7 +69,7 @@ pub fn reader_of(principal: &Principal) -> Reader {
 /// List and search consultations of the caller's scope (providers: those they answered).
 pub async fn list_consultations(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<op::ListConsultations>,
     filter: web::Query<ConsultationFilter>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -104,7 +100,7 @@ pub async fn list_consultations(
 /// gives birth date, age and sex; elderly and minor people are marked as special groups.
 pub async fn create_consultation(
     state: web::Data<AppState>,
-    principal: Authorized<ConsultationWriters>,
+    principal: Authorized<op::CreateConsultation>,
     idem: IdempotencyKey,
     body: Json<NewConsultation>,
 ) -> Result<HttpResponse, ApiError> {
@@ -141,7 +137,7 @@ pub async fn create_consultation(
 /// Read a consultation of the caller's scope.
 pub async fn get_consultation(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<op::GetConsultation>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -174,11 +170,12 @@ pub async fn get_consultation(
     ),
 )]
 #[put("/consultations/{id}")]
-/// Correct a consultation: the body is the whole registration as it should read (every role but
-/// auditors, within its scope). A reviewed entry returns to review.
+/// Correct a consultation: the body is the whole registration as it should read (the staff of
+/// its unit's subtree and admins; not integrations, not providers). A reviewed entry returns to
+/// review.
 pub async fn update_consultation(
     state: web::Data<AppState>,
-    principal: Authorized<ConsultationWriters>,
+    principal: Authorized<op::UpdateConsultation>,
     id: web::Path<i64>,
     if_match: IfMatch,
     body: Json<NewConsultation>,
@@ -209,7 +206,7 @@ pub async fn update_consultation(
 /// the unit's subtree). Deciding an entry that is not pending is a 409.
 pub async fn review_consultation(
     state: web::Data<AppState>,
-    principal: Authorized<Admins>,
+    principal: Authorized<op::ReviewConsultation>,
     id: web::Path<i64>,
     if_match: IfMatch,
     body: Json<ReviewInput>,
@@ -270,7 +267,7 @@ pub struct ReviewQueueQuery {
 /// has waited (admin).
 pub async fn get_review_queue(
     state: web::Data<AppState>,
-    principal: Authorized<Admins>,
+    principal: Authorized<op::GetReviewQueue>,
     query: web::Query<ReviewQueueQuery>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {

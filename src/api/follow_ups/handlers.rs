@@ -9,8 +9,7 @@ use crate::api::errors as e;
 use crate::api::etag::{self, IfMatch, IfMatchHeader};
 use crate::api::json::Json;
 use crate::api::AppState;
-use crate::auth::principal::{Authorized, FollowUpKeepers};
-use crate::auth::Principal;
+use crate::auth::principal::{op, Authorized};
 use crate::error::ApiError;
 use crate::paging::{Page, PageQuery};
 use crate::store;
@@ -21,14 +20,14 @@ use crate::store::follow_ups::FollowUpFilter;
     params(FollowUpFilter, PageQuery),
     responses(
         (status = 200, description = "Follow-ups of the caller's subtree, by id", body = Page<FollowUp>),
-        e::List,
+        e::List, e::Forbidden,
     ),
 )]
 #[get("/follow-ups")]
-/// List follow-ups of the caller's subtree.
+/// List follow-ups of the caller's subtree (every role but providers).
 pub async fn list_follow_ups(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<op::ListFollowUps>,
     filter: web::Query<FollowUpFilter>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -47,15 +46,15 @@ pub async fn list_follow_ups(
     params(DueQuery, PageQuery),
     responses(
         (status = 200, description = "Open follow-ups, the earliest due (the overdue) first", body = Page<FollowUp>),
-        e::List,
+        e::List, e::Forbidden,
     ),
 )]
 #[get("/follow-ups/due")]
-/// The follow-ups to make in the caller's subtree, overdue first. The person's phone is shown in
+/// The follow-ups to make in the caller's subtree, overdue first (every role but providers). The person's phone is shown in
 /// full only to the staff member who will call.
 pub async fn get_due_follow_ups(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<op::GetDueFollowUps>,
     query: web::Query<DueQuery>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -74,14 +73,14 @@ pub async fn get_due_follow_ups(
     params(("id" = i64, Path, description = "Follow-up id")),
     responses(
         (status = 200, description = "The follow-up with its attempts", body = FollowUp, headers(("ETag" = String, description = "The version"))),
-        e::Read,
+        e::Read, e::Forbidden,
     ),
 )]
 #[get("/follow-ups/{id}")]
-/// Read a follow-up of the caller's subtree.
+/// Read a follow-up of the caller's subtree (every role but providers).
 pub async fn get_follow_up(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<op::GetFollowUp>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -104,7 +103,7 @@ pub async fn get_follow_up(
 /// Record an attempt to reach the person (admins, unit staff, aid officers).
 pub async fn record_follow_up_attempt(
     state: web::Data<AppState>,
-    principal: Authorized<FollowUpKeepers>,
+    principal: Authorized<op::RecordFollowUpAttempt>,
     id: web::Path<i64>,
     if_match: IfMatch,
     body: Json<AttemptInput>,
@@ -134,7 +133,7 @@ pub async fn record_follow_up_attempt(
 /// Assign the caller, move the due day, change the method, or record a rectification.
 pub async fn update_follow_up(
     state: web::Data<AppState>,
-    principal: Authorized<FollowUpKeepers>,
+    principal: Authorized<op::UpdateFollowUp>,
     id: web::Path<i64>,
     if_match: IfMatch,
     body: Json<FollowUpPatch>,

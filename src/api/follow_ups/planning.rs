@@ -11,7 +11,7 @@ use super::views::{views, FollowUp};
 use crate::api::errors as e;
 use crate::api::json::Json;
 use crate::api::AppState;
-use crate::auth::principal::{Authorized, FollowUpKeepers};
+use crate::auth::principal::{op, Authorized};
 use crate::error::ApiError;
 use crate::store;
 use crate::time::{cst, day_start_utc};
@@ -40,7 +40,7 @@ pub struct PlanResult {
 /// the consultations of a unit and period whose person agreed to be called back.
 pub async fn plan_follow_ups(
     state: web::Data<AppState>,
-    principal: Authorized<FollowUpKeepers>,
+    principal: Authorized<op::PlanFollowUps>,
     body: Json<PlanInput>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;

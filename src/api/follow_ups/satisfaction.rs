@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::errors as e;
 use crate::api::AppState;
-use crate::auth::Principal;
+use crate::auth::principal::{op, Authorized};
 use crate::domain::follow_up::{satisfaction_rate, FollowUpStatus};
 use crate::domain::targets::SatisfactionPermille;
 use crate::error::ApiError;
@@ -67,16 +67,16 @@ pub struct SatisfactionReport {
     params(SatisfactionQuery),
     responses(
         (status = 200, description = "The satisfaction rate per unit: answers of very satisfied, satisfied and basically satisfied over the people reached who answered; people not reached are not counted", body = SatisfactionReport),
-        e::Read,
+        e::Read, e::Forbidden,
     ),
 )]
 #[get("/follow-ups/satisfaction")]
 /// Satisfaction per unit and period against each unit's target. The rate is the share of people
 /// reached who answered very satisfied, satisfied or basically satisfied; the unreachable are
-/// reported but not in the denominator.
+/// reported but not in the denominator. Every role but providers.
 pub async fn get_satisfaction(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<op::GetSatisfaction>,
     query: web::Query<SatisfactionQuery>,
 ) -> Result<HttpResponse, ApiError> {
     use chrono::Datelike;

@@ -499,7 +499,7 @@ pub fn rejection_notice(applicant: &str, reasons: &str, centre: &str, bureau: &s
 }
 
 mod steps;
-pub use steps::{check_step, may_take, StepError, StepInput};
+pub use steps::{check_step, StepError, StepInput};
 
 #[cfg(test)]
 mod tests;

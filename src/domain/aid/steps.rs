@@ -1,7 +1,6 @@
 //! Who may take which step of the workflow, and what each step needs.
 
 use super::{AidAction, TerminationGround};
-use crate::domain::roles::Role;
 use crate::domain::text::check_line;
 
 /// The data given with a step.
@@ -30,18 +29,6 @@ pub struct StepError {
     pub code: &'static str,
     /// Why, in words.
     pub message: &'static str,
-}
-
-/// Whether a role may take a step.
-pub fn may_take(role: Role, action: AidAction) -> bool {
-    use AidAction as A;
-    match role {
-        Role::Admin => true,
-        Role::AidOfficer => !matches!(action, A::UpholdObjection | A::DismissObjection),
-        Role::UnitStaff => matches!(action, A::Withdraw | A::Object | A::ReceiveMaterials),
-        Role::Provider => matches!(action, A::SignAgreement | A::Start | A::Close),
-        Role::Auditor | Role::Integration => false,
-    }
 }
 
 /// Checks the data a step needs.

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use utoipa::IntoParams;
 
-use crate::db::schema::{aid_applicants, aid_applications, staff, units};
+use crate::db::schema::{aid_applicants, aid_applications, units};
 use crate::db::DbConnection;
 use crate::domain::aid::{
     self, AidChannel, AidState, Clocks, HardshipCheck, HardshipGround, MatterCategory,
@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::store::idempotency::Idempotency;
 use crate::store::scope::check_referenced;
-use crate::store::scope::{unit_id_in_subtree, SubtreeFilter};
+use crate::store::scope::{nothing, parent_in_subtree, unit_id_in_subtree, SubtreeFilter};
 use crate::store::write;
 use crate::store::write::record;
 use crate::store::Actor;
@@ -107,13 +107,17 @@ pub struct Application {
     pub applicant: ApplicantRow,
 }
 
-/// Who reads.
-#[derive(Debug, Clone, Copy)]
-pub struct Reader {
-    /// The caller's unit: applications received in, or handled by a centre in, its subtree.
-    pub root: i64,
-    /// For providers: only applications assigned to staff linked to this account.
-    pub provider_account: Option<i64>,
+/// Who reads, and by which rule of the access table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// Applications received in, or handled by a centre in, the subtree of the unit.
+    Cases(i64),
+    /// A provider: only the cases assigned to its staff record, wherever the centre is (none
+    /// when its account is linked to no staff record).
+    Assigned(Option<i64>),
+    /// The justice bureau: applications whose centre's parent unit is in the subtree of the
+    /// unit (objections are decided there, never by the centre that refused).
+    CentreBureau(i64),
 }
 
 type Boxed<'a> = aid_applications::BoxedQuery<'a, crate::db::MultiBackend>;
@@ -125,19 +129,17 @@ fn received_or_handled_in(root: i64) -> diesel::dsl::Or<SubtreeFilter, SubtreeFi
 }
 
 fn scoped<'a>(r: Reader) -> Boxed<'a> {
-    let mut q = aid_applications::table
-        .filter(received_or_handled_in(r.root))
-        .into_boxed();
-    if let Some(account) = r.provider_account {
-        q = q.filter(
-            aid_applications::provider_staff_id.eq_any(
-                staff::table
-                    .filter(staff::user_id.eq(account))
-                    .select(staff::id.nullable()),
-            ),
-        );
+    let q = aid_applications::table.into_boxed();
+    match r {
+        Reader::Cases(root) => q.filter(received_or_handled_in(root)),
+        Reader::Assigned(Some(staff_id)) => {
+            q.filter(aid_applications::provider_staff_id.eq(staff_id))
+        }
+        Reader::Assigned(None) => q.filter(nothing()),
+        Reader::CentreBureau(root) => {
+            q.filter(parent_in_subtree("aid_applications.centre_id", root))
+        }
     }
-    q
 }
 
 /// The deadline clocks of a row.

@@ -13,7 +13,7 @@ use crate::db::DbConnection;
 use crate::domain::duty::{DutyKind, DutyPeriod, StaffKind};
 use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
-use crate::store::scope::unit_id_in_subtree;
+use crate::store::scope::{nothing, unit_id_in_subtree, Reach};
 use crate::store::write::record;
 
 mod writes;
@@ -181,16 +181,29 @@ fn by_date<'a>(staff_id: Option<i64>) -> Boxed<'a> {
     }
 }
 
-/// Shifts of the subtree of `root`, by (date, id).
+/// The shifts a caller reaches: those of a subtree, or a provider's own.
+fn reached<'a>(query: Boxed<'a>, reach: Reach) -> Boxed<'a> {
+    match reach {
+        Reach::Subtree(root) => query.filter(unit_id_in_subtree("duty_shifts.unit_id", root)),
+        Reach::OwnStaff(Some(staff_id)) => query.filter(
+            duty_shifts::id.eq_any(
+                duty_shift_staff::table
+                    .filter(duty_shift_staff::staff_id.eq(staff_id))
+                    .select(duty_shift_staff::shift_id),
+            ),
+        ),
+        Reach::OwnStaff(None) => query.filter(nothing()),
+    }
+}
+
+/// Shifts the caller reaches, by (date, id).
 pub fn list(
     conn: &mut DbConnection,
-    root: i64,
+    reach: Reach,
     filter: &DutyShiftFilter,
     page: &PageRequest,
 ) -> Result<Page<Shift>, ApiError> {
-    let mut query = by_date(filter.staff_id)
-        .filter(unit_id_in_subtree("duty_shifts.unit_id", root))
-        .limit(page.fetch_limit());
+    let mut query = reached(by_date(filter.staff_id), reach).limit(page.fetch_limit());
     if let Some(after) =
         page.after_day("duty_shifts.duty_date", "duty_shifts.id", Order::Ascending)?
     {
@@ -238,9 +251,13 @@ pub fn between(
 
 /// One shift of the subtree of `root`.
 pub fn find(conn: &mut DbConnection, root: i64, id: i64) -> Result<Shift, ApiError> {
-    let row = duty_shifts::table
+    find_reached(conn, Reach::Subtree(root), id)
+}
+
+/// One shift the caller reaches.
+pub fn find_reached(conn: &mut DbConnection, reach: Reach, id: i64) -> Result<Shift, ApiError> {
+    let row = reached(duty_shifts::table.into_boxed(), reach)
         .filter(duty_shifts::id.eq(id))
-        .filter(unit_id_in_subtree("duty_shifts.unit_id", root))
         .select(ShiftRow::as_select())
         .first(conn)
         .optional()?
