@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::consultations::Consultation;
 use crate::api::errors as e;
 use crate::api::AppState;
+use crate::auth::principal::{op, Authorized};
 use crate::auth::Principal;
 use crate::db::DbConnection;
 use crate::domain::codes::CodeTable;
@@ -322,10 +323,11 @@ fn file_stream(
 /// filters as the list.
 pub async fn export_consultations(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: Authorized<op::ExportConsultations>,
     query: web::Query<ExportQuery>,
     filter: web::Query<ConsultationFilter>,
 ) -> Result<HttpResponse, ApiError> {
+    let principal: Principal = (*principal).clone();
     let filter = filter.into_inner();
     crate::validation::query_text("q", filter.q.as_deref(), 100)?;
     let who = crate::api::consultations::reader_of(&principal);

@@ -27,7 +27,7 @@ use crate::{privacy, validation};
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
     "id": 7, "unit_id": 4, "name": "王敏", "kind": "judicial_office_staff", "title": "所长",
-    "licence_no": null, "phone": "13812345678", "user_id": 2, "active": true, "version": 1,
+    "licence_no": null, "phone": "13812345678", "active": true, "version": 1,
     "created_at": "2023-03-01T09:00:00+08:00", "updated_at": "2023-03-01T09:00:00+08:00"
 }))]
 pub struct Staff {
@@ -46,8 +46,6 @@ pub struct Staff {
     /// Personal phone: in full for admins and for staff of the person's own unit, masked
     /// (`138****5678`) for everyone else; never on the public board.
     pub phone: Option<String>,
-    /// The person's account, if any.
-    pub user_id: Option<i64>,
     /// Whether the person serves now.
     pub active: bool,
     /// Version, sent as `ETag`.
@@ -75,7 +73,6 @@ impl Staff {
             name: row.name,
             title: row.title,
             licence_no: row.licence_no,
-            user_id: row.user_id,
             active: row.active,
             version: row.version,
             created_at: to_cst(row.created_at),
@@ -112,8 +109,6 @@ pub struct NewStaff {
     #[schema(min_length = 7, max_length = 20, pattern = "phone")]
     #[validate(length(min = 7, max = 20))]
     pub phone: Option<String>,
-    /// The person's account, in the caller's subtree.
-    pub user_id: Option<i64>,
 }
 
 /// Changes to a person; absent fields stay, `null` clears an optional field.
@@ -144,10 +139,6 @@ pub struct StaffPatch {
     #[schema(value_type = Option<String>, min_length = 7, max_length = 20, pattern = "phone")]
     #[validate(length(min = 7, max = 20))]
     pub phone: Option<Option<String>>,
-    /// Link to an account, or null to unlink.
-    #[serde(default, deserialize_with = "validation::double_option")]
-    #[schema(value_type = Option<i64>)]
-    pub user_id: Option<Option<i64>>,
     /// Whether the person serves now.
     pub active: Option<bool>,
 }
@@ -162,7 +153,6 @@ impl NewStaff {
             title: self.title.as_deref(),
             licence_no: self.licence_no.as_deref(),
             phone,
-            user_id: self.user_id,
         }
     }
 }
@@ -181,7 +171,6 @@ impl StaffPatch {
             title: pick(&self.title, &current.title),
             licence_no: pick(&self.licence_no, &current.licence_no),
             phone: pick(phone, &current.phone),
-            user_id: self.user_id.unwrap_or(current.user_id),
             active: self.active.unwrap_or(current.active),
             ..current.clone()
         }

@@ -132,7 +132,6 @@ diesel::table! {
         title -> Nullable<Text>,
         licence_no -> Nullable<Text>,
         phone -> Nullable<Text>,
-        user_id -> Nullable<BigInt>,
         active -> Bool,
         version -> BigInt,
         created_at -> Timestamp,

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::db::schema::{aid_applicants, consultations, follow_up_attempts, follow_ups, staff};
+use crate::db::schema::{aid_applicants, consultations, follow_up_attempts, follow_ups, users};
 use crate::db::DbConnection;
 use crate::domain::follow_up::{
     after_attempt, fair_sample, FollowUpMethod, FollowUpStatus, Satisfaction, SubjectKind,
@@ -265,15 +265,16 @@ pub fn contacts(conn: &mut DbConnection, rows: &[FollowUpRow]) -> Result<Contact
         }
     }
     let staff_ids: Vec<i64> = rows.iter().filter_map(|r| r.staff_id).collect();
-    let callers: Vec<(i64, Option<i64>)> = staff::table
-        .filter(staff::id.eq_any(staff_ids))
-        .select((staff::id, staff::user_id))
+    // The account linked to each caller's staff record (`users.staff_id`, set by admins).
+    let callers: Vec<(Option<i64>, i64)> = users::table
+        .filter(users::staff_id.eq_any(staff_ids))
+        .select((users::staff_id, users::id))
         .load(conn)?;
     Ok((
         phones,
         callers
             .into_iter()
-            .filter_map(|(s, u)| u.map(|u| (s, u)))
+            .filter_map(|(s, u)| s.map(|s| (s, u)))
             .collect(),
     ))
 }

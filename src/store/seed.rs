@@ -320,7 +320,6 @@ fn add_staff(
         title,
         licence_no: None,
         phone: None,
-        user_id: None,
     };
     Ok(crate::store::staff::insert(tx, log, values)?.id)
 }

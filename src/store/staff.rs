@@ -12,7 +12,6 @@ use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;
 use crate::store::idempotency::Idempotency;
-use crate::store::scope::check_referenced;
 use crate::store::scope::unit_id_in_subtree;
 use crate::store::write::record;
 use crate::store::write::{self, Record};
@@ -32,7 +31,6 @@ pub struct StaffRow {
     pub title: Option<String>,
     pub licence_no: Option<String>,
     pub phone: Option<String>,
-    pub user_id: Option<i64>,
     pub active: bool,
     pub version: i64,
     pub created_at: NaiveDateTime,
@@ -103,17 +101,8 @@ pub fn find(conn: &mut DbConnection, root: i64, id: i64) -> Result<StaffRow, Api
         .ok_or_else(|| ApiError::not_found("staff member", id))
 }
 
-fn check_refs(
-    tx: &mut DbConnection,
-    root: i64,
-    unit_id: i64,
-    user_id: Option<i64>,
-) -> Result<(), ApiError> {
-    units::find_referenced(tx, root, unit_id, "unit_id")?;
-    if let Some(uid) = user_id {
-        check_referenced(tx, "users", uid, root, "user_id", "account")?;
-    }
-    Ok(())
+fn check_refs(tx: &mut DbConnection, root: i64, unit_id: i64) -> Result<(), ApiError> {
+    units::find_referenced(tx, root, unit_id, "unit_id").map(|_| ())
 }
 
 /// Adds a person to a unit of the subtree of `root`.
@@ -126,7 +115,7 @@ pub fn create(
     idem: &Idempotency,
 ) -> Result<(StaffRow, bool), ApiError> {
     write::create(conn, actor, idem, request, |tx, log| {
-        check_refs(tx, root, values.unit_id, values.user_id)?;
+        check_refs(tx, root, values.unit_id)?;
         insert_row(tx, log.at(), values)
     })
 }
@@ -140,7 +129,6 @@ pub struct StaffValues<'a> {
     pub title: Option<&'a str>,
     pub licence_no: Option<&'a str>,
     pub phone: Option<&'a str>,
-    pub user_id: Option<i64>,
 }
 
 fn insert_row(
@@ -156,7 +144,6 @@ fn insert_row(
             staff::title.eq(v.title),
             staff::licence_no.eq(v.licence_no),
             staff::phone.eq(v.phone),
-            staff::user_id.eq(v.user_id),
             staff::active.eq(true),
             staff::version.eq(1i64),
             staff::created_at.eq(now),
@@ -201,7 +188,7 @@ pub fn update(
         |tx| find(tx, root, id),
         |tx, log, current| {
             let next = change(current);
-            check_refs(tx, root, next.unit_id, next.user_id)?;
+            check_refs(tx, root, next.unit_id)?;
             Ok(diesel::update(staff::table.filter(staff::id.eq(id)))
                 .set(&StaffRow {
                     version: current.version + 1,

@@ -913,14 +913,6 @@ async fn staff_member(app: &TestApp, ctx: &Ctx) -> i64 {
     s["id"].as_i64().expect("staff id")
 }
 
-/// An account of its own, to link a staff member to.
-async fn account(app: &TestApp, ctx: &Ctx) -> i64 {
-    let mut user = user_body(ctx, ctx.next());
-    user["username"] = json!(format!("corpus.account{}", ctx.next()));
-    let u = create(app, Method::POST, "/api/v1/users", "admin", &user).await;
-    u["id"].as_i64().expect("user id")
-}
-
 /// A day `n` days after `start`.
 fn date_after(start: &str, n: u32) -> String {
     let start: NaiveDate = start.parse().expect("date");
@@ -1030,9 +1022,7 @@ async fn prepare(app: &TestApp, ctx: &Ctx, kind: Kind) -> Base {
                 }))
         }
         Kind::CreateStaff => {
-            let mut body = staff_body(ctx, n);
-            body["user_id"] = json!(account(app, ctx).await);
-            Base::new("POST /api/v1/staff", admin).body(body)
+            Base::new("POST /api/v1/staff", admin).body(staff_body(ctx, n))
         }
         Kind::PatchStaff => {
             let staff = create(app, Method::POST, "/api/v1/staff", "admin", &staff_body(ctx, n)).await;
@@ -1042,7 +1032,7 @@ async fn prepare(app: &TestApp, ctx: &Ctx, kind: Kind) -> Base {
                 .body(json!({
                     "name": "语料法律工作者", "kind": "grassroots_legal_worker", "title": "主任",
                     "licence_no": format!("CORPUS-P{n}"), "phone": "0356-7022148",
-                    "active": true, "unit_id": lg, "user_id": account(app, ctx).await
+                    "active": true, "unit_id": lg
                 }))
         }
         Kind::PutCalendar => Base::new("PUT /api/v1/calendar/{date}", admin)

@@ -290,22 +290,17 @@ async fn the_due_list_is_scoped_ordered_and_masks_phones(backend: Backend) {
     let me = app
         .get("/api/v1/users?role=unit_staff", "admin")
         .await
-        .json()["items"][0]["id"]
-        .as_i64()
-        .unwrap();
+        .json()["items"][0]["username"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let caller = app
         .get(&format!("/api/v1/staff?unit_id={lg}"), "admin")
         .await
         .json()["items"][0]["id"]
         .as_i64()
         .unwrap();
-    app.send_json(
-        Method::PATCH,
-        &format!("/api/v1/staff/{caller}"),
-        "admin",
-        &json!({"user_id": me}),
-    )
-    .await;
+    app.link_staff(&me, caller).await;
     let moved = app
         .send_json(
             Method::PATCH,

@@ -583,6 +583,8 @@ impl TestApp {
     }
 
     async fn link_staff_response(&self, username: &str, staff_id: i64) -> TestResponse {
+        // The link ends the account's tokens: the next request of `username` logs in anew.
+        self.tokens.borrow_mut().remove(username);
         self.send_json(
             Method::PATCH,
             &format!("/api/v1/users/{}", self.account_id(username)),
