@@ -164,6 +164,8 @@ impl Config {
     /// The metrics token, checked for length.
     pub fn metrics_token(&self) -> Result<Option<MetricsToken>, String> {
         match &self.metrics_token {
+            // An empty value (as a compose file passes an unset variable) means "not set".
+            Some(t) if t.is_empty() => Ok(None),
             Some(t) if t.len() >= 16 => Ok(Some(MetricsToken::new(t))),
             Some(_) => Err("HUIMIN_METRICS_TOKEN must be at least 16 bytes long".into()),
             None => Ok(None),
