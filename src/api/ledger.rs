@@ -143,10 +143,11 @@ struct Progress {
 }
 
 /// A cell as a spreadsheet must read it: text that starts like a formula (`=`, `+`, `-`, `@`, a
-/// tab or a carriage return) gets a leading `'`, so that it is shown, never evaluated (OWASP's
-/// advice against CSV injection). Other cells are written as they are.
+/// tab, a carriage return or a line feed, which some spreadsheets skip before a formula) gets a
+/// leading `'`, so that it is shown, never evaluated (OWASP's advice against CSV injection).
+/// Other cells are written as they are.
 fn inert(cell: &str) -> std::borrow::Cow<'_, [u8]> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r', '\n']) {
         format!("'{cell}").into_bytes().into()
     } else {
         cell.as_bytes().into()
@@ -383,6 +384,21 @@ pub async fn export_consultations(
                     format!("attachment; filename=\"consultations-{stamp}.xlsx\""),
                 ))
                 .streaming(file_stream(file)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inert;
+
+    #[test]
+    fn cells_that_start_like_formulas_are_only_shown() {
+        for cell in ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "\n=1"] {
+            assert_eq!(&*inert(cell), format!("'{cell}").as_bytes(), "{cell:?}");
+        }
+        for cell in ["张三", "1+1", "0356-7022148", ""] {
+            assert_eq!(&*inert(cell), cell.as_bytes(), "{cell:?}");
         }
     }
 }
