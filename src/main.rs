@@ -335,6 +335,14 @@ fn serve(config: &Config, args: &ServeArgs) -> Result<(), String> {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
         seed_demo(&mut conn, &audit_keys)?;
     }
+    {
+        // A trail carried over from before the audit key is bound by the key from now on.
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        let actor = store::Actor::system("startup", &audit_keys);
+        if store::audit::seal_legacy(&mut conn, &actor).map_err(|e| e.to_string())? {
+            println!("sealed the audit trail's legacy events with the audit key");
+        }
+    }
     let workers = config
         .workers
         .unwrap_or_else(|| {

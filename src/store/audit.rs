@@ -13,6 +13,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 
+use self::key::LEGACY_KEY_ID;
 use crate::db::schema::audit_events;
 use crate::db::DbConnection;
 use crate::domain::masking::{mask_id_number, mask_name, mask_phone};
@@ -145,6 +146,52 @@ pub fn write<T>(
         let out = work(tx, &mut log)?;
         append(tx, actor, chain, log)?;
         Ok(out)
+    })
+}
+
+/// Binds a trail carried over from before the keys: when the service's chain ends in an unkeyed
+/// (`legacy`) event, appends one keyed `seal` event to it, whose MAC covers the last legacy link
+/// and so, link by link, every legacy event before it. Without the seal, legacy events could be
+/// recomputed with plain SHA-256 by anyone holding the database. Runs at start-up; answers
+/// whether it sealed (nothing to do once the chain ends in a keyed event).
+pub fn seal_legacy(conn: &mut DbConnection, actor: &Actor) -> Result<bool, ApiError> {
+    let last = |conn: &mut DbConnection| -> Result<Option<String>, ApiError> {
+        Ok(audit_events::table
+            .filter(audit_events::chain_id.eq(chain::SERVICE_CHAIN))
+            .order(audit_events::chain_seq.desc())
+            .select(audit_events::key_id)
+            .first::<String>(conn)
+            .optional()?)
+    };
+    if last(conn)?.as_deref() != Some(LEGACY_KEY_ID) {
+        return Ok(false);
+    }
+    let system = Actor {
+        unit_id: 0,
+        ..actor.clone()
+    };
+    let chain = chain::chain_of(conn, system.unit_id)?;
+    conn.transaction(|tx| {
+        chain::lock(tx, chain)?;
+        // Checked again under the lock: two instances starting at once seal once.
+        if last(tx)?.as_deref() != Some(LEGACY_KEY_ID) {
+            return Ok(false);
+        }
+        let log = AuditLog {
+            at: system.clock.stamp(),
+            events: vec![PendingEvent {
+                action: "seal",
+                entity: "audit_chain",
+                entity_id: Some(chain),
+                unit_id: None,
+                before: None,
+                after: Some(
+                    serde_json::json!({"sealed": "legacy events, unkeyed before the audit key"}),
+                ),
+            }],
+        };
+        append(tx, &system, chain, log)?;
+        Ok(true)
     })
 }
 

@@ -22,6 +22,7 @@ backend_tests!(
     a_deleted_tail_is_named_against_the_checkpoint,
     writes_of_two_counties_land_in_two_chains_that_do_not_wait_on_each_other,
     exports_of_personal_data_are_events,
+    a_legacy_trail_is_sealed_by_the_key,
 );
 
 /// Lifts the append-only guard, as an attacker with database access would.
@@ -398,4 +399,71 @@ async fn exports_of_personal_data_are_events(backend: Backend) {
     assert_eq!(e["after"]["format"], "csv");
     // The filter is recorded; free search text is withheld.
     assert_eq!(e["after"]["filter"]["q"], "(withheld)");
+}
+
+/// A trail carried over from before the keys (unkeyed SHA-256 links in the service's chain) is
+/// sealed at start-up by one keyed event: from then on, legacy events recomputed with plain
+/// SHA-256 are named, as keyed ones are.
+async fn a_legacy_trail_is_sealed_by_the_key(backend: Backend) {
+    let app = crate::helpers::spawn_app(backend).await;
+    let mut conn = app.pool.get().expect("connection");
+    lift_guard(&mut conn, backend);
+    // Make the service's chain what the migration leaves of an old trail: unkeyed links.
+    let legacy = |conn: &mut DbConnection, from_seq: i64, edit: &dyn Fn(&mut AuditRow)| {
+        let rows = events_of(conn, chain::SERVICE_CHAIN);
+        let mut prev = rows
+            .iter()
+            .find(|r| r.chain_seq == from_seq - 1)
+            .map_or(audit::GENESIS_HASH.to_owned(), |r| r.hash.clone());
+        for mut row in rows.into_iter().filter(|r| r.chain_seq >= from_seq) {
+            if row.action == "seal" {
+                break;
+            }
+            if row.chain_seq == from_seq {
+                edit(&mut row);
+            }
+            row.key_id = "legacy".into();
+            row.prev_hash = prev.clone();
+            row.hash = audit::chain_hash(&row);
+            diesel::update(audit_events::table.filter(audit_events::id.eq(row.id)))
+                .set((
+                    audit_events::actor.eq(&row.actor),
+                    audit_events::key_id.eq(&row.key_id),
+                    audit_events::prev_hash.eq(&row.prev_hash),
+                    audit_events::hash.eq(&row.hash),
+                ))
+                .execute(conn)
+                .expect("rewrite");
+            prev = row.hash;
+        }
+        prev
+    };
+    let last = legacy(&mut conn, 1, &|_| {});
+    diesel::update(audit_chains::table.filter(audit_chains::id.eq(chain::SERVICE_CHAIN)))
+        .set(audit_chains::last_hash.eq(&last))
+        .execute(&mut **conn)
+        .expect("move the head");
+    let verify = |conn: &mut DbConnection| {
+        audit::verify::verify(conn, &audit_keys(), audit::verify::VerifyScope::All, None)
+            .expect("verify")
+    };
+    assert!(verify(&mut conn).intact, "a legacy trail verifies as it is");
+
+    let actor = Actor::system("startup", &audit_keys());
+    assert!(audit::seal_legacy(&mut conn, &actor).expect("seal"));
+    assert!(!audit::seal_legacy(&mut conn, &actor).expect("seal once"));
+    let sealed = verify(&mut conn);
+    assert!(sealed.intact, "{sealed:?}");
+
+    // Rewriting a legacy event and recomputing every unkeyed link after it no longer goes unseen:
+    // the seal's MAC binds the last legacy link.
+    legacy(&mut conn, 3, &|r| r.actor = "mallory".into());
+    let report = verify(&mut conn);
+    assert!(!report.intact, "{report:?}");
+    let seal_id: i64 = audit_events::table
+        .filter(audit_events::action.eq("seal"))
+        .select(audit_events::id)
+        .first(&mut **conn)
+        .expect("the seal");
+    assert_eq!(report.first_broken_id, Some(seal_id), "{report:?}");
 }
