@@ -86,6 +86,8 @@ pub fn build_app(
                 ),
         )
         .default_service(web::to(api::fallback))
+        .wrap(from_fn(api::etag::not_modified))
+        .wrap(from_fn(api::query::declared_only))
         .wrap(from_fn(auth::session::middleware))
         .wrap(metrics)
         .wrap(

@@ -62,6 +62,33 @@ impl IfMatch {
     }
 }
 
+/// Whether an `If-None-Match` header value names the current `etag` (RFC 9110 §13.1.2: weak
+/// comparison, so `W/"3"` matches `"3"`; `*` matches any current representation). A bare
+/// number is read as the quoted tag, as for `If-Match`; a value that names no tag matches
+/// nothing, so the read answers in full.
+pub fn none_match(value: &str, etag: &str) -> bool {
+    let opaque = |tag: &str| -> Option<String> {
+        let tag = tag.trim();
+        let tag = tag.strip_prefix("W/").unwrap_or(tag);
+        if tag.len() >= 2 && tag.starts_with('"') && tag.ends_with('"') {
+            Some(tag.to_owned())
+        } else if !tag.is_empty() && tag.bytes().all(|b| b.is_ascii_digit()) {
+            Some(format!("\"{tag}\""))
+        } else {
+            None
+        }
+    };
+    if value.trim() == "*" {
+        return true;
+    }
+    let Some(current) = opaque(etag) else {
+        return false;
+    };
+    value
+        .split(',')
+        .any(|tag| opaque(tag).as_deref() == Some(current.as_str()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,5 +107,18 @@ mod tests {
         assert!(IfMatch::parse("\"abc\"").unwrap().check(3).is_err());
         assert!(IfMatch::parse("3").unwrap().check(3).is_ok());
         assert!(IfMatch::parse("three").is_err());
+    }
+
+    #[test]
+    fn if_none_match_forms() {
+        assert!(none_match("\"3\"", "\"3\""));
+        assert!(none_match("W/\"3\"", "\"3\""));
+        assert!(none_match("\"2\", W/\"3\"", "\"3\""));
+        assert!(none_match("*", "\"9\""));
+        assert!(none_match("3", "\"3\""));
+        assert!(!none_match("\"2\"", "\"3\""));
+        assert!(!none_match("\"33\"", "\"3\""));
+        assert!(!none_match("three", "\"3\""));
+        assert!(!none_match("", "\"3\""));
     }
 }

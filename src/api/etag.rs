@@ -3,8 +3,11 @@
 
 use std::future::{ready, Ready};
 
-use actix_web::http::header;
-use actix_web::{dev::Payload, FromRequest, HttpRequest, HttpResponse};
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::IntoParams;
 
@@ -53,5 +56,90 @@ impl FromRequest for IfMatch {
             },
         };
         ready(result.map_err(Into::into))
+    }
+}
+
+/// Conditional reads: a `GET` (or `HEAD`) whose answer is a `200` with an `ETag` answers
+/// `304 Not Modified` — the same headers, no body — when the request's `If-None-Match` names
+/// that `ETag` (see [`crate::precondition::none_match`]). Every single-record read sets its
+/// `ETag` through [`ok`], so this one layer serves them all.
+pub async fn not_modified(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, actix_web::Error> {
+    let conditional = matches!(*req.method(), Method::GET | Method::HEAD)
+        .then(|| req.headers().get(header::IF_NONE_MATCH).cloned())
+        .flatten();
+    let res = next.call(req).await?;
+    let Some(condition) = conditional.as_ref().and_then(|v| v.to_str().ok()) else {
+        return Ok(res.map_into_left_body());
+    };
+    let matched = res.status() == StatusCode::OK
+        && res
+            .headers()
+            .get(header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|etag| crate::precondition::none_match(condition, etag));
+    if !matched {
+        return Ok(res.map_into_left_body());
+    }
+    let (req, full) = res.into_parts();
+    let mut answer = HttpResponse::NotModified();
+    for (name, value) in full.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            answer.append_header((name.clone(), value.clone()));
+        }
+    }
+    Ok(ServiceResponse::new(req, answer.finish()).map_into_right_body())
+}
+
+/// Declares the conditional read on every `GET` whose `200` carries an `ETag`: the optional
+/// `If-None-Match` header and the `304` answer.
+pub struct NotModified;
+
+impl utoipa::Modify for NotModified {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::header::HeaderBuilder;
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::{ObjectBuilder, RefOr, Required, ResponseBuilder, Type};
+        for item in openapi.paths.paths.values_mut() {
+            let Some(get) = item.get.as_mut() else {
+                continue;
+            };
+            let has_etag = matches!(
+                get.responses.responses.get("200"),
+                Some(RefOr::T(ok)) if ok.headers.contains_key("ETag")
+            );
+            if !has_etag {
+                continue;
+            }
+            let parameter = ParameterBuilder::new()
+                .name("If-None-Match")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(
+                    "An `ETag` read before (e.g. `\"3\"`, `W/\"3\"`, a list, or `*`); when the record still has it the answer is 304 with no body.",
+                ))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String).max_length(Some(1000))))
+                .build();
+            get.parameters
+                .get_or_insert_with(Vec::new)
+                .push(RefOr::T(parameter));
+            let etag = HeaderBuilder::new()
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .description(Some("The record's current version, as in the `200`"))
+                .build();
+            get.responses.responses.insert(
+                "304".into(),
+                RefOr::T(
+                    ResponseBuilder::new()
+                        .description(
+                            "Not Modified: `If-None-Match` names the current `ETag`; no body",
+                        )
+                        .header("ETag", etag)
+                        .build(),
+                ),
+            );
+        }
     }
 }

@@ -15,6 +15,7 @@ pub mod idempotency;
 pub mod json;
 pub mod ledger;
 pub mod meta;
+pub mod query;
 pub mod staff;
 pub mod units;
 pub mod users;
@@ -203,6 +204,8 @@ pub struct ApiDoc;
 /// Completes the document once every route is registered.
 pub fn finish_spec(mut spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     Security.modify(&mut spec);
+    query::DeclaredOnly.modify(&mut spec);
+    etag::NotModified.modify(&mut spec);
     FieldPatterns.modify(&mut spec);
     ItemLinks.modify(&mut spec);
     spec
@@ -414,55 +417,101 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     .configure(meta::operations_routes);
 }
 
-/// The documented routes, for telling 404 from 405.
+/// The documented routes, for telling 404 from 405 and for refusing undeclared query
+/// parameters: each path's segments, and per method the query parameters it declares.
 #[derive(Debug, Clone, Default)]
-pub struct KnownRoutes(Vec<(Vec<String>, Vec<String>)>);
+pub struct KnownRoutes(Vec<Route>);
+
+/// A documented path: its segments, and per method the query parameters it declares.
+#[derive(Debug, Clone)]
+struct Route {
+    segments: Vec<String>,
+    methods: Vec<(String, Vec<String>)>,
+}
 
 impl KnownRoutes {
     /// From the OpenAPI document.
     pub fn from_openapi(doc: &utoipa::openapi::OpenApi) -> Self {
+        use utoipa::openapi::path::{Operation, ParameterIn};
+        let query = |op: &Operation| -> Vec<String> {
+            op.parameters
+                .iter()
+                .flatten()
+                .filter_map(|p| match p {
+                    utoipa::openapi::RefOr::T(p)
+                        if matches!(p.parameter_in, ParameterIn::Query) =>
+                    {
+                        Some(p.name.clone())
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
         let routes = doc
             .paths
             .paths
             .iter()
             .map(|(path, item)| {
                 let segments = path.split('/').map(str::to_owned).collect();
-                let mut methods = Vec::new();
                 let ops = [
-                    ("GET", item.get.is_some()),
-                    ("POST", item.post.is_some()),
-                    ("PUT", item.put.is_some()),
-                    ("PATCH", item.patch.is_some()),
-                    ("DELETE", item.delete.is_some()),
+                    ("GET", &item.get),
+                    ("POST", &item.post),
+                    ("PUT", &item.put),
+                    ("PATCH", &item.patch),
+                    ("DELETE", &item.delete),
                 ];
-                for (m, present) in ops {
-                    if present {
-                        methods.push(m.to_owned());
-                    }
-                }
-                (segments, methods)
+                let methods = ops
+                    .into_iter()
+                    .filter_map(|(m, op)| op.as_ref().map(|op| (m.to_owned(), query(op))))
+                    .collect();
+                Route { segments, methods }
             })
             .collect();
         KnownRoutes(routes)
     }
 
+    /// The documented routes that match `path`, literal segments counted (the most specific
+    /// first, as the router prefers `/consultations/export` to `/consultations/{id}`).
+    fn matching(&self, path: &str) -> Vec<&Route> {
+        let segs: Vec<&str> = path.split('/').collect();
+        let mut found: Vec<&Route> = self
+            .0
+            .iter()
+            .filter(|r| {
+                r.segments.len() == segs.len()
+                    && r.segments
+                        .iter()
+                        .zip(&segs)
+                        .all(|(p, s)| (p.starts_with('{') && !s.is_empty()) || p == s)
+            })
+            .collect();
+        found.sort_by_key(|r| r.segments.iter().filter(|p| p.starts_with('{')).count());
+        found
+    }
+
     /// The methods a path accepts, if any documented route matches it.
     pub fn methods_for(&self, path: &str) -> Option<Vec<String>> {
-        let segs: Vec<&str> = path.split('/').collect();
-        let mut found: Option<Vec<String>> = None;
-        for (pattern, methods) in &self.0 {
-            if pattern.len() == segs.len()
-                && pattern
-                    .iter()
-                    .zip(&segs)
-                    .all(|(p, s)| (p.starts_with('{') && !s.is_empty()) || p == s)
-            {
-                found
-                    .get_or_insert_with(Vec::new)
-                    .extend(methods.iter().cloned());
-            }
+        let found = self.matching(path);
+        if found.is_empty() {
+            return None;
         }
-        found
+        Some(
+            found
+                .iter()
+                .flat_map(|r| r.methods.iter().map(|(m, _)| m.clone()))
+                .collect(),
+        )
+    }
+
+    /// The query parameters the operation at `method` and `path` declares; `None` when no
+    /// documented operation is there (Swagger UI, the served document, a 404 or a 405).
+    pub fn query_parameters(&self, method: &str, path: &str) -> Option<&[String]> {
+        self.matching(path).into_iter().find_map(|r| {
+            r.methods
+                .iter()
+                .find(|(m, _)| m == method)
+                .map(|(_, params)| params.as_slice())
+        })
     }
 }
 

@@ -96,6 +96,11 @@ pub struct ConsultationFilter {
     /// Text in the question or answer.
     #[param(max_length = 100)]
     pub q: Option<String>,
+    /// Only records changed after this time (`updated_at` strictly later; RFC 3339, e.g.
+    /// `2024-01-01T00:00:00Z`; a `+08:00` offset must be sent as `%2B08:00`). With keyset
+    /// paging and the other filters, it fetches only what changed since a previous read.
+    #[param(value_type = Option<String>, format = DateTime, example = "2024-01-01T00:00:00Z")]
+    pub updated_after: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
 /// Who reads: the caller's unit, and what it reaches of consultations.
@@ -151,6 +156,9 @@ fn filtered<'a>(reader: Reader, f: &ConsultationFilter) -> Boxed<'a> {
     }
     if let Some(s) = f.staff_id {
         q = q.filter(consultations::staff_id.eq(s));
+    }
+    if let Some(t) = f.updated_after {
+        q = q.filter(consultations::updated_at.gt(t.naive_utc()));
     }
     if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = format!("%{}%", crate::store::units::escape_like(text));

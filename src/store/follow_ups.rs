@@ -35,6 +35,11 @@ pub struct FollowUpFilter {
     pub subject_kind: Option<SubjectKind>,
     /// Only about this subject.
     pub subject_id: Option<i64>,
+    /// Only records changed after this time (`updated_at` strictly later; RFC 3339, e.g.
+    /// `2024-01-01T00:00:00Z`; a `+08:00` offset must be sent as `%2B08:00`). With keyset
+    /// paging and the other filters, it fetches only what changed since a previous read.
+    #[param(value_type = Option<String>, format = DateTime, example = "2024-01-01T00:00:00Z")]
+    pub updated_after: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
 /// An attempt to record.
@@ -181,6 +186,9 @@ pub fn list(
     }
     if let Some(id) = f.subject_id {
         q = q.filter(follow_ups::subject_id.eq(id));
+    }
+    if let Some(t) = f.updated_after {
+        q = q.filter(follow_ups::updated_at.gt(t.naive_utc()));
     }
     let rows = q.load(conn)?;
     page.finish(rows, |r| Cursor::by_id(r.id), Ok)

@@ -52,6 +52,11 @@ pub struct StaffFilter {
     /// Only names containing this text.
     #[param(max_length = 50)]
     pub q: Option<String>,
+    /// Only records changed after this time (`updated_at` strictly later; RFC 3339, e.g.
+    /// `2024-01-01T00:00:00Z`; a `+08:00` offset must be sent as `%2B08:00`). With keyset
+    /// paging and the other filters, it fetches only what changed since a previous read.
+    #[param(value_type = Option<String>, format = DateTime, example = "2024-01-01T00:00:00Z")]
+    pub updated_after: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
 /// People of units in the subtree of `root`, by id.
@@ -78,6 +83,9 @@ pub fn list(
     }
     if let Some(active) = filter.active {
         query = query.filter(staff::active.eq(active));
+    }
+    if let Some(t) = filter.updated_after {
+        query = query.filter(staff::updated_at.gt(t.naive_utc()));
     }
     if let Some(q) = filter.q.as_deref().filter(|q| !q.is_empty()) {
         query = query.filter(

@@ -312,6 +312,11 @@ pub struct AidFilter {
     pub green_channel: Option<bool>,
     /// Only urgent (true) or not (false).
     pub urgent: Option<bool>,
+    /// Only records changed after this time (`updated_at` strictly later; RFC 3339, e.g.
+    /// `2024-01-01T00:00:00Z`; a `+08:00` offset must be sent as `%2B08:00`). With keyset
+    /// paging and the other filters, it fetches only what changed since a previous read.
+    #[param(value_type = Option<String>, format = DateTime, example = "2024-01-01T00:00:00Z")]
+    pub updated_after: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
 /// Applications of the reader's scope, newest first.
@@ -339,6 +344,9 @@ pub fn list(
     }
     if let Some(urgent) = f.urgent {
         q = q.filter(aid_applications::urgent.eq(urgent));
+    }
+    if let Some(t) = f.updated_after {
+        q = q.filter(aid_applications::updated_at.gt(t.naive_utc()));
     }
     let rows = q.load(conn)?;
     let page = page.finish(rows, |r| Cursor::by_id(r.id), Ok)?;
