@@ -87,6 +87,7 @@ pub fn build_app(
         )
         .default_service(web::to(api::fallback))
         .wrap(from_fn(auth::session::middleware))
+        .wrap(from_fn(api::method_guard))
         .wrap(metrics)
         .wrap(
             // No query strings (they may carry search terms with personal data), no tokens.
