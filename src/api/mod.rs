@@ -502,7 +502,9 @@ pub async fn method_guard(
         .app_data::<web::Data<KnownRoutes>>()
         .and_then(|routes| routes.check(req.method(), req.path()).err());
     match refused {
-        Some(err) => Ok(req.into_response(err.error_response()).map_into_right_body()),
+        Some(err) => Ok(req
+            .into_response(err.error_response())
+            .map_into_right_body()),
         None => Ok(next.call(req).await?.map_into_left_body()),
     }
 }
