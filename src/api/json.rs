@@ -1,6 +1,6 @@
 //! The JSON body extractor of every operation: checks the media type (415) and the size limit
-//! (413) while reading, and reports a field that has the wrong type, is missing or unknown by
-//! its path (422); malformed JSON is a 400.
+//! (413) while reading, and reports every field that has the wrong type, is missing, unknown
+//! or fails its checks by its path, in one 422; malformed JSON is a 400.
 
 use std::ops::Deref;
 
@@ -127,7 +127,7 @@ fn field_error(path: &Path, message: &str) -> (FieldError, Fault) {
 }
 
 fn ends_at(path: &Path, name: &str) -> bool {
-    matches!(path.iter().last(), Some(Segment::Map { key }) if key == name)
+    matches!(path.iter().next_back(), Some(Segment::Map { key }) if key == name)
 }
 
 /// The most re-reads of a body [`collect`] makes, so that a large body full of errors costs a
