@@ -89,6 +89,7 @@ pub fn build_app(
         .wrap(from_fn(api::etag::not_modified))
         .wrap(from_fn(api::query::declared_only))
         .wrap(from_fn(auth::session::middleware))
+        .wrap(from_fn(api::method_guard))
         .wrap(metrics)
         .wrap(
             // No query strings (they may carry search terms with personal data), no tokens.

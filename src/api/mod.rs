@@ -171,6 +171,7 @@ impl Modify for Security {
 Conventions: JSON with snake_case fields; times in RFC 3339 (+08:00); errors as RFC 9457 `application/problem+json`; \
 lists use keyset paging (`limit`, `cursor` → `{items, next_cursor}`); single resources carry `version` and an `ETag`, \
 writes honour `If-Match` (412 when stale); creates honour `Idempotency-Key`; every request gets an `X-Request-Id`. \
+A method a path does not have answers 405 with `Allow` listing the path's methods; a body's invalid fields are all named in one 422. \
 A caller sees the subtree of its own unit: rows outside it answer 404.\n\n\
 Demo accounts (with `--demo`): admin, staff.longgang, aid.officer, lawyer, auditor, integration — password `huimin-demo-2023`.",
         version = "0.1.0",
@@ -470,8 +471,9 @@ impl KnownRoutes {
         KnownRoutes(routes)
     }
 
-    /// The documented routes that match `path`, literal segments counted (the most specific
-    /// first, as the router prefers `/consultations/export` to `/consultations/{id}`).
+    /// The documented routes that match `path`, the closest first: a fixed segment is closer than
+    /// a parameter, from the left (the router prefers `/consultations/export` to
+    /// `/consultations/{id}`, and `/aid-applications/queue` is not `/aid-applications/{id}`).
     fn matching(&self, path: &str) -> Vec<&Route> {
         let segs: Vec<&str> = path.split('/').collect();
         let mut found: Vec<&Route> = self
@@ -485,22 +487,23 @@ impl KnownRoutes {
                         .all(|(p, s)| (p.starts_with('{') && !s.is_empty()) || p == s)
             })
             .collect();
-        found.sort_by_key(|r| r.segments.iter().filter(|p| p.starts_with('{')).count());
+        found.sort_by_key(|r| {
+            std::cmp::Reverse(
+                r.segments
+                    .iter()
+                    .map(|p| !p.starts_with('{'))
+                    .collect::<Vec<bool>>(),
+            )
+        });
         found
     }
 
-    /// The methods a path accepts, if any documented route matches it.
+    /// The methods a path accepts, from the documented route that matches it most closely; none
+    /// when no route matches.
     pub fn methods_for(&self, path: &str) -> Option<Vec<String>> {
-        let found = self.matching(path);
-        if found.is_empty() {
-            return None;
-        }
-        Some(
-            found
-                .iter()
-                .flat_map(|r| r.methods.iter().map(|(m, _)| m.clone()))
-                .collect(),
-        )
+        self.matching(path)
+            .first()
+            .map(|r| r.methods.iter().map(|(m, _)| m.clone()).collect())
     }
 
     /// The query parameters the operation at `method` and `path` declares; `None` when no
@@ -513,6 +516,42 @@ impl KnownRoutes {
                 .map(|(_, params)| params.as_slice())
         })
     }
+
+    /// 405 with the path's methods when the path is documented without this method.
+    pub fn check(&self, method: &actix_web::http::Method, path: &str) -> Result<(), ApiError> {
+        let path = path.trim_end_matches('/');
+        let path = if path.is_empty() { "/" } else { path };
+        match self.methods_for(path) {
+            Some(allow) if !allow.iter().any(|m| m == method.as_str()) => {
+                Err(ApiError::MethodNotAllowed { allow })
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Middleware: a method the documented path does not have answers 405 with `Allow` before
+/// routing, so that a fixed path (`/aid-applications/queue`) is never taken by a parameter
+/// route beside it (`/aid-applications/{id}`) for another method.
+pub async fn method_guard(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<
+    actix_web::dev::ServiceResponse<
+        actix_web::body::EitherBody<impl actix_web::body::MessageBody + 'static>,
+    >,
+    actix_web::Error,
+> {
+    use actix_web::ResponseError;
+    let refused = req
+        .app_data::<web::Data<KnownRoutes>>()
+        .and_then(|routes| routes.check(req.method(), req.path()).err());
+    match refused {
+        Some(err) => Ok(req
+            .into_response(err.error_response())
+            .map_into_right_body()),
+        None => Ok(next.call(req).await?.map_into_left_body()),
+    }
 }
 
 /// Answers requests no route took: 405 with `Allow` when the path exists, 404 otherwise.
@@ -520,10 +559,6 @@ pub async fn fallback(
     req: HttpRequest,
     routes: web::Data<KnownRoutes>,
 ) -> Result<actix_web::HttpResponse, ApiError> {
-    let path = req.path().trim_end_matches('/');
-    let path = if path.is_empty() { "/" } else { path };
-    match routes.methods_for(path) {
-        Some(allow) if !allow.is_empty() => Err(ApiError::MethodNotAllowed { allow }),
-        _ => Err(ApiError::NotFound(format!("no resource at {}", req.path()))),
-    }
+    routes.check(req.method(), req.path())?;
+    Err(ApiError::NotFound(format!("no resource at {}", req.path())))
 }

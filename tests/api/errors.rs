@@ -11,6 +11,8 @@ backend_tests!(
     malformed_bodies_are_refused_and_change_nothing,
     bad_parameters_are_400s,
     unknown_routes_and_wrong_methods,
+    every_path_answers_405_with_allow_for_other_methods,
+    one_422_names_every_field,
     request_ids_are_kept_or_made,
 );
 
@@ -167,6 +169,24 @@ async fn unknown_routes_and_wrong_methods(backend: Backend) {
     let res = app.call(TestRequest::put().uri("/api/v1/units")).await;
     res.assert_problem(405);
     assert_eq!(res.header("allow").as_deref(), Some("GET, POST"));
+    let res = app
+        .call(TestRequest::delete().uri("/api/v1/consultations"))
+        .await;
+    res.assert_problem(405);
+    assert_eq!(res.header("allow").as_deref(), Some("GET, POST"));
+    // A fixed path beside a parameter path is not taken by the parameter route.
+    let res = app
+        .call(app.req(
+            Method::PATCH,
+            "/api/v1/aid-applications/queue",
+            Some("admin"),
+        ))
+        .await;
+    res.assert_problem(405);
+    assert_eq!(res.header("allow").as_deref(), Some("GET"));
+    app.call(TestRequest::delete().uri("/api/v1/consultations/1/nothing"))
+        .await
+        .assert_problem(404);
 }
 
 async fn request_ids_are_kept_or_made(backend: Backend) {
@@ -189,4 +209,148 @@ async fn request_ids_are_kept_or_made(backend: Backend) {
     let id = made.header("x-request-id").expect("id");
     assert_ne!(id, "bad id\t");
     assert_eq!(id.len(), 36);
+}
+
+/// Every path of the contract, for every method it does not have, answers 405 whose `Allow`
+/// lists exactly the methods the contract gives it, with or without a token and a body.
+async fn every_path_answers_405_with_allow_for_other_methods(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let before = app.row_counts();
+    let spec = serde_json::to_value(huimin::openapi()).expect("spec");
+    let paths = spec["paths"].as_object().expect("paths");
+    let all = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+    let mut checked = 0;
+    for (path, item) in paths {
+        let declared: Vec<&str> = all
+            .iter()
+            .copied()
+            .filter(|m| item.get(m.to_ascii_lowercase()).is_some())
+            .collect();
+        let uri = path
+            .split('/')
+            .map(|s| if s.starts_with('{') { "1" } else { s })
+            .collect::<Vec<_>>()
+            .join("/");
+        for method in all.iter().chain(&["OPTIONS", "TRACE"]) {
+            if declared.contains(method) {
+                continue;
+            }
+            let method = Method::from_bytes(method.as_bytes()).expect("method");
+            for user in [None, Some("admin")] {
+                let req = app
+                    .req(method.clone(), &uri, user)
+                    .set_json(json!({"name": "x"}));
+                let res = app.call(req).await;
+                assert_eq!(
+                    res.status.as_u16(),
+                    405,
+                    "{method} {uri}: {}",
+                    String::from_utf8_lossy(&res.body)
+                );
+                res.assert_problem(405);
+                assert_eq!(
+                    res.header("allow").as_deref(),
+                    Some(declared.join(", ").as_str()),
+                    "{method} {uri}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "{checked}");
+    assert_eq!(app.row_counts(), before);
+}
+
+/// The fields of a 422, sorted, with their codes.
+fn named(res: &crate::helpers::TestResponse) -> Vec<(String, String)> {
+    let p = res.assert_problem(422);
+    let mut fields: Vec<(String, String)> = p["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "{e}");
+            (
+                e["field"].as_str().expect("field").to_owned(),
+                e["code"].as_str().expect("code").to_owned(),
+            )
+        })
+        .collect();
+    fields.sort();
+    fields
+}
+
+fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+    v.iter()
+        .map(|(f, c)| (f.to_string(), c.to_string()))
+        .collect()
+}
+
+async fn one_422_names_every_field(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let before = app.row_counts();
+    let lg = app.unit_id("140521-SFS-LG");
+    // Six required fields missing: all six named.
+    let res = app
+        .post("/api/v1/consultations", "admin", &json!({"unit_id": lg}))
+        .await;
+    assert_eq!(
+        named(&res),
+        pairs(&[
+            ("channel", "required"),
+            ("outcome", "required"),
+            ("question", "required"),
+            ("received_at", "required"),
+            ("site", "required"),
+            ("topics", "required"),
+        ])
+    );
+    assert_eq!(res.json()["detail"], "6 fields are invalid");
+    // An unknown field, wrong types, an unknown code and failed checks together.
+    let res = app
+        .post(
+            "/api/v1/consultations",
+            "admin",
+            &json!({
+                "unit_id": "one", "received_at": "yesterday", "channel": "fax",
+                "site": "fixed_station", "topics": [], "question": "", "outcome": "referred_mediation",
+                "matters_count": 99, "owner": "me"
+            }),
+        )
+        .await;
+    assert_eq!(
+        named(&res),
+        pairs(&[
+            ("channel", "invalid"),
+            ("matters_count", "range"),
+            ("owner", "unknown_field"),
+            ("question", "length"),
+            ("received_at", "invalid"),
+            ("topics", "length"),
+            ("unit_id", "invalid"),
+        ])
+    );
+    // Units: every required field missing, and a wrong type beside an unknown field.
+    let res = app.post("/api/v1/units", "admin", &json!({})).await;
+    assert_eq!(
+        named(&res),
+        pairs(&[
+            ("code", "required"),
+            ("kind", "required"),
+            ("name", "required"),
+            ("parent_id", "required"),
+        ])
+    );
+    let res = app
+        .post(
+            "/api/v1/units",
+            "admin",
+            &json!({"parent_id": lg, "kind": "village_workstation", "code": 7, "name": "村站", "owner": "me"}),
+        )
+        .await;
+    assert_eq!(
+        named(&res),
+        pairs(&[("code", "invalid"), ("owner", "unknown_field")])
+    );
+    assert_eq!(app.row_counts(), before);
 }

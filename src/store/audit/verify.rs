@@ -35,7 +35,7 @@ pub struct CheckpointChain {
 /// A signed statement of the trail's heads, printed by `huimin audit checkpoint`, to keep outside
 /// the database (write-once storage, another site, paper). Its signature is an HMAC-SHA-256 with a
 /// key derived from the audit key, so only a holder of that key can make one.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, validator::Validate)]
 #[schema(example = json!({
     "format": "huimin-audit-checkpoint/1",
     "taken_at": "2023-03-01T01:00:00.000000Z",
