@@ -10,6 +10,7 @@ backend_tests!(
     served_spec_matches_the_committed_contract,
     health_metrics_and_dictionaries,
     security_headers_on_every_answer,
+    no_parameter_is_prefilled_with_a_value_that_fails,
     swagger_ui_is_served_from_the_binary,
     an_unreachable_database_is_a_503_not_a_hang,
     migrations_run_down_and_up_again,
@@ -448,4 +449,31 @@ async fn security_headers_on_every_answer(backend: Backend) {
         csp.contains(&format!("'sha256-{digest}'")),
         "the digest is of the served style: {csp}"
     );
+}
+
+/// Swagger UI fills a parameter's box with its example: a cursor or a version is only ever
+/// copied from an answer, so neither carries one (a pre-filled cursor is a 400, a pre-filled
+/// `If-Match` a 412).
+async fn no_parameter_is_prefilled_with_a_value_that_fails(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let spec = app
+        .call(TestRequest::get().uri(huimin::SPEC_PATH))
+        .await
+        .json();
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("operations") {
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let name = p["name"].as_str().unwrap_or_default();
+                if matches!(name, "cursor" | "If-Match" | "If-None-Match") {
+                    checked += 1;
+                    assert!(
+                        p.get("example").is_none() && p["schema"].get("example").is_none(),
+                        "{method} {path}: {name} is pre-filled: {p}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(checked > 20, "{checked} parameters checked");
 }
