@@ -142,12 +142,7 @@ pub async fn metrics(
             "metrics are not enabled on this instance".into(),
         ));
     };
-    let given = req
-        .headers()
-        .get(actix_web::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
+    let given = crate::auth::session::bearer(req.headers()).unwrap_or_default();
     if !expected.admits(given) {
         return Err(ApiError::Unauthorized(
             "GET /metrics needs the operator's metrics token".into(),

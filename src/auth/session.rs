@@ -110,6 +110,22 @@ fn unauthorized(message: &str) -> ApiError {
     ApiError::Unauthorized(message.into())
 }
 
+/// The token of an `Authorization: Bearer <token>` header (the scheme in either case), or 401.
+pub fn bearer(headers: &header::HeaderMap) -> Result<&str, ApiError> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| unauthorized("an Authorization: Bearer token is required"))?;
+    let value = value
+        .to_str()
+        .map_err(|_| unauthorized("the Authorization header is malformed"))?;
+    value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| unauthorized("the Authorization header must be `Bearer <token>`"))
+}
+
 async fn check(req: &ServiceRequest) -> Result<Principal, ApiError> {
     let keys = req
         .app_data::<web::Data<JwtKeys>>()
@@ -119,19 +135,7 @@ async fn check(req: &ServiceRequest) -> Result<Principal, ApiError> {
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::Internal("the application state is not configured".into()))?
         .clone();
-    let value = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| unauthorized("an Authorization: Bearer token is required"))?;
-    let value = value
-        .to_str()
-        .map_err(|_| unauthorized("the Authorization header is malformed"))?;
-    let token = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| unauthorized("the Authorization header must be `Bearer <token>`"))?;
+    let token = bearer(req.headers())?;
     let claims = keys
         .verify(token)
         .map_err(|e| ApiError::Unauthorized(e.0))?;

@@ -155,42 +155,38 @@ pub fn write<T>(
 /// recomputed with plain SHA-256 by anyone holding the database. Runs at start-up; answers
 /// whether it sealed (nothing to do once the chain ends in a keyed event).
 pub fn seal_legacy(conn: &mut DbConnection, actor: &Actor) -> Result<bool, ApiError> {
-    let last = |conn: &mut DbConnection| -> Result<Option<String>, ApiError> {
-        Ok(audit_events::table
+    let last_is_legacy = |conn: &mut DbConnection| -> Result<bool, ApiError> {
+        let last: Option<String> = audit_events::table
             .filter(audit_events::chain_id.eq(chain::SERVICE_CHAIN))
             .order(audit_events::chain_seq.desc())
             .select(audit_events::key_id)
-            .first::<String>(conn)
-            .optional()?)
+            .first(conn)
+            .optional()?;
+        Ok(last.as_deref() == Some(LEGACY_KEY_ID))
     };
-    if last(conn)?.as_deref() != Some(LEGACY_KEY_ID) {
+    if !last_is_legacy(conn)? {
         return Ok(false);
     }
+    // An actor without a unit writes to the service's chain.
     let system = Actor {
         unit_id: 0,
         ..actor.clone()
     };
-    let chain = chain::chain_of(conn, system.unit_id)?;
-    conn.transaction(|tx| {
-        chain::lock(tx, chain)?;
-        // Checked again under the lock: two instances starting at once seal once.
-        if last(tx)?.as_deref() != Some(LEGACY_KEY_ID) {
+    write(conn, &system, |tx, log| {
+        // Checked again under the chain's lock: two instances starting at once seal once.
+        if !last_is_legacy(tx)? {
             return Ok(false);
         }
-        let log = AuditLog {
-            at: system.clock.stamp(),
-            events: vec![PendingEvent {
-                action: "seal",
-                entity: "audit_chain",
-                entity_id: Some(chain),
-                unit_id: None,
-                before: None,
-                after: Some(
-                    serde_json::json!({"sealed": "legacy events, unkeyed before the audit key"}),
-                ),
-            }],
-        };
-        append(tx, &system, chain, log)?;
+        log.events.push(PendingEvent {
+            action: "seal",
+            entity: "audit_chain",
+            entity_id: Some(chain::SERVICE_CHAIN),
+            unit_id: None,
+            before: None,
+            after: Some(
+                serde_json::json!({"sealed": "legacy events, unkeyed before the audit key"}),
+            ),
+        });
         Ok(true)
     })
 }
