@@ -9,6 +9,7 @@ pub mod duty;
 pub mod follow_up;
 pub mod id_card;
 pub mod masking;
+pub mod periods;
 pub mod phone;
 pub mod roles;
 pub mod targets;

@@ -1,9 +1,13 @@
 //! The business calendar: which days are working days in China. Saturdays and Sundays are rest
 //! days and Monday to Friday are working days, unless the State Council's yearly schedule makes a
 //! day a public holiday (法定节假日) or an adjusted working day (调休上班). The overrides live in
-//! the `calendar_days` table (2023 seeded by migration); this module is the pure rule.
+//! the `calendar_days` table, installed from the published schedules (see [`schedules`]) and kept
+//! by admins; the years whose schedule is held live in `calendar_years`. This module is the pure
+//! rule.
 
-use std::collections::BTreeMap;
+pub mod schedules;
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, NaiveDate, Weekday};
 
@@ -21,14 +25,39 @@ crate::code_table! {
 #[derive(Debug, Clone, Default)]
 pub struct BusinessCalendar {
     overrides: BTreeMap<NaiveDate, DayKind>,
+    years: BTreeSet<i32>,
 }
 
 impl BusinessCalendar {
-    /// A calendar from its overrides.
+    /// A calendar from its overrides (holding no year's schedule: see [`Self::with_years`]).
     pub fn new(overrides: impl IntoIterator<Item = (NaiveDate, DayKind)>) -> Self {
         Self {
             overrides: overrides.into_iter().collect(),
+            years: BTreeSet::new(),
         }
+    }
+
+    /// The calendar, saying that it holds the whole schedule of each of `years`.
+    pub fn with_years(mut self, years: impl IntoIterator<Item = i32>) -> Self {
+        self.years.extend(years);
+        self
+    }
+
+    /// The calendar of the published schedules alone (as installed before admins change it).
+    pub fn published() -> Self {
+        Self::new(
+            schedules::SCHEDULES
+                .iter()
+                .flat_map(|s| s.days())
+                .map(|(day, kind, _)| (day, kind)),
+        )
+        .with_years(schedules::SCHEDULES.iter().map(|s| s.year))
+    }
+
+    /// Whether the calendar holds the schedule of `year`: without it, which weekdays of that year
+    /// are holidays is unknown.
+    pub fn covers(&self, year: i32) -> bool {
+        self.years.contains(&year)
     }
 
     /// Whether `day` is a working day.
