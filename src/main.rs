@@ -170,7 +170,7 @@ impl ServeArgs {
 fn connect(config: &Config) -> Result<db::DbPool, String> {
     let url = config.db_url()?;
     log::info!("database: {}", url.redacted());
-    db::connect_and_migrate(&url, &config.pool_settings())
+    huimin::store::open(&url, &config.pool_settings(), &Default::default())
 }
 
 fn one_connection(

@@ -51,11 +51,27 @@ pub struct CalendarQuery {
     pub year: i32,
 }
 
+/// The published holiday schedule a year's calendar holds.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"notice": "国务院办公厅关于2023年部分节假日安排的通知（国办发明电〔2022〕16号）", "issued_on": "2022-12-08", "installed_at": "2023-01-01T00:00:00+08:00"}))]
+pub struct CalendarSchedule {
+    /// The State Council's notice, cited.
+    pub notice: String,
+    /// The day it was issued.
+    pub issued_on: NaiveDate,
+    /// When the service installed it.
+    pub installed_at: DateTime<FixedOffset>,
+}
+
 /// The days of a year that do not follow the week.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CalendarYear {
     /// The year.
     pub year: i32,
+    /// The published schedule the year's days come from; null: the calendar does not hold the
+    /// year's schedule, so legal periods that end in it cannot be counted (the aid deadlines say
+    /// so rather than guess).
+    pub schedule: Option<CalendarSchedule>,
     /// Holidays and adjusted working days, by date.
     pub items: Vec<CalendarDay>,
 }
@@ -100,12 +116,24 @@ pub async fn get_calendar(
         (Some(f), Some(t)) => (f, t),
         _ => return Err(ApiError::BadRequest("invalid year".into())),
     };
-    let rows = store::run(&state.pool, move |c| {
-        store::calendar::overrides(c, from, to)
+    let (schedule, rows) = store::run(&state.pool, move |c| {
+        Ok((
+            store::calendar::schedule(c, year)?,
+            store::calendar::overrides(c, from, to)?,
+        ))
     })
     .await?;
     let items = rows.into_iter().map(CalendarDay::from).collect();
-    Ok(HttpResponse::Ok().json(CalendarYear { year, items }))
+    let schedule = schedule.map(|row| CalendarSchedule {
+        notice: row.notice,
+        issued_on: row.issued_on,
+        installed_at: to_cst(row.installed_at),
+    });
+    Ok(HttpResponse::Ok().json(CalendarYear {
+        year,
+        schedule,
+        items,
+    }))
 }
 
 #[utoipa::path(

@@ -171,6 +171,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    calendar_years (year) {
+        year -> Integer,
+        notice -> Text,
+        issued_on -> Date,
+        installed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     consultations (id) {
         id -> BigInt,
         unit_id -> BigInt,
@@ -228,7 +237,7 @@ diesel::table! {
         state -> Text,
         received_at -> Timestamp,
         state_entered_at -> Timestamp,
-        review_paused_seconds -> BigInt,
+        review_paused_days -> Integer,
         materials_due_at -> Nullable<Timestamp>,
         materials_list -> Nullable<Text>,
         decision_note -> Nullable<Text>,
@@ -332,6 +341,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     duty_shifts,
     duty_shift_staff,
     calendar_days,
+    calendar_years,
     consultations,
     aid_applications,
     aid_applicants,

@@ -64,6 +64,15 @@ pub struct Due {
 }
 
 impl Due {
+    /// The period that ends at `at` (the end of a day in China, as [`end_of_day`] gives).
+    pub fn ending_at(at: DateTime<Utc>) -> Self {
+        Due {
+            date: china_date(at - chrono::Duration::seconds(1)),
+            at,
+            moved_from: None,
+        }
+    }
+
     /// Whether something done at `done` was within the period.
     pub fn met_by(&self, done: DateTime<Utc>) -> bool {
         done < self.at

@@ -23,9 +23,26 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::db::{DbConnection, DbPool};
+use crate::db::{DbConnection, DbPool, DbUrl, PoolSettings};
 use crate::domain::roles::Role;
 use crate::error::ApiError;
+
+/// Opens the database for the service: connects, runs the migrations, and installs the
+/// published holiday schedules the calendar does not hold yet.
+pub fn open(
+    url: &DbUrl,
+    settings: &PoolSettings,
+    clock: &crate::clock::Clock,
+) -> Result<DbPool, String> {
+    let pool = crate::db::connect_and_migrate(url, settings)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let installed =
+        calendar::install_published(&mut conn, clock.stamp()).map_err(|e| e.to_string())?;
+    if !installed.is_empty() {
+        log::info!("installed the published holiday schedules of {installed:?}");
+    }
+    Ok(pool)
+}
 
 /// Who performs a write, as recorded in the audit trail.
 #[derive(Debug, Clone)]

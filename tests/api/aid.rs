@@ -42,6 +42,20 @@ pub(crate) fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
+/// The current deadline ends at 24:00 China time of `date`, moved there from `moved_from`.
+pub(crate) fn assert_due(a: &Value, date: &str, moved_from: Option<&str>) {
+    let d = &a["deadline"];
+    assert_eq!(d["due_date"], date, "{d}");
+    assert_eq!(d["moved_from"], json!(moved_from), "{d}");
+    let day: chrono::NaiveDate = date.parse().unwrap();
+    let end = day.succ_opt().unwrap().and_hms_opt(0, 0, 0).unwrap();
+    assert_eq!(
+        at(d["due_at"].as_str().unwrap()),
+        end.and_utc() - Duration::hours(8),
+        "{d}"
+    );
+}
+
 pub(crate) async fn submit(app: &TestApp, user: &str, body: &Value) -> Value {
     let res = app.post("/api/v1/aid-applications", user, body).await;
     assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
@@ -154,11 +168,13 @@ async fn the_full_path_with_deadlines_and_a_materials_pause(backend: Backend) {
     let id = a["id"].as_i64().unwrap();
     assert_eq!(a["state"], "submitted");
     assert_eq!(a["deadline"]["kind"], "review");
-    assert_eq!(
-        at(a["deadline"]["due_at"].as_str().unwrap()),
-        t0 + Duration::days(7)
-    );
-    assert_eq!(a["deadline"]["seconds_left"], 7 * 86400);
+    // Received Wed 03-01: counting 03-02 … 03-08; due at 24:00 on Wed 03-08.
+    assert_due(&a, "2023-03-08", None);
+    assert_eq!(a["deadline"]["seconds_left"], 7 * 86400 + 14 * 3600);
+    assert!(a["deadline"]["basis"]
+        .as_str()
+        .unwrap()
+        .contains("第四十三条"));
     assert_eq!(
         a["centre_id"],
         app.unit_id("140521-FLYZ"),
@@ -184,11 +200,10 @@ async fn the_full_path_with_deadlines_and_a_materials_pause(backend: Backend) {
         json!(["户口簿复印件", "经济困难状况说明表"])
     );
     assert_eq!(a["deadline"]["kind"], "materials_reply");
-    assert_eq!(
-        at(a["deadline"]["due_at"].as_str().unwrap()),
-        t0 + Duration::days(11)
-    );
-    // Materials arrive 4 days later: the review deadline moves by 4 days.
+    // Asked Thu 03-02 for 10 days: Sun 03-12, a rest day, so Mon 03-13.
+    assert_due(&a, "2023-03-13", None);
+    // Materials arrive Mon 03-06, 4 days after they were asked for: the review period stood
+    // still 03-03 … 03-06, so it ends on Sun 03-12, a rest day: Mon 03-13.
     app.state.clock.set(t0 + Duration::days(5));
     let a = ok_step(
         &app,
@@ -199,11 +214,8 @@ async fn the_full_path_with_deadlines_and_a_materials_pause(backend: Backend) {
         json!({}),
     )
     .await;
-    assert_eq!(a["review_paused_seconds"], 4 * 86400);
-    assert_eq!(
-        at(a["deadline"]["due_at"].as_str().unwrap()),
-        t0 + Duration::days(7 + 4)
-    );
+    assert_eq!(a["review_paused_days"], 4);
+    assert_due(&a, "2023-03-13", Some("2023-03-12"));
     app.state.clock.set(t0 + Duration::days(6));
     let a = ok_step(
         &app,
@@ -215,10 +227,8 @@ async fn the_full_path_with_deadlines_and_a_materials_pause(backend: Backend) {
     )
     .await;
     assert_eq!(a["deadline"]["kind"], "assignment");
-    assert_eq!(
-        at(a["deadline"]["due_at"].as_str().unwrap()),
-        t0 + Duration::days(6 + 3)
-    );
+    // Approved Tue 03-07: 3 days end Fri 03-10.
+    assert_due(&a, "2023-03-10", None);
     let lawyer = app
         .get(
             &format!("/api/v1/staff?unit_id={}", app.unit_id("140521-GGFLFW")),
@@ -240,10 +250,8 @@ async fn the_full_path_with_deadlines_and_a_materials_pause(backend: Backend) {
     .await;
     assert_eq!(a["provider_staff_id"], lawyer);
     assert_eq!(a["deadline"]["kind"], "agreement");
-    assert_eq!(
-        at(a["deadline"]["due_at"].as_str().unwrap()),
-        t0 + Duration::days(7 + 5)
-    );
+    // Assigned Wed 03-08: 5 days end Mon 03-13.
+    assert_due(&a, "2023-03-13", None);
     app.state.clock.set(t0 + Duration::days(8));
     let a = ok_step(
         &app,
@@ -276,10 +284,8 @@ async fn the_full_path_with_deadlines_and_a_materials_pause(backend: Backend) {
     .await;
     assert_eq!(a["state"], "closed");
     assert_eq!(a["deadline"]["kind"], "filing");
-    assert_eq!(
-        at(a["deadline"]["due_at"].as_str().unwrap()),
-        t0 + Duration::days(40 + 30)
-    );
+    // Closed Mon 04-10: 30 days end Wed 05-10.
+    assert_due(&a, "2023-05-10", None);
     assert_eq!(a["allowed_actions"], json!([]));
     let timeline = app
         .get(

@@ -266,7 +266,7 @@ pub async fn spawn_app_with_keys(backend: Backend, keys: JwtKeys) -> TestApp {
         max_size: 4,
         timeout: Duration::from_secs(10),
     };
-    let pool = db::connect_and_migrate(&url, &settings).expect("database");
+    let pool = huimin::store::open(&url, &settings, &Default::default()).expect("database");
     {
         let mut conn = pool.get().expect("connection");
         huimin::store::seed::seed_demo(&mut conn, &audit_keys()).expect("seed");

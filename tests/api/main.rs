@@ -18,6 +18,7 @@ mod faults;
 mod follow_ups;
 mod layers;
 mod masks;
+mod periods;
 mod queries;
 mod races;
 mod sessions;

@@ -258,7 +258,7 @@ impl NewAidApplication {
             state: AidState::Submitted,
             received_at: received.naive_utc(),
             state_entered_at: received.naive_utc(),
-            review_paused_seconds: 0,
+            review_paused_days: 0,
             materials_due_at: None,
             materials_list: None,
             decision_note: None,

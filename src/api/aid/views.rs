@@ -65,12 +65,22 @@ pub struct Applicant {
 pub struct Deadline {
     /// Which.
     pub kind: DeadlineKind,
-    /// When it falls due.
-    pub due_at: DateTime<FixedOffset>,
+    /// The rule that sets the period (none for a materials reply: each request sets its own).
+    pub basis: Option<String>,
+    /// The last day of the period (China Standard Time); absent when the business calendar does
+    /// not hold that year's holidays (see `unknown_because`).
+    pub due_date: Option<NaiveDate>,
+    /// When it falls due: 24:00 China Standard Time of `due_date`.
+    pub due_at: Option<DateTime<FixedOffset>>,
+    /// The day the period would have ended had it not been a rest day (Civil Code Art. 203).
+    pub moved_from: Option<NaiveDate>,
     /// Seconds left (negative when overdue).
-    pub seconds_left: i64,
+    pub seconds_left: Option<i64>,
     /// Whether it has passed.
-    pub overdue: bool,
+    pub overdue: Option<bool>,
+    /// Why the due date is not known: the period reaches a year whose holiday schedule the
+    /// calendar does not hold.
+    pub unknown_because: Option<String>,
 }
 
 /// An aid application.
@@ -124,8 +134,9 @@ pub struct AidApplication {
     pub state_entered_at: DateTime<FixedOffset>,
     /// The deadline it is under now.
     pub deadline: Option<Deadline>,
-    /// Seconds the review clock stood still for materials requests.
-    pub review_paused_seconds: i64,
+    /// Days the review period stood still for a materials request (from the day asked to the day
+    /// received; counting resumes the day after).
+    pub review_paused_days: i32,
     /// The open or last materials notice (一次性告知): every item.
     pub materials: Vec<String>,
     /// The reply deadline of an open materials request.
@@ -183,13 +194,32 @@ impl AidApplication {
         );
         let state = row.state;
         let clocks = store::aid::clocks(&row);
-        let deadline = aid::current_deadline(&clocks).map(|(kind, due)| {
-            let left = (due - ctx.now).num_seconds();
-            Deadline {
-                kind,
-                due_at: due.with_timezone(&cst()),
-                seconds_left: left,
-                overdue: left < 0,
+        let deadline = aid::current_deadline(&clocks, ctx.calendar).map(|(kind, due)| {
+            let basis = aid::period(kind).map(|p| p.basis.to_owned());
+            match due {
+                Ok(due) => {
+                    let left = (due.at - ctx.now).num_seconds();
+                    Deadline {
+                        kind,
+                        basis,
+                        due_date: Some(due.date),
+                        due_at: Some(due.at.with_timezone(&cst())),
+                        moved_from: due.moved_from,
+                        seconds_left: Some(left),
+                        overdue: Some(left <= 0),
+                        unknown_because: None,
+                    }
+                }
+                Err(missing) => Deadline {
+                    kind,
+                    basis,
+                    due_date: None,
+                    due_at: None,
+                    moved_from: None,
+                    seconds_left: None,
+                    overdue: None,
+                    unknown_because: Some(missing.to_string()),
+                },
             }
         });
         let preferred = row.preferred_providers();
@@ -243,7 +273,7 @@ impl AidApplication {
             received_at: to_cst(row.received_at),
             state_entered_at: to_cst(row.state_entered_at),
             deadline,
-            review_paused_seconds: row.review_paused_seconds,
+            review_paused_days: row.review_paused_days,
             materials: row
                 .materials_list
                 .as_deref()
@@ -286,7 +316,6 @@ async fn views(
     apps: Vec<Application>,
 ) -> Result<Vec<AidApplication>, ApiError> {
     let now = state.clock.now();
-    let today = now.with_timezone(&cst()).date_naive();
     let need_notice: Vec<i64> = apps
         .iter()
         .filter(|a| {
@@ -298,11 +327,7 @@ async fn views(
         .map(|a| a.row.centre_id)
         .collect();
     let (calendar, notices) = store::run(&state.pool, move |c| {
-        let calendar = store::calendar::load(
-            c,
-            today - chrono::Duration::days(60),
-            today + chrono::Duration::days(30),
-        )?;
+        let calendar = store::calendar::current(c)?;
         let mut notices = std::collections::HashMap::new();
         for centre in need_notice {
             if let std::collections::hash_map::Entry::Vacant(e) = notices.entry(centre) {

@@ -1,26 +1,18 @@
 //! Legal aid for special groups: the green channel, the statutory workflow as a table of allowed
 //! transitions, and its deadlines (PRC Legal Aid Law 2021; MoJ procedure rules 2023; Shanxi
-//! pledge system 2023). Day counts are natural days (the Law says 日).
+//! pledge system 2023). Periods are counted in days as the Civil Code counts them (see
+//! [`crate::domain::periods`]): from the day after the event, to 24:00 of the last day in China,
+//! a last day that is a rest day moving to the next working day.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::calendar::BusinessCalendar;
 use crate::domain::codes::CodeTable;
 use crate::domain::consultation::{AgeGroup, SpecialGroup};
+use crate::domain::periods::{self, Due, NoCalendar};
 
-/// Review within 7 days of receipt (Legal Aid Law Art. 43).
-pub const REVIEW_DAYS: i64 = 7;
-/// Assign a provider within 3 days of approval (Law Art. 43; procedure rules Art. 24).
-pub const ASSIGN_DAYS: i64 = 3;
-/// Sign the service agreement within 5 days of assignment (procedure rules Art. 27).
-pub const AGREEMENT_DAYS: i64 = 5;
-/// The justice bureau decides an objection within 5 days (Law Art. 49).
-pub const OBJECTION_DAYS: i64 = 5;
-/// Case files within 30 days of closing (Law Art. 50; verify).
-pub const FILING_DAYS: i64 = 30;
-/// Default reply time for a materials request (procedure rules; verify — the request may set
-/// its own, 1 to 30 days).
-pub const MATERIALS_REPLY_DAYS: i64 = 15;
+/// Default reply time for a materials request, in days (the request may set its own, 1 to 30).
+pub const MATERIALS_REPLY_DAYS: u32 = 15;
 /// Green channel: the centre's internal target of one working day per step (举措7).
 pub const GREEN_TARGET_WORKING_DAYS: u32 = 1;
 
@@ -353,6 +345,51 @@ pub fn transition(
     }
 }
 
+/// A period of the workflow: how many days, and the rule that sets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    /// Which deadline.
+    pub kind: DeadlineKind,
+    /// Its length in days.
+    pub days: u32,
+    /// The rule that sets it.
+    pub basis: &'static str,
+}
+
+/// The periods of the workflow, with the rules that set them.
+pub const PERIODS: &[Period] = &[
+    Period {
+        kind: DeadlineKind::Review,
+        days: 7,
+        basis: "《法律援助法》第四十三条：自收到申请之日起七日内审查决定；补充材料的时间不计入",
+    },
+    Period {
+        kind: DeadlineKind::Assignment,
+        days: 3,
+        basis: "《法律援助法》第四十三条：决定给予法律援助的，自作出决定之日起三日内指派",
+    },
+    Period {
+        kind: DeadlineKind::Agreement,
+        days: 5,
+        basis: "《办理法律援助案件程序规定》：自指派之日起五日内与受援人签订委托协议",
+    },
+    Period {
+        kind: DeadlineKind::Objection,
+        days: 5,
+        basis: "《法律援助法》第四十九条：司法行政部门自收到异议之日起五日内审查",
+    },
+    Period {
+        kind: DeadlineKind::Filing,
+        days: 30,
+        basis: "《办理法律援助案件程序规定》：结案后三十日内提交结案材料归档",
+    },
+];
+
+/// The period of a deadline (the materials reply has none of its own: each request sets it).
+pub fn period(kind: DeadlineKind) -> Option<&'static Period> {
+    PERIODS.iter().find(|p| p.kind == kind)
+}
+
 /// What the deadline rules need to know of an application.
 #[derive(Debug, Clone, Copy)]
 pub struct Clocks {
@@ -362,39 +399,33 @@ pub struct Clocks {
     pub received_at: DateTime<Utc>,
     /// When the current state was entered.
     pub state_entered_at: DateTime<Utc>,
-    /// Time the review clock stood still for materials requests.
-    pub review_paused: Duration,
-    /// The reply deadline of an open materials request.
+    /// Days the review period stood still for materials requests.
+    pub review_paused_days: u32,
+    /// The reply deadline of an open materials request (the end of its last day).
     pub materials_due_at: Option<DateTime<Utc>>,
 }
 
-/// The deadline an application is under now, if any.
-pub fn current_deadline(c: &Clocks) -> Option<(DeadlineKind, DateTime<Utc>)> {
+/// The deadline an application is under now, if any, and when it falls due (or why that cannot
+/// be known: a year without a calendar).
+pub fn current_deadline(
+    c: &Clocks,
+    calendar: &BusinessCalendar,
+) -> Option<(DeadlineKind, Result<Due, NoCalendar>)> {
     use AidState as S;
+    let after = |kind: DeadlineKind, start: DateTime<Utc>, paused: u32| {
+        period(kind).map(|p| (kind, periods::due_after(start, p.days, paused, calendar)))
+    };
     match c.state {
-        S::Submitted | S::Accepted => Some((
-            DeadlineKind::Review,
-            c.received_at + Duration::days(REVIEW_DAYS) + c.review_paused,
-        )),
+        S::Submitted | S::Accepted => {
+            after(DeadlineKind::Review, c.received_at, c.review_paused_days)
+        }
         S::MaterialsRequested => c
             .materials_due_at
-            .map(|d| (DeadlineKind::MaterialsReply, d)),
-        S::Approved => Some((
-            DeadlineKind::Assignment,
-            c.state_entered_at + Duration::days(ASSIGN_DAYS),
-        )),
-        S::Assigned => Some((
-            DeadlineKind::Agreement,
-            c.state_entered_at + Duration::days(AGREEMENT_DAYS),
-        )),
-        S::Objection => Some((
-            DeadlineKind::Objection,
-            c.state_entered_at + Duration::days(OBJECTION_DAYS),
-        )),
-        S::Closed => Some((
-            DeadlineKind::Filing,
-            c.state_entered_at + Duration::days(FILING_DAYS),
-        )),
+            .map(|at| (DeadlineKind::MaterialsReply, Ok(Due::ending_at(at)))),
+        S::Approved => after(DeadlineKind::Assignment, c.state_entered_at, 0),
+        S::Assigned => after(DeadlineKind::Agreement, c.state_entered_at, 0),
+        S::Objection => after(DeadlineKind::Objection, c.state_entered_at, 0),
+        S::Closed => after(DeadlineKind::Filing, c.state_entered_at, 0),
         _ => None,
     }
 }

@@ -82,32 +82,41 @@ fn the_full_path_and_final_states() {
 
 #[test]
 fn deadlines_follow_the_law_and_pause_for_materials() {
+    // 10:00 in China on day `d` of March 2023.
     let t = |d: u32| Utc.with_ymd_and_hms(2023, 3, d, 2, 0, 0).unwrap();
+    let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2023, 3, d).unwrap();
+    let cal = BusinessCalendar::published();
+    let due = |c: &Clocks| current_deadline(c, &cal).map(|(k, due)| (k, due.unwrap().date));
     let mut c = Clocks {
         state: AidState::Accepted,
         received_at: t(1),
         state_entered_at: t(1),
-        review_paused: Duration::zero(),
+        review_paused_days: 0,
         materials_due_at: None,
     };
-    assert_eq!(current_deadline(&c), Some((DeadlineKind::Review, t(8))));
-    c.review_paused = Duration::days(4);
-    assert_eq!(current_deadline(&c), Some((DeadlineKind::Review, t(12))));
+    // Received Wed 03-01: 03-02 … 03-08 (Wed).
+    assert_eq!(due(&c), Some((DeadlineKind::Review, day(8))));
+    // Four days still: 03-12, a Sunday, moves to Mon 03-13.
+    c.review_paused_days = 4;
+    assert_eq!(due(&c), Some((DeadlineKind::Review, day(13))));
+    // Approved Fri 03-10: 3 days end Mon 03-13.
     c.state = AidState::Approved;
     c.state_entered_at = t(10);
-    assert_eq!(
-        current_deadline(&c),
-        Some((DeadlineKind::Assignment, t(13)))
-    );
+    assert_eq!(due(&c), Some((DeadlineKind::Assignment, day(13))));
+    // Assigned Fri 03-10: 5 days end Wed 03-15.
     c.state = AidState::Assigned;
-    assert_eq!(current_deadline(&c), Some((DeadlineKind::Agreement, t(15))));
+    assert_eq!(due(&c), Some((DeadlineKind::Agreement, day(15))));
+    // Closed Fri 03-10: 30 days end Sun 04-09, so Mon 04-10.
     c.state = AidState::Closed;
     assert_eq!(
-        current_deadline(&c).map(|d| d.1),
-        Some(t(10) + Duration::days(30))
+        due(&c),
+        Some((
+            DeadlineKind::Filing,
+            chrono::NaiveDate::from_ymd_opt(2023, 4, 10).unwrap()
+        ))
     );
     c.state = AidState::InProgress;
-    assert_eq!(current_deadline(&c), None);
+    assert_eq!(due(&c), None);
 }
 
 #[test]

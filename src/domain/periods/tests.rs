@@ -18,19 +18,23 @@ struct Case {
     moved: bool,
 }
 
+type Ymd = (i32, u32, u32);
+/// What, the day of the event, the days, the days paused, the last day, whether it moved.
+type Row = (&'static str, Ymd, u32, u32, Ymd, bool);
+
 const fn case(
     what: &'static str,
-    start: (i32, u32, u32),
+    start: Ymd,
     days: u32,
     paused: u32,
-    due: (i32, u32, u32),
+    due: Ymd,
     moved: bool,
-) -> (&'static str, (i32, u32, u32), u32, u32, (i32, u32, u32), bool) {
+) -> Row {
     (what, start, days, paused, due, moved)
 }
 
 #[rustfmt::skip]
-const CASES: &[(&str, (i32, u32, u32), u32, u32, (i32, u32, u32), bool)] = &[
+const CASES: &[Row] = &[
     // Mon 2023-03-06: counting 03-07 … 03-13; the 7th day, Mon 03-13, is a working day.
     case("received on a Monday", (2023, 3, 6), 7, 0, (2023, 3, 13), false),
     // Fri 2023-03-10: 03-11 … 03-17; the 7th day is Fri 03-17.
@@ -76,7 +80,8 @@ fn cases() -> Vec<Case> {
 fn periods_end_on_the_days_counted_by_hand() {
     let cal = BusinessCalendar::published();
     for c in cases() {
-        let due = due(c.start, c.days, c.paused, &cal).unwrap_or_else(|e| panic!("{}: {e}", c.what));
+        let due =
+            due(c.start, c.days, c.paused, &cal).unwrap_or_else(|e| panic!("{}: {e}", c.what));
         assert_eq!(due.date, c.due, "{}", c.what);
         assert_eq!(due.moved_from.is_some(), c.moved, "{}", c.what);
         assert_eq!(due.at, end_of_day(c.due), "{}", c.what);
@@ -101,7 +106,10 @@ fn the_day_counts_in_china_not_in_utc() {
     // 17:00 UTC on Sun 03-05 is 01:00 on Mon 03-06 in China: counting starts on 03-07.
     let received = Utc.with_ymd_and_hms(2023, 3, 5, 17, 0, 0).unwrap();
     assert_eq!(china_date(received), d(2023, 3, 6));
-    assert_eq!(due_after(received, 7, 0, &cal).unwrap().date, d(2023, 3, 13));
+    assert_eq!(
+        due_after(received, 7, 0, &cal).unwrap().date,
+        d(2023, 3, 13)
+    );
 }
 
 #[test]
@@ -113,7 +121,10 @@ fn a_period_reaching_a_year_without_a_schedule_says_so() {
         Err(NoCalendar { year: 2027 })
     );
     // Thu 2026-12-24: the 7th day, Thu 2026-12-31, is a working day of a year held.
-    assert_eq!(due(d(2026, 12, 24), 7, 0, &cal).unwrap().date, d(2026, 12, 31));
+    assert_eq!(
+        due(d(2026, 12, 24), 7, 0, &cal).unwrap().date,
+        d(2026, 12, 31)
+    );
     // A calendar holding no year at all guesses nothing.
     assert_eq!(
         due(d(2023, 3, 6), 7, 0, &BusinessCalendar::default()),

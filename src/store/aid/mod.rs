@@ -1,7 +1,7 @@
 //! Queries of aid applications: intake, the workflow's transitions (one at a time, audited),
 //! queues and the timeline.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use utoipa::IntoParams;
 
@@ -11,6 +11,7 @@ use crate::domain::aid::{
     self, AidChannel, AidState, Clocks, HardshipCheck, HardshipGround, MatterCategory,
     TerminationGround, UrgentGround,
 };
+use crate::domain::calendar::BusinessCalendar;
 use crate::domain::id_card::Sex;
 use crate::domain::units::UnitKind;
 use crate::error::ApiError;
@@ -63,7 +64,7 @@ pub struct AidRow {
     pub state: AidState,
     pub received_at: NaiveDateTime,
     pub state_entered_at: NaiveDateTime,
-    pub review_paused_seconds: i64,
+    pub review_paused_days: i32,
     pub materials_due_at: Option<NaiveDateTime>,
     pub materials_list: Option<String>,
     pub decision_note: Option<String>,
@@ -148,14 +149,17 @@ pub fn clocks(row: &AidRow) -> Clocks {
         state: row.state,
         received_at: row.received_at.and_utc(),
         state_entered_at: row.state_entered_at.and_utc(),
-        review_paused: Duration::seconds(row.review_paused_seconds),
+        review_paused_days: u32::try_from(row.review_paused_days).unwrap_or(0),
         materials_due_at: row.materials_due_at.map(|t| t.and_utc()),
     }
 }
 
-/// Recomputes the stored deadline and queue priority of a row.
-pub fn refresh(row: &mut AidRow) {
-    row.deadline_at = aid::current_deadline(&clocks(row)).map(|(_, at)| at.naive_utc());
+/// Recomputes the stored deadline and queue priority of a row (no stored deadline while the
+/// calendar lacks the year it falls in: the view says so).
+pub fn refresh(row: &mut AidRow, calendar: &BusinessCalendar) {
+    row.deadline_at = aid::current_deadline(&clocks(row), calendar)
+        .and_then(|(_, due)| due.ok())
+        .map(|due| due.at.naive_utc());
     row.priority = 2 * i32::from(row.urgent) + i32::from(row.green_channel);
 }
 
@@ -245,7 +249,7 @@ pub fn create(
                 &format!("preferred_provider_ids[{i}]"),
             )?;
         }
-        refresh(&mut row);
+        refresh(&mut row, &crate::store::calendar::current(tx)?);
         let stored: AidRow = diesel::insert_into(aid_applications::table)
             .values(&row)
             .returning(aid_applications::all_columns)

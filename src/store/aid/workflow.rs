@@ -9,6 +9,7 @@ use crate::db::schema::{aid_applications, audit_events, staff, units};
 use crate::db::DbConnection;
 use crate::domain::aid::{self, AidAction, AidState, GreenReason, StepInput};
 use crate::domain::codes::{decode_code_list, encode_code_list, CodeTable};
+use crate::domain::periods;
 use crate::error::ApiError;
 use crate::precondition::{IfMatch, Versioned};
 use crate::store::audit::AuditRow;
@@ -75,7 +76,7 @@ fn step(
             let step_note = change(tx, log, &current.app, &mut row)?;
             row.version += 1;
             row.updated_at = log.at();
-            refresh(&mut row);
+            refresh(&mut row, &crate::store::calendar::current(tx)?);
             let stored: AidRow =
                 diesel::update(aid_applications::table.filter(aid_applications::id.eq(id)))
                     .set(&row)
@@ -125,13 +126,24 @@ pub fn act(
             let now = log.at();
             match action {
                 AidAction::RequestMaterials => {
-                    let days = input.reply_days.unwrap_or(aid::MATERIALS_REPLY_DAYS);
-                    row.materials_due_at = Some(now + Duration::days(days));
+                    let days = input
+                        .reply_days
+                        .and_then(|d| u32::try_from(d).ok())
+                        .unwrap_or(aid::MATERIALS_REPLY_DAYS);
+                    let calendar = crate::store::calendar::current(tx)?;
+                    let due =
+                        periods::due_after(now.and_utc(), days, 0, &calendar).map_err(|e| {
+                            ApiError::Conflict {
+                                detail: e.to_string(),
+                                allowed_actions: None,
+                            }
+                        })?;
+                    row.materials_due_at = Some(due.at.naive_utc());
                     row.materials_list = input.materials.as_ref().map(|m| m.join("\n"));
                 }
                 AidAction::ReceiveMaterials => {
-                    let paused = (now - row.state_entered_at).num_seconds().max(0);
-                    row.review_paused_seconds += paused;
+                    let days = periods::paused_days(row.state_entered_at.and_utc(), now.and_utc());
+                    row.review_paused_days += i32::try_from(days).unwrap_or(0);
                     row.materials_due_at = None;
                 }
                 AidAction::Reject => row.decision_note = input.reasons.clone(),
