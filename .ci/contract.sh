@@ -9,7 +9,7 @@ BIN=target/debug/huimin
 VENV="${HUIMIN_VENV:-.venv}"
 SCHEMATHESIS_VERSION=4.32.5
 PG_ADMIN_URL="${HUIMIN_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
-CHECKS=not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance,response_headers_conformance
+CHECKS=all
 ROLES=(admin aid.officer staff.longgang lawyer auditor integration)
 
 if [ ! -x "$VENV/bin/schemathesis" ] || ! "$VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
