@@ -51,10 +51,7 @@ impl Modify for PageItems {
             }
         }
         for (name, schema) in moved {
-            components
-                .schemas
-                .entry(name)
-                .or_insert(RefOr::T(schema));
+            components.schemas.entry(name).or_insert(RefOr::T(schema));
         }
     }
 }
@@ -65,7 +62,10 @@ fn request_schemas(openapi: &OpenApi) -> BTreeSet<String> {
     for item in openapi.paths.paths.values() {
         for op in operations(item) {
             if let Some(body) = &op.request_body {
-                collect_refs(&serde_json::to_value(body).unwrap_or_default(), &mut pending);
+                collect_refs(
+                    &serde_json::to_value(body).unwrap_or_default(),
+                    &mut pending,
+                );
             }
         }
     }
@@ -76,7 +76,10 @@ fn request_schemas(openapi: &OpenApi) -> BTreeSet<String> {
             continue;
         }
         if let Some(schema) = schemas.and_then(|s| s.get(&name)) {
-            collect_refs(&serde_json::to_value(schema).unwrap_or_default(), &mut pending);
+            collect_refs(
+                &serde_json::to_value(schema).unwrap_or_default(),
+                &mut pending,
+            );
         }
     }
     seen
@@ -103,15 +106,9 @@ fn collect_refs(value: &serde_json::Value, out: &mut Vec<String>) {
 }
 
 fn operations(item: &utoipa::openapi::PathItem) -> impl Iterator<Item = &Operation> {
-    [
-        &item.get,
-        &item.post,
-        &item.put,
-        &item.patch,
-        &item.delete,
-    ]
-    .into_iter()
-    .flatten()
+    [&item.get, &item.post, &item.put, &item.patch, &item.delete]
+        .into_iter()
+        .flatten()
 }
 
 /// A request field's default goes into its description, and the field out of `required`.
@@ -184,7 +181,9 @@ impl Modify for ResponseHeaders {
     fn modify(&self, openapi: &mut OpenApi) {
         if let Some(components) = openapi.components.as_mut() {
             for (name, response) in components.responses.iter_mut() {
-                let RefOr::T(response) = response else { continue };
+                let RefOr::T(response) = response else {
+                    continue;
+                };
                 response.headers.insert(
                     "Content-Language".into(),
                     string_header(
@@ -235,7 +234,9 @@ impl Modify for ResponseHeaders {
                     continue;
                 }
                 for (status, response) in op.responses.responses.iter_mut() {
-                    let RefOr::T(response) = response else { continue };
+                    let RefOr::T(response) = response else {
+                        continue;
+                    };
                     if status.starts_with('2') {
                         response.headers.insert(
                             "Idempotent-Replayed".into(),

@@ -57,7 +57,11 @@ pub fn negotiate(value: Option<&str>) -> Lang {
     let mut best: [Option<(u16, usize, usize)>; 2] = [None, None];
     for (position, part) in value.split(',').enumerate() {
         let mut pieces = part.split(';');
-        let range = pieces.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let range = pieces
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
         if range.is_empty() {
             continue;
         }

@@ -94,11 +94,9 @@ impl FieldError {
     /// specific message it was made with; a code missing from the catalogue keeps it too).
     pub fn localized(&self, lang: Lang) -> FieldError {
         let message = match (lang, FieldCode::parse(&self.code)) {
-            (Lang::Zh, Some(code)) => messages::field_message_zh(
-                code,
-                self.limits.0.as_deref(),
-                self.limits.1.as_deref(),
-            ),
+            (Lang::Zh, Some(code)) => {
+                messages::field_message_zh(code, self.limits.0.as_deref(), self.limits.1.as_deref())
+            }
             _ => self.message.clone(),
         };
         FieldError {
@@ -559,7 +557,8 @@ pub mod responses {
     problem_response!(
         BadRequest,
         400,
-        "bad-request", "bad_request",
+        "bad-request",
+        "bad_request",
         "Bad Request",
         "invalid query parameters: limit must be between 1 and 200",
         "Malformed request: JSON syntax, query or path parameter, cursor or header."
@@ -567,7 +566,8 @@ pub mod responses {
     problem_response!(
         Unauthorized,
         401,
-        "unauthorized", "unauthorized",
+        "unauthorized",
+        "unauthorized",
         "Unauthorized",
         "the bearer token has expired",
         "Missing, malformed, forged or expired bearer token."
@@ -575,7 +575,8 @@ pub mod responses {
     problem_response!(
         Forbidden,
         403,
-        "forbidden", "forbidden",
+        "forbidden",
+        "forbidden",
         "Forbidden",
         "your role may not do this",
         "Authenticated, but the role may not do this."
@@ -583,7 +584,8 @@ pub mod responses {
     problem_response!(
         NotFound,
         404,
-        "not-found", "not_found",
+        "not-found",
+        "not_found",
         "Not Found",
         "unit 99 does not exist or is outside your scope",
         "No such resource, or it lies outside the caller's unit subtree."
@@ -591,7 +593,8 @@ pub mod responses {
     problem_response!(
         Conflict,
         409,
-        "conflict", "conflict",
+        "conflict",
+        "conflict",
         "Conflict",
         "a record with the same unique value (code, username, year, …) already exists",
         "Conflicts with the current state: a duplicate, or an illegal change."
@@ -602,7 +605,8 @@ pub mod responses {
     problem_response!(
         PayloadTooLarge,
         413,
-        "payload-too-large", "payload_too_large",
+        "payload-too-large",
+        "payload_too_large",
         "Payload Too Large",
         "the request body is larger than 262144 bytes",
         "The request body is larger than the configured limit."
@@ -610,7 +614,8 @@ pub mod responses {
     problem_response!(
         UnsupportedMediaType,
         415,
-        "unsupported-media-type", "unsupported_media_type",
+        "unsupported-media-type",
+        "unsupported_media_type",
         "Unsupported Media Type",
         "the request body must be sent as Content-Type: application/json",
         "The body is not `application/json`."
@@ -621,7 +626,8 @@ pub mod responses {
     problem_response!(
         TooManyRequests,
         429,
-        "too-many-requests", "too_many_requests",
+        "too-many-requests",
+        "too_many_requests",
         "Too Many Requests",
         "too many requests; retry after 60 s",
         "Too many attempts; retry after the `Retry-After` seconds."
@@ -629,7 +635,8 @@ pub mod responses {
     problem_response!(
         Unavailable,
         503,
-        "unavailable", "unavailable",
+        "unavailable",
+        "unavailable",
         "Service Unavailable",
         "the database is unavailable or busy: retry after the seconds in Retry-After",
         "The database is unreachable or busy; retry after the `Retry-After` seconds."

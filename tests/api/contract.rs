@@ -579,7 +579,10 @@ fn generated_clients_get_one_type_per_resource_and_optional_defaults() {
         );
     }
     for name in ["TooManyRequests", "Unavailable"] {
-        assert!(responses[name]["headers"]["Retry-After"].is_object(), "{name}");
+        assert!(
+            responses[name]["headers"]["Retry-After"].is_object(),
+            "{name}"
+        );
     }
     let mut replaying = 0;
     for (path, item) in spec["paths"].as_object().unwrap() {

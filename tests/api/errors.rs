@@ -420,7 +420,10 @@ async fn errors_speak_the_language_the_caller_prefers(backend: Backend) {
         }
         if chinese {
             assert_eq!(detail, "7 个字段无效");
-            let range = errors.iter().find(|e| e["field"] == "matters_count").unwrap();
+            let range = errors
+                .iter()
+                .find(|e| e["field"] == "matters_count")
+                .unwrap();
             assert_eq!(range["message"], "须在 1 到 50 之间");
         }
     }
