@@ -15,6 +15,7 @@ backend_tests!(
     one_422_names_every_field,
     request_ids_are_kept_or_made,
     errors_speak_the_language_the_caller_prefers,
+    an_if_none_match_beyond_the_contract_is_a_400,
 );
 
 async fn malformed_bodies_are_refused_and_change_nothing(backend: Backend) {
@@ -545,4 +546,21 @@ fn every_field_code_in_the_source_is_catalogued() {
         missing.is_empty(),
         "field codes missing from src/error/messages.rs: {missing:?}"
     );
+}
+
+/// `If-None-Match` is declared with at most 1000 characters: a longer one is refused, not
+/// ignored (schemathesis' negative_data_rejection).
+async fn an_if_none_match_beyond_the_contract_is_a_400(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let id = app.get("/api/v1/units", "admin").await.json()["items"][0]["id"].clone();
+    let path = format!("/api/v1/units/{id}");
+    let read = |tag: String| {
+        app.req(Method::GET, &path, Some("admin"))
+            .insert_header((header::IF_NONE_MATCH, tag))
+    };
+    let longest = format!("\"{}\"", "0".repeat(998));
+    assert_eq!(app.call(read(longest)).await.status, 200);
+    let res = app.call(read("0".repeat(1001))).await;
+    let p = res.assert_problem(400);
+    assert!(p["detail"].as_str().unwrap().contains("If-None-Match"), "{p}");
 }
