@@ -18,7 +18,9 @@ use messages::{FieldCode, ProblemCode};
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// An RFC 9457 problem document.
+/// An RFC 9457 problem document. Its text (`title`, `detail`, each `errors[].message`) is in
+/// Chinese when `Accept-Language` prefers it (`zh`, `zh-CN`, `zh-Hans`), in English otherwise, as
+/// `Content-Language` says; `code` and each `errors[].code` never change with the language.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
     "type": "urn:huimin:problem:validation",
