@@ -82,7 +82,9 @@ pub async fn not_modified(
         let err = ApiError::BadRequest(format!(
             "If-None-Match must be visible ASCII of at most {MAX_IF_NONE_MATCH} characters"
         ));
-        return Ok(req.into_response(err.error_response()).map_into_right_body());
+        return Ok(req
+            .into_response(err.error_response())
+            .map_into_right_body());
     }
     let res = next.call(req).await?;
     let Some(condition) = conditional.as_ref().and_then(|v| v.to_str().ok()) else {

@@ -562,5 +562,8 @@ async fn an_if_none_match_beyond_the_contract_is_a_400(backend: Backend) {
     assert_eq!(app.call(read(longest)).await.status, 200);
     let res = app.call(read("0".repeat(1001))).await;
     let p = res.assert_problem(400);
-    assert!(p["detail"].as_str().unwrap().contains("If-None-Match"), "{p}");
+    assert!(
+        p["detail"].as_str().unwrap().contains("If-None-Match"),
+        "{p}"
+    );
 }
