@@ -103,5 +103,6 @@ pub fn build_app(
                 }),
         )
         .wrap(from_fn(security_headers::middleware))
+        .wrap(from_fn(error::lang::middleware))
         .wrap(from_fn(request_id::middleware))
 }

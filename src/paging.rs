@@ -33,9 +33,10 @@ pub struct PageQuery {
     #[param(minimum = 1, maximum = 200, example = 20)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page of the same list, unchanged; omit for the first
-    /// page. A cursor that was altered, or that belongs to another list, is a 400. (No example:
-    /// a cursor is only ever copied from an answer, so Swagger UI leaves the box empty.)
-    #[param(pattern = "^[A-Za-z0-9_-]{1,512}$")]
+    /// page (an empty value is the first page too). A cursor that was altered, or that belongs to
+    /// another list, is a 400. (No example: a cursor is only ever copied from an answer, so
+    /// Swagger UI leaves the box empty.)
+    #[param(pattern = "^[A-Za-z0-9_-]{0,512}$")]
     pub cursor: Option<String>,
 }
 

@@ -60,6 +60,9 @@ impl FromRequest for IfMatch {
     }
 }
 
+/// The longest `If-None-Match` accepted (as the contract declares); a longer one is a 400.
+pub const MAX_IF_NONE_MATCH: usize = 1000;
+
 /// Conditional reads: a `GET` (or `HEAD`) whose answer is a `200` with an `ETag` answers
 /// `304 Not Modified` — the same headers, no body — when the request's `If-None-Match` names
 /// that `ETag` (see [`crate::precondition::none_match`]). Every single-record read sets its
@@ -71,6 +74,18 @@ pub async fn not_modified(
     let conditional = matches!(*req.method(), Method::GET | Method::HEAD)
         .then(|| req.headers().get(header::IF_NONE_MATCH).cloned())
         .flatten();
+    if conditional
+        .as_ref()
+        .is_some_and(|v| v.len() > MAX_IF_NONE_MATCH || v.to_str().is_err())
+    {
+        use actix_web::ResponseError;
+        let err = ApiError::BadRequest(format!(
+            "If-None-Match must be visible ASCII of at most {MAX_IF_NONE_MATCH} characters"
+        ));
+        return Ok(req
+            .into_response(err.error_response())
+            .map_into_right_body());
+    }
     let res = next.call(req).await?;
     let Some(condition) = conditional.as_ref().and_then(|v| v.to_str().ok()) else {
         return Ok(res.map_into_left_body());
@@ -121,7 +136,7 @@ impl utoipa::Modify for NotModified {
                 .description(Some(
                     "An `ETag` read before (e.g. `\"3\"`, `W/\"3\"`, a list, or `*`); when the record still has it the answer is 304 with no body.",
                 ))
-                .schema(Some(ObjectBuilder::new().schema_type(Type::String).max_length(Some(1000))))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String).max_length(Some(MAX_IF_NONE_MATCH))))
                 .build();
             get.parameters
                 .get_or_insert_with(Vec::new)

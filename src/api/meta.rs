@@ -131,18 +131,25 @@ pub async fn health_ready(state: web::Data<AppState>) -> Result<HttpResponse, Ap
 )]
 #[get("/metrics")]
 /// Prometheus metrics, for the operator's scraper: `Authorization: Bearer <HUIMIN_METRICS_TOKEN>`.
-/// Without that setting the endpoint answers 404.
+/// Without that setting the endpoint answers 404 (401 to a request without a token).
 pub async fn metrics(
     state: web::Data<AppState>,
     req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     use prometheus::Encoder;
+    // A request without a token is a 401 whether or not metrics are enabled: the contract
+    // requires the token, and a missing header must not be answered as if it were there.
+    let given = crate::auth::session::bearer(req.headers()).unwrap_or_default();
+    if given.is_empty() {
+        return Err(ApiError::Unauthorized(
+            "GET /metrics needs the operator's metrics token".into(),
+        ));
+    }
     let Some(expected) = &state.metrics_token else {
         return Err(ApiError::NotFound(
             "metrics are not enabled on this instance".into(),
         ));
     };
-    let given = crate::auth::session::bearer(req.headers()).unwrap_or_default();
     if !expected.admits(given) {
         return Err(ApiError::Unauthorized(
             "GET /metrics needs the operator's metrics token".into(),

@@ -16,6 +16,7 @@ pub mod json;
 pub mod ledger;
 pub mod meta;
 pub mod query;
+pub mod shapes;
 pub mod staff;
 pub mod units;
 pub mod users;
@@ -209,6 +210,9 @@ pub fn finish_spec(mut spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenA
     etag::NotModified.modify(&mut spec);
     FieldPatterns.modify(&mut spec);
     ItemLinks.modify(&mut spec);
+    shapes::PageItems.modify(&mut spec);
+    shapes::RequestDefaults.modify(&mut spec);
+    shapes::ResponseHeaders.modify(&mut spec);
     spec
 }
 

@@ -477,3 +477,134 @@ async fn no_parameter_is_prefilled_with_a_value_that_fails(backend: Backend) {
     }
     assert!(checked > 20, "{checked} parameters checked");
 }
+
+/// What generated clients need: a request field with a default is optional (no `default`
+/// keyword, which openapi-typescript makes required, and never in `required`); a list page names
+/// its item's schema rather than repeating it; the codes of problems and field errors are closed
+/// enums; the headers the service sends on problems, retries and replays are declared.
+#[test]
+fn generated_clients_get_one_type_per_resource_and_optional_defaults() {
+    let spec = serde_json::to_value(huimin::openapi()).unwrap();
+    let schemas = spec["components"]["schemas"].as_object().unwrap();
+    // The schemas request bodies name, with those they name in turn.
+    fn refs(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    match (k.as_str(), x.as_str()) {
+                        ("$ref", Some(r)) => out.push(r.rsplit('/').next().unwrap().to_owned()),
+                        _ => refs(x, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let mut pending = Vec::new();
+    for item in spec["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            refs(&op["requestBody"], &mut pending);
+        }
+    }
+    let mut requests = std::collections::BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if requests.insert(name.clone()) {
+            refs(&schemas[&name], &mut pending);
+        }
+    }
+    assert!(requests.contains("NewConsultation") && requests.contains("NewAidApplication"));
+    for name in &requests {
+        let schema = &schemas[name];
+        let required: Vec<&str> = schema["required"]
+            .as_array()
+            .map(|r| r.iter().filter_map(|x| x.as_str()).collect())
+            .unwrap_or_default();
+        for (field, property) in schema["properties"].as_object().into_iter().flatten() {
+            assert!(
+                property.get("default").is_none(),
+                "request schema {name}.{field} has a default: generated clients make it required"
+            );
+            let described_default = property["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("Default when absent"));
+            assert!(
+                !(described_default && required.contains(&field.as_str())),
+                "{name}.{field} has a default but is required"
+            );
+        }
+    }
+    // matters_count keeps its default, in words, and is optional.
+    let matters = &schemas["NewConsultation"]["properties"]["matters_count"];
+    assert!(matters["description"]
+        .as_str()
+        .unwrap()
+        .contains("Default when absent: `1`"));
+    // Every list page names its item's schema.
+    let pages: Vec<_> = schemas
+        .iter()
+        .filter(|(_, s)| s["properties"]["next_cursor"].is_object())
+        .collect();
+    assert!(pages.len() >= 9, "{}", pages.len());
+    for (name, page) in pages {
+        let item = page["properties"]["items"]["items"]["$ref"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name} repeats its item inline"));
+        let item = item.trim_start_matches("#/components/schemas/");
+        assert!(schemas.contains_key(item), "{name} names {item}");
+        assert_eq!(name.strip_prefix("Page_"), Some(item));
+    }
+    // The codes are closed sets a client can switch on.
+    let problem_codes = schemas["ProblemCode"]["enum"].as_array().unwrap();
+    assert!(problem_codes.contains(&"stale_version".into()));
+    assert_eq!(
+        schemas["Problem"]["properties"]["code"]["$ref"],
+        "#/components/schemas/ProblemCode"
+    );
+    assert_eq!(
+        schemas["FieldError"]["properties"]["code"]["$ref"],
+        "#/components/schemas/FieldCode"
+    );
+    assert!(schemas["FieldCode"]["enum"]
+        .as_array()
+        .unwrap()
+        .contains(&"unknown_field".into()));
+    // Headers: the language on every problem, Retry-After on 429 and 503, the replay marker on
+    // every create that takes an Idempotency-Key.
+    let responses = spec["components"]["responses"].as_object().unwrap();
+    for (name, response) in responses {
+        assert!(
+            response["headers"]["Content-Language"].is_object(),
+            "{name} declares no Content-Language"
+        );
+    }
+    for name in ["TooManyRequests", "Unavailable"] {
+        assert!(
+            responses[name]["headers"]["Retry-After"].is_object(),
+            "{name}"
+        );
+    }
+    let mut replaying = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let idempotent = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|p| p["name"] == "Idempotency-Key");
+            if !idempotent {
+                continue;
+            }
+            for (status, response) in op["responses"].as_object().unwrap() {
+                if status.starts_with('2') {
+                    replaying += 1;
+                    assert!(
+                        response["headers"]["Idempotent-Replayed"].is_object(),
+                        "{method} {path} {status} does not declare Idempotent-Replayed"
+                    );
+                }
+            }
+        }
+    }
+    assert!(replaying >= 6, "{replaying}");
+}

@@ -14,6 +14,8 @@ backend_tests!(
     every_path_answers_405_with_allow_for_other_methods,
     one_422_names_every_field,
     request_ids_are_kept_or_made,
+    errors_speak_the_language_the_caller_prefers,
+    an_if_none_match_beyond_the_contract_is_a_400,
 );
 
 async fn malformed_bodies_are_refused_and_change_nothing(backend: Backend) {
@@ -353,4 +355,215 @@ async fn one_422_names_every_field(backend: Backend) {
         pairs(&[("code", "invalid"), ("owner", "unknown_field")])
     );
     assert_eq!(app.row_counts(), before);
+}
+
+/// The caller's `Accept-Language` chooses the language of a problem's title, detail and field
+/// messages; the codes stay the same; `Content-Language` names it and `Vary` says it depends.
+async fn errors_speak_the_language_the_caller_prefers(backend: Backend) {
+    fn cjk(s: &str) -> bool {
+        s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    }
+    let app = spawn_app(backend).await;
+    let before = app.row_counts();
+    let lg = app.unit_id("140521-SFS-LG");
+    let ask = |lang: Option<&str>| {
+        let mut req = app
+            .req(Method::POST, "/api/v1/consultations", Some("admin"))
+            .set_json(json!({"unit_id": lg, "matters_count": 99}));
+        if let Some(lang) = lang {
+            req = req.insert_header((header::ACCEPT_LANGUAGE, lang));
+        }
+        req
+    };
+    let mut english_codes = None;
+    for (lang, chinese) in [
+        (None, false),
+        (Some("en-US,en;q=0.9"), false),
+        (Some("fr, de;q=0.5"), false),
+        (Some("zh;q=0, *"), false),
+        (Some("zh"), true),
+        (Some("zh-CN,zh;q=0.9,en;q=0.8"), true),
+        (Some("en;q=0.5, zh-Hans;q=0.9"), true),
+    ] {
+        let res = app.call(ask(lang)).await;
+        let p = res.assert_problem(422);
+        assert_eq!(
+            res.header("content-language").as_deref(),
+            Some(if chinese { "zh-CN" } else { "en" }),
+            "{lang:?}"
+        );
+        assert!(
+            res.header("vary")
+                .is_some_and(|v| v.to_ascii_lowercase().contains("accept-language")),
+            "{lang:?}: {:?}",
+            res.header("vary")
+        );
+        assert_eq!(p["code"], "validation");
+        assert_eq!(p["type"], "urn:huimin:problem:validation");
+        let title = p["title"].as_str().unwrap();
+        let detail = p["detail"].as_str().unwrap();
+        assert_eq!(cjk(title), chinese, "{lang:?}: {title}");
+        assert_eq!(cjk(detail), chinese, "{lang:?}: {detail}");
+        let errors = p["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 7, "{p}");
+        for e in errors {
+            let message = e["message"].as_str().unwrap();
+            assert_eq!(cjk(message), chinese, "{lang:?}: {e}");
+        }
+        // The codes do not depend on the language.
+        let codes: Vec<(String, String)> = errors
+            .iter()
+            .map(|e| (e["field"].to_string(), e["code"].to_string()))
+            .collect();
+        match &english_codes {
+            None => english_codes = Some(codes),
+            Some(first) => assert_eq!(first, &codes, "{lang:?}"),
+        }
+        if chinese {
+            assert_eq!(detail, "7 个字段无效");
+            let range = errors
+                .iter()
+                .find(|e| e["field"] == "matters_count")
+                .unwrap();
+            assert_eq!(range["message"], "须在 1 到 50 之间");
+        }
+    }
+    // Other kinds too: a 404, a 405 and a 401, each with its stable code.
+    for (req, status, code, title) in [
+        (
+            app.req(Method::GET, "/api/v1/consultations/999999", Some("admin")),
+            404,
+            "not_found",
+            "未找到",
+        ),
+        (
+            app.req(Method::PATCH, "/api/v1/consultations", Some("admin")),
+            405,
+            "method_not_allowed",
+            "不支持该请求方法",
+        ),
+        (
+            app.req(Method::GET, "/api/v1/consultations", None),
+            401,
+            "unauthorized",
+            "未认证",
+        ),
+    ] {
+        let res = app
+            .call(req.insert_header((header::ACCEPT_LANGUAGE, "zh-CN")))
+            .await;
+        let p = res.assert_problem(status);
+        assert_eq!(p["code"], code);
+        assert_eq!(p["title"], title);
+        assert!(cjk(p["detail"].as_str().unwrap()), "{p}");
+        assert_eq!(res.header("content-language").as_deref(), Some("zh-CN"));
+    }
+    assert_eq!(app.row_counts(), before);
+}
+
+/// Every field error code the source can produce is in the catalogue (with both languages, which
+/// the catalogue's own test checks) and so in the contract's `FieldCode` enum.
+#[test]
+fn every_field_code_in_the_source_is_catalogued() {
+    use huimin::error::messages::FieldCode;
+    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    /// The first string literal after `at` (skipping one argument when `skip_one`).
+    fn literal_after(text: &str, skip_one: bool) -> Option<String> {
+        let rest = if skip_one {
+            // The field argument: up to the first comma at depth 0.
+            let mut depth = 0i32;
+            let mut end = None;
+            for (i, c) in text.char_indices() {
+                match c {
+                    '(' | '[' | '{' => depth += 1,
+                    ')' | ']' | '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        end = Some(i + 1);
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            &text[end?..]
+        } else {
+            text
+        };
+        let rest = rest.trim_start();
+        let rest = rest.strip_prefix('"')?;
+        Some(rest[..rest.find('"')?].to_owned())
+    }
+    let mut all = Vec::new();
+    files(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut all,
+    );
+    let mut found = std::collections::BTreeSet::new();
+    for path in all {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (marker, skip_one) in [
+            ("invalid_field(", true),
+            ("FieldError::new(", true),
+            ("ValidationError::new(", false),
+            ("code: \"", false),
+        ] {
+            for (at, _) in text.match_indices(marker) {
+                let after = &text[at + marker.len()..];
+                let code = if marker.starts_with("code") {
+                    after.split('"').next().map(str::to_owned)
+                } else {
+                    literal_after(after, skip_one)
+                };
+                if let Some(code) = code.filter(|c| !c.is_empty()) {
+                    found.insert((code, path.display().to_string()));
+                }
+            }
+        }
+        // The text checks' codes.
+        for code in ["blank", "control_characters", "invisible_characters"] {
+            if text.contains(&format!("=> \"{code}\"")) {
+                found.insert((code.to_owned(), path.display().to_string()));
+            }
+        }
+    }
+    // Validator's built-in checks.
+    found.insert(("length".into(), "validator".into()));
+    found.insert(("range".into(), "validator".into()));
+    assert!(found.len() > 20, "the scan found too little: {found:?}");
+    let missing: Vec<_> = found
+        .iter()
+        .filter(|(code, _)| FieldCode::parse(code).is_none())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "field codes missing from src/error/messages.rs: {missing:?}"
+    );
+}
+
+/// `If-None-Match` is declared with at most 1000 characters: a longer one is refused, not
+/// ignored (schemathesis' negative_data_rejection).
+async fn an_if_none_match_beyond_the_contract_is_a_400(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let id = app.get("/api/v1/units", "admin").await.json()["items"][0]["id"].clone();
+    let path = format!("/api/v1/units/{id}");
+    let read = |tag: String| {
+        app.req(Method::GET, &path, Some("admin"))
+            .insert_header((header::IF_NONE_MATCH, tag))
+    };
+    let longest = format!("\"{}\"", "0".repeat(998));
+    assert_eq!(app.call(read(longest)).await.status, 200);
+    let res = app.call(read("0".repeat(1001))).await;
+    let p = res.assert_problem(400);
+    assert!(
+        p["detail"].as_str().unwrap().contains("If-None-Match"),
+        "{p}"
+    );
 }

@@ -1,4 +1,9 @@
-//! One error type for the whole API, answered as RFC 9457 `application/problem+json`.
+//! One error type for the whole API, answered as RFC 9457 `application/problem+json`, in the
+//! language the caller prefers (see [`lang`]) with stable codes from one catalogue
+//! ([`messages`]).
+
+pub mod lang;
+pub mod messages;
 
 use actix_web::error::{PathError, QueryPayloadError};
 use actix_web::http::header::{self, HeaderValue};
@@ -7,13 +12,19 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::{Deserialize, Serialize};
 use utoipa::{ToResponse, ToSchema};
 
+use lang::Lang;
+use messages::{FieldCode, ProblemCode};
+
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// An RFC 9457 problem document.
+/// An RFC 9457 problem document. Its text (`title`, `detail`, each `errors[].message`) is in
+/// Chinese when `Accept-Language` prefers it (`zh`, `zh-CN`, `zh-Hans`), in English otherwise, as
+/// `Content-Language` says; `code` and each `errors[].code` never change with the language.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
     "type": "urn:huimin:problem:validation",
+    "code": "validation",
     "title": "Unprocessable Content",
     "status": 422,
     "detail": "1 field is invalid",
@@ -24,11 +35,15 @@ pub struct Problem {
     /// A URI naming the kind of problem (`urn:huimin:problem:<kind>`).
     #[serde(rename = "type")]
     pub problem_type: String,
-    /// The HTTP reason phrase.
+    /// The kind of problem, a stable code to switch on (the same as `type`'s last part).
+    pub code: ProblemCode,
+    /// A short summary of the kind of problem, in the response's `Content-Language`.
     pub title: String,
     /// The HTTP status code.
     pub status: u16,
-    /// What went wrong, for a person to read.
+    /// What went wrong, for a person to read, in the response's `Content-Language` (specifics
+    /// the catalogue does not hold, such as a parameter's parse error, stay in English after a
+    /// Chinese lead).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The request id (also sent as `X-Request-Id`).
@@ -51,12 +66,15 @@ pub struct FieldError {
     /// The field name (dotted for nested fields), or `body` for the whole body.
     #[schema(example = "name")]
     pub field: String,
-    /// A stable code: `required`, `length`, `range`, `invalid`, `unknown_field`, …
-    #[schema(example = "length")]
+    /// A stable code to switch on (see `FieldCode`).
+    #[schema(example = "length", value_type = FieldCode)]
     pub code: String,
-    /// What is wrong, for a person to read.
+    /// What is wrong, for a person to read, in the response's `Content-Language`.
     #[schema(example = "must be 1 to 100 characters")]
     pub message: String,
+    /// The validator's limits (`min`, `max`), for the message in another language.
+    #[serde(skip)]
+    limits: (Option<String>, Option<String>),
 }
 
 impl FieldError {
@@ -70,6 +88,22 @@ impl FieldError {
             field: field.into(),
             code: code.into(),
             message: message.into(),
+            limits: (None, None),
+        }
+    }
+
+    /// The same error in `lang`: the catalogue's message for its code (English keeps the
+    /// specific message it was made with; a code missing from the catalogue keeps it too).
+    pub fn localized(&self, lang: Lang) -> FieldError {
+        let message = match (lang, FieldCode::parse(&self.code)) {
+            (Lang::Zh, Some(code)) => {
+                messages::field_message_zh(code, self.limits.0.as_deref(), self.limits.1.as_deref())
+            }
+            _ => self.message.clone(),
+        };
+        FieldError {
+            message,
+            ..self.clone()
         }
     }
 }
@@ -173,30 +207,39 @@ impl ApiError {
         ))
     }
 
-    fn kind(&self) -> &'static str {
+    /// The kind of problem.
+    pub fn code(&self) -> ProblemCode {
         match self {
-            ApiError::BadRequest(_) => "bad-request",
-            ApiError::Unauthorized(_) => "unauthorized",
-            ApiError::Forbidden(_) => "forbidden",
-            ApiError::NotFound(_) => "not-found",
-            ApiError::MethodNotAllowed { .. } => "method-not-allowed",
-            ApiError::Conflict { .. } => "conflict",
-            ApiError::PreconditionFailed { .. } => "stale-version",
-            ApiError::PayloadTooLarge { .. } => "payload-too-large",
-            ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
-            ApiError::Unprocessable { .. } => "validation",
-            ApiError::TooManyRequests { .. } => "too-many-requests",
-            ApiError::Unavailable(_) => "unavailable",
-            ApiError::Internal(_) => "internal",
+            ApiError::BadRequest(_) => ProblemCode::BadRequest,
+            ApiError::Unauthorized(_) => ProblemCode::Unauthorized,
+            ApiError::Forbidden(_) => ProblemCode::Forbidden,
+            ApiError::NotFound(_) => ProblemCode::NotFound,
+            ApiError::MethodNotAllowed { .. } => ProblemCode::MethodNotAllowed,
+            ApiError::Conflict { .. } => ProblemCode::Conflict,
+            ApiError::PreconditionFailed { .. } => ProblemCode::StaleVersion,
+            ApiError::PayloadTooLarge { .. } => ProblemCode::PayloadTooLarge,
+            ApiError::UnsupportedMediaType(_) => ProblemCode::UnsupportedMediaType,
+            ApiError::Unprocessable { .. } => ProblemCode::Validation,
+            ApiError::TooManyRequests { .. } => ProblemCode::TooManyRequests,
+            ApiError::Unavailable(_) => ProblemCode::Unavailable,
+            ApiError::Internal(_) => ProblemCode::Internal,
         }
     }
 
-    /// The problem document this error answers with.
+    /// The problem document this error answers with, in the language of the request.
     pub fn to_problem(&self) -> Problem {
+        self.to_problem_in(lang::current())
+    }
+
+    /// The problem document this error answers with, in `lang`.
+    pub fn to_problem_in(&self, lang: Lang) -> Problem {
         let status = self.status_code();
+        let code = self.code();
+        let zh = lang == Lang::Zh;
         let mut problem = Problem {
-            problem_type: format!("urn:huimin:problem:{}", self.kind()),
-            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            problem_type: format!("urn:huimin:problem:{}", code.code().replace('_', "-")),
+            code,
+            title: code.text(lang).to_owned(),
             status: status.as_u16(),
             detail: None,
             instance: crate::request_id::current(),
@@ -204,15 +247,30 @@ impl ApiError {
             allowed_actions: None,
             current_version: None,
         };
+        // Free-text details (a parameter's parse error, the resource not found) keep their
+        // English specifics after the catalogue's Chinese title.
+        let free = |d: &str| {
+            if zh {
+                format!("{}：{d}", code.text(lang))
+            } else {
+                d.to_owned()
+            }
+        };
         problem.detail = Some(match self {
             ApiError::BadRequest(d)
             | ApiError::Unauthorized(d)
             | ApiError::Forbidden(d)
             | ApiError::NotFound(d)
-            | ApiError::UnsupportedMediaType(d) => d.clone(),
+            | ApiError::UnsupportedMediaType(d) => free(d),
             // The cause (which may name the database) is logged, not sent.
+            ApiError::Unavailable(_) if zh => {
+                "数据库不可用或繁忙：请在 Retry-After 所示的秒数后重试".into()
+            }
             ApiError::Unavailable(_) => {
                 "the database is unavailable or busy: retry after the seconds in Retry-After".into()
+            }
+            ApiError::MethodNotAllowed { allow } if zh => {
+                format!("此路径只接受 {}", allow.join(", "))
             }
             ApiError::MethodNotAllowed { allow } => {
                 format!("this path accepts {}", allow.join(", "))
@@ -222,24 +280,41 @@ impl ApiError {
                 allowed_actions,
             } => {
                 problem.allowed_actions = allowed_actions.clone();
-                detail.clone()
+                free(detail)
             }
             ApiError::PreconditionFailed { current_version } => {
                 problem.current_version = Some(*current_version);
-                format!(
-                    "the resource has changed: its current version is {current_version}; read it again and retry with If-Match: \"{current_version}\""
-                )
+                if zh {
+                    format!(
+                        "资源已被修改：当前版本为 {current_version}；请重新读取后以 If-Match: \"{current_version}\" 重试"
+                    )
+                } else {
+                    format!(
+                        "the resource has changed: its current version is {current_version}; read it again and retry with If-Match: \"{current_version}\""
+                    )
+                }
             }
+            ApiError::PayloadTooLarge { limit } if zh => format!("请求体超过 {limit} 字节"),
             ApiError::PayloadTooLarge { limit } => {
                 format!("the request body is larger than {limit} bytes")
             }
             ApiError::Unprocessable { detail, errors } => {
-                problem.errors = Some(errors.clone());
-                detail.clone()
+                let errors: Vec<FieldError> = errors.iter().map(|e| e.localized(lang)).collect();
+                let detail = match (zh, errors.as_slice()) {
+                    (false, _) => detail.clone(),
+                    (true, [one]) => format!("字段 `{}` 无效：{}", one.field, one.message),
+                    (true, many) => format!("{} 个字段无效", many.len()),
+                };
+                problem.errors = Some(errors);
+                detail
+            }
+            ApiError::TooManyRequests { retry_after_secs } if zh => {
+                format!("请求过于频繁；请在 {retry_after_secs} 秒后重试")
             }
             ApiError::TooManyRequests { retry_after_secs } => {
                 format!("too many requests; retry after {retry_after_secs} s")
             }
+            ApiError::Internal(_) if zh => "发生内部错误；已按本请求的 id 记入日志".to_owned(),
             ApiError::Internal(_) => {
                 "an internal error occurred; it has been logged with this request's id".to_owned()
             }
@@ -268,7 +343,8 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let problem = self.to_problem();
+        let lang = lang::current();
+        let problem = self.to_problem_in(lang);
         match self {
             ApiError::Internal(cause) => log::error!(
                 "request {} failed: {cause}",
@@ -282,6 +358,8 @@ impl ResponseError for ApiError {
         }
         let mut res = HttpResponse::build(self.status_code());
         res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        res.insert_header((header::CONTENT_LANGUAGE, lang.tag()));
+        res.append_header((header::VARY, "Accept-Language"));
         match self {
             ApiError::Unauthorized(_) => {
                 res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"huimin\""));
@@ -408,7 +486,10 @@ fn collect_validation_errors(
                         .as_ref()
                         .map(|m| m.to_string())
                         .unwrap_or_else(|| default_message(e));
-                    out.push(FieldError::new(name.clone(), e.code.to_string(), message));
+                    let mut error = FieldError::new(name.clone(), e.code.to_string(), message);
+                    let param = |k: &str| e.params.get(k).map(|v| v.to_string());
+                    error.limits = (param("min"), param("max"));
+                    out.push(error);
                 }
             }
             K::Struct(inner) => collect_validation_errors(&name, inner, out),
@@ -456,7 +537,7 @@ pub mod responses {
 
     #[rustfmt::skip]
     macro_rules! problem_response {
-        ($name:ident, $status:literal, $kind:literal, $title:literal, $detail:literal, $desc:literal) => {
+        ($name:ident, $status:literal, $kind:literal, $code:literal, $title:literal, $detail:literal, $desc:literal) => {
             #[doc = $desc]
             #[derive(ToResponse)]
             #[response(
@@ -464,6 +545,7 @@ pub mod responses {
                 content_type = "application/problem+json",
                 example = json!({
                     "type": concat!("urn:huimin:problem:", $kind),
+                    "code": $code,
                     "title": $title,
                     "status": $status,
                     "detail": $detail,
@@ -478,6 +560,7 @@ pub mod responses {
         BadRequest,
         400,
         "bad-request",
+        "bad_request",
         "Bad Request",
         "invalid query parameters: limit must be between 1 and 200",
         "Malformed request: JSON syntax, query or path parameter, cursor or header."
@@ -485,6 +568,7 @@ pub mod responses {
     problem_response!(
         Unauthorized,
         401,
+        "unauthorized",
         "unauthorized",
         "Unauthorized",
         "the bearer token has expired",
@@ -494,6 +578,7 @@ pub mod responses {
         Forbidden,
         403,
         "forbidden",
+        "forbidden",
         "Forbidden",
         "your role may not do this",
         "Authenticated, but the role may not do this."
@@ -502,6 +587,7 @@ pub mod responses {
         NotFound,
         404,
         "not-found",
+        "not_found",
         "Not Found",
         "unit 99 does not exist or is outside your scope",
         "No such resource, or it lies outside the caller's unit subtree."
@@ -510,17 +596,19 @@ pub mod responses {
         Conflict,
         409,
         "conflict",
+        "conflict",
         "Conflict",
         "a record with the same unique value (code, username, year, …) already exists",
         "Conflicts with the current state: a duplicate, or an illegal change."
     );
-    problem_response!(PreconditionFailed, 412, "stale-version", "Precondition Failed",
+    problem_response!(PreconditionFailed, 412, "stale-version", "stale_version", "Precondition Failed",
         "the resource has changed: its current version is 3; read it again and retry with If-Match: \"3\"",
         "`If-Match` names a version that is no longer current.");
     problem_response!(
         PayloadTooLarge,
         413,
         "payload-too-large",
+        "payload_too_large",
         "Payload Too Large",
         "the request body is larger than 262144 bytes",
         "The request body is larger than the configured limit."
@@ -529,17 +617,19 @@ pub mod responses {
         UnsupportedMediaType,
         415,
         "unsupported-media-type",
+        "unsupported_media_type",
         "Unsupported Media Type",
         "the request body must be sent as Content-Type: application/json",
         "The body is not `application/json`."
     );
-    problem_response!(Unprocessable, 422, "validation", "Unprocessable Content",
+    problem_response!(Unprocessable, 422, "validation", "validation", "Unprocessable Content",
         "field `name` is invalid: length must be 1 to 100",
         "The body is well-formed JSON but a field is missing, unknown, of the wrong type or invalid; `errors` lists each field.");
     problem_response!(
         TooManyRequests,
         429,
         "too-many-requests",
+        "too_many_requests",
         "Too Many Requests",
         "too many requests; retry after 60 s",
         "Too many attempts; retry after the `Retry-After` seconds."
@@ -547,6 +637,7 @@ pub mod responses {
     problem_response!(
         Unavailable,
         503,
+        "unavailable",
         "unavailable",
         "Service Unavailable",
         "the database is unavailable or busy: retry after the seconds in Retry-After",
