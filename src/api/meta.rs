@@ -74,6 +74,8 @@ pub fn dictionaries() -> Dictionaries {
     add::<SubjectKind>(&mut map);
     add::<VerificationMethod>(&mut map);
     add::<VerificationResult>(&mut map);
+    add::<crate::api::aid::QueueStep>(&mut map);
+    add::<crate::api::ledger::LedgerFormat>(&mut map);
     Dictionaries(map)
 }
 

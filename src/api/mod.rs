@@ -17,6 +17,7 @@ pub mod ledger;
 pub mod meta;
 pub mod query;
 pub mod staff;
+pub mod swagger;
 pub mod units;
 pub mod users;
 
@@ -209,6 +210,8 @@ pub fn finish_spec(mut spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenA
     etag::NotModified.modify(&mut spec);
     FieldPatterns.modify(&mut spec);
     ItemLinks.modify(&mut spec);
+    swagger::EnumLabels.modify(&mut spec);
+    swagger::ChineseTitles.modify(&mut spec);
     spec
 }
 
