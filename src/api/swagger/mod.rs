@@ -248,7 +248,10 @@ mod tests {
     #[test]
     fn the_initializer_carries_the_config_and_the_interceptor() {
         let script = initializer_script(&ui_config());
-        assert!(script.contains("\"persistAuthorization\": false"), "{script}");
+        assert!(
+            script.contains("\"persistAuthorization\": false"),
+            "{script}"
+        );
         assert!(script.contains("\"filter\": true"), "{script}");
         assert!(script.contains(crate::SPEC_PATH), "{script}");
         assert!(script.contains("responseInterceptor"), "{script}");
