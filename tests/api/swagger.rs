@@ -318,7 +318,7 @@ async fn try_it_out_on_every_get_operation_answers_no_400(backend: Backend) {
     let shot = artifacts().join(format!("{name}.png"));
     let downloads = tempfile::tempdir().expect("downloads dir");
     let dir = downloads.path().to_owned();
-    let (results, caught, csv) = tokio::task::spawn_blocking(move || {
+    let (results, caught, csv, filtered) = tokio::task::spawn_blocking(move || {
         let drive = |only: Value| {
             format!(
                 "({})({}, {}, {}, {only})",
@@ -335,6 +335,15 @@ async fn try_it_out_on_every_get_operation_answers_no_400(backend: Backend) {
         let results = browser.evaluate(&page, &drive(Value::Null));
         browser.screenshot(&page, &shot);
         let csv = std::fs::read(downloaded_csv(&dir)).expect("read the saved CSV");
+        // The tag filter, as an auditor types 援助.
+        let filtered = browser.evaluate(
+            &page,
+            "(async () => { const box = document.querySelector('.operation-filter-input'); \
+               Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(box, '援助'); \
+               box.dispatchEvent(new Event('input', { bubbles: true })); \
+               await new Promise(r => setTimeout(r, 1500)); \
+               return [...document.querySelectorAll('.opblock-tag')].map(t => t.getAttribute('data-tag')); })()",
+        );
         // The same drive over a document that pre-fills a cursor.
         let page = browser.open(&url);
         browser.evaluate(
@@ -348,7 +357,7 @@ async fn try_it_out_on_every_get_operation_answers_no_400(backend: Backend) {
             ),
         );
         let caught = browser.evaluate(&page, &drive(json!(["/api/v1/units"])));
-        (results, caught, csv)
+        (results, caught, csv, filtered)
     })
     .await
     .expect("browser");
@@ -409,6 +418,8 @@ async fn try_it_out_on_every_get_operation_answers_no_400(backend: Backend) {
     let header = huimin::api::ledger::HEADERS.join(",");
     assert!(text.starts_with(&header), "{text}");
     assert!(text.contains("子女不履行赡养义务怎么办"), "{text}");
+    // Swagger UI's filter finds legal aid by its Chinese name.
+    assert_eq!(filtered, json!(["法律援助 Legal aid"]), "filtered by 援助");
     // The drive fails where it must.
     assert_eq!(
         caught[0]["prefilled"]["query:cursor"], "AAAAAAAAAAAAAAAAAAAAAAAA",
