@@ -126,36 +126,11 @@ impl EnumLabels {
     }
 
     fn schema(schema: &mut Schema) {
-        let each = |items: &mut Vec<RefOr<Schema>>| {
-            for item in items {
-                if let RefOr::T(schema) = item {
-                    Self::schema(schema);
-                }
+        super::each_object_mut(schema, &mut |object| {
+            if let Some(line) = object.enum_values.as_deref().and_then(labels_line) {
+                append(&mut object.description, &line);
             }
-        };
-        match schema {
-            Schema::Object(object) => {
-                if let Some(line) = object.enum_values.as_deref().and_then(labels_line) {
-                    append(&mut object.description, &line);
-                }
-                for property in object.properties.values_mut() {
-                    if let RefOr::T(schema) = property {
-                        Self::schema(schema);
-                    }
-                }
-            }
-            Schema::Array(array) => {
-                if let ArrayItems::RefOrSchema(items) = &mut array.items {
-                    if let RefOr::T(schema) = items.as_mut() {
-                        Self::schema(schema);
-                    }
-                }
-            }
-            Schema::OneOf(one_of) => each(&mut one_of.items),
-            Schema::AllOf(all_of) => each(&mut all_of.items),
-            Schema::AnyOf(any_of) => each(&mut any_of.items),
-            _ => {}
-        }
+        });
     }
 }
 
