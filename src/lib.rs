@@ -74,16 +74,11 @@ pub fn build_app(
     let routes = web::Data::new(KnownRoutes::from_openapi(&spec));
     app.app_data(routes)
         .service(web::redirect("/swagger-ui", SWAGGER_PATH))
+        .configure(api::swagger::initializer_route)
         .service(
             SwaggerUi::new("/swagger-ui/{_:.*}")
                 .url(SPEC_PATH, spec)
-                .config(
-                    utoipa_swagger_ui::Config::default()
-                        .persist_authorization(false)
-                        .validator_url("none")
-                        .filter(true)
-                        .display_request_duration(true),
-                ),
+                .config(api::swagger::ui_config()),
         )
         .default_service(web::to(api::fallback))
         .wrap(from_fn(api::etag::not_modified))

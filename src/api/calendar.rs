@@ -46,9 +46,9 @@ impl From<store::calendar::CalendarDayRow> for CalendarDay {
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CalendarQuery {
-    /// The year to list (2000 to 2100).
-    #[param(minimum = 2000, maximum = 2100, example = 2023)]
-    pub year: i32,
+    /// The year to list (2000 to 2100); this year (China Standard Time) when left out.
+    #[param(minimum = 2000, maximum = 2100)]
+    pub year: Option<i32>,
 }
 
 /// The published holiday schedule a year's calendar holds.
@@ -103,7 +103,9 @@ pub async fn get_calendar(
     state: web::Data<AppState>,
     query: web::Query<CalendarQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let year = query.year;
+    let year = query.year.unwrap_or_else(|| {
+        chrono::Datelike::year(&state.clock.now().with_timezone(&crate::time::cst()))
+    });
     if !crate::domain::targets::TARGET_YEARS.contains(&year) {
         return Err(ApiError::BadRequest(
             "year must be between 2000 and 2100".into(),

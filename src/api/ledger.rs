@@ -7,7 +7,7 @@ use std::io::Read;
 use actix_web::{get, web, HttpResponse};
 use chrono::NaiveDateTime;
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
 use crate::api::consultations::Consultation;
 use crate::api::errors as e;
@@ -58,14 +58,14 @@ const WIDTHS: [f64; 23] = [
     40.0, 14.0, 10.0, 8.0, 10.0, 10.0, 14.0,
 ];
 
-/// The file format.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum LedgerFormat {
-    /// CSV, UTF-8 with a byte order mark.
-    Csv,
-    /// An Excel workbook.
-    Xlsx,
+crate::code_table! {
+    /// The file format.
+    pub enum LedgerFormat as "ledger_format" {
+        /// CSV, UTF-8 with a byte order mark.
+        Csv = "csv": "CSV 文件（UTF-8，带 BOM）",
+        /// An Excel workbook.
+        Xlsx = "xlsx": "Excel 工作簿",
+    }
 }
 
 /// The export's query.

@@ -39,6 +39,9 @@ pub fn dictionaries() -> Dictionaries {
     }
     let mut map = BTreeMap::new();
     add::<Role>(&mut map);
+    add::<crate::error::messages::ProblemCode>(&mut map);
+    add::<crate::error::messages::FieldCode>(&mut map);
+    add::<crate::error::lang::Lang>(&mut map);
     add::<UnitKind>(&mut map);
     add::<UnitLevel>(&mut map);
     add::<Accessibility>(&mut map);
@@ -74,6 +77,8 @@ pub fn dictionaries() -> Dictionaries {
     add::<SubjectKind>(&mut map);
     add::<VerificationMethod>(&mut map);
     add::<VerificationResult>(&mut map);
+    add::<crate::api::aid::QueueStep>(&mut map);
+    add::<crate::api::ledger::LedgerFormat>(&mut map);
     Dictionaries(map)
 }
 

@@ -18,6 +18,7 @@ pub mod meta;
 pub mod query;
 pub mod shapes;
 pub mod staff;
+pub mod swagger;
 pub mod units;
 pub mod users;
 
@@ -213,6 +214,8 @@ pub fn finish_spec(mut spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenA
     shapes::PageItems.modify(&mut spec);
     shapes::RequestDefaults.modify(&mut spec);
     shapes::ResponseHeaders.modify(&mut spec);
+    swagger::EnumLabels.modify(&mut spec);
+    swagger::ChineseTitles.modify(&mut spec);
     spec
 }
 
@@ -223,40 +226,51 @@ pub struct FieldPatterns;
 
 impl FieldPatterns {
     fn schema(schema: &mut utoipa::openapi::schema::Schema) {
-        use utoipa::openapi::schema::{ArrayItems, Schema};
-        use utoipa::openapi::RefOr;
-        let each = |items: &mut Vec<RefOr<Schema>>| {
-            for item in items {
-                if let RefOr::T(schema) = item {
-                    Self::schema(schema);
+        each_object_mut(schema, &mut |object| {
+            if let Some(pattern) = &mut object.pattern {
+                if let Some(full) = crate::validation::pattern_named(pattern) {
+                    *pattern = full.to_owned();
                 }
             }
-        };
-        match schema {
-            Schema::Object(object) => {
-                if let Some(pattern) = &mut object.pattern {
-                    if let Some(full) = crate::validation::pattern_named(pattern) {
-                        *pattern = full.to_owned();
-                    }
-                }
-                for property in object.properties.values_mut() {
-                    if let RefOr::T(schema) = property {
-                        Self::schema(schema);
-                    }
-                }
+        });
+    }
+}
+
+/// Calls `f` on every object schema within `schema`: itself, its properties, array items and
+/// the branches of `oneOf`, `allOf` and `anyOf` (references are not followed).
+fn each_object_mut(
+    schema: &mut utoipa::openapi::schema::Schema,
+    f: &mut dyn FnMut(&mut utoipa::openapi::schema::Object),
+) {
+    use utoipa::openapi::schema::{ArrayItems, Object, Schema};
+    use utoipa::openapi::RefOr;
+    fn branches(items: &mut [RefOr<Schema>], f: &mut dyn FnMut(&mut Object)) {
+        for item in items {
+            if let RefOr::T(schema) = item {
+                each_object_mut(schema, f);
             }
-            Schema::Array(array) => {
-                if let ArrayItems::RefOrSchema(items) = &mut array.items {
-                    if let RefOr::T(schema) = items.as_mut() {
-                        Self::schema(schema);
-                    }
-                }
-            }
-            Schema::OneOf(one_of) => each(&mut one_of.items),
-            Schema::AllOf(all_of) => each(&mut all_of.items),
-            Schema::AnyOf(any_of) => each(&mut any_of.items),
-            _ => {}
         }
+    }
+    match schema {
+        Schema::Object(object) => {
+            f(object);
+            for property in object.properties.values_mut() {
+                if let RefOr::T(schema) = property {
+                    each_object_mut(schema, f);
+                }
+            }
+        }
+        Schema::Array(array) => {
+            if let ArrayItems::RefOrSchema(items) = &mut array.items {
+                if let RefOr::T(schema) = items.as_mut() {
+                    each_object_mut(schema, f);
+                }
+            }
+        }
+        Schema::OneOf(one_of) => branches(&mut one_of.items, f),
+        Schema::AllOf(all_of) => branches(&mut all_of.items, f),
+        Schema::AnyOf(any_of) => branches(&mut any_of.items, f),
+        _ => {}
     }
 }
 

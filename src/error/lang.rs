@@ -18,6 +18,22 @@ pub enum Lang {
     Zh,
 }
 
+/// The languages answered, served with the dictionaries (their Chinese names label the
+/// `Content-Language` values in the contract).
+impl crate::domain::codes::CodeTable for Lang {
+    const NAME: &'static str = "content_language";
+    const ALL: &'static [Self] = &[Lang::En, Lang::Zh];
+    fn code(self) -> &'static str {
+        self.tag()
+    }
+    fn label(self) -> &'static str {
+        match self {
+            Lang::En => "英文",
+            Lang::Zh => "简体中文",
+        }
+    }
+}
+
 impl Lang {
     /// The `Content-Language` tag of a document in this language.
     pub fn tag(self) -> &'static str {

@@ -11,7 +11,7 @@ use super::lang::Lang;
 
 macro_rules! catalogue {
     (
-        $(#[$meta:meta])* $name:ident {
+        $(#[$meta:meta])* $name:ident as $table:literal {
             $( $(#[$vmeta:meta])* $variant:ident = $code:literal : $en:literal , $zh:literal ; )+
         }
     ) => {
@@ -43,13 +43,25 @@ macro_rules! catalogue {
                 }
             }
         }
+
+        /// Served with the dictionaries, so the codes' Chinese texts label them everywhere.
+        impl crate::domain::codes::CodeTable for $name {
+            const NAME: &'static str = $table;
+            const ALL: &'static [Self] = $name::ALL;
+            fn code(self) -> &'static str {
+                $name::code(self)
+            }
+            fn label(self) -> &'static str {
+                self.text(Lang::Zh)
+            }
+        }
     };
 }
 
 catalogue! {
     /// The kind of a problem: a stable machine code (also the last part of `type`, with `-` for
     /// `_`); the catalogue's text is the problem's `title`.
-    ProblemCode {
+    ProblemCode as "problem_code" {
         /// 400.
         BadRequest = "bad_request": "Bad Request", "请求有误";
         /// 401.
@@ -82,7 +94,7 @@ catalogue! {
 catalogue! {
     /// Why a field is invalid: a stable machine code; the catalogue's text is the field error's
     /// `message` in Chinese (in English the message names the specifics: the limits, the format).
-    FieldCode {
+    FieldCode as "field_error_code" {
         /// A required field is absent.
         Required = "required": "is required", "必填";
         /// An unknown field was sent.

@@ -11,6 +11,7 @@ backend_tests!(
     health_metrics_and_dictionaries,
     security_headers_on_every_answer,
     no_parameter_is_prefilled_with_a_value_that_fails,
+    swagger_ui_filters_by_tag_and_keeps_a_csv_byte_order_mark,
     swagger_ui_is_served_from_the_binary,
     an_unreachable_database_is_a_503_not_a_hang,
     migrations_run_down_and_up_again,
@@ -607,4 +608,44 @@ fn generated_clients_get_one_type_per_resource_and_optional_defaults() {
         }
     }
     assert!(replaying >= 6, "{replaying}");
+}
+
+/// Swagger UI's initializer is the service's own: the tag filter is on (an auditor types 咨询
+/// or 援助), tokens are not kept, and a CSV answer gets its byte order mark back before
+/// "Download file" saves it; nothing of it runs inline (the page's policy allows only files).
+async fn swagger_ui_filters_by_tag_and_keeps_a_csv_byte_order_mark(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let init = app
+        .call(TestRequest::get().uri("/swagger-ui/swagger-initializer.js"))
+        .await;
+    assert_eq!(init.status, 200);
+    assert!(init
+        .header("content-type")
+        .is_some_and(|t| t.starts_with("application/javascript")));
+    let script = String::from_utf8_lossy(&init.body);
+    for needed in [
+        "\"filter\": true",
+        "\"persistAuthorization\": false",
+        "\"url\": \"/api-docs/openapi.json\"",
+        "config.responseInterceptor",
+        "\\ufeff",
+        "text\\/csv",
+    ] {
+        assert!(script.contains(needed), "{needed} missing from {script}");
+    }
+    let page = app.call(TestRequest::get().uri("/swagger-ui/")).await;
+    let html = String::from_utf8_lossy(&page.body);
+    assert!(html.contains("swagger-initializer.js"), "{html}");
+    let csp = page.header("content-security-policy").unwrap_or_default();
+    let scripts = csp
+        .split(';')
+        .map(str::trim)
+        .find(|d| d.starts_with("script-src"));
+    assert_eq!(scripts, Some("script-src 'self'"), "{csp}");
+    // The ledger itself carries the mark (Swagger UI only has to keep it).
+    let csv = app
+        .get("/api/v1/consultations/export?format=csv", "admin")
+        .await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.body.starts_with(b"\xEF\xBB\xBF"));
 }

@@ -2,7 +2,7 @@
 
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 use validator::Validate;
 
 use super::reader_of;
@@ -84,18 +84,18 @@ pub async fn list_aid_applications(
     Ok(HttpResponse::Ok().json(page_of_views(&state, &principal, result).await?))
 }
 
-/// A work queue.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum QueueStep {
-    /// Applications to accept.
-    Accept,
-    /// Applications to review (accepted, waiting for materials, objections).
-    Review,
-    /// Approved (or urgent) applications to assign.
-    Assign,
-    /// Assigned applications whose agreement is to be signed.
-    Agreement,
+crate::code_table! {
+    /// A work queue.
+    pub enum QueueStep as "aid_queue" {
+        /// Applications to accept.
+        Accept = "accept": "待受理",
+        /// Applications to review (accepted, waiting for materials, objections).
+        Review = "review": "待审查",
+        /// Approved (or urgent) applications to assign.
+        Assign = "assign": "待指派",
+        /// Assigned applications whose agreement is to be signed.
+        Agreement = "agreement": "待签协议",
+    }
 }
 
 /// The queue's query.
