@@ -5,11 +5,15 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
+use diesel::dsl::sql;
+use diesel::expression::{AsExpression, SqlLiteral, UncheckedBind};
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
 
 use crate::db::schema::external_refs;
 use crate::db::DbConnection;
 use crate::error::ApiError;
+use crate::store::Actor;
 
 /// The kinds of records that take an external reference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,11 +38,18 @@ pub fn insert(
     tx: &mut DbConnection,
     entity: RefEntity,
     entity_id: i64,
-    owner_id: i64,
+    owner: &Actor,
     external_ref: &str,
     now: NaiveDateTime,
 ) -> Result<(), ApiError> {
     use diesel::result::{DatabaseErrorKind, Error};
+    let owner_id = owner.id.ok_or_else(|| {
+        ApiError::invalid_field(
+            "external_ref",
+            "no_account",
+            "only an account of this service can set an external reference",
+        )
+    })?;
     let taken: Option<i64> = external_refs::table
         .filter(external_refs::owner_id.eq(owner_id))
         .filter(external_refs::entity.eq(entity.code()))
@@ -80,6 +91,19 @@ fn duplicate(entity: RefEntity, other: Option<i64>) -> ApiError {
     )
 }
 
+/// A correction's reference must be the record's (or absent): a 422 naming `external_ref`
+/// otherwise.
+pub fn unchanged(given: Option<&str>, current: Option<&str>) -> Result<(), ApiError> {
+    match given {
+        Some(g) if Some(g) != current => Err(ApiError::invalid_field(
+            "external_ref",
+            "immutable",
+            "the external reference is set at registration and cannot change",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The references of records of a kind, by record id.
 pub fn of(
     conn: &mut DbConnection,
@@ -106,15 +130,20 @@ pub fn one(
     Ok(of(conn, entity, &[id])?.remove(&id))
 }
 
-/// The ids of records of a kind that carry this reference (set by any account), as a subquery
-/// for a list's filter.
-pub fn ids_with(
-    entity: RefEntity,
-    external_ref: &str,
-) -> external_refs::BoxedQuery<'static, crate::db::MultiBackend, diesel::sql_types::BigInt> {
-    external_refs::table
-        .filter(external_refs::entity.eq(entity.code()))
-        .filter(external_refs::external_ref.eq(external_ref.to_owned()))
-        .select(external_refs::entity_id)
-        .into_boxed()
+/// A filter on a list: the record's id (`id_column`, e.g. `consultations.id`) is one that
+/// carries this reference, as any account set it. The entity code is a constant of ours; the
+/// reference is bound.
+pub type RefFilter = SqlLiteral<
+    Bool,
+    UncheckedBind<SqlLiteral<Bool>, <String as AsExpression<Text>>::Expression>,
+>;
+
+/// See [`RefFilter`].
+pub fn carrying(id_column: &'static str, entity: RefEntity, external_ref: &str) -> RefFilter {
+    sql::<Bool>(&format!(
+        "{id_column} IN (SELECT er.entity_id FROM external_refs er WHERE er.entity = '{}' AND er.external_ref = ",
+        entity.code()
+    ))
+    .bind::<Text, _>(external_ref.to_owned())
+    .sql(")")
 }

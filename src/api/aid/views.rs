@@ -142,6 +142,8 @@ pub struct AidApplication {
     pub follow_up: Option<crate::api::follow_ups::FollowUpSummary>,
     /// Notes of the assignment: preference not followed, conflict warning, provisional.
     pub assignment_note: Option<String>,
+    /// The submitting account's own reference of the record, if it gave one.
+    pub external_ref: Option<String>,
     /// Version, sent as `ETag`.
     pub version: i64,
     /// Created at.
@@ -272,6 +274,7 @@ impl AidApplication {
             provider_staff_id: row.provider_staff_id,
             follow_up: None,
             assignment_note: row.assignment_note,
+            external_ref: None,
             version: row.version,
             created_at: to_cst(row.created_at),
             updated_at: to_cst(row.updated_at),
@@ -297,7 +300,8 @@ async fn views(
         })
         .map(|a| a.row.centre_id)
         .collect();
-    let (calendar, notices) = store::run(&state.pool, move |c| {
+    let ids: Vec<i64> = apps.iter().map(|a| a.row.id).collect();
+    let (calendar, notices, mut refs) = store::run(&state.pool, move |c| {
         let calendar = store::calendar::load(
             c,
             today - chrono::Duration::days(60),
@@ -310,7 +314,12 @@ async fn views(
                 e.insert((name, parent.unwrap_or_else(|| "司法行政机关".to_owned())));
             }
         }
-        Ok((calendar, notices))
+        let refs = store::external_refs::of(
+            c,
+            store::external_refs::RefEntity::AidApplication,
+            &ids,
+        )?;
+        Ok((calendar, notices, refs))
     })
     .await?;
     let ctx = ViewContext {
@@ -321,7 +330,11 @@ async fn views(
     apps.into_iter()
         .map(|a| {
             let notice = notices.get(&a.row.centre_id).cloned();
-            AidApplication::view(a, &ctx, notice)
+            let external_ref = refs.remove(&a.row.id);
+            AidApplication::view(a, &ctx, notice).map(|mut v| {
+                v.external_ref = external_ref;
+                v
+            })
         })
         .collect()
 }
