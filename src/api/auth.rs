@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::api::errors as e;
 use crate::api::clients::token::{grant, ClientCredentialsRequest, OAuthError, TokenBody};
+use crate::api::errors as e;
 use crate::api::AppState;
 use crate::auth::password::{dummy_hash, verify_password};
 use crate::auth::principal::{op, Authorized};

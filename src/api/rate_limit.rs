@@ -143,7 +143,11 @@ impl RateLimitHeaders {
     fn header(description: &str, example: &str) -> utoipa::openapi::header::Header {
         use utoipa::openapi::schema::{ObjectBuilder, Type};
         utoipa::openapi::header::HeaderBuilder::new()
-            .schema(Some(ObjectBuilder::new().schema_type(Type::String).examples([example])))
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .examples([example]),
+            ))
             .description(Some(description))
             .build()
     }
@@ -182,7 +186,9 @@ impl Modify for RateLimitHeaders {
                     RefOr::T(
                         utoipa::openapi::header::HeaderBuilder::new()
                             .schema(Some(
-                                ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1)),
+                                ObjectBuilder::new()
+                                    .schema_type(Type::Integer)
+                                    .minimum(Some(1)),
                             ))
                             .description(Some("Seconds to wait before the next attempt."))
                             .build(),

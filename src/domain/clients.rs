@@ -76,7 +76,12 @@ mod tests {
 
     #[test]
     fn clients_never_have_a_deciding_role() {
-        for role in [Role::Admin, Role::AidOfficer, Role::UnitStaff, Role::Provider] {
+        for role in [
+            Role::Admin,
+            Role::AidOfficer,
+            Role::UnitStaff,
+            Role::Provider,
+        ] {
             assert!(!CLIENT_ROLES.contains(&role));
         }
     }

@@ -272,7 +272,11 @@ pub fn find(conn: &mut DbConnection, root: i64, id: i64) -> Result<ClientRow, Ap
 }
 
 /// Ends every token of the client's account (bumps its token version).
-fn end_tokens(tx: &mut DbConnection, current: &ClientRow, now: NaiveDateTime) -> Result<(), ApiError> {
+fn end_tokens(
+    tx: &mut DbConnection,
+    current: &ClientRow,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
     diesel::update(users::table.filter(users::id.eq(current.user_id)))
         .set((
             users::token_version.eq(users::token_version + 1),
@@ -333,7 +337,10 @@ pub fn deactivate(
             let now = log.at();
             end_tokens(tx, current, now)?;
             diesel::update(users::table.filter(users::id.eq(current.user_id)))
-                .set((users::active.eq(false), users::version.eq(users::version + 1)))
+                .set((
+                    users::active.eq(false),
+                    users::version.eq(users::version + 1),
+                ))
                 .execute(tx)?;
             diesel::update(api_clients::table.filter(api_clients::id.eq(current.id)))
                 .set((

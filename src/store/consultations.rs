@@ -103,7 +103,12 @@ pub struct ConsultationFilter {
     #[param(value_type = Option<String>, format = DateTime, example = "2024-01-01T00:00:00Z")]
     pub updated_after: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// Only the record with this external reference (as any account set it).
-    #[param(min_length = 1, max_length = 64, pattern = "external_ref", example = "SX-2023-000123")]
+    #[param(
+        min_length = 1,
+        max_length = 64,
+        pattern = "external_ref",
+        example = "SX-2023-000123"
+    )]
     pub external_ref: Option<String>,
 }
 

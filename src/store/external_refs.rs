@@ -71,9 +71,7 @@ pub fn insert(
         .execute(tx)
         .map_err(|e| match e {
             // A concurrent create with the same reference committed first.
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                duplicate(entity, None)
-            }
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => duplicate(entity, None),
             e => e.into(),
         })?;
     Ok(())
@@ -133,10 +131,8 @@ pub fn one(
 /// A filter on a list: the record's id (`id_column`, e.g. `consultations.id`) is one that
 /// carries this reference, as any account set it. The entity code is a constant of ours; the
 /// reference is bound.
-pub type RefFilter = SqlLiteral<
-    Bool,
-    UncheckedBind<SqlLiteral<Bool>, <String as AsExpression<Text>>::Expression>,
->;
+pub type RefFilter =
+    SqlLiteral<Bool, UncheckedBind<SqlLiteral<Bool>, <String as AsExpression<Text>>::Expression>>;
 
 /// See [`RefFilter`].
 pub fn carrying(id_column: &'static str, entity: RefEntity, external_ref: &str) -> RefFilter {

@@ -314,11 +314,8 @@ async fn views(
                 e.insert((name, parent.unwrap_or_else(|| "司法行政机关".to_owned())));
             }
         }
-        let refs = store::external_refs::of(
-            c,
-            store::external_refs::RefEntity::AidApplication,
-            &ids,
-        )?;
+        let refs =
+            store::external_refs::of(c, store::external_refs::RefEntity::AidApplication, &ids)?;
         Ok((calendar, notices, refs))
     })
     .await?;

@@ -155,14 +155,13 @@ impl FromRequest for TokenBody {
                 }
                 body.extend_from_slice(&chunk);
             }
-            let pairs = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body).map_err(
-                |_| {
+            let pairs =
+                serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body).map_err(|_| {
                     OAuthError::new(
                         OAuthErrorCode::InvalidRequest,
                         "the body is not application/x-www-form-urlencoded",
                     )
-                },
-            )?;
+                })?;
             Ok(TokenBody::Form(pairs))
         })
     }
@@ -240,7 +239,8 @@ pub fn read_grant(
     let basic = authorization
         .map(|value| {
             let (scheme, encoded) = value.trim().split_once(' ').unwrap_or((value, ""));
-            let bad = || OAuthError::new(InvalidClient, "the Authorization header is not HTTP Basic");
+            let bad =
+                || OAuthError::new(InvalidClient, "the Authorization header is not HTTP Basic");
             if !scheme.eq_ignore_ascii_case("basic") {
                 return Err(bad());
             }
@@ -270,7 +270,10 @@ pub fn read_grant(
 }
 
 fn invalid_client() -> OAuthError {
-    OAuthError::new(OAuthErrorCode::InvalidClient, "client authentication failed")
+    OAuthError::new(
+        OAuthErrorCode::InvalidClient,
+        "client authentication failed",
+    )
 }
 
 /// Answers a client credentials grant.
@@ -455,7 +458,10 @@ mod tests {
         );
         let grant = pairs(&[("grant_type", "client_credentials")]);
         let p = read_grant(&grant, Some(&basic)).unwrap();
-        assert_eq!((p.client_id.as_str(), p.client_secret.as_str()), ("client-1", "s+x"));
+        assert_eq!(
+            (p.client_id.as_str(), p.client_secret.as_str()),
+            ("client-1", "s+x")
+        );
         let form = pairs(&[
             ("grant_type", "client_credentials"),
             ("client_id", "client-1"),
@@ -463,15 +469,27 @@ mod tests {
         ]);
         assert_eq!(read_grant(&form, None).unwrap().client_secret, "s");
         let code = |r: Result<Presented, OAuthError>| r.unwrap_err().error;
-        assert_eq!(code(read_grant(&form, Some(&basic))), OAuthErrorCode::InvalidRequest);
-        assert_eq!(code(read_grant(&grant, None)), OAuthErrorCode::InvalidClient);
+        assert_eq!(
+            code(read_grant(&form, Some(&basic))),
+            OAuthErrorCode::InvalidRequest
+        );
+        assert_eq!(
+            code(read_grant(&grant, None)),
+            OAuthErrorCode::InvalidClient
+        );
         assert_eq!(
             code(read_grant(&pairs(&[("grant_type", "password")]), None)),
             OAuthErrorCode::UnsupportedGrantType
         );
         assert_eq!(code(read_grant(&[], None)), OAuthErrorCode::InvalidRequest);
         assert_eq!(
-            code(read_grant(&pairs(&[("grant_type", "client_credentials"), ("grant_type", "client_credentials")]), None)),
+            code(read_grant(
+                &pairs(&[
+                    ("grant_type", "client_credentials"),
+                    ("grant_type", "client_credentials")
+                ]),
+                None
+            )),
             OAuthErrorCode::InvalidRequest
         );
     }

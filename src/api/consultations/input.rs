@@ -107,7 +107,12 @@ pub struct NewConsultation {
     /// among the records this account registered: a repeat is a 422 naming this field. Set at
     /// registration; a correction may repeat it but not change it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(min_length = 1, max_length = 64, pattern = "external_ref", example = "SX-2023-000123")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = "external_ref",
+        example = "SX-2023-000123"
+    )]
     #[validate(custom(function = validation::external_ref))]
     pub external_ref: Option<String>,
 }

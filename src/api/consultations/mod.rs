@@ -27,8 +27,8 @@ use crate::error::ApiError;
 use crate::paging::{Page, PageQuery};
 use crate::privacy;
 use crate::store;
-use crate::store::external_refs::RefEntity;
 use crate::store::consultations::{ConsultationFilter, Reader};
+use crate::store::external_refs::RefEntity;
 use crate::validation;
 
 /// The links to earlier visits of the same person that the caller may be given on `row`: none
@@ -82,7 +82,10 @@ pub async fn list_consultations(
     let (rows, mut refs) = store::run(&state.pool, move |c| {
         let rows = store::consultations::list(c, who, &filter, &page)?;
         let ids: Vec<i64> = rows.items.iter().map(|r| r.id).collect();
-        Ok((rows, store::external_refs::of(c, RefEntity::Consultation, &ids)?))
+        Ok((
+            rows,
+            store::external_refs::of(c, RefEntity::Consultation, &ids)?,
+        ))
     })
     .await?;
     let page = rows.try_map(|row| {
@@ -251,7 +254,10 @@ pub async fn review_consultation(
             body.decision,
             body.comment.as_deref(),
         )?;
-        Ok((row, store::external_refs::one(c, RefEntity::Consultation, id)?))
+        Ok((
+            row,
+            store::external_refs::one(c, RefEntity::Consultation, id)?,
+        ))
     })
     .await?;
     Ok(etag::ok(
@@ -299,7 +305,10 @@ pub async fn get_review_queue(
     let (rows, mut refs) = store::run(&state.pool, move |c| {
         let rows = store::consultations::review_queue(c, who, unit, &page)?;
         let ids: Vec<i64> = rows.items.iter().map(|r| r.id).collect();
-        Ok((rows, store::external_refs::of(c, RefEntity::Consultation, &ids)?))
+        Ok((
+            rows,
+            store::external_refs::of(c, RefEntity::Consultation, &ids)?,
+        ))
     })
     .await?;
     let now = state.clock.stamp();
@@ -307,7 +316,8 @@ pub async fn get_review_queue(
         let external_ref = refs.remove(&row.id);
         Ok(ReviewQueueItem {
             waiting_seconds: (now - row.review_requested_at).num_seconds().max(0),
-            consultation: Consultation::view(row, &principal, None)?.with_external_ref(external_ref),
+            consultation: Consultation::view(row, &principal, None)?
+                .with_external_ref(external_ref),
         })
     })?;
     Ok(HttpResponse::Ok().json(page))

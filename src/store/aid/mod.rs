@@ -330,7 +330,12 @@ pub struct AidFilter {
     #[param(value_type = Option<String>, format = DateTime, example = "2024-01-01T00:00:00Z")]
     pub updated_after: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// Only the record with this external reference (as any account set it).
-    #[param(min_length = 1, max_length = 64, pattern = "external_ref", example = "SX-YZ-2023-0042")]
+    #[param(
+        min_length = 1,
+        max_length = 64,
+        pattern = "external_ref",
+        example = "SX-YZ-2023-0042"
+    )]
     pub external_ref: Option<String>,
 }
 
