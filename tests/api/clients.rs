@@ -23,14 +23,14 @@ backend_tests!(
 );
 
 /// A registered client: its id, public identifier and secret.
-struct Registered {
-    id: i64,
-    client_id: String,
-    secret: String,
-    version: i64,
+pub(crate) struct Registered {
+    pub id: i64,
+    pub client_id: String,
+    pub secret: String,
+    pub version: i64,
 }
 
-async fn register(app: &TestApp, extra: Value) -> Registered {
+pub(crate) async fn register(app: &TestApp, extra: Value) -> Registered {
     let mut body = json!({"name": "省法律援助信息平台", "role": "integration", "unit_id": app.unit_id("140521")});
     if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
         b.extend(e.clone());
@@ -73,14 +73,14 @@ async fn by_basic(app: &TestApp, client_id: &str, secret: &str, from: &str) -> T
     .await
 }
 
-async fn by_form(app: &TestApp, client_id: &str, secret: &str) -> TestResponse {
+pub(crate) async fn by_form(app: &TestApp, client_id: &str, secret: &str) -> TestResponse {
     app.call(grant_request("198.51.100.7:4000").set_payload(format!(
         "grant_type=client_credentials&client_id={client_id}&client_secret={secret}"
     )))
     .await
 }
 
-fn token_of(res: &TestResponse) -> String {
+pub(crate) fn token_of(res: &TestResponse) -> String {
     assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
     assert_eq!(res.header("cache-control").as_deref(), Some("no-store"));
     let v = res.json();

@@ -15,6 +15,7 @@ mod contract;
 mod corpus;
 mod duty;
 mod errors;
+mod external_refs;
 mod faults;
 mod follow_ups;
 mod layers;
