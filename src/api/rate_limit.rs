@@ -152,7 +152,18 @@ impl RateLimitHeaders {
             .build()
     }
 
+    /// The two fields, by reference to their one declaration in `components/headers`.
     fn fields() -> impl Iterator<Item = (String, RefOr<utoipa::openapi::header::Header>)> {
+        ["RateLimit", "RateLimit-Policy"].into_iter().map(|name| {
+            (
+                name.to_owned(),
+                RefOr::Ref(Ref::new(format!("#/components/headers/{name}"))),
+            )
+        })
+    }
+
+    /// The declarations of the fields.
+    fn declared() -> [(&'static str, utoipa::openapi::header::Header); 2] {
         [
             (
                 "RateLimit",
@@ -171,8 +182,6 @@ impl RateLimitHeaders {
                 ),
             ),
         ]
-        .into_iter()
-        .map(|(name, header)| (name.to_owned(), RefOr::T(header)))
     }
 }
 
@@ -180,6 +189,9 @@ impl Modify for RateLimitHeaders {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::schema::{ObjectBuilder, Type};
         if let Some(components) = &mut openapi.components {
+            for (name, header) in Self::declared() {
+                components.headers.insert(name.to_owned(), RefOr::T(header));
+            }
             if let Some(RefOr::T(response)) = components.responses.get_mut("TooManyRequests") {
                 response.headers.insert(
                     "Retry-After".into(),
