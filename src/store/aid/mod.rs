@@ -223,6 +223,7 @@ fn check_consultation(tx: &mut DbConnection, root: i64, id: i64) -> Result<(), A
 
 /// Registers an application and its applicant (the rows are complete but for their ids and
 /// the centre, which follows from the unit).
+#[allow(clippy::too_many_arguments)]
 pub fn create(
     conn: &mut DbConnection,
     actor: &Actor,
