@@ -43,75 +43,56 @@ pub struct ClientRow {
 
 record!(ClientRow, "api_client" in "api_clients", |r| id: r.id, unit: Some(r.unit_id), version: r.version);
 
+/// The client's own columns.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = api_clients)]
+struct Stored {
+    id: i64,
+    user_id: i64,
+    client_id: String,
+    name: String,
+    secret_digest: String,
+    requests_per_minute: Option<i32>,
+    secret_rotated_at: NaiveDateTime,
+    version: i64,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+/// What a query of clients selects: the client's columns and its account's.
 type Columns = (
-    (
-        api_clients::id,
-        api_clients::user_id,
-        api_clients::client_id,
-        api_clients::name,
-        api_clients::secret_digest,
-        api_clients::requests_per_minute,
-        api_clients::secret_rotated_at,
-        api_clients::version,
-        api_clients::created_at,
-        api_clients::updated_at,
-    ),
-    users::role,
-    users::unit_id,
-    users::active,
-    users::token_version,
-);
-const COLUMNS: Columns = (
-    (
-        api_clients::id,
-        api_clients::user_id,
-        api_clients::client_id,
-        api_clients::name,
-        api_clients::secret_digest,
-        api_clients::requests_per_minute,
-        api_clients::secret_rotated_at,
-        api_clients::version,
-        api_clients::created_at,
-        api_clients::updated_at,
-    ),
+    diesel::dsl::AsSelect<Stored, crate::db::MultiBackend>,
     users::role,
     users::unit_id,
     users::active,
     users::token_version,
 );
 
-type Tuple = (
+fn columns() -> Columns {
     (
-        i64,
-        i64,
-        String,
-        String,
-        String,
-        Option<i32>,
-        NaiveDateTime,
-        i64,
-        NaiveDateTime,
-        NaiveDateTime,
-    ),
-    Role,
-    i64,
-    bool,
-    i64,
-);
+        Stored::as_select(),
+        users::role,
+        users::unit_id,
+        users::active,
+        users::token_version,
+    )
+}
+
+type Tuple = (Stored, Role, i64, bool, i64);
 
 fn row(t: Tuple) -> ClientRow {
     let (c, role, unit_id, active, token_version) = t;
     ClientRow {
-        id: c.0,
-        user_id: c.1,
-        client_id: c.2,
-        name: c.3,
-        secret_digest: c.4,
-        requests_per_minute: c.5,
-        secret_rotated_at: c.6,
-        version: c.7,
-        created_at: c.8,
-        updated_at: c.9,
+        id: c.id,
+        user_id: c.user_id,
+        client_id: c.client_id,
+        name: c.name,
+        secret_digest: c.secret_digest,
+        requests_per_minute: c.requests_per_minute,
+        secret_rotated_at: c.secret_rotated_at,
+        version: c.version,
+        created_at: c.created_at,
+        updated_at: c.updated_at,
         role,
         unit_id,
         active,
@@ -200,7 +181,7 @@ fn by_id(conn: &mut DbConnection, id: i64) -> Result<ClientRow, ApiError> {
     let t: Tuple = api_clients::table
         .inner_join(users::table)
         .filter(api_clients::id.eq(id))
-        .select(COLUMNS)
+        .select(columns())
         .first(conn)?;
     Ok(row(t))
 }
@@ -213,7 +194,7 @@ pub fn by_client_id(
     let t: Option<Tuple> = api_clients::table
         .inner_join(users::table)
         .filter(api_clients::client_id.eq(client_id))
-        .select(COLUMNS)
+        .select(columns())
         .first(conn)
         .optional()?;
     Ok(t.map(row))
@@ -238,7 +219,7 @@ pub fn list(
     let mut query = api_clients::table
         .inner_join(users::table)
         .filter(unit_id_in_subtree("users.unit_id", root))
-        .select(COLUMNS)
+        .select(columns())
         .order(api_clients::id.asc())
         .limit(page.fetch_limit())
         .into_boxed();
@@ -265,7 +246,7 @@ pub fn find(conn: &mut DbConnection, root: i64, id: i64) -> Result<ClientRow, Ap
         .inner_join(users::table)
         .filter(api_clients::id.eq(id))
         .filter(unit_id_in_subtree("users.unit_id", root))
-        .select(COLUMNS)
+        .select(columns())
         .first(conn)
         .optional()?;
     t.map(row).ok_or_else(|| ApiError::not_found("client", id))

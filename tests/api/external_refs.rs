@@ -35,6 +35,20 @@ async fn send(
     app.call(req).await
 }
 
+/// Creates a record as the token's account; its id.
+async fn created(app: &TestApp, path: &str, token: &str, body: &Value) -> Value {
+    let res = send(app, Method::POST, path, token, Some(body)).await;
+    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+    res.json()
+}
+
+/// A create refused with a 422 naming `external_ref`.
+async fn refused(app: &TestApp, path: &str, token: &str, body: &Value) {
+    let res = send(app, Method::POST, path, token, Some(body)).await;
+    let p = res.assert_problem(422);
+    assert_eq!(p["errors"][0]["field"], "external_ref", "{p}");
+}
+
 /// The ids of a list page.
 fn ids(res: &TestResponse) -> Vec<i64> {
     assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
@@ -61,39 +75,23 @@ async fn consultation_refs_are_unique_per_account_returned_and_filterable(backen
 
     let mut b = consultation(lg, "子女不履行赡养义务怎么办？");
     b["external_ref"] = json!("SX-2023-000123");
-    let first = send(&app, Method::POST, path, &person, Some(&b)).await;
-    assert_eq!(
-        first.status,
-        201,
-        "{}",
-        String::from_utf8_lossy(&first.body)
-    );
-    assert_eq!(first.json()["external_ref"], "SX-2023-000123");
-    let first_id = first.json()["id"].as_i64().expect("id");
+    let first = created(&app, path, &person, &b).await;
+    assert_eq!(first["external_ref"], "SX-2023-000123");
+    let first_id = first["id"].as_i64().expect("id");
 
     // The same reference from the same account, for another record: a 422 naming the field,
     // and nothing written.
     let mut again = consultation(lg, "另一个问题：工资被拖欠怎么办？");
     again["external_ref"] = json!("SX-2023-000123");
-    let dup = send(&app, Method::POST, path, &person, Some(&again)).await;
-    let p = dup.assert_problem(422);
-    assert_eq!(p["errors"][0]["field"], "external_ref", "{p}");
+    refused(&app, path, &person, &again).await;
     // The same reference from another client: a record of its own.
-    let other = send(&app, Method::POST, path, &client, Some(&again)).await;
-    assert_eq!(
-        other.status,
-        201,
-        "{}",
-        String::from_utf8_lossy(&other.body)
-    );
-    let other_id = other.json()["id"].as_i64().expect("id");
+    let other_id = created(&app, path, &client, &again).await["id"]
+        .as_i64()
+        .expect("id");
     // A reference that is not printable ASCII is refused.
     let mut bad = consultation(lg, "第三个问题");
     bad["external_ref"] = json!("SX 2023");
-    let p = send(&app, Method::POST, path, &person, Some(&bad))
-        .await
-        .assert_problem(422);
-    assert_eq!(p["errors"][0]["field"], "external_ref", "{p}");
+    refused(&app, path, &person, &bad).await;
 
     // Read back, listed, filtered.
     let read = app.get(&format!("{path}/{first_id}"), "admin").await;
@@ -181,52 +179,17 @@ async fn aid_application_refs_are_unique_per_account_returned_and_filterable(bac
         b
     };
 
-    let first = send(
-        &app,
-        Method::POST,
-        path,
-        &person,
-        Some(&with_ref(1, "YZ-42")),
-    )
-    .await;
-    assert_eq!(
-        first.status,
-        201,
-        "{}",
-        String::from_utf8_lossy(&first.body)
-    );
-    assert_eq!(first.json()["external_ref"], "YZ-42");
-    let first_id = first.json()["id"].as_i64().expect("id");
-    let dup = send(
-        &app,
-        Method::POST,
-        path,
-        &person,
-        Some(&with_ref(2, "YZ-42")),
-    )
-    .await;
-    let p = dup.assert_problem(422);
-    assert_eq!(p["errors"][0]["field"], "external_ref", "{p}");
-    let other = send(
-        &app,
-        Method::POST,
-        path,
-        &client,
-        Some(&with_ref(3, "YZ-42")),
-    )
-    .await;
-    assert_eq!(
-        other.status,
-        201,
-        "{}",
-        String::from_utf8_lossy(&other.body)
-    );
-    let other_id = other.json()["id"].as_i64().expect("id");
+    let first = created(&app, path, &person, &with_ref(1, "YZ-42")).await;
+    assert_eq!(first["external_ref"], "YZ-42");
+    let first_id = first["id"].as_i64().expect("id");
+    refused(&app, path, &person, &with_ref(2, "YZ-42")).await;
+    let other_id = created(&app, path, &client, &with_ref(3, "YZ-42")).await["id"]
+        .as_i64()
+        .expect("id");
     // Without a reference, as before.
     let plain = application(lg, &id_number("1950-03-01", 4), "2023-03-01T10:00:00+08:00");
-    let none = send(&app, Method::POST, path, &person, Some(&plain)).await;
-    assert_eq!(none.status, 201);
-    assert_eq!(none.json()["external_ref"], Value::Null);
+    let none = created(&app, path, &person, &plain).await;
+    assert_eq!(none["external_ref"], Value::Null);
 
     let read = app.get(&format!("{path}/{first_id}"), "aid.officer").await;
     assert_eq!(read.json()["external_ref"], "YZ-42");
