@@ -221,6 +221,19 @@ fn trail_text(app: &TestApp) -> String {
         .collect()
 }
 
+/// Rotates a client's secret as the admin, with `If-Match` of the version it was registered at.
+async fn rotate(app: &TestApp, client: &Registered) -> TestResponse {
+    app.call(
+        app.req(
+            actix_web::http::Method::POST,
+            &format!("/api/v1/clients/{}/secret", client.id),
+            Some("admin"),
+        )
+        .insert_header((header::IF_MATCH, format!("\"{}\"", client.version))),
+    )
+    .await
+}
+
 async fn rotating_refuses_the_old_secret_and_its_tokens(backend: Backend) {
     let app = spawn_app(backend).await;
     let second = app.second_instance().await;
@@ -232,16 +245,7 @@ async fn rotating_refuses_the_old_secret_and_its_tokens(backend: Backend) {
         200
     );
 
-    let rotated = app
-        .call(
-            app.req(
-                actix_web::http::Method::POST,
-                &format!("/api/v1/clients/{}/secret", client.id),
-                Some("admin"),
-            )
-            .insert_header((header::IF_MATCH, format!("\"{}\"", client.version))),
-        )
-        .await;
+    let rotated = rotate(&app, &client).await;
     assert_eq!(
         rotated.status,
         200,
@@ -271,16 +275,7 @@ async fn rotating_refuses_the_old_secret_and_its_tokens(backend: Backend) {
         .await
         .assert_problem(401);
     // A stale If-Match is refused.
-    let stale = app
-        .call(
-            app.req(
-                actix_web::http::Method::POST,
-                &format!("/api/v1/clients/{}/secret", client.id),
-                Some("admin"),
-            )
-            .insert_header((header::IF_MATCH, format!("\"{}\"", client.version))),
-        )
-        .await;
+    let stale = rotate(&app, &client).await;
     stale.assert_problem(412);
     assert!(trail_text(&app).contains("rotate_secret api_client"));
     assert!(!trail_text(&app).contains(&new_secret));

@@ -9,16 +9,15 @@
 
 use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError};
 use base64::Engine;
 use chrono::{NaiveDateTime, TimeDelta};
 use futures_util::future::LocalBoxFuture;
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::auth::{anonymous, client_address, now_utc, TokenRequest, TokenResponse};
-use crate::api::json::{BodyLimit, Json};
+use crate::api::json::{body_limit, read_limited, Json};
 use crate::api::AppState;
 use crate::auth::{client_secret, Grant, JwtKeys};
 use crate::domain::clients::CLIENT_ROLES;
@@ -140,21 +139,10 @@ impl FromRequest for TokenBody {
             let json = Json::<TokenRequest>::from_request(req, payload);
             return Box::pin(async move { Ok(TokenBody::Password(json.await?.into_inner())) });
         }
-        let limit = req
-            .app_data::<web::Data<BodyLimit>>()
-            .map(|l| l.0)
-            .unwrap_or(256 * 1024);
-        let mut payload = payload.take();
+        let limit = body_limit(req);
+        let payload = payload.take();
         Box::pin(async move {
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk
-                    .map_err(|e| ApiError::BadRequest(format!("unreadable request body: {e}")))?;
-                if body.len() + chunk.len() > limit {
-                    return Err(ApiError::PayloadTooLarge { limit }.into());
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = read_limited(payload, limit).await?;
             let pairs =
                 serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body).map_err(|_| {
                     OAuthError::new(
