@@ -119,6 +119,15 @@ pub struct Config {
         global = true
     )]
     pub follow_up_share_percent: u32,
+    /// Requests per minute of an OAuth client that has no quota of its own (counted per
+    /// instance; see the README).
+    #[arg(
+        long,
+        env = "HUIMIN_CLIENT_REQUESTS_PER_MINUTE",
+        default_value_t = crate::domain::clients::DEFAULT_REQUESTS_PER_MINUTE,
+        global = true
+    )]
+    pub client_requests_per_minute: u32,
     /// Bearer token that `GET /metrics` requires (at least 16 bytes). Unset, the endpoint
     /// answers 404: request figures are not public.
     #[arg(

@@ -354,6 +354,11 @@ fn serve(config: &Config, args: &ServeArgs) -> Result<(), String> {
     let blocking = (config.db_pool_size as usize / workers).max(1);
     let mut state = AppState::new(pool, audit_keys)?;
     state.settings = config.settings();
+    state.client_limits = huimin::api::rate_limit::ClientLimiter::new(
+        config
+            .client_requests_per_minute
+            .clamp(1, huimin::domain::clients::MAX_REQUESTS_PER_MINUTE),
+    );
     state.metrics_token = config.metrics_token()?;
     state.trusted_proxies = config.trusted_proxies.clone();
     let state = web::Data::new(state);

@@ -219,6 +219,7 @@ mod tests {
             unit_id: unit,
             staff_id: staff,
             session_id: None,
+            client: None,
         }
     }
 

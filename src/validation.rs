@@ -27,6 +27,7 @@ pub const PATTERNS: &[(&str, &str)] = &[
     ("username", USERNAME_PATTERN),
     ("id_number", ID_NUMBER_PATTERN),
     ("phone", PHONE_PATTERN),
+    ("external_ref", EXTERNAL_REF_PATTERN),
 ];
 
 /// The full pattern a field's pattern name stands for, if it is one.
@@ -41,6 +42,10 @@ pub fn pattern_named(name: &str) -> Option<&'static str> {
 pub const CODE_PATTERN: &str = "^[A-Za-z0-9._-]+$";
 /// A unit's phone.
 pub const UNIT_PHONE_PATTERN: &str = r"^\+?[0-9]+([- ][0-9]+)*$";
+/// A caller's own reference of a record: printable ASCII without spaces.
+pub const EXTERNAL_REF_PATTERN: &str = "^[!-~]+$";
+/// The longest external reference.
+pub const EXTERNAL_REF_MAX: usize = 64;
 /// A username.
 pub const USERNAME_PATTERN: &str = "^[a-z0-9._-]+$";
 
@@ -108,6 +113,29 @@ pub fn username(s: &str) -> Result<(), ValidationError> {
             "lower-case letters, digits, '.', '_' and '-' only",
         ));
         Err(err)
+    }
+}
+
+/// An external reference: 1 to [`EXTERNAL_REF_MAX`] printable ASCII characters, no spaces.
+pub fn external_ref(s: &str) -> Result<(), ValidationError> {
+    if !s.is_empty() && s.len() <= EXTERNAL_REF_MAX && s.bytes().all(|b| b.is_ascii_graphic()) {
+        Ok(())
+    } else {
+        let mut err = ValidationError::new("pattern");
+        err.message = Some(Cow::Borrowed(
+            "1 to 64 printable ASCII characters without spaces",
+        ));
+        Err(err)
+    }
+}
+
+/// 400 when the `external_ref` filter is not an external reference.
+pub fn query_external_ref(value: Option<&str>) -> Result<(), crate::error::ApiError> {
+    match value.map(external_ref) {
+        Some(Err(_)) => Err(crate::error::ApiError::BadRequest(
+            "external_ref must be 1 to 64 printable ASCII characters without spaces".into(),
+        )),
+        _ => Ok(()),
     }
 }
 

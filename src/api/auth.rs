@@ -8,14 +8,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use crate::api::clients::token::{grant, ClientCredentialsRequest, OAuthError, TokenBody};
 use crate::api::errors as e;
-use crate::api::json::Json;
 use crate::api::AppState;
 use crate::auth::password::{dummy_hash, verify_password};
 use crate::auth::principal::{op, Authorized};
 use crate::auth::{Grant, JwtKeys};
 use crate::domain::roles::Role;
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use crate::store;
 use crate::store::throttle::{self, AttemptKeys, ThrottleRow};
 use crate::store::users::UserRow;
@@ -109,7 +109,7 @@ pub fn client_address(req: &HttpRequest, trusted: &[IpAddr]) -> String {
 }
 
 /// Who acts in the trail before anyone is authenticated.
-fn anonymous(state: &AppState) -> Actor {
+pub(crate) fn anonymous(state: &AppState) -> Actor {
     Actor {
         id: None,
         name: "anonymous".into(),
@@ -123,7 +123,7 @@ fn anonymous(state: &AppState) -> Actor {
     }
 }
 
-fn now_utc() -> NaiveDateTime {
+pub(crate) fn now_utc() -> NaiveDateTime {
     let now = chrono::Utc::now().naive_utc();
     chrono::DurationRound::duration_trunc(now, TimeDelta::microseconds(1)).unwrap_or(now)
 }
@@ -171,27 +171,64 @@ fn throttled(
 
 #[utoipa::path(
     tag = "auth",
-    request_body = TokenRequest,
+    request_body(
+        description = "A person's login as JSON, or an OAuth 2.0 client credentials grant as a form (RFC 6749 §4.4; the client authenticated by HTTP Basic or by `client_id` and `client_secret` in the form)",
+        content(
+            (TokenRequest = "application/json"),
+            (ClientCredentialsRequest = "application/x-www-form-urlencoded"),
+        )
+    ),
     responses(
-        (status = 200, description = "A token", body = TokenResponse),
-        e::List, e::Body, e::TooMany,
+        (status = 200, description = "A token (never cached)", body = TokenResponse,
+            headers(("Cache-Control" = String, description = "`no-store`"))),
+        (status = 400, description = "A malformed JSON body (problem), or a form grant that is malformed (`invalid_request`) or not `client_credentials` (`unsupported_grant_type`), as RFC 6749 §5.2 JSON",
+            content(
+                (Problem = "application/problem+json"),
+                (OAuthError = "application/json"),
+            )),
+        (status = 401, description = "Wrong username or password (problem), or a client that failed to authenticate (`invalid_client`, RFC 6749 §5.2 JSON, with `WWW-Authenticate: Basic`)",
+            content(
+                (Problem = "application/problem+json"),
+                (OAuthError = "application/json"),
+            ),
+            headers(("WWW-Authenticate" = String, description = "`Basic realm=\"huimin\"` for a client, `Bearer realm=\"huimin\"` for a person"))),
+        e::Body, e::TooMany, e::Unavailable,
     )
 )]
 #[post("/auth/token")]
-/// Exchange a username and password for a short-lived bearer token.
+/// Exchange a username and password, or a client's credentials, for a short-lived bearer token.
 ///
-/// Every login opens a session that `POST /auth/logout` ends. Failed logins are counted per
-/// username and per client address in the database (all instances): past a few free failures
-/// each further one delays the next attempt by 1, 2, 4, … s (at most 5 minutes), answered 429
-/// with `Retry-After`. A delay never outlasts its time: afterwards the right password gets in.
+/// People send JSON `{"username", "password"}`. Every login opens a session that
+/// `POST /auth/logout` ends. Failed logins are counted per username and per client address in
+/// the database (all instances): past a few free failures each further one delays the next
+/// attempt by 1, 2, 4, … s (at most 5 minutes), answered 429 with `Retry-After`. A delay never
+/// outlasts its time: afterwards the right password gets in.
+///
+/// Integrations registered as OAuth clients (`/clients`) send the client credentials grant
+/// (RFC 6749 §4.4) as `application/x-www-form-urlencoded`: `grant_type=client_credentials`,
+/// authenticated by HTTP Basic (`client_id:client_secret`) or by `client_id` and
+/// `client_secret` in the form. Its errors are RFC 6749 §5.2 JSON. A wrong secret is never
+/// held against the right one: nobody can lock a client out.
 pub async fn create_token(
     req: HttpRequest,
     state: web::Data<AppState>,
     keys: web::Data<JwtKeys>,
-    body: Json<TokenRequest>,
+    body: TokenBody,
+) -> Result<HttpResponse, actix_web::Error> {
+    match body {
+        TokenBody::Password(body) => Ok(password_login(req, state, keys, body).await?),
+        TokenBody::Form(pairs) => grant(&req, &state, &keys, pairs).await,
+    }
+}
+
+/// A person's login with username and password.
+async fn password_login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    keys: web::Data<JwtKeys>,
+    body: TokenRequest,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
-    let body = body.into_inner();
     let address = client_address(&req, &state.trusted_proxies);
     let attempt = AttemptKeys {
         account: keys.keyed_digest("login-username", &body.username),
@@ -202,7 +239,11 @@ pub async fn create_token(
     let (username, addr, keys_for_check) =
         (body.username.clone(), address.clone(), attempt.clone());
     let found = store::run(&state.pool, move |c| {
-        let account = store::users::by_username(c, &username)?;
+        // A client's account gets tokens by the client credentials grant only.
+        let account = match store::users::by_username(c, &username)? {
+            Some(a) if store::clients::is_client_account(c, a.id)? => None,
+            other => other,
+        };
         let blocking = throttle::blocking(c, &keys_for_check, now)?;
         if blocking.is_empty() {
             Ok(Ok(account))

@@ -331,6 +331,7 @@ pub async fn export_consultations(
     let principal: Principal = (*principal).clone();
     let filter = filter.into_inner();
     crate::validation::query_text("q", filter.q.as_deref(), 100)?;
+    crate::validation::query_external_ref(filter.external_ref.as_deref())?;
     let who = crate::api::consultations::reader_of(&principal);
     let root = principal.unit_id;
     let stamp = state

@@ -42,6 +42,8 @@ pub fn dictionaries() -> Dictionaries {
     add::<crate::error::messages::ProblemCode>(&mut map);
     add::<crate::error::messages::FieldCode>(&mut map);
     add::<crate::error::lang::Lang>(&mut map);
+    add::<crate::api::clients::token::GrantType>(&mut map);
+    add::<crate::api::clients::token::OAuthErrorCode>(&mut map);
     add::<UnitKind>(&mut map);
     add::<UnitLevel>(&mut map);
     add::<Accessibility>(&mut map);

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod board;
 pub mod calendar;
+pub mod clients;
 pub mod consultations;
 pub mod duty;
 pub mod errors;
@@ -16,6 +17,7 @@ pub mod json;
 pub mod ledger;
 pub mod meta;
 pub mod query;
+pub mod rate_limit;
 pub mod shapes;
 pub mod staff;
 pub mod swagger;
@@ -53,6 +55,8 @@ pub struct AppState {
     pub metrics_token: Option<crate::config::MetricsToken>,
     /// The keys that bind the audit trail (from the configuration, never stored).
     pub audit_keys: crate::store::audit::AuditKeys,
+    /// Requests of OAuth clients in their current window (per instance).
+    pub client_limits: rate_limit::ClientLimiter,
 }
 
 impl AppState {
@@ -71,6 +75,7 @@ impl AppState {
             settings: Settings::default(),
             metrics_token: None,
             audit_keys,
+            client_limits: Default::default(),
         })
     }
 
@@ -191,6 +196,7 @@ Demo accounts (with `--demo`): admin, staff.longgang, aid.officer, lawyer, audit
         (name = "units", description = "Units of the county → township → village platform (附件2)"),
         (name = "targets", description = "Annual targets of units (附件2)"),
         (name = "users", description = "Accounts"),
+        (name = "clients", description = "OAuth 2.0 clients of integrations (client credentials grant)"),
         (name = "staff", description = "The people who serve on the duty roster"),
         (name = "duty", description = "The duty roster and the public 今日我当班 board (举措5, 7)"),
         (name = "calendar", description = "Public holidays and adjusted working days (调休)"),
@@ -209,6 +215,7 @@ pub fn finish_spec(mut spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenA
     Security.modify(&mut spec);
     query::DeclaredOnly.modify(&mut spec);
     etag::NotModified.modify(&mut spec);
+    rate_limit::RateLimitHeaders.modify(&mut spec);
     FieldPatterns.modify(&mut spec);
     ItemLinks.modify(&mut spec);
     shapes::PageItems.modify(&mut spec);
@@ -422,6 +429,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(auth::routes)
             .configure(units::routes)
             .configure(users::routes)
+            .configure(clients::routes)
             .configure(audit::routes)
             .configure(staff::routes)
             .configure(duty::routes)

@@ -1,5 +1,6 @@
 //! Authentication: password hashes, JWT issue and verification, and the `Principal` extractor.
 
+pub mod client_secret;
 pub mod jwt;
 pub mod password;
 pub mod principal;

@@ -31,6 +31,17 @@ pub struct Principal {
     pub staff_id: Option<i64>,
     /// The session of a token of this service (none for external identities).
     pub session_id: Option<i64>,
+    /// The OAuth client behind a client credentials token (none for people).
+    pub client: Option<ClientLimit>,
+}
+
+/// The OAuth client a token was granted to, and its own request rate limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientLimit {
+    /// The client's id.
+    pub id: i64,
+    /// Its requests per minute; none: the service's default.
+    pub requests_per_minute: Option<u32>,
 }
 
 fn extract(req: &HttpRequest) -> Result<Principal, ApiError> {

@@ -25,7 +25,7 @@ use actix_web::{web, HttpMessage};
 
 use crate::api::AppState;
 use crate::auth::jwt::{Claims, JwtKeys};
-use crate::auth::principal::Principal;
+use crate::auth::principal::{ClientLimit, Principal};
 use crate::error::ApiError;
 use crate::store;
 use crate::store::sessions::AccountState;
@@ -214,6 +214,10 @@ async fn ours(state: &AppState, claims: Claims) -> Result<Principal, ApiError> {
         unit_id: account.unit_id,
         staff_id: account.staff_id,
         session_id: Some(sid),
+        client: account.client.map(|(id, rate)| ClientLimit {
+            id,
+            requests_per_minute: rate.and_then(|r| u32::try_from(r).ok()),
+        }),
     })
 }
 
@@ -242,5 +246,6 @@ async fn external(state: &AppState, claims: Claims) -> Result<Principal, ApiErro
         unit_id: account.unit_id,
         staff_id: account.staff_id,
         session_id: None,
+        client: None,
     })
 }

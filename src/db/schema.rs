@@ -317,6 +317,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_clients (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        client_id -> Text,
+        name -> Text,
+        secret_digest -> Text,
+        requests_per_minute -> Nullable<Integer>,
+        secret_rotated_at -> Timestamp,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    external_refs (id) {
+        id -> BigInt,
+        entity -> Text,
+        entity_id -> BigInt,
+        owner_id -> BigInt,
+        external_ref -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(follow_up_attempts -> follow_ups (follow_up_id));
 diesel::joinable!(follow_ups -> units (unit_id));
 diesel::joinable!(aid_applicants -> aid_applications (application_id));
@@ -327,6 +353,7 @@ diesel::joinable!(staff -> units (unit_id));
 diesel::joinable!(duty_shifts -> units (unit_id));
 diesel::joinable!(duty_shift_staff -> duty_shifts (shift_id));
 diesel::joinable!(duty_shift_staff -> staff (staff_id));
+diesel::joinable!(api_clients -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     units,
@@ -348,4 +375,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     aid_hardship_verifications,
     follow_ups,
     follow_up_attempts,
+    api_clients,
+    external_refs,
 );

@@ -153,6 +153,11 @@ operations! {
     CreateUser = "create_user",
     GetUser = "get_user",
     UpdateUser = "update_user",
+    ListClients = "list_clients",
+    CreateClient = "create_client",
+    GetClient = "get_client",
+    RotateClientSecret = "rotate_client_secret",
+    DeactivateClient = "deactivate_client",
 }
 
 use Role::{
@@ -222,6 +227,11 @@ pub const TABLE: &[Rule] = {
         row("get_user", ADMINS, S::Subtree),
         row("create_user", ADMINS, S::Subtree),
         row("update_user", ADMINS, S::Subtree),
+        row("list_clients", ADMINS, S::Subtree),
+        row("get_client", ADMINS, S::Subtree),
+        row("create_client", ADMINS, S::Subtree),
+        row("rotate_client_secret", ADMINS, S::Subtree),
+        row("deactivate_client", ADMINS, S::Subtree),
         row("put_calendar_day", ADMINS, S::TopUnit),
         row("delete_calendar_day", ADMINS, S::TopUnit),
         // Staff and the duty roster.

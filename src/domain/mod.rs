@@ -3,6 +3,7 @@
 pub mod access;
 pub mod aid;
 pub mod calendar;
+pub mod clients;
 pub mod codes;
 pub mod consultation;
 pub mod duty;

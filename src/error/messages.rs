@@ -141,6 +141,12 @@ catalogue! {
         Placement = "placement": "is not a placement the roster allows", "排班位置不被允许";
         /// An external identity in the wrong form.
         ExternalSubject = "external_subject": "is not an external identity of the form issuer:subject", "不是“签发方:主体”形式的外部身份";
+        /// A role an API client may not have.
+        ClientRole = "client_role": "is not a role an API client may have", "接入客户端不能具有该角色";
+        /// A value that may not change once set.
+        Immutable = "immutable": "may not change once set", "设定后不能更改";
+        /// A write without an account to own what it sets.
+        NoAccount = "no_account": "needs an account of its own to be set", "需要由具体账号设定";
         /// An idempotency key reused with another body.
         Reused = "reused": "was already used with another request body", "已用于另一个请求体";
         /// An idempotency key whose first request expired.

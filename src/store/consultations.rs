@@ -16,6 +16,7 @@ use crate::domain::id_card::Sex;
 use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;
+use crate::store::external_refs::{self, RefEntity};
 use crate::store::idempotency::Idempotency;
 use crate::store::scope::check_referenced;
 use crate::store::scope::{nothing, unit_id_in_subtree, unit_in_subtree, Reach};
@@ -101,6 +102,14 @@ pub struct ConsultationFilter {
     /// paging and the other filters, it fetches only what changed since a previous read.
     #[param(value_type = Option<String>, format = DateTime, example = "2024-01-01T00:00:00Z")]
     pub updated_after: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// Only the record with this external reference (as any account set it).
+    #[param(
+        min_length = 1,
+        max_length = 64,
+        pattern = "external_ref",
+        example = "SX-2023-000123"
+    )]
+    pub external_ref: Option<String>,
 }
 
 /// Who reads: the caller's unit, and what it reaches of consultations.
@@ -159,6 +168,13 @@ fn filtered<'a>(reader: Reader, f: &ConsultationFilter) -> Boxed<'a> {
     }
     if let Some(t) = f.updated_after {
         q = q.filter(consultations::updated_at.gt(t.naive_utc()));
+    }
+    if let Some(r) = &f.external_ref {
+        q = q.filter(external_refs::carrying(
+            "consultations.id",
+            RefEntity::Consultation,
+            r,
+        ));
     }
     if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = format!("%{}%", crate::store::units::escape_like(text));
@@ -345,15 +361,20 @@ pub fn create(
     actor: &Actor,
     root: i64,
     row: &ConsultationRow,
+    external_ref: Option<&str>,
     request: &impl serde::Serialize,
     idem: &Idempotency,
 ) -> Result<(ConsultationRow, bool), ApiError> {
-    write::create(conn, actor, idem, request, |tx, _| {
+    write::create(conn, actor, idem, request, |tx, log| {
         check_refs(tx, root, row)?;
-        Ok(diesel::insert_into(consultations::table)
+        let stored: ConsultationRow = diesel::insert_into(consultations::table)
             .values(row)
             .returning(consultations::all_columns)
-            .get_result(tx)?)
+            .get_result(tx)?;
+        if let Some(r) = external_ref {
+            external_refs::insert(tx, RefEntity::Consultation, stored.id, actor, r, log.at())?;
+        }
+        Ok(stored)
     })
 }
 

@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{sessions, users};
+use crate::db::schema::{api_clients, sessions, users};
 use crate::db::DbConnection;
 use crate::domain::roles::Role;
 use crate::error::ApiError;
@@ -37,6 +37,8 @@ pub struct AccountState {
     pub session_expires_at: Option<NaiveDateTime>,
     /// When the session was revoked (logout).
     pub session_revoked_at: Option<NaiveDateTime>,
+    /// The OAuth client the account belongs to, with its own request rate limit, if any.
+    pub client: Option<(i64, Option<i32>)>,
 }
 
 type StateColumns = (
@@ -74,6 +76,7 @@ fn state(
         staff_id: t.6,
         session_expires_at: expires,
         session_revoked_at: revoked,
+        client: None,
     }
 }
 
@@ -82,13 +85,28 @@ pub fn account_of_session_id(
     conn: &mut DbConnection,
     sid: i64,
 ) -> Result<Option<AccountState>, ApiError> {
-    let row: Option<(StateTuple, NaiveDateTime, Option<NaiveDateTime>)> = sessions::table
+    type Row = (
+        StateTuple,
+        NaiveDateTime,
+        Option<NaiveDateTime>,
+        Option<(i64, Option<i32>)>,
+    );
+    let row: Option<Row> = sessions::table
         .inner_join(users::table)
+        .left_join(api_clients::table.on(api_clients::user_id.eq(users::id)))
         .filter(sessions::id.eq(sid))
-        .select((STATE, sessions::expires_at, sessions::revoked_at))
+        .select((
+            STATE,
+            sessions::expires_at,
+            sessions::revoked_at,
+            (api_clients::id, api_clients::requests_per_minute).nullable(),
+        ))
         .first(conn)
         .optional()?;
-    Ok(row.map(|(t, expires, revoked)| state(t, Some(expires), revoked)))
+    Ok(row.map(|(t, expires, revoked, client)| AccountState {
+        client,
+        ..state(t, Some(expires), revoked)
+    }))
 }
 
 /// The account an external identity (`<issuer>:<subject>`) is mapped to, if any.

@@ -569,6 +569,19 @@ async fn fresh_user(app: &TestApp, w: &World, home: Home) -> i64 {
         .expect("id")
 }
 
+async fn fresh_client(app: &TestApp, w: &World, home: Home) -> i64 {
+    made(
+        app,
+        w.maker(home),
+        Method::POST,
+        "/api/v1/clients",
+        &json!({"name": format!("测试平台{}", w.next()), "role": "integration", "unit_id": w.unit(home)}),
+    )
+    .await["client"]["id"]
+        .as_i64()
+        .expect("id")
+}
+
 // ---------------------------------------------------------------------------------------------
 // Requests
 
@@ -746,6 +759,25 @@ async fn call_for(app: &TestApp, w: &World, rule: &Rule, role: Role, inside: boo
             let id = fresh_user(app, w, home).await;
             Call::new(M::PATCH, format!("/api/v1/users/{id}"), found)
                 .body(json!({"display_name": "改名 用户"}))
+        }
+        "list_clients" => {
+            let id = fresh_client(app, w, home).await;
+            Call::new(M::GET, "/api/v1/clients?limit=200", listed(id))
+        }
+        "get_client" => {
+            let id = fresh_client(app, w, home).await;
+            Call::new(M::GET, format!("/api/v1/clients/{id}"), found)
+        }
+        "create_client" => Call::new(M::POST, "/api/v1/clients", referenced).body(
+            json!({"name": "新平台", "role": "integration", "unit_id": w.unit(home)}),
+        ),
+        "rotate_client_secret" => {
+            let id = fresh_client(app, w, home).await;
+            Call::new(M::POST, format!("/api/v1/clients/{id}/secret"), found)
+        }
+        "deactivate_client" => {
+            let id = fresh_client(app, w, home).await;
+            Call::new(M::POST, format!("/api/v1/clients/{id}/deactivate"), found)
         }
         "put_calendar_day" | "delete_calendar_day" => {
             // The calendar belongs to the whole service: outside is an admin of a township.

@@ -98,6 +98,13 @@ async fn malformed_bodies_and_bad_paths_are_refused_and_change_nothing(backend: 
                 }
             }
             for m in whole_body_mutations(&schema, body) {
+                // The login also takes a form: the client credentials grant, whose refusals
+                // are RFC 6749 JSON (tests/api/clients.rs).
+                if base.op == LOGIN
+                    && m.payload.content_type == Some("application/x-www-form-urlencoded")
+                {
+                    continue;
+                }
                 count.whole += 1;
                 *classes.entry(m.class).or_default() += 1;
                 let res = send_payload(&app, base, &base.path(), Some(&m.payload), &[]).await;
@@ -580,6 +587,9 @@ const KINDS: &[Kind] = &[
     Kind::PutTargets,
     Kind::CreateUser,
     Kind::PatchUser,
+    Kind::CreateClient,
+    Kind::RotateClientSecret,
+    Kind::DeactivateClient,
     Kind::CreateStaff,
     Kind::PatchStaff,
     Kind::PutCalendar,
@@ -617,6 +627,9 @@ enum Kind {
     PutTargets,
     CreateUser,
     PatchUser,
+    CreateClient,
+    RotateClientSecret,
+    DeactivateClient,
     CreateStaff,
     PatchStaff,
     PutCalendar,
@@ -1020,6 +1033,21 @@ async fn prepare(app: &TestApp, ctx: &Ctx, kind: Kind) -> Base {
                     "display_name": "语料 用户（改）", "role": "auditor", "unit_id": lg,
                     "active": true, "password": "another corpus passphrase"
                 }))
+        }
+        Kind::CreateClient => Base::new("POST /api/v1/clients", admin)
+            .body(json!({"name": format!("语料平台{n}"), "role": "integration", "unit_id": lg})),
+        Kind::RotateClientSecret | Kind::DeactivateClient => {
+            let body = json!({"name": format!("语料平台{n}"), "role": "integration", "unit_id": lg});
+            let issued = create(app, Method::POST, "/api/v1/clients", "admin", &body).await;
+            let client = &issued["client"];
+            let op = if kind == Kind::RotateClientSecret {
+                "POST /api/v1/clients/{id}/secret"
+            } else {
+                "POST /api/v1/clients/{id}/deactivate"
+            };
+            Base::new(op, admin)
+                .param("id", &client["id"])
+                .version_of(client)
         }
         Kind::CreateStaff => {
             Base::new("POST /api/v1/staff", admin).body(staff_body(ctx, n))

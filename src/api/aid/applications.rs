@@ -46,7 +46,8 @@ pub async fn create_aid_application(
     let (row, applicant) = body.to_rows(actor.at)?;
     let root = principal.unit_id;
     let (app, replayed) = store::run(&state.pool, move |c| {
-        store::aid::create(c, &actor, root, row, applicant, &*body, &idem)
+        let ext = body.external_ref.as_deref();
+        store::aid::create(c, &actor, root, row, applicant, ext, &*body, &idem)
     })
     .await?;
     let view = one_view(&state, &principal, app).await?;
@@ -76,6 +77,7 @@ pub async fn list_aid_applications(
 ) -> Result<HttpResponse, ApiError> {
     let page = page.resolve("aid_applications")?;
     let filter = filter.into_inner();
+    crate::validation::query_external_ref(filter.external_ref.as_deref())?;
     let who = reader_of(&principal);
     let result = store::run(&state.pool, move |c| {
         store::aid::list(c, who, &filter, &page)

@@ -115,6 +115,17 @@ pub struct NewAidApplication {
     /// Domestic violence: contact the applicant only by the safe means recorded.
     #[serde(default)]
     pub safe_contact: bool,
+    /// The caller's own reference of the record (e.g. the province's record number), unique
+    /// among the applications this account submitted: a repeat is a 422 naming this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = "external_ref",
+        example = "SX-YZ-2023-0042"
+    )]
+    #[validate(custom(function = validation::external_ref))]
+    pub external_ref: Option<String>,
 }
 
 /// The data of a workflow step; which fields a step needs is in the operation's description.

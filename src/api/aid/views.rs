@@ -153,6 +153,8 @@ pub struct AidApplication {
     pub follow_up: Option<crate::api::follow_ups::FollowUpSummary>,
     /// Notes of the assignment: preference not followed, conflict warning, provisional.
     pub assignment_note: Option<String>,
+    /// The submitting account's own reference of the record, if it gave one.
+    pub external_ref: Option<String>,
     /// Version, sent as `ETag`.
     pub version: i64,
     /// Created at.
@@ -302,6 +304,7 @@ impl AidApplication {
             provider_staff_id: row.provider_staff_id,
             follow_up: None,
             assignment_note: row.assignment_note,
+            external_ref: None,
             version: row.version,
             created_at: to_cst(row.created_at),
             updated_at: to_cst(row.updated_at),
@@ -326,7 +329,8 @@ async fn views(
         })
         .map(|a| a.row.centre_id)
         .collect();
-    let (calendar, notices) = store::run(&state.pool, move |c| {
+    let ids: Vec<i64> = apps.iter().map(|a| a.row.id).collect();
+    let (calendar, notices, mut refs) = store::run(&state.pool, move |c| {
         let calendar = store::calendar::current(c)?;
         let mut notices = std::collections::HashMap::new();
         for centre in need_notice {
@@ -335,7 +339,9 @@ async fn views(
                 e.insert((name, parent.unwrap_or_else(|| "司法行政机关".to_owned())));
             }
         }
-        Ok((calendar, notices))
+        let refs =
+            store::external_refs::of(c, store::external_refs::RefEntity::AidApplication, &ids)?;
+        Ok((calendar, notices, refs))
     })
     .await?;
     let ctx = ViewContext {
@@ -346,7 +352,11 @@ async fn views(
     apps.into_iter()
         .map(|a| {
             let notice = notices.get(&a.row.centre_id).cloned();
-            AidApplication::view(a, &ctx, notice)
+            let external_ref = refs.remove(&a.row.id);
+            AidApplication::view(a, &ctx, notice).map(|mut v| {
+                v.external_ref = external_ref;
+                v
+            })
         })
         .collect()
 }

@@ -103,6 +103,18 @@ pub struct NewConsultation {
     /// Whether the person agreed to be called back.
     #[serde(default)]
     pub callback_consent: bool,
+    /// The caller's own reference of the record (e.g. the province's record number), unique
+    /// among the records this account registered: a repeat is a 422 naming this field. Set at
+    /// registration; a correction may repeat it but not change it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = "external_ref",
+        example = "SX-2023-000123"
+    )]
+    #[validate(custom(function = validation::external_ref))]
+    pub external_ref: Option<String>,
 }
 
 fn one() -> i32 {

@@ -28,6 +28,7 @@ use crate::paging::{Page, PageQuery};
 use crate::privacy;
 use crate::store;
 use crate::store::consultations::{ConsultationFilter, Reader};
+use crate::store::external_refs::RefEntity;
 use crate::validation;
 
 /// The links to earlier visits of the same person that the caller may be given on `row`: none
@@ -76,12 +77,21 @@ pub async fn list_consultations(
     let page = page.resolve("consultations")?;
     let filter = filter.into_inner();
     validation::query_text("q", filter.q.as_deref(), 100)?;
+    validation::query_external_ref(filter.external_ref.as_deref())?;
     let who = reader_of(&principal);
-    let rows = store::run(&state.pool, move |c| {
-        store::consultations::list(c, who, &filter, &page)
+    let (rows, mut refs) = store::run(&state.pool, move |c| {
+        let rows = store::consultations::list(c, who, &filter, &page)?;
+        let ids: Vec<i64> = rows.items.iter().map(|r| r.id).collect();
+        Ok((
+            rows,
+            store::external_refs::of(c, RefEntity::Consultation, &ids)?,
+        ))
     })
     .await?;
-    let page = rows.try_map(|row| Consultation::view(row, &principal, None))?;
+    let page = rows.try_map(|row| {
+        let external_ref = refs.remove(&row.id);
+        Ok(Consultation::view(row, &principal, None)?.with_external_ref(external_ref))
+    })?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -109,14 +119,16 @@ pub async fn create_consultation(
     let row = to_row(&body, &actor)?;
     let who = reader_of(&principal);
     let links = privacy::RepeatLinks::of(&principal);
+    let external_ref = body.external_ref.clone();
     let (stored, repeat, replayed) = store::run(&state.pool, move |c| {
+        let ext = body.external_ref.as_deref();
         let (stored, replayed) =
-            store::consultations::create(c, &actor, who.root, &row, &*body, &idem)?;
+            store::consultations::create(c, &actor, who.root, &row, ext, &*body, &idem)?;
         let repeat = repeat_visits(c, who, links, &stored)?;
         Ok((stored, repeat, replayed))
     })
     .await?;
-    let view = Consultation::view(stored, &principal, repeat)?;
+    let view = Consultation::view(stored, &principal, repeat)?.with_external_ref(external_ref);
     Ok(etag::created(
         &view,
         &format!("/api/v1/consultations/{}", view.id),
@@ -151,10 +163,12 @@ pub async fn get_consultation(
             crate::domain::follow_up::SubjectKind::Consultation,
             id,
         )?;
-        Ok((row, repeat, follow_up))
+        let external_ref = store::external_refs::one(c, RefEntity::Consultation, id)?;
+        Ok((row, repeat, (follow_up, external_ref)))
     })
     .await?;
-    let mut view = Consultation::view(row, &principal, repeat)?;
+    let (follow_up, external_ref) = follow_up;
+    let mut view = Consultation::view(row, &principal, repeat)?.with_external_ref(external_ref);
     view.follow_up = crate::api::follow_ups::FollowUpSummary::from_stored(follow_up);
     Ok(etag::ok(&view))
 }
@@ -185,11 +199,19 @@ pub async fn update_consultation(
     let next = to_row(&body, &actor)?;
     let id = id.into_inner();
     let who = reader_of(&principal);
-    let row = store::run(&state.pool, move |c| {
-        store::consultations::update(c, &actor, who, id, &if_match, next)
+    let given = body.external_ref.clone();
+    let (row, external_ref) = store::run(&state.pool, move |c| {
+        // The reference is the registration's: a correction may repeat it, not change it.
+        store::consultations::find(c, who, id)?;
+        let current = store::external_refs::one(c, RefEntity::Consultation, id)?;
+        store::external_refs::unchanged(given.as_deref(), current.as_deref())?;
+        let row = store::consultations::update(c, &actor, who, id, &if_match, next)?;
+        Ok((row, current))
     })
     .await?;
-    Ok(etag::ok(&Consultation::view(row, &principal, None)?))
+    Ok(etag::ok(
+        &Consultation::view(row, &principal, None)?.with_external_ref(external_ref),
+    ))
 }
 
 #[utoipa::path(
@@ -222,8 +244,8 @@ pub async fn review_consultation(
     let id = id.into_inner();
     let actor = state.actor(&principal);
     let who = reader_of(&principal);
-    let row = store::run(&state.pool, move |c| {
-        store::consultations::review(
+    let (row, external_ref) = store::run(&state.pool, move |c| {
+        let row = store::consultations::review(
             c,
             &actor,
             who,
@@ -231,10 +253,16 @@ pub async fn review_consultation(
             &if_match,
             body.decision,
             body.comment.as_deref(),
-        )
+        )?;
+        Ok((
+            row,
+            store::external_refs::one(c, RefEntity::Consultation, id)?,
+        ))
     })
     .await?;
-    Ok(etag::ok(&Consultation::view(row, &principal, None)?))
+    Ok(etag::ok(
+        &Consultation::view(row, &principal, None)?.with_external_ref(external_ref),
+    ))
 }
 
 /// An entry waiting for review.
@@ -274,15 +302,22 @@ pub async fn get_review_queue(
     let page = page.resolve("review_queue")?;
     let unit = query.unit_id;
     let who = reader_of(&principal);
-    let rows = store::run(&state.pool, move |c| {
-        store::consultations::review_queue(c, who, unit, &page)
+    let (rows, mut refs) = store::run(&state.pool, move |c| {
+        let rows = store::consultations::review_queue(c, who, unit, &page)?;
+        let ids: Vec<i64> = rows.items.iter().map(|r| r.id).collect();
+        Ok((
+            rows,
+            store::external_refs::of(c, RefEntity::Consultation, &ids)?,
+        ))
     })
     .await?;
     let now = state.clock.stamp();
     let page = rows.try_map(|row| {
+        let external_ref = refs.remove(&row.id);
         Ok(ReviewQueueItem {
             waiting_seconds: (now - row.review_requested_at).num_seconds().max(0),
-            consultation: Consultation::view(row, &principal, None)?,
+            consultation: Consultation::view(row, &principal, None)?
+                .with_external_ref(external_ref),
         })
     })?;
     Ok(HttpResponse::Ok().json(page))

@@ -94,7 +94,7 @@ pub struct Review {
     "outcome": "referred_mediation", "matters_count": 1, "callback_consent": true,
     "review": {"state": "pending", "comment": null, "reviewed_by": null, "reviewed_at": null,
         "requested_at": "2023-03-07T09:45:00+08:00"},
-    "repeat_visits": {"count": 0, "earlier": []},
+    "repeat_visits": {"count": 0, "earlier": []}, "external_ref": "SX-2023-000123",
     "registered_by": "staff.longgang", "version": 1,
     "created_at": "2023-03-07T09:45:00+08:00", "updated_at": "2023-03-07T09:45:00+08:00"
 }))]
@@ -139,6 +139,8 @@ pub struct Consultation {
     pub repeat_visits: Option<RepeatVisits>,
     /// Its follow-up visit and the satisfaction it found (on single reads).
     pub follow_up: Option<crate::api::follow_ups::FollowUpSummary>,
+    /// The registering account's own reference of the record, if it gave one.
+    pub external_ref: Option<String>,
     /// Who registered it.
     pub registered_by: String,
     /// Version, sent as `ETag`.
@@ -206,11 +208,20 @@ impl Consultation {
             },
             repeat_visits: repeat,
             follow_up: None,
+            external_ref: None,
             registered_by: row.registered_by,
             version: row.version,
             created_at: to_cst(row.created_at),
             updated_at: to_cst(row.updated_at),
         })
+    }
+}
+
+impl Consultation {
+    /// The view with its external reference.
+    pub fn with_external_ref(mut self, external_ref: Option<String>) -> Self {
+        self.external_ref = external_ref;
+        self
     }
 }
 

@@ -18,6 +18,7 @@ pub const TAGS: &[(&str, &str, &str, &str)] = &[
     ("aid", "法律援助", "Legal aid", "法律援助申请：绿色通道、法定流程与办理时限（举措7）"),
     ("follow-ups", "回访", "Follow-ups", "追踪回访与满意度（目标95%）"),
     ("audit", "审计", "Audit", "审计日志（全面登记、全程留痕）"),
+    ("clients", "接入客户端", "API clients", "省级平台等系统的接入凭据（OAuth 2.0 客户端凭据模式）"),
     ("dictionaries", "代码表", "Dictionaries", "带中文标签的代码表"),
     ("operations", "运维", "Operations", "健康检查与运行指标"),
 ];
@@ -90,6 +91,12 @@ pub const OPERATIONS: &[(&str, &str, &str)] = &[
     ("get_follow_up", "查看回访", "Read a follow-up"),
     ("update_follow_up", "修改回访", "Change a follow-up"),
     ("record_follow_up_attempt", "登记回访结果", "Record a follow-up attempt"),
+    // clients
+    ("list_clients", "接入客户端列表", "List API clients"),
+    ("create_client", "登记接入客户端", "Register an API client"),
+    ("get_client", "查看接入客户端", "Read an API client"),
+    ("rotate_client_secret", "更换客户端密钥", "Rotate a client's secret"),
+    ("deactivate_client", "停用接入客户端", "Deactivate an API client"),
     // audit
     ("list_audit_events", "审计日志", "Read the audit trail"),
     ("verify_audit_events", "校验审计日志", "Verify the audit trail"),

@@ -16,6 +16,7 @@ use crate::domain::id_card::Sex;
 use crate::domain::units::UnitKind;
 use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
+use crate::store::external_refs;
 use crate::store::idempotency::Idempotency;
 use crate::store::scope::check_referenced;
 use crate::store::scope::{nothing, parent_in_subtree, unit_id_in_subtree, SubtreeFilter};
@@ -226,16 +227,18 @@ fn check_consultation(tx: &mut DbConnection, root: i64, id: i64) -> Result<(), A
 
 /// Registers an application and its applicant (the rows are complete but for their ids and
 /// the centre, which follows from the unit).
+#[allow(clippy::too_many_arguments)]
 pub fn create(
     conn: &mut DbConnection,
     actor: &Actor,
     root: i64,
     mut row: AidRow,
     mut applicant: ApplicantRow,
+    external_ref: Option<&str>,
     request: &impl serde::Serialize,
     idem: &Idempotency,
 ) -> Result<(Application, bool), ApiError> {
-    write::create(conn, actor, idem, request, |tx, _| {
+    write::create(conn, actor, idem, request, |tx, log| {
         crate::store::units::find_referenced(tx, root, row.unit_id, "unit_id")?;
         row.centre_id = centre_for(tx, row.unit_id)?;
         if let Some(id) = row.consultation_id {
@@ -258,6 +261,16 @@ pub fn create(
         diesel::insert_into(aid_applicants::table)
             .values(&applicant)
             .execute(tx)?;
+        if let Some(r) = external_ref {
+            external_refs::insert(
+                tx,
+                external_refs::RefEntity::AidApplication,
+                stored.id,
+                actor,
+                r,
+                log.at(),
+            )?;
+        }
         Ok(Application {
             row: stored,
             applicant,
@@ -321,6 +334,14 @@ pub struct AidFilter {
     /// paging and the other filters, it fetches only what changed since a previous read.
     #[param(value_type = Option<String>, format = DateTime, example = "2024-01-01T00:00:00Z")]
     pub updated_after: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// Only the record with this external reference (as any account set it).
+    #[param(
+        min_length = 1,
+        max_length = 64,
+        pattern = "external_ref",
+        example = "SX-YZ-2023-0042"
+    )]
+    pub external_ref: Option<String>,
 }
 
 /// Applications of the reader's scope, newest first.
@@ -351,6 +372,13 @@ pub fn list(
     }
     if let Some(t) = f.updated_after {
         q = q.filter(aid_applications::updated_at.gt(t.naive_utc()));
+    }
+    if let Some(r) = &f.external_ref {
+        q = q.filter(external_refs::carrying(
+            "aid_applications.id",
+            external_refs::RefEntity::AidApplication,
+            r,
+        ));
     }
     let rows = q.load(conn)?;
     let page = page.finish(rows, |r| Cursor::by_id(r.id), Ok)?;
