@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod board;
 pub mod calendar;
+pub mod changes;
 pub mod consultations;
 pub mod duty;
 pub mod errors;
@@ -196,6 +197,7 @@ Demo accounts (with `--demo`): admin, staff.longgang, aid.officer, lawyer, audit
         (name = "aid", description = "Legal aid applications: the green channel, the statutory workflow and its deadlines (举措7)"),
         (name = "follow-ups", description = "Follow-up visits and satisfaction (追踪回访; target 95%)"),
         (name = "audit", description = "The audit trail (全面登记、全程留痕)"),
+        (name = "changes", description = "The change feed for integrations (变更订阅): every change in the order to apply it"),
         (name = "dictionaries", description = "Code tables with Chinese labels"),
         (name = "operations", description = "Health and metrics"),
     )
@@ -412,6 +414,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(consultations::routes)
             .configure(aid::routes)
             .configure(follow_ups::routes)
+            .configure(changes::routes)
             .service(meta::get_dictionaries),
     )
     .configure(board::page_routes)

@@ -99,6 +99,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    change_snapshots (audit_event_id) {
+        audit_event_id -> BigInt,
+        txid -> BigInt,
+        resource -> Text,
+        data -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     audit_chains (id) {
         id -> BigInt,
         last_seq -> BigInt,
@@ -327,6 +336,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_throttles,
     audit_events,
     audit_chains,
+    change_snapshots,
     idempotency_keys,
     staff,
     duty_shifts,

@@ -110,6 +110,7 @@ operations! {
     CreateHardshipVerification = "create_hardship_verification",
     ActOnAidApplication = "act_on_aid_application",
     ListAuditEvents = "list_audit_events",
+    ListChanges = "list_changes",
     VerifyAuditEvents = "verify_audit_events",
     VerifyAuditEventsAgainstCheckpoint = "verify_audit_events_against_checkpoint",
     PutCalendarDay = "put_calendar_day",
@@ -171,6 +172,7 @@ const AID_INTAKE: &[Role] = &[ADM, STF, AID, INT];
 const AID_DESK: &[Role] = &[ADM, AID];
 const FOLLOW_UP_KEEPERS: &[Role] = &[ADM, STF, AID];
 const AUDIT_READERS: &[Role] = &[ADM, AUD];
+const FEED_READERS: &[Role] = &[ADM, AUD, INT];
 const OFFICERS: &[Role] = &[AID];
 const OFFICERS_AND_OFFICES: &[Role] = &[AID, STF];
 const BUREAU: &[Role] = &[ADM];
@@ -288,6 +290,8 @@ pub const TABLE: &[Rule] = {
             AUDIT_READERS,
             S::Chains,
         ),
+        // The change feed.
+        row("list_changes", FEED_READERS, S::Subtree),
     ]
 };
 

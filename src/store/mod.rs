@@ -5,6 +5,7 @@ pub mod aid;
 pub mod audit;
 pub mod board;
 pub mod calendar;
+pub mod changes;
 pub mod consultations;
 pub mod duty;
 pub mod follow_ups;

@@ -1054,6 +1054,15 @@ async fn call_for(app: &TestApp, w: &World, rule: &Rule, role: Role, inside: boo
                 if inside { Expect::Lists(-1) } else { Expect::Omits(-1) },
             )
         }
+        "list_changes" => {
+            let id = consultation(app, w, home, None).await;
+            crate::changes::settled(app).await;
+            Call::new(
+                M::GET,
+                "/api/v1/changes?types=consultation&limit=500",
+                if inside { Expect::Lists(id) } else { Expect::Omits(id) },
+            )
+        }
         other => panic!("the access test does not know how to call {other}: add it"),
     })
 }
@@ -1088,6 +1097,11 @@ async fn check(app: &TestApp, call: &Call, user: Option<&str>, expect: &Expect) 
                     .filter(|l| !l.trim().is_empty())
                     .count()
                     > 1;
+                matches!(expect, Expect::Lists(_)) != has
+            } else if call.path.contains("/changes") {
+                let has = res.json()["items"]
+                    .as_array()
+                    .is_some_and(|items| items.iter().any(|i| i["resource_id"] == *id));
                 matches!(expect, Expect::Lists(_)) != has
             } else if call.path.contains("/audit-events") {
                 let has = !ids_of(&res.json()).is_empty();

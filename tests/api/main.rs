@@ -9,6 +9,7 @@ mod aid;
 mod audit;
 mod auth;
 mod browser;
+mod changes;
 mod consultations;
 mod contract;
 mod corpus;
