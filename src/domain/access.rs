@@ -111,6 +111,12 @@ operations! {
     ActOnAidApplication = "act_on_aid_application",
     ListAuditEvents = "list_audit_events",
     ListChanges = "list_changes",
+    ListWebhooks = "list_webhooks",
+    CreateWebhook = "create_webhook",
+    UpdateWebhook = "update_webhook",
+    DeleteWebhook = "delete_webhook",
+    ListWebhookDeliveries = "list_webhook_deliveries",
+    RedeliverWebhookDelivery = "redeliver_webhook_delivery",
     VerifyAuditEvents = "verify_audit_events",
     VerifyAuditEventsAgainstCheckpoint = "verify_audit_events_against_checkpoint",
     PutCalendarDay = "put_calendar_day",
@@ -173,6 +179,7 @@ const AID_DESK: &[Role] = &[ADM, AID];
 const FOLLOW_UP_KEEPERS: &[Role] = &[ADM, STF, AID];
 const AUDIT_READERS: &[Role] = &[ADM, AUD];
 const FEED_READERS: &[Role] = &[ADM, AUD, INT];
+const SUBSCRIBERS: &[Role] = &[ADM, INT];
 const OFFICERS: &[Role] = &[AID];
 const OFFICERS_AND_OFFICES: &[Role] = &[AID, STF];
 const BUREAU: &[Role] = &[ADM];
@@ -292,6 +299,13 @@ pub const TABLE: &[Rule] = {
         ),
         // The change feed.
         row("list_changes", FEED_READERS, S::Subtree),
+        // Webhook subscriptions of the subtree.
+        row("list_webhooks", SUBSCRIBERS, S::Subtree),
+        row("create_webhook", SUBSCRIBERS, S::Subtree),
+        row("update_webhook", SUBSCRIBERS, S::Subtree),
+        row("delete_webhook", SUBSCRIBERS, S::Subtree),
+        row("list_webhook_deliveries", SUBSCRIBERS, S::Subtree),
+        row("redeliver_webhook_delivery", SUBSCRIBERS, S::Subtree),
     ]
 };
 

@@ -18,6 +18,7 @@ pub mod targets;
 pub mod throttle;
 pub mod units;
 pub mod users;
+pub mod webhooks;
 pub mod write;
 
 use std::sync::atomic::{AtomicU8, Ordering};

@@ -138,7 +138,7 @@ fn check_against_trail(app: &TestApp, consumers: &[&Consumer<'_>]) {
 /// Writer `w`: creates consultations and corrects each once, on `svc` (or the app), as an
 /// account of the first county (even writers) or the second (odd writers).
 async fn write(app: &TestApp, svc: Option<&Svc>, w: usize, units: (i64, i64)) {
-    let (user, unit) = if w % 2 == 0 {
+    let (user, unit) = if w.is_multiple_of(2) {
         ("staff.longgang", units.0)
     } else {
         ("admin.fc", units.1)
