@@ -380,7 +380,7 @@ pub async fn redeliver_webhook_delivery(
 ) -> Result<HttpResponse, ApiError> {
     let (id, delivery) = path.into_inner();
     let root = principal.unit_id;
-    let now = state.clock.now().naive_utc();
+    let now = crate::webhooks::stored(state.clock.now().naive_utc());
     let until = now + crate::webhooks::retry_for();
     let row = store::run(&state.pool, move |c| {
         store::webhooks::redeliver(c, root, id, delivery, now, until)

@@ -118,15 +118,32 @@ pub fn create(
     })
 }
 
-/// The position at the end of the feed now (a new subscription starts there).
+/// The position at the end of the settled feed now (a new subscription starts there): on
+/// PostgreSQL after every transaction that has ended, before every one still running or to come.
 pub fn feed_end(conn: &mut DbConnection) -> Result<Position, ApiError> {
     use crate::db::schema::change_snapshots as c;
-    let last: Option<(i64, i64)> = c::table
-        .order((c::txid.desc(), c::audit_event_id.desc()))
-        .select((c::txid, c::audit_event_id))
-        .first(conn)
-        .optional()?;
-    Ok(last.map_or(Position::default(), |(txid, id)| Position { txid, id }))
+    use diesel::dsl::sql;
+    match conn {
+        DbConnection::Postgresql(_) => {
+            let xmin: i64 = diesel::select(sql::<BigInt>(
+                "pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+            ))
+            .get_result(conn)?;
+            Ok(Position {
+                txid: xmin - 1,
+                id: i64::MAX,
+            })
+        }
+        DbConnection::Sqlite(_) => {
+            let last: Option<i64> = c::table
+                .select(diesel::dsl::max(c::audit_event_id))
+                .first(conn)?;
+            Ok(Position {
+                txid: 0,
+                id: last.unwrap_or(0),
+            })
+        }
+    }
 }
 
 /// Subscriptions of the subtree of `root`, by id.

@@ -81,8 +81,9 @@ pub fn sign(secret: &str, id: &str, timestamp: i64, body: &str) -> String {
     format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
 }
 
-/// A time as the database keeps it (microseconds): leases are compared for equality.
-fn stored(t: NaiveDateTime) -> NaiveDateTime {
+/// A time as the database keeps it (microseconds): leases are compared for equality, and
+/// SQLite compares times as text.
+pub fn stored(t: NaiveDateTime) -> NaiveDateTime {
     t.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(t)
 }
 

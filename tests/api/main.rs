@@ -24,3 +24,4 @@ mod races;
 mod sessions;
 mod units;
 mod users;
+mod webhooks;
