@@ -368,3 +368,25 @@ async fn only_https_or_loopback_targets_and_only_subscribers(backend: Backend) {
         .await
         .assert_problem(404);
 }
+
+/// A delivery queued directly in the database for a subscription (for the access test).
+pub(crate) fn queued_delivery(app: &TestApp, webhook: i64) -> i64 {
+    use diesel::prelude::*;
+    use huimin::db::schema::webhook_deliveries as d;
+    let mut conn = app.pool.get().expect("connection");
+    let now = chrono::Utc::now().naive_utc();
+    diesel::insert_into(d::table)
+        .values((
+            d::webhook_id.eq(webhook),
+            d::event_id.eq(1_i64),
+            d::body.eq("{}"),
+            d::state.eq("failed"),
+            d::attempts.eq(3),
+            d::next_attempt_at.eq(now),
+            d::retry_until.eq(now),
+            d::created_at.eq(now),
+        ))
+        .returning(d::id)
+        .get_result(&mut **conn)
+        .expect("delivery")
+}
