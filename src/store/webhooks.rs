@@ -84,7 +84,8 @@ pub struct WebhookValues {
     pub active: Option<bool>,
 }
 
-/// Creates a subscription of `owner` (at `unit`), starting at the feed's current end.
+/// Creates a subscription of `owner` (at `unit`), starting at the feed's position `start`.
+#[allow(clippy::too_many_arguments)]
 pub fn create(
     conn: &mut DbConnection,
     actor: &Actor,
