@@ -26,7 +26,7 @@ const LIST: &str = "changes";
 /// Events per page unless `limit` says otherwise.
 const DEFAULT_LIMIT: i64 = 100;
 /// Most events per page.
-const MAX_LIMIT: i64 = 500;
+const MAX_LIMIT: i64 = 200;
 
 /// Where to read the feed from.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -41,8 +41,8 @@ pub struct ChangeQuery {
     /// `calendar_day` (default: all the caller's role may read). An unknown kind is a 400.
     #[param(example = "consultation,aid_application", max_length = 300)]
     pub types: Option<String>,
-    /// Events per page, 1 to 500 (default 100).
-    #[param(minimum = 1, maximum = 500, example = 100)]
+    /// Events per page, 1 to 200 (default 100).
+    #[param(minimum = 1, maximum = 200, example = 100)]
     pub limit: Option<i64>,
 }
 

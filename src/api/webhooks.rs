@@ -107,6 +107,7 @@ pub struct NewWebhook {
     pub url: String,
     /// The kinds of resource to send (see `GET /api/v1/changes`); absent or empty: all.
     #[serde(default)]
+    #[schema(max_items = 10)]
     pub types: Vec<String>,
 }
 
@@ -118,7 +119,8 @@ pub struct WebhookPatch {
     /// A new URL (same rules as at creation).
     #[schema(max_length = 2000)]
     pub url: Option<String>,
-    /// New kinds of resource.
+    /// New kinds of resource (empty: all).
+    #[schema(max_items = 10)]
     pub types: Option<Vec<String>>,
     /// Pause (false) or resume (true).
     pub active: Option<bool>,
@@ -181,6 +183,11 @@ pub fn check_url(field: &str, text: &str) -> Result<String, ApiError> {
     if text.chars().count() > 2000 {
         return Err(bad("at most 2000 characters"));
     }
+    if !text.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(bad(
+            "a URL of visible ASCII characters (percent-encode the rest)",
+        ));
+    }
     let url = url::Url::parse(text).map_err(|_| bad("not an absolute URL"))?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(bad("credentials do not belong in the URL"));
@@ -195,12 +202,16 @@ pub fn check_url(field: &str, text: &str) -> Result<String, ApiError> {
 }
 
 fn check_types(principal: &crate::auth::Principal, types: &[String]) -> Result<String, ApiError> {
-    if types.is_empty() {
-        return Ok(String::new());
+    let known = crate::store::changes::RESOURCES;
+    if types.len() > known.len() || types.iter().any(|t| !known.contains(&t.as_str())) {
+        return Err(ApiError::invalid_field(
+            "types",
+            "webhook_types",
+            "at most 10 kinds of resource, each one of those of GET /api/v1/changes",
+        ));
     }
     let joined = types.join(",");
-    resolve_types(principal, Some(&joined))
-        .map_err(|_| ApiError::invalid_field("types", "webhook_types", "an unknown kind"))?;
+    resolve_types(principal, Some(&joined))?;
     Ok(joined)
 }
 

@@ -1095,11 +1095,13 @@ async fn call_for(app: &TestApp, w: &World, rule: &Rule, role: Role, inside: boo
             }
         }
         "list_changes" => {
+            crate::changes::settled(app).await;
+            let (_, end) = crate::changes::all_items(app, "admin", "&types=consultation").await;
             let id = consultation(app, w, home, None).await;
             crate::changes::settled(app).await;
             Call::new(
                 M::GET,
-                "/api/v1/changes?types=consultation&limit=500",
+                format!("/api/v1/changes?types=consultation&limit=200&after={end}"),
                 if inside { Expect::Lists(id) } else { Expect::Omits(id) },
             )
         }

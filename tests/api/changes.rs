@@ -285,6 +285,24 @@ pub(crate) async fn settled(app: &TestApp) {
     panic!("the feed never settled");
 }
 
+/// Every item of the feed as `user` reads it (`query`: more parameters), and where it ends.
+pub(crate) async fn all_items(app: &TestApp, user: &str, query: &str) -> (Vec<Value>, String) {
+    let mut items = Vec::new();
+    let mut path = format!("/api/v1/changes?limit=200{query}");
+    loop {
+        let page = app.get(&path, user).await;
+        assert_eq!(page.status, 200, "{}", String::from_utf8_lossy(&page.body));
+        let page = page.json();
+        let got = page["items"].as_array().expect("items").clone();
+        let next = page["next"].as_str().expect("next").to_owned();
+        if got.is_empty() {
+            return (items, next);
+        }
+        items.extend(got);
+        path = format!("/api/v1/changes?limit=200{query}&after={next}");
+    }
+}
+
 /// The feed items of one consultation, as `user` reads them.
 async fn feed_items_of(app: &TestApp, user: &str, id: i64) -> Vec<Value> {
     let mut after: Option<String> = None;
@@ -365,11 +383,9 @@ async fn the_feed_is_scoped_and_readable_by_feed_roles_only(backend: Backend) {
     let units_of = |user: &'static str| {
         let app = &app;
         async move {
-            let page = app.get("/api/v1/changes?limit=500", user).await;
-            assert_eq!(page.status, 200, "{}", String::from_utf8_lossy(&page.body));
-            page.json()["items"]
-                .as_array()
-                .expect("items")
+            all_items(app, user, "")
+                .await
+                .0
                 .iter()
                 .map(|i| i["unit_id"].as_i64().expect("unit"))
                 .collect::<BTreeSet<i64>>()
@@ -386,9 +402,9 @@ async fn the_feed_is_scoped_and_readable_by_feed_roles_only(backend: Backend) {
     let types = |user: &'static str| {
         let app = &app;
         async move {
-            app.get("/api/v1/changes?limit=500", user).await.json()["items"]
-                .as_array()
-                .expect("items")
+            all_items(app, user, "")
+                .await
+                .0
                 .iter()
                 .map(|i| i["type"].as_str().expect("type").to_owned())
                 .collect::<BTreeSet<String>>()

@@ -184,7 +184,7 @@ async fn register(app: &TestApp, n: usize, tag: &str) {
 /// The consultation changes of the feed, as admin reads them.
 async fn feed_ids(app: &TestApp) -> Vec<i64> {
     let mut ids = Vec::new();
-    let mut path = "/api/v1/changes?types=consultation&limit=500".to_owned();
+    let mut path = "/api/v1/changes?types=consultation&limit=200".to_owned();
     loop {
         let page = app.get(&path, "admin").await.json();
         let items = page["items"].as_array().expect("items");
@@ -193,7 +193,7 @@ async fn feed_ids(app: &TestApp) -> Vec<i64> {
         }
         ids.extend(items.iter().map(|i| i["id"].as_i64().expect("id")));
         path = format!(
-            "/api/v1/changes?types=consultation&limit=500&after={}",
+            "/api/v1/changes?types=consultation&limit=200&after={}",
             page["next"].as_str().expect("next")
         );
     }
