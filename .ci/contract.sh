@@ -35,7 +35,7 @@ trap cleanup EXIT
 failed=0
 run_backend() {
   local name=$1 url=$2 port=$3 total_cases=0 total_failures=0 max_ops=0
-  DATABASE_URL="$url" "$BIN" serve --demo --bind "127.0.0.1:$port" >"$work/$name-server.log" 2>&1 &
+  DATABASE_URL="$url" HUIMIN_WEBHOOK_LOOPBACK_ONLY=true "$BIN" serve --demo --bind "127.0.0.1:$port" >"$work/$name-server.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 60); do
     curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break

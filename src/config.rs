@@ -154,6 +154,17 @@ pub struct Config {
         value_delimiter = ','
     )]
     pub audit_earlier_keys: Vec<String>,
+    /// Milliseconds between rounds of the webhook worker (0: no worker on this instance).
+    #[arg(
+        long,
+        env = "HUIMIN_WEBHOOK_INTERVAL_MS",
+        default_value_t = 2000,
+        global = true
+    )]
+    pub webhook_interval_ms: u64,
+    /// Deliver webhooks to loopback hosts only (tests and CI: nothing leaves the machine).
+    #[arg(long, env = "HUIMIN_WEBHOOK_LOOPBACK_ONLY", global = true)]
+    pub webhook_loopback_only: bool,
 }
 
 impl Config {

@@ -16,6 +16,7 @@ pub mod security_headers;
 pub mod store;
 pub mod time;
 pub mod validation;
+pub mod webhooks;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};

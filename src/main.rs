@@ -362,6 +362,13 @@ fn serve(config: &Config, args: &ServeArgs) -> Result<(), String> {
     state.metrics_token = config.metrics_token()?;
     state.trusted_proxies = config.trusted_proxies.clone();
     let state = web::Data::new(state);
+    let worker_state = state.clone();
+    let webhook_settings =
+        (config.webhook_interval_ms > 0).then(|| huimin::webhooks::WorkerSettings {
+            interval: std::time::Duration::from_millis(config.webhook_interval_ms),
+            loopback_only: config.webhook_loopback_only,
+            ..Default::default()
+        });
     let keys = web::Data::new(keys);
     let max_body = config.max_body_bytes;
     println!("huimin listening on http://{}", args.bind);
@@ -388,6 +395,15 @@ fn serve(config: &Config, args: &ServeArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?
         .run();
     actix_web::rt::System::new()
-        .block_on(server)
+        .block_on(async move {
+            // The webhook worker runs beside the server and stops after it, cleanly.
+            let worker = webhook_settings
+                .map(|settings| huimin::webhooks::Worker::spawn(worker_state, settings));
+            let served = server.await;
+            if let Some(worker) = worker {
+                worker.stop().await;
+            }
+            served
+        })
         .map_err(|e| format!("server error: {e}"))
 }

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod board;
 pub mod calendar;
+pub mod changes;
 pub mod clients;
 pub mod consultations;
 pub mod duty;
@@ -23,6 +24,7 @@ pub mod staff;
 pub mod swagger;
 pub mod units;
 pub mod users;
+pub mod webhooks;
 
 use actix_web::{web, HttpRequest};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -204,6 +206,8 @@ Demo accounts (with `--demo`): admin, staff.longgang, aid.officer, lawyer, audit
         (name = "aid", description = "Legal aid applications: the green channel, the statutory workflow and its deadlines (举措7)"),
         (name = "follow-ups", description = "Follow-up visits and satisfaction (追踪回访; target 95%)"),
         (name = "audit", description = "The audit trail (全面登记、全程留痕)"),
+        (name = "webhooks", description = "Webhook subscriptions to the change feed (变更推送), signed as Standard Webhooks sign"),
+        (name = "changes", description = "The change feed for integrations (变更订阅): every change in the order to apply it"),
         (name = "dictionaries", description = "Code tables with Chinese labels"),
         (name = "operations", description = "Health and metrics"),
     )
@@ -438,6 +442,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(consultations::routes)
             .configure(aid::routes)
             .configure(follow_ups::routes)
+            .configure(changes::routes)
+            .configure(webhooks::routes)
             .service(meta::get_dictionaries),
     )
     .configure(board::page_routes)

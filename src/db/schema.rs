@@ -99,6 +99,51 @@ diesel::table! {
 }
 
 diesel::table! {
+    change_snapshots (audit_event_id) {
+        audit_event_id -> BigInt,
+        txid -> BigInt,
+        resource -> Text,
+        data -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> BigInt,
+        owner_id -> BigInt,
+        unit_id -> BigInt,
+        url -> Text,
+        types -> Text,
+        secret -> Text,
+        active -> Bool,
+        feed_txid -> BigInt,
+        feed_id -> BigInt,
+        claimed_until -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        webhook_id -> BigInt,
+        event_id -> BigInt,
+        body -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        retry_until -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     audit_chains (id) {
         id -> BigInt,
         last_seq -> BigInt,
@@ -363,6 +408,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_throttles,
     audit_events,
     audit_chains,
+    change_snapshots,
+    webhooks,
+    webhook_deliveries,
     idempotency_keys,
     staff,
     duty_shifts,

@@ -110,6 +110,13 @@ operations! {
     CreateHardshipVerification = "create_hardship_verification",
     ActOnAidApplication = "act_on_aid_application",
     ListAuditEvents = "list_audit_events",
+    ListChanges = "list_changes",
+    ListWebhooks = "list_webhooks",
+    CreateWebhook = "create_webhook",
+    UpdateWebhook = "update_webhook",
+    DeleteWebhook = "delete_webhook",
+    ListWebhookDeliveries = "list_webhook_deliveries",
+    RedeliverWebhookDelivery = "redeliver_webhook_delivery",
     VerifyAuditEvents = "verify_audit_events",
     VerifyAuditEventsAgainstCheckpoint = "verify_audit_events_against_checkpoint",
     PutCalendarDay = "put_calendar_day",
@@ -176,6 +183,8 @@ const AID_INTAKE: &[Role] = &[ADM, STF, AID, INT];
 const AID_DESK: &[Role] = &[ADM, AID];
 const FOLLOW_UP_KEEPERS: &[Role] = &[ADM, STF, AID];
 const AUDIT_READERS: &[Role] = &[ADM, AUD];
+const FEED_READERS: &[Role] = &[ADM, AUD, INT];
+const SUBSCRIBERS: &[Role] = &[ADM, INT];
 const OFFICERS: &[Role] = &[AID];
 const OFFICERS_AND_OFFICES: &[Role] = &[AID, STF];
 const BUREAU: &[Role] = &[ADM];
@@ -298,6 +307,15 @@ pub const TABLE: &[Rule] = {
             AUDIT_READERS,
             S::Chains,
         ),
+        // The change feed.
+        row("list_changes", FEED_READERS, S::Subtree),
+        // Webhook subscriptions of the subtree.
+        row("list_webhooks", SUBSCRIBERS, S::Subtree),
+        row("create_webhook", SUBSCRIBERS, S::Subtree),
+        row("update_webhook", SUBSCRIBERS, S::Subtree),
+        row("delete_webhook", SUBSCRIBERS, S::Subtree),
+        row("list_webhook_deliveries", SUBSCRIBERS, S::Subtree),
+        row("redeliver_webhook_delivery", SUBSCRIBERS, S::Subtree),
     ]
 };
 

@@ -141,6 +141,10 @@ catalogue! {
         Placement = "placement": "is not a placement the roster allows", "排班位置不被允许";
         /// An external identity in the wrong form.
         ExternalSubject = "external_subject": "is not an external identity of the form issuer:subject", "不是“签发方:主体”形式的外部身份";
+        /// A webhook target the service does not deliver to.
+        WebhookUrl = "webhook_url": "is not a URL webhooks are delivered to", "不是可以推送的地址";
+        /// Event types a webhook cannot subscribe to.
+        WebhookTypes = "webhook_types": "names kinds of change the feed does not have", "包含变更记录中没有的类型";
         /// A role an API client may not have.
         ClientRole = "client_role": "is not a role an API client may have", "接入客户端不能具有该角色";
         /// A value that may not change once set.

@@ -19,6 +19,7 @@ use crate::db::DbConnection;
 use crate::domain::masking::{mask_id_number, mask_name, mask_phone};
 use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
+use crate::store::changes;
 use crate::store::scope::unit_id_in_subtree;
 use crate::store::Actor;
 
@@ -71,6 +72,9 @@ pub struct PendingEvent {
     pub before: Option<Value>,
     /// The record after (redacted).
     pub after: Option<Value>,
+    /// For the change feed: the feed's resource and the record after, unredacted (see
+    /// [`changes`](crate::store::changes)).
+    pub change: Option<(&'static str, Option<Value>)>,
 }
 
 /// The events of one write.
@@ -111,13 +115,17 @@ impl AuditLog {
         after: Option<&A>,
     ) {
         let snap = |v: Option<Value>| v.map(redact);
+        let after = after.and_then(|a| serde_json::to_value(a).ok());
+        let change = changes::resource_of(entity, action)
+            .map(|resource| (resource, after.clone().map(changes::snapshot)));
         self.events.push(PendingEvent {
             action,
             entity,
             entity_id: Some(entity_id),
             unit_id,
             before: snap(before.and_then(|b| serde_json::to_value(b).ok())),
-            after: snap(after.and_then(|a| serde_json::to_value(a).ok())),
+            after: snap(after),
+            change,
         });
     }
 }
@@ -186,6 +194,7 @@ pub fn seal_legacy(conn: &mut DbConnection, actor: &Actor) -> Result<bool, ApiEr
             after: Some(
                 serde_json::json!({"sealed": "legacy events, unkeyed before the audit key"}),
             ),
+            change: None,
         });
         Ok(true)
     })
@@ -217,6 +226,7 @@ pub fn record_export<F: serde::Serialize>(
             unit_id: Some(unit_id),
             before: None,
             after: Some(after),
+            change: None,
         });
         Ok(())
     })
@@ -258,6 +268,7 @@ fn append(
             caller_request_id: actor.caller_request_id.clone(),
         };
         row.hash = chain::seal(&actor.audit_keys, &row);
+        let change = event.change;
         diesel::insert_into(audit_events::table)
             .values((
                 audit_events::id.eq(row.id),
@@ -280,6 +291,9 @@ fn append(
                 audit_events::caller_request_id.eq(&row.caller_request_id),
             ))
             .execute(tx)?;
+        if let Some((resource, data)) = change {
+            changes::keep(tx, row.id, resource, data.as_ref())?;
+        }
         prev = row.hash;
     }
     chain::set_head(tx, chain_id, seq, &prev)

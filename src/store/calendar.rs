@@ -11,7 +11,7 @@ use crate::error::ApiError;
 use crate::store::{audit, Actor};
 
 /// A stored override.
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = calendar_days)]
 pub struct CalendarDayRow {
     pub day: NaiveDate,

@@ -5,6 +5,7 @@ pub mod aid;
 pub mod audit;
 pub mod board;
 pub mod calendar;
+pub mod changes;
 pub mod clients;
 pub mod consultations;
 pub mod duty;
@@ -19,6 +20,7 @@ pub mod targets;
 pub mod throttle;
 pub mod units;
 pub mod users;
+pub mod webhooks;
 pub mod write;
 
 use std::sync::atomic::{AtomicU8, Ordering};

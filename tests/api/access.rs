@@ -479,6 +479,20 @@ async fn aid_case(app: &TestApp, w: &World, home: Home, steps: &[AidAction], pro
     id
 }
 
+/// A webhook subscription of the home unit's admin (never delivered: no worker runs here).
+async fn webhook(app: &TestApp, w: &World, home: Home) -> i64 {
+    made(
+        app,
+        w.maker(home),
+        Method::POST,
+        "/api/v1/webhooks",
+        &json!({"url": "https://platform.example.org/hook"}),
+    )
+    .await["id"]
+        .as_i64()
+        .expect("id")
+}
+
 async fn fresh_staff(app: &TestApp, w: &World, home: Home) -> i64 {
     made(
         app,
@@ -1086,6 +1100,43 @@ async fn call_for(app: &TestApp, w: &World, rule: &Rule, role: Role, inside: boo
                 if inside { Expect::Lists(-1) } else { Expect::Omits(-1) },
             )
         }
+        "create_webhook" => Call::new(M::POST, "/api/v1/webhooks", Success)
+            .body(json!({"url": "https://platform.example.org/hook"})),
+        "list_webhooks"
+        | "update_webhook"
+        | "delete_webhook"
+        | "list_webhook_deliveries"
+        | "redeliver_webhook_delivery" => {
+            let id = webhook(app, w, home).await;
+            match rule.operation_id {
+                "list_webhooks" => Call::new(M::GET, "/api/v1/webhooks?limit=200", listed(id)),
+                "update_webhook" => Call::new(M::PATCH, format!("/api/v1/webhooks/{id}"), found)
+                    .body(json!({"active": false})),
+                "delete_webhook" => Call::new(M::DELETE, format!("/api/v1/webhooks/{id}"), found),
+                "list_webhook_deliveries" => {
+                    Call::new(M::GET, format!("/api/v1/webhooks/{id}/deliveries"), found)
+                }
+                _ => {
+                    let delivery = crate::webhooks::queued_delivery(app, id);
+                    Call::new(
+                        M::POST,
+                        format!("/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver"),
+                        found,
+                    )
+                }
+            }
+        }
+        "list_changes" => {
+            crate::changes::settled(app).await;
+            let (_, end) = crate::changes::all_items(app, "admin", "&types=consultation").await;
+            let id = consultation(app, w, home, None).await;
+            crate::changes::settled(app).await;
+            Call::new(
+                M::GET,
+                format!("/api/v1/changes?types=consultation&limit=200&after={end}"),
+                if inside { Expect::Lists(id) } else { Expect::Omits(id) },
+            )
+        }
         other => panic!("the access test does not know how to call {other}: add it"),
     })
 }
@@ -1120,6 +1171,11 @@ async fn check(app: &TestApp, call: &Call, user: Option<&str>, expect: &Expect) 
                     .filter(|l| !l.trim().is_empty())
                     .count()
                     > 1;
+                matches!(expect, Expect::Lists(_)) != has
+            } else if call.path.contains("/changes") {
+                let has = res.json()["items"]
+                    .as_array()
+                    .is_some_and(|items| items.iter().any(|i| i["resource_id"] == *id));
                 matches!(expect, Expect::Lists(_)) != has
             } else if call.path.contains("/audit-events") {
                 let has = !ids_of(&res.json()).is_empty();

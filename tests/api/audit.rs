@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::backend_tests;
 use crate::helpers::{audit_keys, spawn_app, Backend};
 
-mod tamper;
+pub(crate) mod tamper;
 
 backend_tests!(
     each_change_writes_its_audit_row_with_the_request_id,

@@ -313,7 +313,7 @@ impl AidApplication {
 }
 
 /// Loads what views need and builds them.
-async fn views(
+pub(crate) async fn views(
     state: &AppState,
     principal: &Principal,
     apps: Vec<Application>,

@@ -12,6 +12,7 @@ pub use handlers::{
 pub use planning::{plan_follow_ups, PlanResult};
 pub use satisfaction::{get_satisfaction, SatisfactionQuery, SatisfactionReport, UnitSatisfaction};
 pub use types::{AttemptInput, DueQuery, FollowUpPatch, PlanInput};
+pub(crate) use views::views as views_of;
 pub use views::{Attempt, FollowUp, FollowUpSummary};
 
 /// Registers the routes of this module.

@@ -97,7 +97,7 @@ impl Versioned for FollowUp {
 }
 
 /// Builds views of rows with their contact phones, masked unless the caller is the one who calls.
-pub(super) async fn views(
+pub(crate) async fn views(
     state: &AppState,
     principal: &Principal,
     rows: Vec<FollowUpRow>,

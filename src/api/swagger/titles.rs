@@ -18,6 +18,8 @@ pub const TAGS: &[(&str, &str, &str, &str)] = &[
     ("aid", "法律援助", "Legal aid", "法律援助申请：绿色通道、法定流程与办理时限（举措7）"),
     ("follow-ups", "回访", "Follow-ups", "追踪回访与满意度（目标95%）"),
     ("audit", "审计", "Audit", "审计日志（全面登记、全程留痕）"),
+    ("changes", "变更订阅", "Changes", "按提交顺序读取各类记录的变更（增量同步）"),
+    ("webhooks", "推送订阅", "Webhooks", "变更的签名推送（Standard Webhooks）、投递记录与重新投递"),
     ("clients", "接入客户端", "API clients", "省级平台等系统的接入凭据（OAuth 2.0 客户端凭据模式）"),
     ("dictionaries", "代码表", "Dictionaries", "带中文标签的代码表"),
     ("operations", "运维", "Operations", "健康检查与运行指标"),
@@ -91,6 +93,14 @@ pub const OPERATIONS: &[(&str, &str, &str)] = &[
     ("get_follow_up", "查看回访", "Read a follow-up"),
     ("update_follow_up", "修改回访", "Change a follow-up"),
     ("record_follow_up_attempt", "登记回访结果", "Record a follow-up attempt"),
+    // changes and webhooks
+    ("list_changes", "变更记录", "Read the change feed"),
+    ("list_webhooks", "推送订阅列表", "List webhooks"),
+    ("create_webhook", "新建推送订阅", "Subscribe a webhook"),
+    ("update_webhook", "修改推送订阅", "Change a webhook"),
+    ("delete_webhook", "删除推送订阅", "Delete a webhook"),
+    ("list_webhook_deliveries", "推送投递记录", "A webhook's deliveries"),
+    ("redeliver_webhook_delivery", "重新投递", "Deliver again"),
     // clients
     ("list_clients", "接入客户端列表", "List API clients"),
     ("create_client", "登记接入客户端", "Register an API client"),

@@ -246,7 +246,7 @@ async fn a_deleted_tail_is_named_against_the_checkpoint(backend: Backend) {
 }
 
 /// A second county (a root of its own) with an admin, created as the command line would.
-fn second_county(app: &TestApp) -> (i64, i64) {
+pub(crate) fn second_county(app: &TestApp) -> (i64, i64) {
     let mut conn = app.pool.get().expect("connection");
     let actor = Actor::system("test", &audit_keys());
     audit::write(&mut conn, &actor, |tx, log| {
