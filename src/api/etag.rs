@@ -40,7 +40,7 @@ pub struct IfMatchHeader {
     /// The `ETag` last read (e.g. `"3"`); the write answers 412 when the resource has changed
     /// since. Without it the write is unconditional. (No example: a version is only ever copied
     /// from a read, so Swagger UI leaves the box empty rather than send a stale one.)
-    #[param(rename = "If-Match", value_type = String, required = false, pattern = r#"^(\*|(W/)?"?[0-9]{1,18}"?(\s*,\s*(W/)?"?[0-9]{1,18}"?)*)$"#)]
+    #[param(rename = "If-Match", value_type = String, required = false, pattern = r#"^(\*|(W/)?("[0-9]{1,18}"|[0-9]{1,18})(\s*,\s*(W/)?("[0-9]{1,18}"|[0-9]{1,18}))*)$"#)]
     pub if_match: Option<String>,
 }
 
