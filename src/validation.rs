@@ -12,6 +12,8 @@ use crate::domain::text::{check_line, check_text, TextError};
 pub const LINE_PATTERN: &str = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$";
 /// Multi-line text: as a line, but line breaks and tabs are allowed.
 pub const TEXT_PATTERN: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*[^\s\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$";
+/// Search text in a query: as a line, but it may be blank (a blank search matches everything).
+pub const SEARCH_PATTERN: &str = r"^[^\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]*$";
 /// A resident ID number's shape (the check digit is checked by `domain::id_card`).
 pub const ID_NUMBER_PATTERN: &str = "^[0-9]{17}[0-9Xx]$";
 /// A person's phone as entered (checked by `domain::phone`).
@@ -22,6 +24,7 @@ pub const PHONE_PATTERN: &str = r"^(\+86)?[0-9 -]+$";
 pub const PATTERNS: &[(&str, &str)] = &[
     ("line", LINE_PATTERN),
     ("text", TEXT_PATTERN),
+    ("search", SEARCH_PATTERN),
     ("code", CODE_PATTERN),
     ("unit_phone", UNIT_PHONE_PATTERN),
     ("username", USERNAME_PATTERN),

@@ -39,7 +39,7 @@ pub struct ChangeQuery {
     /// Only these kinds of resource, comma-separated: `consultation`, `aid_application`,
     /// `aid_verification`, `follow_up`, `unit`, `unit_target`, `staff`, `duty_shift`, `user`,
     /// `calendar_day` (default: all the caller's role may read). An unknown kind is a 400.
-    #[param(example = "consultation,aid_application", max_length = 300)]
+    #[param(max_length = 300)]
     pub types: Option<String>,
     /// Events per page, 1 to 200 (default 100).
     #[param(minimum = 1, maximum = 200, example = 100)]

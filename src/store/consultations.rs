@@ -94,21 +94,16 @@ pub struct ConsultationFilter {
     pub review_state: Option<ReviewState>,
     /// Only answered by this staff member.
     pub staff_id: Option<i64>,
-    /// Text in the question or answer.
-    #[param(max_length = 100)]
+    /// Text in the question or answer (no control or invisible characters).
+    #[param(max_length = 100, pattern = "search")]
     pub q: Option<String>,
     /// Only records changed after this time (`updated_at` strictly later; RFC 3339, e.g.
     /// `2024-01-01T00:00:00Z`; a `+08:00` offset must be sent as `%2B08:00`). With keyset
     /// paging and the other filters, it fetches only what changed since a previous read.
-    #[param(value_type = Option<String>, format = DateTime, example = "2024-01-01T00:00:00Z")]
+    #[param(value_type = Option<String>, format = DateTime)]
     pub updated_after: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// Only the record with this external reference (as any account set it).
-    #[param(
-        min_length = 1,
-        max_length = 64,
-        pattern = "external_ref",
-        example = "SX-2023-000123"
-    )]
+    #[param(min_length = 1, max_length = 64, pattern = "external_ref")]
     pub external_ref: Option<String>,
 }
 

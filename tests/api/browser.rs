@@ -44,14 +44,31 @@ fn browse(browser: &Path, url: &str, shot: &Path) -> String {
         "--virtual-time-budget=8000",
     ];
     let user_data = format!("--user-data-dir={}", profile.path().display());
-    let status = Command::new(browser)
-        .args(flags)
-        .arg(&user_data)
-        .arg("--window-size=1600,1400")
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(url)
-        .output()
-        .expect("run chromium");
+    // A headless Chromium that has written its screenshot sometimes never exits on a loaded
+    // machine: each run is stopped after a generous bound and tried again, so a stuck browser
+    // cannot hold the suite (nothing is timed: the bound only ends a hang).
+    let run = |extra: &[String]| {
+        for _ in 0..3 {
+            let out = Command::new("timeout")
+                .args(["--kill-after=10", "180"])
+                .arg(browser)
+                .args(flags)
+                .arg(&user_data)
+                .args(extra)
+                .arg(url)
+                .output()
+                .expect("run chromium");
+            if !matches!(out.status.code(), Some(124) | Some(137) | None) {
+                return out;
+            }
+            eprintln!("chromium did not exit: trying again");
+        }
+        panic!("chromium hung three times on {url}");
+    };
+    let status = run(&[
+        "--window-size=1600,1400".to_owned(),
+        format!("--screenshot={}", shot.display()),
+    ]);
     assert!(
         status.status.success(),
         "chromium failed: {}",
@@ -64,13 +81,7 @@ fn browse(browser: &Path, url: &str, shot: &Path) -> String {
         "screenshot {} is missing or empty",
         shot.display()
     );
-    let dom = Command::new(browser)
-        .args(flags)
-        .arg(&user_data)
-        .arg("--dump-dom")
-        .arg(url)
-        .output()
-        .expect("run chromium");
+    let dom = run(&["--dump-dom".to_owned()]);
     String::from_utf8_lossy(&dom.stdout).into_owned()
 }
 

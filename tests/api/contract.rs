@@ -466,7 +466,11 @@ async fn no_parameter_is_prefilled_with_a_value_that_fails(backend: Backend) {
         for (method, op) in item.as_object().expect("operations") {
             for p in op["parameters"].as_array().into_iter().flatten() {
                 let name = p["name"].as_str().unwrap_or_default();
-                if matches!(name, "cursor" | "If-Match" | "If-None-Match") {
+                // A pre-filled filter silently hides records (`updated_after`, `external_ref`):
+                // an optional query parameter carries no example, but the page size.
+                let optional_filter =
+                    p["in"] == "query" && p["required"] != true && name != "limit";
+                if optional_filter || matches!(name, "cursor" | "If-Match" | "If-None-Match") {
                     checked += 1;
                     assert!(
                         p.get("example").is_none() && p["schema"].get("example").is_none(),

@@ -255,6 +255,17 @@ async fn fill_ins(app: &TestApp, spec: &Value) -> (BTreeMap<String, i64>, Value)
         )
         .await,
     );
+    // An API client and a webhook (never delivered: the test app runs no worker), so that their
+    // reads have a record.
+    crate::clients::register(&app, json!({})).await;
+    made(
+        app.post(
+            "/api/v1/webhooks",
+            "admin",
+            &json!({"url": "http://127.0.0.1:9/hook", "types": ["consultation"]}),
+        )
+        .await,
+    );
     let mut ids = BTreeMap::new();
     for (path, item) in spec["paths"].as_object().expect("paths") {
         let Some(at) = path.find("/{id}") else {

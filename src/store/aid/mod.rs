@@ -332,15 +332,10 @@ pub struct AidFilter {
     /// Only records changed after this time (`updated_at` strictly later; RFC 3339, e.g.
     /// `2024-01-01T00:00:00Z`; a `+08:00` offset must be sent as `%2B08:00`). With keyset
     /// paging and the other filters, it fetches only what changed since a previous read.
-    #[param(value_type = Option<String>, format = DateTime, example = "2024-01-01T00:00:00Z")]
+    #[param(value_type = Option<String>, format = DateTime)]
     pub updated_after: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// Only the record with this external reference (as any account set it).
-    #[param(
-        min_length = 1,
-        max_length = 64,
-        pattern = "external_ref",
-        example = "SX-YZ-2023-0042"
-    )]
+    #[param(min_length = 1, max_length = 64, pattern = "external_ref")]
     pub external_ref: Option<String>,
 }
 
