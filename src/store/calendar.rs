@@ -110,14 +110,7 @@ pub fn install_published(
                 .map(|row| row.day)
                 .collect();
             for (day, kind, name) in days.into_iter().filter(|d| !kept.contains(&d.0)) {
-                diesel::insert_into(calendar_days::table)
-                    .values((
-                        calendar_days::day.eq(day),
-                        calendar_days::kind.eq(kind),
-                        calendar_days::name.eq(name),
-                        calendar_days::updated_at.eq(now),
-                    ))
-                    .execute(tx)?;
+                insert_day(tx, day, kind, &name, now)?;
             }
             diesel::insert_into(calendar_years::table)
                 .values((
@@ -148,6 +141,24 @@ fn check_root_admin(tx: &mut DbConnection, actor: &Actor) -> Result<(), ApiError
     }
 }
 
+fn insert_day(
+    tx: &mut DbConnection,
+    day: NaiveDate,
+    kind: DayKind,
+    name: &str,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    diesel::insert_into(calendar_days::table)
+        .values((
+            calendar_days::day.eq(day),
+            calendar_days::kind.eq(kind),
+            calendar_days::name.eq(name),
+            calendar_days::updated_at.eq(now),
+        ))
+        .execute(tx)?;
+    Ok(())
+}
+
 /// Sets the override of a day; returns it and whether it is new.
 pub fn put(
     conn: &mut DbConnection,
@@ -173,14 +184,7 @@ pub fn put(
                 ))
                 .execute(tx)?;
         } else {
-            diesel::insert_into(calendar_days::table)
-                .values((
-                    calendar_days::day.eq(day),
-                    calendar_days::kind.eq(kind),
-                    calendar_days::name.eq(name),
-                    calendar_days::updated_at.eq(now),
-                ))
-                .execute(tx)?;
+            insert_day(tx, day, kind, name, now)?;
         }
         let after: CalendarDayRow = calendar_days::table
             .filter(calendar_days::day.eq(day))

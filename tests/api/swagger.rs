@@ -257,7 +257,7 @@ async fn fill_ins(app: &TestApp, spec: &Value) -> (BTreeMap<String, i64>, Value)
     );
     // An API client and a webhook (never delivered: the test app runs no worker), so that their
     // reads have a record.
-    crate::clients::register(&app, json!({})).await;
+    crate::clients::register(app, json!({})).await;
     made(
         app.post(
             "/api/v1/webhooks",
