@@ -33,8 +33,8 @@ const MAX_LIMIT: i64 = 200;
 #[into_params(parameter_in = Query)]
 pub struct ChangeQuery {
     /// The `next` of the previous page (or the `cursor` of the last event applied), unchanged;
-    /// omit to start at the beginning. An altered cursor is a 400.
-    #[param(pattern = "^[A-Za-z0-9_-]{1,512}$")]
+    /// omit it (or send it empty) to start at the beginning. An altered cursor is a 400.
+    #[param(pattern = "^[A-Za-z0-9_-]{0,512}$")]
     pub after: Option<String>,
     /// Only these kinds of resource, comma-separated: `consultation`, `aid_application`,
     /// `aid_verification`, `follow_up`, `unit`, `unit_target`, `staff`, `duty_shift`, `user`,
