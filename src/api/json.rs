@@ -70,6 +70,15 @@ pub fn parse<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, ApiError
                     err.into_inner()
                 )));
             }
+            // JSON has one number type: `141.0` is the integer 141 (JSON Schema's `integer`
+            // accepts it), which serde reads only as a float. Read whole numbers as integers.
+            if let Ok(mut body) = serde_json::from_slice::<Value>(bytes) {
+                if whole_numbers_as_integers(&mut body) {
+                    if let Ok(value) = serde_json::from_value::<T>(body) {
+                        return Ok(value);
+                    }
+                }
+            }
             let first = field_error(err.path(), &err.inner().to_string()).0;
             let errors = serde_json::from_slice::<Value>(bytes)
                 .map(|body| collect::<T>(body))
@@ -84,6 +93,29 @@ pub fn parse<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, ApiError
     de.end()
         .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
     Ok(value)
+}
+
+/// Turns every number with a zero fraction into an integer; whether any was changed.
+fn whole_numbers_as_integers(value: &mut Value) -> bool {
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            // Within ±2^53 every whole float is exactly an integer.
+            if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 {
+                *value = Value::from(f as i64);
+                true
+            } else {
+                false
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |changed, v| whole_numbers_as_integers(v) | changed),
+        Value::Object(map) => map
+            .values_mut()
+            .fold(false, |changed, v| whole_numbers_as_integers(v) | changed),
+        _ => false,
+    }
 }
 
 /// What a deserialisation error asks of the body.
@@ -396,6 +428,15 @@ mod tests {
             Err(ApiError::BadRequest(_)) => (400, String::new()),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_whole_number_written_with_a_fraction_is_an_integer() {
+        let body: Body = parse(br#"{"id": 141.0, "inner": {"n": -3.0}}"#).expect("whole numbers");
+        assert_eq!(body.id, 141);
+        assert_eq!(body.inner.map(|i| i.n), Some(-3));
+        // A fraction is still no integer.
+        assert_eq!(field(parse(br#"{"id": 1.5}"#)), (422, "id".into()));
     }
 
     #[test]
