@@ -93,9 +93,9 @@ impl Cursor {
     /// Decodes a cursor of `list`; anything altered, or signed for another list, is a 400.
     pub fn decode(text: &str, list: &str) -> Result<Self, ApiError> {
         let bad = || {
-            ApiError::BadRequest(
-                "invalid cursor: pass the next_cursor of the previous page of this list unchanged"
-                    .into(),
+            ApiError::bad_request(
+                "invalid cursor: pass the next_cursor of the previous page of this list unchanged",
+                "游标无效：请原样传入此列表上一页的 next_cursor",
             )
         };
         if text.len() > 512 {
@@ -181,9 +181,7 @@ impl PageQuery {
     pub fn resolve(&self, list: &'static str) -> Result<PageRequest, ApiError> {
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(ApiError::BadRequest(format!(
-                "limit must be between 1 and {MAX_LIMIT}"
-            )));
+            return Err(bad_limit());
         }
         let after = match self.cursor.as_deref() {
             None | Some("") => None,
@@ -332,7 +330,10 @@ impl Order {
 
 /// A cursor of another list's shape.
 fn not_of_this_list() -> ApiError {
-    ApiError::BadRequest("invalid cursor for this list".into())
+    ApiError::bad_request(
+        "invalid cursor for this list",
+        "游标不属于此列表",
+    )
 }
 
 /// One page of a list.
@@ -352,6 +353,14 @@ impl<T> Page<T> {
             next_cursor: self.next_cursor,
         })
     }
+}
+
+/// 400 for a `limit` outside 1..=[`MAX_LIMIT`].
+pub fn bad_limit() -> ApiError {
+    ApiError::bad_request(
+        format!("limit must be between 1 and {MAX_LIMIT}"),
+        format!("limit 须在 1 到 {MAX_LIMIT} 之间"),
+    )
 }
 
 #[cfg(test)]
@@ -422,3 +431,4 @@ mod tests {
         assert!(last.next_cursor.is_none());
     }
 }
+

@@ -35,8 +35,9 @@ impl IfMatch {
                 Some(inner) => inner,
                 None if !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) => part,
                 None => {
-                    return Err(ApiError::BadRequest(
-                        "If-Match must be a quoted ETag such as \"3\", as sent in ETag".into(),
+                    return Err(ApiError::bad_request(
+                        "If-Match must be a quoted ETag such as \"3\", as sent in ETag",
+                        "If-Match 须为带引号的 ETag，如 \"3\"，即 ETag 响应头所给的值",
                     ))
                 }
             };

@@ -26,10 +26,11 @@ pub fn check_period(
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
     max_days: i64,
-) -> Result<(), String> {
+) -> Result<(), crate::domain::message::Message> {
     if to < from || (to - from).num_days() > max_days {
-        return Err(format!(
-            "`to` must be on or after `from`, at most {max_days} days later"
+        return Err(crate::domain::message::Message::new(
+            format!("`to` must be on or after `from`, at most {max_days} days later"),
+            format!("`to` 须不早于 `from`，且相隔不超过 {max_days} 天"),
         ));
     }
     Ok(())

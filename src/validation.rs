@@ -135,8 +135,9 @@ pub fn external_ref(s: &str) -> Result<(), ValidationError> {
 /// 400 when the `external_ref` filter is not an external reference.
 pub fn query_external_ref(value: Option<&str>) -> Result<(), crate::error::ApiError> {
     match value.map(external_ref) {
-        Some(Err(_)) => Err(crate::error::ApiError::BadRequest(
-            "external_ref must be 1 to 64 printable ASCII characters without spaces".into(),
+        Some(Err(_)) => Err(crate::error::ApiError::bad_request(
+            "external_ref must be 1 to 64 printable ASCII characters without spaces",
+            "external_ref 须为 1 到 64 个不含空格的可打印 ASCII 字符",
         )),
         _ => Ok(()),
     }
@@ -153,13 +154,17 @@ pub fn query_text(
         return Ok(());
     };
     if v.chars().count() > max {
-        return Err(crate::error::ApiError::BadRequest(format!(
-            "{name} must be at most {max} characters"
-        )));
+        return Err(crate::error::ApiError::bad_request(
+            format!("{name} must be at most {max} characters"),
+            format!("{name} 至多 {max} 个字符"),
+        ));
     }
     match check_line(v) {
         Err(e @ (TextError::Control | TextError::Invisible)) => {
-            Err(crate::error::ApiError::BadRequest(format!("{name} {e}")))
+            Err(crate::error::ApiError::bad_request(
+                format!("{name} {e}"),
+                format!("{name} {}", e.zh()),
+            ))
         }
         _ => Ok(()),
     }

@@ -362,7 +362,7 @@ async fn failed(
     })
     .await;
     match recorded {
-        Ok(()) => ApiError::Unauthorized("invalid username or password".into()),
+        Ok(()) => ApiError::unauthorized("invalid username or password", "用户名或密码错误"),
         Err(e) => e,
     }
 }
@@ -419,6 +419,7 @@ pub async fn logout(
     let (Some(sid), Some(account_id)) = (principal.session_id, principal.account_id) else {
         return Err(ApiError::conflict(
             "a token of an external identity provider has no session to end here",
+            "外部身份提供方签发的令牌在本服务没有可结束的会话",
         ));
     };
     let actor = state.actor(&principal);

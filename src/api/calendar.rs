@@ -107,16 +107,14 @@ pub async fn get_calendar(
         chrono::Datelike::year(&state.clock.now().with_timezone(&crate::time::cst()))
     });
     if !crate::domain::targets::TARGET_YEARS.contains(&year) {
-        return Err(ApiError::BadRequest(
-            "year must be between 2000 and 2100".into(),
-        ));
+        return Err(ApiError::BadRequest(crate::domain::targets::bad_year()));
     }
     let (from, to) = match (
         NaiveDate::from_ymd_opt(year, 1, 1),
         NaiveDate::from_ymd_opt(year, 12, 31),
     ) {
         (Some(f), Some(t)) => (f, t),
-        _ => return Err(ApiError::BadRequest("invalid year".into())),
+        _ => return Err(ApiError::BadRequest(crate::domain::targets::bad_year())),
     };
     let (schedule, rows) = store::run(&state.pool, move |c| {
         Ok((

@@ -26,7 +26,7 @@ const LIST: &str = "changes";
 /// Events per page unless `limit` says otherwise.
 const DEFAULT_LIMIT: i64 = 100;
 /// Most events per page.
-const MAX_LIMIT: i64 = 200;
+use crate::paging::MAX_LIMIT;
 
 /// Where to read the feed from.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -122,10 +122,13 @@ pub fn resolve_types(
             .map(|t| {
                 let t = t.trim();
                 RESOURCES.iter().copied().find(|r| *r == t).ok_or_else(|| {
-                    ApiError::BadRequest(format!(
-                        "types: unknown kind of resource; known are {}",
-                        RESOURCES.join(", ")
-                    ))
+                    ApiError::bad_request(
+                        format!(
+                            "types: unknown kind of resource; known are {}",
+                            RESOURCES.join(", ")
+                        ),
+                        format!("types：未知的资源类型；可用的有 {}", RESOURCES.join(", ")),
+                    )
                 })
             })
             .collect::<Result<_, _>>()?,
@@ -330,9 +333,7 @@ pub async fn list_changes(
     let q = query.into_inner();
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::BadRequest(format!(
-            "limit must be between 1 and {MAX_LIMIT}"
-        )));
+        return Err(crate::paging::bad_limit());
     }
     let types = resolve_types(&principal, q.types.as_deref())?;
     let after = decode_after(q.after.as_deref())?;

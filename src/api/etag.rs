@@ -53,7 +53,10 @@ impl FromRequest for IfMatch {
             None => Ok(IfMatch::default()),
             Some(v) => match v.to_str() {
                 Ok(s) => IfMatch::parse(s),
-                Err(_) => Err(ApiError::BadRequest("If-Match is not valid ASCII".into())),
+                Err(_) => Err(ApiError::bad_request(
+                    "If-Match is not valid ASCII",
+                    "If-Match 不是有效的 ASCII 文本",
+                )),
             },
         };
         ready(result.map_err(Into::into))
@@ -79,9 +82,12 @@ pub async fn not_modified(
         .is_some_and(|v| v.len() > MAX_IF_NONE_MATCH || v.to_str().is_err())
     {
         use actix_web::ResponseError;
-        let err = ApiError::BadRequest(format!(
-            "If-None-Match must be visible ASCII of at most {MAX_IF_NONE_MATCH} characters"
-        ));
+        let err = ApiError::bad_request(
+            format!(
+                "If-None-Match must be visible ASCII of at most {MAX_IF_NONE_MATCH} characters"
+            ),
+            format!("If-None-Match 须为至多 {MAX_IF_NONE_MATCH} 个可见 ASCII 字符"),
+        );
         return Ok(req
             .into_response(err.error_response())
             .map_into_right_body());

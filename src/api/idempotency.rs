@@ -47,8 +47,12 @@ fn parse(req: &HttpRequest) -> Result<IdempotencyKey, ApiError> {
             operation,
         }));
     };
-    let bad =
-        || ApiError::BadRequest("Idempotency-Key must be 1 to 200 visible ASCII characters".into());
+    let bad = || {
+        ApiError::bad_request(
+            "Idempotency-Key must be 1 to 200 visible ASCII characters",
+            "Idempotency-Key 须为 1 到 200 个可见 ASCII 字符",
+        )
+    };
     let text = value.to_str().map_err(|_| bad())?.trim();
     if text.is_empty() || text.len() > 200 || !text.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(bad());

@@ -65,10 +65,11 @@ pub fn parse<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, ApiError
         Ok(value) => value,
         Err(err) => {
             if !err.inner().is_data() {
-                return Err(ApiError::BadRequest(format!(
-                    "malformed JSON: {}",
-                    err.into_inner()
-                )));
+                let err = err.into_inner();
+                return Err(ApiError::bad_request(
+                    format!("malformed JSON: {err}"),
+                    format!("JSON 格式错误（解析器原文：{err}）"),
+                ));
             }
             // JSON has one number type: `141.0` is the integer 141 (JSON Schema's `integer`
             // accepts it), which serde reads only as a float. Read whole numbers as integers.
@@ -91,7 +92,12 @@ pub fn parse<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, ApiError
         }
     };
     de.end()
-        .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+        .map_err(|e| {
+            ApiError::bad_request(
+                format!("malformed JSON: {e}"),
+                format!("JSON 格式错误（解析器原文：{e}）"),
+            )
+        })?;
     Ok(value)
 }
 
@@ -359,7 +365,12 @@ pub async fn read_limited(mut payload: Payload, limit: usize) -> Result<web::Byt
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk =
-            chunk.map_err(|e| ApiError::BadRequest(format!("unreadable request body: {e}")))?;
+            chunk.map_err(|e| {
+                ApiError::bad_request(
+                    format!("unreadable request body: {e}"),
+                    format!("无法读取请求体（{e}）"),
+                )
+            })?;
         if body.len() + chunk.len() > limit {
             return Err(ApiError::PayloadTooLarge { limit });
         }
@@ -383,9 +394,10 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Json<T> {
         let payload = payload.take();
         Box::pin(async move {
             if !json {
-                return Err(ApiError::UnsupportedMediaType(
-                    "the request body must be sent as Content-Type: application/json".into(),
-                )
+                return Err(ApiError::UnsupportedMediaType(crate::error::Message::new(
+                    "the request body must be sent as Content-Type: application/json",
+                    "请求体须以 Content-Type: application/json 发送",
+                ))
                 .into());
             }
             if declared.is_some_and(|n| n > limit) {
@@ -393,8 +405,9 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Json<T> {
             }
             let body = read_limited(payload, limit).await?;
             if body.is_empty() {
-                return Err(ApiError::BadRequest(
-                    "the request body is empty; a JSON document is required".into(),
+                return Err(ApiError::bad_request(
+                    "the request body is empty; a JSON document is required",
+                    "请求体为空；需要一个 JSON 文档",
                 )
                 .into());
             }

@@ -147,20 +147,23 @@ pub async fn metrics(
     // A request without a token is a 401 whether or not metrics are enabled: the contract
     // requires the token, and a missing header must not be answered as if it were there.
     let given = crate::auth::session::bearer(req.headers()).unwrap_or_default();
+    let no_token = || {
+        ApiError::unauthorized(
+            "GET /metrics needs the operator's metrics token",
+            "GET /metrics 需要运维人员的指标令牌",
+        )
+    };
     if given.is_empty() {
-        return Err(ApiError::Unauthorized(
-            "GET /metrics needs the operator's metrics token".into(),
-        ));
+        return Err(no_token());
     }
     let Some(expected) = &state.metrics_token else {
-        return Err(ApiError::NotFound(
-            "metrics are not enabled on this instance".into(),
-        ));
+        return Err(ApiError::NotFound(crate::error::Message::new(
+            "metrics are not enabled on this instance",
+            "本实例未启用指标",
+        )));
     };
     if !expected.admits(given) {
-        return Err(ApiError::Unauthorized(
-            "GET /metrics needs the operator's metrics token".into(),
-        ));
+        return Err(no_token());
     }
     let encoder = prometheus::TextEncoder::new();
     let mut buf = Vec::new();

@@ -592,5 +592,8 @@ pub async fn fallback(
     routes: web::Data<KnownRoutes>,
 ) -> Result<actix_web::HttpResponse, ApiError> {
     routes.check(req.method(), req.path())?;
-    Err(ApiError::NotFound(format!("no resource at {}", req.path())))
+    Err(ApiError::NotFound(crate::error::Message::new(
+        format!("no resource at {}", req.path()),
+        format!("{} 处没有资源", req.path()),
+    )))
 }

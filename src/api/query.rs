@@ -46,7 +46,10 @@ pub async fn declared_only(
     match unknown {
         None => Ok(next.call(req).await?.map_into_left_body()),
         Some(name) => {
-            let error = ApiError::BadRequest(format!("unknown query parameter `{name}`"));
+            let error = ApiError::bad_request(
+                format!("unknown query parameter `{name}`"),
+                format!("未知的查询参数 `{name}`"),
+            );
             Ok(req
                 .into_response(error.error_response())
                 .map_into_right_body())

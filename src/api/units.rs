@@ -498,9 +498,7 @@ pub async fn put_unit_target(
 ) -> Result<HttpResponse, ApiError> {
     let (id, year) = path.into_inner();
     if !crate::domain::targets::TARGET_YEARS.contains(&year) {
-        return Err(ApiError::BadRequest(
-            "year must be between 2000 and 2100".into(),
-        ));
+        return Err(ApiError::BadRequest(crate::domain::targets::bad_year()));
     }
     body.validate()?;
     let values = body.values()?;

@@ -265,7 +265,12 @@ pub async fn create_webhook(
     let types = check_types(&principal, &body.types)?;
     let owner = principal
         .account_id
-        .ok_or_else(|| ApiError::Forbidden("only an account of this service subscribes".into()))?;
+        .ok_or_else(|| {
+            ApiError::forbidden(
+                "only an account of this service subscribes",
+                "只有本服务的账号可以订阅",
+            )
+        })?;
     let secret = new_secret();
     let actor = state.actor(&principal);
     let unit = principal.unit_id;

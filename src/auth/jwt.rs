@@ -96,7 +96,13 @@ pub struct JwtKeys {
 /// Why a token was refused (the message is safe to show; it never echoes the token).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("{0}")]
-pub struct TokenError(pub String);
+pub struct TokenError(pub crate::domain::message::Message);
+
+impl TokenError {
+    fn new(en: impl Into<String>, zh: impl Into<String>) -> Self {
+        Self(crate::domain::message::Message::new(en, zh))
+    }
+}
 
 impl JwtKeys {
     /// Keys from the shared secret.
@@ -220,34 +226,45 @@ impl JwtKeys {
     pub fn verify_at(&self, token: &str, now: i64) -> Result<Claims, TokenError> {
         let claims = self.verify_signed(token)?;
         if claims.iat > now + LEEWAY_SECS {
-            return Err(TokenError(
-                "the bearer token is issued in the future".into(),
+            return Err(TokenError::new(
+                "the bearer token is issued in the future",
+                "令牌的签发时间在将来",
             ));
         }
         if claims.nbf.is_some_and(|nbf| nbf > now + LEEWAY_SECS) {
-            return Err(TokenError("the bearer token is not valid yet".into()));
+            return Err(TokenError::new(
+                "the bearer token is not valid yet",
+                "令牌尚未生效",
+            ));
         }
         let lifetime = claims.exp.saturating_sub(claims.iat);
         if lifetime > self.max_lifetime_secs {
-            return Err(TokenError(format!(
-                "the bearer token's lifetime ({lifetime} s) exceeds the accepted maximum ({} s)",
-                self.max_lifetime_secs
-            )));
+            return Err(TokenError::new(
+                format!(
+                    "the bearer token's lifetime ({lifetime} s) exceeds the accepted maximum ({} s)",
+                    self.max_lifetime_secs
+                ),
+                format!(
+                    "令牌的有效期（{lifetime} 秒）超过允许的最长期限（{} 秒）",
+                    self.max_lifetime_secs
+                ),
+            ));
         }
         Ok(claims)
     }
 
     fn verify_signed(&self, token: &str) -> Result<Claims, TokenError> {
         let header =
-            decode_header(token).map_err(|_| TokenError("the bearer token is malformed".into()))?;
+            decode_header(token).map_err(|_| TokenError::new("the bearer token is malformed", "令牌格式错误"))?;
         let (key, algorithm, issuer) = match header.alg {
             Algorithm::HS256 => (&self.decoding, Algorithm::HS256, self.issuer.as_str()),
             alg => match &self.external {
                 Some(ext) if ext.algorithm == alg => (&ext.key, alg, ext.issuer.as_str()),
                 _ => {
-                    return Err(TokenError(format!(
-                        "tokens signed with {alg:?} are not accepted"
-                    )))
+                    return Err(TokenError::new(
+                        format!("tokens signed with {alg:?} are not accepted"),
+                        format!("不接受以 {alg:?} 签名的令牌"),
+                    ))
                 }
             },
         };
@@ -264,19 +281,17 @@ impl JwtKeys {
             .map(|data| data.claims)
             .map_err(|e| {
                 use jsonwebtoken::errors::ErrorKind as K;
-                TokenError(
-                    match e.kind() {
-                        K::ExpiredSignature => "the bearer token has expired",
-                        K::ImmatureSignature => "the bearer token is not valid yet",
-                        K::InvalidAudience => "the bearer token is for another audience",
-                        K::InvalidIssuer => "the bearer token is from an unknown issuer",
-                        K::InvalidSignature => "the bearer token's signature is invalid",
-                        K::MissingRequiredClaim(_) => "the bearer token lacks a required claim",
-                        K::InvalidAlgorithm => "the bearer token's algorithm is not accepted",
-                        _ => "the bearer token is invalid",
-                    }
-                    .into(),
-                )
+                let (en, zh) = match e.kind() {
+                    K::ExpiredSignature => ("the bearer token has expired", "令牌已过期"),
+                    K::ImmatureSignature => ("the bearer token is not valid yet", "令牌尚未生效"),
+                    K::InvalidAudience => ("the bearer token is for another audience", "令牌的受众不是本服务"),
+                    K::InvalidIssuer => ("the bearer token is from an unknown issuer", "令牌的签发方未知"),
+                    K::InvalidSignature => ("the bearer token's signature is invalid", "令牌签名无效"),
+                    K::MissingRequiredClaim(_) => ("the bearer token lacks a required claim", "令牌缺少必需的声明"),
+                    K::InvalidAlgorithm => ("the bearer token's algorithm is not accepted", "不接受令牌的签名算法"),
+                    _ => ("the bearer token is invalid", "令牌无效"),
+                };
+                TokenError::new(en, zh)
             })
     }
 }
@@ -348,7 +363,7 @@ mod tests {
         let now = chrono::Utc::now().timestamp();
         let old = keys().issue(&grant(), now - 10_000).unwrap();
         assert_eq!(
-            keys().verify(&old).unwrap_err().0,
+            keys().verify(&old).unwrap_err().0.en,
             "the bearer token has expired"
         );
         let other = JwtKeys::new(
@@ -379,7 +394,7 @@ mod tests {
         let now = chrono::Utc::now().timestamp();
         let nbf = signed(|c| c.nbf = Some(now + 120));
         assert_eq!(
-            keys().verify(&nbf).unwrap_err().0,
+            keys().verify(&nbf).unwrap_err().0.en,
             "the bearer token is not valid yet"
         );
         let iat = signed(|c| {
@@ -387,7 +402,7 @@ mod tests {
             c.exp = now + 600;
         });
         assert_eq!(
-            keys().verify(&iat).unwrap_err().0,
+            keys().verify(&iat).unwrap_err().0.en,
             "the bearer token is issued in the future"
         );
         // Within the leeway both are accepted (clocks differ a little).
@@ -408,6 +423,7 @@ mod tests {
             .verify(&long)
             .unwrap_err()
             .0
+            .en
             .contains("exceeds the accepted maximum"));
         assert!(keys.verify(&signed(|c| c.exp = now + 3600)).is_ok());
         // An old iat does not buy a longer life either.

@@ -46,8 +46,9 @@ pub struct ClientLimit {
 
 fn extract(req: &HttpRequest) -> Result<Principal, ApiError> {
     if !req.headers().contains_key(header::AUTHORIZATION) {
-        return Err(ApiError::Unauthorized(
-            "an Authorization: Bearer token is required".into(),
+        return Err(ApiError::unauthorized(
+            "an Authorization: Bearer token is required",
+            "需要 Authorization: Bearer 令牌",
         ));
     }
     match req.extensions().get::<Checked>() {
@@ -101,11 +102,11 @@ impl<P: Policy> FromRequest for Authorized<P> {
                             _policy: PhantomData,
                         })
                     } else {
-                        Err(ApiError::Forbidden(format!(
-                            "{} is for the roles {}; your role is {}",
+                        Err(ApiError::Forbidden(access::refusal(
                             P::ID,
-                            access::roles_in_words(P::ID, None),
-                            principal.role
+                            P::ID,
+                            None,
+                            principal.role,
                         )))
                     }
                 })

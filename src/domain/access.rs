@@ -340,7 +340,32 @@ pub fn may_take(role: Role, action: AidAction) -> bool {
 }
 
 /// The roles of the operation, in words (for a 403).
-pub fn roles_in_words(operation_id: &str, action: Option<AidAction>) -> String {
+/// Why `role` may not call an operation (or take a step of it): `what` is for the roles the
+/// rules name.
+pub fn refusal(
+    what: &str,
+    operation_id: &str,
+    action: Option<AidAction>,
+    role: Role,
+) -> crate::domain::message::Message {
+    use crate::domain::codes::CodeTable;
+    let roles = roles_of(operation_id, action);
+    let codes: Vec<&str> = roles.iter().map(|r| r.code()).collect();
+    let labels: Vec<&str> = roles.iter().map(|r| r.label()).collect();
+    crate::domain::message::Message::new(
+        format!(
+            "{what} is for the roles {}; your role is {role}",
+            codes.join(", ")
+        ),
+        format!(
+            "{what} 仅限以下角色：{}；您的角色是{}",
+            labels.join("、"),
+            role.label()
+        ),
+    )
+}
+
+fn roles_of(operation_id: &str, action: Option<AidAction>) -> Vec<Role> {
     let mut roles: Vec<Role> = Vec::new();
     for r in rules(operation_id).filter(|r| action.is_none() || r.action == action) {
         for role in r.roles {
@@ -350,10 +375,6 @@ pub fn roles_in_words(operation_id: &str, action: Option<AidAction>) -> String {
         }
     }
     roles
-        .iter()
-        .map(|r| r.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[cfg(test)]

@@ -172,16 +172,25 @@ pub fn with_age_groups(groups: &[SpecialGroup], age_group: Option<AgeGroup>) -> 
 }
 
 /// The review state after a decision; only a pending entry can be decided.
-pub fn decide(state: ReviewState, decision: ReviewDecision) -> Result<ReviewState, String> {
+pub fn decide(
+    state: ReviewState,
+    decision: ReviewDecision,
+) -> Result<ReviewState, crate::domain::message::Message> {
     match state {
         ReviewState::Pending => Ok(match decision {
             ReviewDecision::Approve => ReviewState::Approved,
             ReviewDecision::Return => ReviewState::Returned,
         }),
-        other => Err(format!(
-            "the consultation is {} ({}); only pending entries are reviewed (an edit returns it to review)",
-            other.code(),
-            other.label()
+        other => Err(crate::domain::message::Message::new(
+            format!(
+                "the consultation is {} ({}); only pending entries are reviewed (an edit returns it to review)",
+                other.code(),
+                other.label()
+            ),
+            format!(
+                "该咨询记录当前为{}；只审核待审核的记录（修改后会重新进入审核）",
+                other.label()
+            ),
         )),
     }
 }

@@ -10,6 +10,7 @@ pub mod duty;
 pub mod follow_up;
 pub mod id_card;
 pub mod masking;
+pub mod message;
 pub mod periods;
 pub mod phone;
 pub mod roles;

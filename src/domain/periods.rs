@@ -39,6 +39,19 @@ pub struct NoCalendar {
     pub year: i32,
 }
 
+impl NoCalendar {
+    /// The reason in both languages.
+    pub fn message(&self) -> crate::domain::message::Message {
+        crate::domain::message::Message::new(
+            self.to_string(),
+            format!(
+                "营业日历中没有 {} 年的节假日安排：须录入国务院办公厅当年的放假安排后才能计算期限",
+                self.year
+            ),
+        )
+    }
+}
+
 impl std::fmt::Display for NoCalendar {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(

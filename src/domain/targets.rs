@@ -45,6 +45,14 @@ impl SatisfactionPermille {
 /// The earliest and latest target years accepted.
 pub const TARGET_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 
+/// Why a year outside [`TARGET_YEARS`] is refused.
+pub fn bad_year() -> crate::domain::message::Message {
+    crate::domain::message::Message::new(
+        "year must be between 2000 and 2100",
+        "年度须在 2000 到 2100 之间",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

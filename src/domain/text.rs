@@ -14,6 +14,17 @@ pub enum TextError {
     Invisible,
 }
 
+impl TextError {
+    /// The reason in Chinese.
+    pub fn zh(&self) -> &'static str {
+        match self {
+            TextError::Blank => "不得为空白",
+            TextError::Control => "不得包含控制字符",
+            TextError::Invisible => "不得包含零宽字符或文字方向控制字符",
+        }
+    }
+}
+
 fn is_invisible(c: char) -> bool {
     matches!(c,
         '\u{200B}'..='\u{200F}' // zero-width space/joiners, LRM, RLM

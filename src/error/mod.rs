@@ -12,6 +12,7 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::{Deserialize, Serialize};
 use utoipa::{ToResponse, ToSchema};
 
+pub use crate::domain::message::{nouns, Message, Noun};
 use lang::Lang;
 use messages::{FieldCode, ProblemCode};
 
@@ -41,9 +42,8 @@ pub struct Problem {
     pub title: String,
     /// The HTTP status code.
     pub status: u16,
-    /// What went wrong, for a person to read, in the response's `Content-Language` (specifics
-    /// the catalogue does not hold, such as a parameter's parse error, stay in English after a
-    /// Chinese lead).
+    /// What went wrong, for a person to read, in the response's `Content-Language` (a parser's
+    /// own words, such as where a JSON document breaks off, are quoted as the parser wrote them).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The request id (also sent as `X-Request-Id`).
@@ -113,16 +113,16 @@ impl FieldError {
 pub enum ApiError {
     /// 400: malformed syntax, parameter or header.
     #[error("bad request: {0}")]
-    BadRequest(String),
+    BadRequest(Message),
     /// 401: no, malformed, forged or expired credentials.
     #[error("unauthorized: {0}")]
-    Unauthorized(String),
+    Unauthorized(Message),
     /// 403: authenticated but not allowed.
     #[error("forbidden: {0}")]
-    Forbidden(String),
+    Forbidden(Message),
     /// 404: no such resource (also for rows outside the caller's scope).
     #[error("not found: {0}")]
-    NotFound(String),
+    NotFound(Message),
     /// 405: the path exists with other methods.
     #[error("method not allowed")]
     MethodNotAllowed {
@@ -133,7 +133,7 @@ pub enum ApiError {
     #[error("conflict: {detail}")]
     Conflict {
         /// What conflicts.
-        detail: String,
+        detail: Message,
         /// Actions allowed from the current state, for workflows.
         allowed_actions: Option<Vec<String>>,
     },
@@ -151,7 +151,7 @@ pub enum ApiError {
     },
     /// 415: the body is not `application/json`.
     #[error("unsupported media type: {0}")]
-    UnsupportedMediaType(String),
+    UnsupportedMediaType(Message),
     /// 422: well-formed but invalid.
     #[error("unprocessable: {detail}")]
     Unprocessable {
@@ -192,18 +192,34 @@ impl ApiError {
         ApiError::Unprocessable { detail, errors }
     }
 
-    /// A 409 with a message.
-    pub fn conflict(detail: impl Into<String>) -> Self {
+    /// A 400, said in English and in Chinese.
+    pub fn bad_request(en: impl Into<String>, zh: impl Into<String>) -> Self {
+        ApiError::BadRequest(Message::new(en, zh))
+    }
+
+    /// A 401, said in English and in Chinese.
+    pub fn unauthorized(en: impl Into<String>, zh: impl Into<String>) -> Self {
+        ApiError::Unauthorized(Message::new(en, zh))
+    }
+
+    /// A 403, said in English and in Chinese.
+    pub fn forbidden(en: impl Into<String>, zh: impl Into<String>) -> Self {
+        ApiError::Forbidden(Message::new(en, zh))
+    }
+
+    /// A 409, said in English and in Chinese.
+    pub fn conflict(en: impl Into<String>, zh: impl Into<String>) -> Self {
         ApiError::Conflict {
-            detail: detail.into(),
+            detail: Message::new(en, zh),
             allowed_actions: None,
         }
     }
 
-    /// A 404 naming the resource.
-    pub fn not_found(what: &str, id: impl std::fmt::Display) -> Self {
-        ApiError::NotFound(format!(
-            "{what} {id} does not exist or is outside your scope"
+    /// A 404 naming the record.
+    pub fn not_found(what: Noun, id: impl std::fmt::Display) -> Self {
+        ApiError::NotFound(Message::new(
+            format!("{} {id} does not exist or is outside your scope", what.en),
+            format!("{} {id} 不存在，或不在您的权限范围内", what.zh),
         ))
     }
 
@@ -247,15 +263,7 @@ impl ApiError {
             allowed_actions: None,
             current_version: None,
         };
-        // Free-text details (a parameter's parse error, the resource not found) keep their
-        // English specifics after the catalogue's Chinese title.
-        let free = |d: &str| {
-            if zh {
-                format!("{}：{d}", code.text(lang))
-            } else {
-                d.to_owned()
-            }
-        };
+        let free = |d: &Message| d.text(zh).to_owned();
         problem.detail = Some(match self {
             ApiError::BadRequest(d)
             | ApiError::Unauthorized(d)
@@ -390,12 +398,16 @@ impl From<diesel::result::Error> for ApiError {
     fn from(err: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind as K, Error as E};
         match err {
-            E::NotFound => ApiError::NotFound("not found".into()),
+            E::NotFound => ApiError::NotFound(Message::new(
+                "the record does not exist or is outside your scope",
+                "记录不存在，或不在您的权限范围内",
+            )),
             E::DatabaseError(kind, info) => {
                 let message = info.message().to_owned();
                 match kind {
                     K::UniqueViolation => ApiError::conflict(
                         "a record with the same unique value (code, username, year, …) already exists",
+                        "已有相同唯一值（编码、用户名、年度等）的记录",
                     ),
                     K::ForeignKeyViolation => ApiError::invalid_field(
                         "body",
@@ -412,8 +424,9 @@ impl From<diesel::result::Error> for ApiError {
                     _ if is_transient(&message) => ApiError::Unavailable(format!("database busy or unreachable: {message}")),
                     // Only input can carry a byte PostgreSQL's text refuses (NUL); the checks on
                     // each field refuse it first, this is the backstop.
-                    _ if message.contains("invalid byte sequence") => ApiError::BadRequest(
-                        "text must not contain NUL or other control characters".into(),
+                    _ if message.contains("invalid byte sequence") => ApiError::bad_request(
+                        "text must not contain NUL or other control characters",
+                        "文本不得包含空字符（NUL）或其他控制字符",
                     ),
                     _ => ApiError::Internal(format!("database error: {message}")),
                 }
@@ -523,12 +536,20 @@ fn default_message(e: &validator::ValidationError) -> String {
 
 /// Maps query string parse failures to 400.
 pub fn query_error_handler(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    ApiError::BadRequest(format!("invalid query parameters: {err}")).into()
+    ApiError::bad_request(
+        format!("invalid query parameters: {err}"),
+        format!("查询参数无效（解析器原文：{err}）"),
+    )
+    .into()
 }
 
 /// Maps path parameter parse failures (such as a non-numeric id) to 400, before any query.
 pub fn path_error_handler(err: PathError, _req: &HttpRequest) -> actix_web::Error {
-    ApiError::BadRequest(format!("invalid path parameter: {err}")).into()
+    ApiError::bad_request(
+        format!("invalid path parameter: {err}"),
+        format!("路径参数无效（解析器原文：{err}）"),
+    )
+    .into()
 }
 
 /// Problem document responses, referenced by every operation in the contract.

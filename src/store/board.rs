@@ -31,7 +31,7 @@ pub fn units_with_shifts(
     }
     let unit_rows = query.load(conn)?;
     if let (Some(root), true) = (root, unit_rows.is_empty()) {
-        return Err(ApiError::not_found("unit", root));
+        return Err(ApiError::not_found(crate::error::nouns::UNIT, root));
     }
     let mut by_unit: HashMap<i64, Vec<Shift>> = HashMap::new();
     for shift in duty::between(conn, root, None, from, to)? {

@@ -135,8 +135,9 @@ fn check_root_admin(tx: &mut DbConnection, actor: &Actor) -> Result<(), ApiError
         .optional()?;
     match parent {
         Some(None) => Ok(()),
-        _ => Err(ApiError::Forbidden(
-            "the holiday calendar is kept by the admins of the deployment's top unit".into(),
+        _ => Err(ApiError::forbidden(
+            "the holiday calendar is kept by the admins of the deployment's top unit",
+            "节假日日历由本部署最高层级单位的管理员维护",
         )),
     }
 }
@@ -211,7 +212,12 @@ pub fn delete(conn: &mut DbConnection, actor: &Actor, day: NaiveDate) -> Result<
             .select(CalendarDayRow::as_select())
             .first(tx)
             .optional()?
-            .ok_or_else(|| ApiError::NotFound(format!("{day} has no calendar entry")))?;
+            .ok_or_else(|| {
+                ApiError::NotFound(crate::error::Message::new(
+                    format!("{day} has no calendar entry"),
+                    format!("日历中没有 {day} 的条目"),
+                ))
+            })?;
         diesel::delete(calendar_days::table.filter(calendar_days::day.eq(day))).execute(tx)?;
         log.record::<_, ()>(
             "delete",

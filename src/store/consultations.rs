@@ -289,7 +289,7 @@ pub fn find(conn: &mut DbConnection, reader: Reader, id: i64) -> Result<Consulta
         .select(ConsultationRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::not_found("consultation", id))
+        .ok_or_else(|| ApiError::not_found(crate::error::nouns::CONSULTATION, id))
 }
 
 /// Earlier consultations of the same person (same ID number or phone) that the reader may see,

@@ -13,6 +13,7 @@ use crate::db::DbConnection;
 use crate::domain::follow_up::{
     after_attempt, fair_sample, FollowUpMethod, FollowUpStatus, Satisfaction, SubjectKind,
 };
+use crate::domain::codes::CodeTable;
 use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;
@@ -226,7 +227,7 @@ pub fn find(conn: &mut DbConnection, root: i64, id: i64) -> Result<FollowUpRow, 
         .select(FollowUpRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::not_found("follow-up", id))
+        .ok_or_else(|| ApiError::not_found(crate::error::nouns::FOLLOW_UP, id))
 }
 
 /// The attempts of a follow-up, oldest first.
@@ -307,10 +308,16 @@ pub fn record_attempt(
         |tx| find(tx, root, id),
         |tx, log, current| {
             if current.status != FollowUpStatus::Open {
-                return Err(ApiError::conflict(format!(
-                    "the follow-up is {}; attempts are recorded only while it is open",
-                    current.status
-                )));
+                return Err(ApiError::conflict(
+                    format!(
+                        "the follow-up is {}; attempts are recorded only while it is open",
+                        current.status
+                    ),
+                    format!(
+                        "回访已{}；只有进行中的回访才能记录联系情况",
+                        current.status.label()
+                    ),
+                ));
             }
             let at = input.attempted_at.unwrap_or(log.at());
             diesel::insert_into(follow_up_attempts::table)

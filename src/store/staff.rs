@@ -106,7 +106,7 @@ pub fn find(conn: &mut DbConnection, root: i64, id: i64) -> Result<StaffRow, Api
         .select(StaffRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::not_found("staff member", id))
+        .ok_or_else(|| ApiError::not_found(crate::error::nouns::STAFF, id))
 }
 
 fn check_refs(tx: &mut DbConnection, root: i64, unit_id: i64) -> Result<(), ApiError> {

@@ -138,7 +138,7 @@ pub fn find(conn: &mut DbConnection, root: i64, id: i64) -> Result<UnitRow, ApiE
         .select(UnitRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::not_found("unit", id))
+        .ok_or_else(|| ApiError::not_found(crate::error::nouns::UNIT, id))
 }
 
 /// A unit named by a field of a request body: one outside the subtree of `root`, or missing, is a
@@ -161,7 +161,9 @@ fn by_id(tx: &mut DbConnection, id: i64) -> Result<UnitRow, ApiError> {
 
 fn placement_error(e: PlacementError) -> ApiError {
     match e {
-        PlacementError::Cycle => ApiError::conflict(e.to_string()),
+        PlacementError::Cycle => {
+            ApiError::conflict(e.to_string(), "单位不能移到其自身或其下级单位之下")
+        }
         _ => ApiError::invalid_field("kind", "placement", e.to_string()),
     }
 }
@@ -270,8 +272,9 @@ pub fn update(
             let new_parent = match next.parent_id {
                 Some(pid) if next.parent_id != current.parent_id => {
                     if id == root {
-                        return Err(ApiError::Forbidden(
-                            "you cannot move the unit your account belongs to".into(),
+                        return Err(ApiError::forbidden(
+                            "you cannot move the unit your account belongs to",
+                            "不能移动您账号所属的单位",
                         ));
                     }
                     let parent = find_referenced(tx, root, pid, "parent_id")?;

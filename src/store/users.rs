@@ -115,6 +115,7 @@ fn check_links(
         if taken.first::<i64>(tx).optional()?.is_some() {
             return Err(ApiError::conflict(
                 "the staff record is already linked to another account",
+                "该工作人员记录已关联其他账号",
             ));
         }
     }
@@ -129,6 +130,7 @@ fn check_links(
         if taken.first::<i64>(tx).optional()?.is_some() {
             return Err(ApiError::conflict(
                 "the external subject is already mapped to another account",
+                "该外部身份已关联其他账号",
             ));
         }
     }
@@ -181,7 +183,7 @@ pub fn find(conn: &mut DbConnection, root: i64, id: i64) -> Result<UserRow, ApiE
         .select(UserRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::not_found("user", id))
+        .ok_or_else(|| ApiError::not_found(crate::error::nouns::USER, id))
 }
 
 /// Creates an account in a unit of the subtree of `root`. `password_hash` is computed by the
@@ -207,10 +209,10 @@ pub fn create(
             new.external_subject.as_deref(),
         )?;
         if by_username(tx, &new.username)?.is_some() {
-            return Err(ApiError::conflict(format!(
-                "the username `{}` is taken",
-                new.username
-            )));
+            return Err(ApiError::conflict(
+                format!("the username `{}` is taken", new.username),
+                format!("用户名 `{}` 已被占用", new.username),
+            ));
         }
         insert_row(tx, log.at(), new, password_hash)
     })
@@ -324,6 +326,7 @@ pub fn update(
             {
                 return Err(ApiError::conflict(
                     "you cannot deactivate your own account or give up its admin role",
+                    "不能停用自己的账号，也不能取消自己的管理员角色",
                 ));
             }
             if let Some(unit) = changes.unit_id {

@@ -173,7 +173,7 @@ pub fn find(conn: &mut DbConnection, root: i64, id: i64) -> Result<WebhookRow, A
         .select(WebhookRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::not_found("webhook", id))
+        .ok_or_else(|| ApiError::not_found(crate::error::nouns::WEBHOOK, id))
 }
 
 /// Changes a subscription (versioned, audited).
@@ -417,7 +417,7 @@ pub fn redeliver(
         .returning(webhook_deliveries::all_columns)
         .get_result(tx)
         .optional()?
-        .ok_or_else(|| ApiError::not_found("delivery", id))
+        .ok_or_else(|| ApiError::not_found(crate::error::nouns::DELIVERY, id))
     })
 }
 

@@ -163,6 +163,7 @@ fn lock_unchanged(
         Some(now) if now.version == read => Ok(()),
         _ => Err(ApiError::conflict(
             "the record was changed by another request while this one read it; read it again and retry",
+            "在本请求读取期间记录已被其他请求修改；请重新读取后重试",
         )),
     }
 }

@@ -428,8 +428,41 @@ async fn errors_speak_the_language_the_caller_prefers(backend: Backend) {
             assert_eq!(range["message"], "须在 1 到 50 之间");
         }
     }
-    // Other kinds too: a 404, a 405 and a 401, each with its stable code.
+    // Other kinds too, each with its stable code, and a detail that is Chinese through and
+    // through: no English sentence left behind a Chinese lead.
+    fn english_sentence(s: &str) -> bool {
+        let words: Vec<&str> = s
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .filter(|w| w.len() > 1)
+            .collect();
+        s.split(|c: char| !(c.is_ascii_alphabetic() || c == ' '))
+            .any(|run| run.split_whitespace().filter(|w| w.len() > 1).count() >= 3)
+            && !words.is_empty()
+    }
+    assert!(english_sentence("does not exist or is outside your scope"));
+    assert!(!english_sentence("需要 Authorization: Bearer 令牌"));
     for (req, status, code, title) in [
+        (
+            app.req(Method::GET, "/api/v1/consultations?bogus=1", Some("admin")),
+            400,
+            "bad_request",
+            "请求有误",
+        ),
+        (
+            app.req(Method::POST, "/api/v1/consultations", Some("auditor"))
+                .set_json(json!({"unit_id": lg})),
+            403,
+            "forbidden",
+            "无权操作",
+        ),
+        (
+            app.req(Method::POST, "/api/v1/consultations", Some("admin"))
+                .insert_header((header::CONTENT_TYPE, "text/plain"))
+                .set_payload("hello"),
+            415,
+            "unsupported_media_type",
+            "不支持的媒体类型",
+        ),
         (
             app.req(Method::GET, "/api/v1/consultations/999999", Some("admin")),
             404,
@@ -455,7 +488,8 @@ async fn errors_speak_the_language_the_caller_prefers(backend: Backend) {
         let p = res.assert_problem(status);
         assert_eq!(p["code"], code);
         assert_eq!(p["title"], title);
-        assert!(cjk(p["detail"].as_str().unwrap()), "{p}");
+        let detail = p["detail"].as_str().unwrap();
+        assert!(cjk(detail) && !english_sentence(detail), "{p}");
         assert_eq!(res.header("content-language").as_deref(), Some("zh-CN"));
     }
     assert_eq!(app.row_counts(), before);

@@ -52,11 +52,11 @@ pub async fn act_on_aid_application(
     let rule = access::rule(<op::ActOnAidApplication as Policy>::ID, Some(action))
         .filter(|r| r.roles.contains(&principal.role))
         .ok_or_else(|| {
-            ApiError::Forbidden(format!(
-                "{} is for the roles {}; your role is {}",
+            ApiError::Forbidden(access::refusal(
                 action.code(),
-                access::roles_in_words("act_on_aid_application", Some(action)),
-                principal.role
+                "act_on_aid_application",
+                Some(action),
+                principal.role,
             ))
         })?;
     body.validate()?;

@@ -45,7 +45,7 @@ pub async fn plan_follow_ups(
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     crate::time::check_period(body.from, body.to, 366)
-        .map_err(|reason| ApiError::invalid_field("to", "range", reason))?;
+        .map_err(|reason| ApiError::invalid_field("to", "range", reason.en))?;
     let (Some(from), Some(to)) = (
         day_start_utc(body.from),
         day_start_utc(body.to + Duration::days(1)),

@@ -86,7 +86,7 @@ pub async fn get_satisfaction(
         day_start_utc(q.from),
         day_start_utc(q.to + Duration::days(1)),
     ) else {
-        return Err(ApiError::BadRequest("invalid period".into()));
+        return Err(ApiError::bad_request("invalid period", "期间无效"));
     };
     let scope = principal.unit_id;
     let root = q.unit_id.unwrap_or(scope);

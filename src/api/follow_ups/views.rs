@@ -186,7 +186,7 @@ pub(super) async fn view_one(
     views(state, principal, vec![row], with_attempts)
         .await?
         .pop()
-        .ok_or_else(|| ApiError::not_found("follow-up", id))
+        .ok_or_else(|| ApiError::not_found(crate::error::nouns::FOLLOW_UP, id))
 }
 
 /// A page of rows as views.

@@ -298,7 +298,7 @@ pub struct IllegalTransition {
     /// The actions allowed from the state.
     pub allowed: Vec<AidAction>,
     /// Why, in words.
-    pub reason: String,
+    pub reason: crate::domain::message::Message,
 }
 
 /// The actions allowed from a state (for an urgent application or not).
@@ -328,13 +328,24 @@ pub fn transition(
         found => {
             Err(IllegalTransition {
                 reason: if found.is_some() {
-                    format!("only urgent aid (先行提供) is assigned before approval; the application is {}", state.code())
+                    crate::domain::message::Message::new(
+                        format!("only urgent aid (先行提供) is assigned before approval; the application is {}", state.code()),
+                        format!("只有先行提供法律援助的案件才在批准前指派；本申请当前为{}", state.label()),
+                    )
                 } else {
-                    format!(
-                        "`{}` is not allowed while the application is {} ({})",
-                        action.code(),
-                        state.code(),
-                        state.label()
+                    crate::domain::message::Message::new(
+                        format!(
+                            "`{}` is not allowed while the application is {} ({})",
+                            action.code(),
+                            state.code(),
+                            state.label()
+                        ),
+                        format!(
+                            "申请当前为{}，不能执行“{}”（{}）",
+                            state.label(),
+                            action.label(),
+                            action.code()
+                        ),
                     )
                 },
                 state,

@@ -287,7 +287,7 @@ pub fn find(conn: &mut DbConnection, reader: Reader, id: i64) -> Result<Applicat
         .select(AidRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::not_found("aid application", id))?;
+        .ok_or_else(|| ApiError::not_found(crate::error::nouns::AID_APPLICATION, id))?;
     let applicant: ApplicantRow = aid_applicants::table
         .filter(aid_applicants::application_id.eq(id))
         .select(ApplicantRow::as_select())

@@ -48,6 +48,7 @@ pub fn verify_hardship(
         if app.row.hardship_check != HardshipCheck::Pledge {
             return Err(ApiError::conflict(
                 "only a hardship pledge (告知承诺) is verified afterwards",
+                "只有以告知承诺方式说明经济困难的申请才进行事后核查",
             ));
         }
         let stored: VerificationRow = diesel::insert_into(aid_hardship_verifications::table)

@@ -134,7 +134,7 @@ pub fn act(
                     let due =
                         periods::due_after(now.and_utc(), days, 0, &calendar).map_err(|e| {
                             ApiError::Conflict {
-                                detail: e.to_string(),
+                                detail: e.message(),
                                 allowed_actions: None,
                             }
                         })?;

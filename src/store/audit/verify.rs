@@ -213,8 +213,9 @@ pub fn verify(
     chains.sort_unstable();
     chains.dedup();
     if chains.is_empty() {
-        return Err(ApiError::Forbidden(
-            "no chain of the audit trail has its root in your unit's subtree: verifying needs an account of a county bureau or above".into(),
+        return Err(ApiError::forbidden(
+            "no chain of the audit trail has its root in your unit's subtree: verifying needs an account of a county bureau or above",
+            "审计链的根均不在您单位的下属范围内：核验需要县级司法局或更高层级的账号",
         ));
     }
     let mut report = ChainReport {

@@ -269,10 +269,10 @@ pub fn find_reached(conn: &mut DbConnection, reach: Reach, id: i64) -> Result<Sh
         .select(ShiftRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::not_found("duty shift", id))?;
+        .ok_or_else(|| ApiError::not_found(crate::error::nouns::DUTY_SHIFT, id))?;
     with_staff(conn, vec![row])?
         .pop()
-        .ok_or_else(|| ApiError::not_found("duty shift", id))
+        .ok_or_else(|| ApiError::not_found(crate::error::nouns::DUTY_SHIFT, id))
 }
 
 record!(Shift, "duty_shift" in "duty_shifts", |r| id: r.id, unit: Some(r.unit_id), version: r.version);

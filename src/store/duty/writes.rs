@@ -9,6 +9,7 @@ use super::{find, Shift, ShiftChange, ShiftInput};
 use crate::db::schema::{duty_shift_staff, duty_shifts, staff, units};
 use crate::db::DbConnection;
 use crate::domain::calendar::BusinessCalendar;
+use crate::domain::codes::CodeTable;
 use crate::domain::duty::{DutyKind, DutyPeriod};
 use crate::error::ApiError;
 use crate::precondition::IfMatch;
@@ -103,14 +104,27 @@ fn check_clash(
                 .count()
                 .get_result::<i64>(tx)?
                 > 0;
-            let shift = if visible {
-                format!("duty shift {shift_id} at {unit_name}")
+            let (shift, shift_zh) = if visible {
+                (
+                    format!("duty shift {shift_id} at {unit_name}"),
+                    format!("{unit_name}的值班班次 {shift_id}"),
+                )
             } else {
-                "a duty shift of a unit outside your scope".to_owned()
+                (
+                    "a duty shift of a unit outside your scope".to_owned(),
+                    "您权限范围外某单位的值班班次".to_owned(),
+                )
             };
-            return Err(ApiError::conflict(format!(
-                "{name} (staff {staff_id}) is already on {shift} on {date} ({other}), which overlaps the {period} requested"
-            )));
+            return Err(ApiError::conflict(
+                format!(
+                    "{name} (staff {staff_id}) is already on {shift} on {date} ({other}), which overlaps the {period} requested"
+                ),
+                format!(
+                    "{name}（工作人员 {staff_id}）在 {date} 已排入{shift_zh}（{}），与所申请的{}时段重叠",
+                    other.label(),
+                    period.label()
+                ),
+            ));
         }
     }
     Ok(())
