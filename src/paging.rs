@@ -330,10 +330,7 @@ impl Order {
 
 /// A cursor of another list's shape.
 fn not_of_this_list() -> ApiError {
-    ApiError::bad_request(
-        "invalid cursor for this list",
-        "游标不属于此列表",
-    )
+    ApiError::bad_request("invalid cursor for this list", "游标不属于此列表")
 }
 
 /// One page of a list.
@@ -431,4 +428,3 @@ mod tests {
         assert!(last.next_cursor.is_none());
     }
 }
-

@@ -144,6 +144,7 @@ pub async fn get_calendar(
         (status = 200, description = "Changed", body = CalendarDay),
         (status = 201, description = "Added", body = CalendarDay),
         e::Create,
+        e::NotFound,
     ),
 )]
 #[put("/calendar/{date}")]

@@ -91,13 +91,12 @@ pub fn parse<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, ApiError
             }));
         }
     };
-    de.end()
-        .map_err(|e| {
-            ApiError::bad_request(
-                format!("malformed JSON: {e}"),
-                format!("JSON 格式错误（解析器原文：{e}）"),
-            )
-        })?;
+    de.end().map_err(|e| {
+        ApiError::bad_request(
+            format!("malformed JSON: {e}"),
+            format!("JSON 格式错误（解析器原文：{e}）"),
+        )
+    })?;
     Ok(value)
 }
 
@@ -364,13 +363,12 @@ pub fn body_limit(req: &HttpRequest) -> usize {
 pub async fn read_limited(mut payload: Payload, limit: usize) -> Result<web::BytesMut, ApiError> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|e| {
-                ApiError::bad_request(
-                    format!("unreadable request body: {e}"),
-                    format!("无法读取请求体（{e}）"),
-                )
-            })?;
+        let chunk = chunk.map_err(|e| {
+            ApiError::bad_request(
+                format!("unreadable request body: {e}"),
+                format!("无法读取请求体（{e}）"),
+            )
+        })?;
         if body.len() + chunk.len() > limit {
             return Err(ApiError::PayloadTooLarge { limit });
         }

@@ -263,14 +263,12 @@ pub async fn create_webhook(
 ) -> Result<HttpResponse, ApiError> {
     let url = check_url("url", &body.url)?;
     let types = check_types(&principal, &body.types)?;
-    let owner = principal
-        .account_id
-        .ok_or_else(|| {
-            ApiError::forbidden(
-                "only an account of this service subscribes",
-                "只有本服务的账号可以订阅",
-            )
-        })?;
+    let owner = principal.account_id.ok_or_else(|| {
+        ApiError::forbidden(
+            "only an account of this service subscribes",
+            "只有本服务的账号可以订阅",
+        )
+    })?;
     let secret = new_secret();
     let actor = state.actor(&principal);
     let unit = principal.unit_id;

@@ -254,8 +254,8 @@ impl JwtKeys {
     }
 
     fn verify_signed(&self, token: &str) -> Result<Claims, TokenError> {
-        let header =
-            decode_header(token).map_err(|_| TokenError::new("the bearer token is malformed", "令牌格式错误"))?;
+        let header = decode_header(token)
+            .map_err(|_| TokenError::new("the bearer token is malformed", "令牌格式错误"))?;
         let (key, algorithm, issuer) = match header.alg {
             Algorithm::HS256 => (&self.decoding, Algorithm::HS256, self.issuer.as_str()),
             alg => match &self.external {
@@ -284,11 +284,25 @@ impl JwtKeys {
                 let (en, zh) = match e.kind() {
                     K::ExpiredSignature => ("the bearer token has expired", "令牌已过期"),
                     K::ImmatureSignature => ("the bearer token is not valid yet", "令牌尚未生效"),
-                    K::InvalidAudience => ("the bearer token is for another audience", "令牌的受众不是本服务"),
-                    K::InvalidIssuer => ("the bearer token is from an unknown issuer", "令牌的签发方未知"),
-                    K::InvalidSignature => ("the bearer token's signature is invalid", "令牌签名无效"),
-                    K::MissingRequiredClaim(_) => ("the bearer token lacks a required claim", "令牌缺少必需的声明"),
-                    K::InvalidAlgorithm => ("the bearer token's algorithm is not accepted", "不接受令牌的签名算法"),
+                    K::InvalidAudience => (
+                        "the bearer token is for another audience",
+                        "令牌的受众不是本服务",
+                    ),
+                    K::InvalidIssuer => (
+                        "the bearer token is from an unknown issuer",
+                        "令牌的签发方未知",
+                    ),
+                    K::InvalidSignature => {
+                        ("the bearer token's signature is invalid", "令牌签名无效")
+                    }
+                    K::MissingRequiredClaim(_) => (
+                        "the bearer token lacks a required claim",
+                        "令牌缺少必需的声明",
+                    ),
+                    K::InvalidAlgorithm => (
+                        "the bearer token's algorithm is not accepted",
+                        "不接受令牌的签名算法",
+                    ),
                     _ => ("the bearer token is invalid", "令牌无效"),
                 };
                 TokenError::new(en, zh)

@@ -112,18 +112,29 @@ fn unauthorized((en, zh): (&str, &str)) -> ApiError {
 
 /// The token of an `Authorization: Bearer <token>` header (the scheme in either case), or 401.
 pub fn bearer(headers: &header::HeaderMap) -> Result<&str, ApiError> {
-    let value = headers
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| unauthorized(("an Authorization: Bearer token is required", "需要 Authorization: Bearer 令牌")))?;
-    let value = value
-        .to_str()
-        .map_err(|_| unauthorized(("the Authorization header is malformed", "Authorization 请求头格式错误")))?;
+    let value = headers.get(header::AUTHORIZATION).ok_or_else(|| {
+        unauthorized((
+            "an Authorization: Bearer token is required",
+            "需要 Authorization: Bearer 令牌",
+        ))
+    })?;
+    let value = value.to_str().map_err(|_| {
+        unauthorized((
+            "the Authorization header is malformed",
+            "Authorization 请求头格式错误",
+        ))
+    })?;
     value
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| unauthorized(("the Authorization header must be `Bearer <token>`", "Authorization 请求头须为 `Bearer <令牌>`")))
+        .ok_or_else(|| {
+            unauthorized((
+                "the Authorization header must be `Bearer <token>`",
+                "Authorization 请求头须为 `Bearer <令牌>`",
+            ))
+        })
 }
 
 async fn check(req: &ServiceRequest) -> Result<Principal, ApiError> {
@@ -178,14 +189,17 @@ const CHANGED: (&str, &str) = (
 const DISABLED: (&str, &str) = ("the account is disabled", "账号已停用");
 
 async fn ours(state: &AppState, claims: Claims) -> Result<Principal, ApiError> {
-    let account_id = claims
-        .sub
-        .parse::<i64>()
-        .map_err(|_| unauthorized(("the bearer token's subject is invalid", "令牌的主体（sub）无效")))?;
+    let account_id = claims.sub.parse::<i64>().map_err(|_| {
+        unauthorized((
+            "the bearer token's subject is invalid",
+            "令牌的主体（sub）无效",
+        ))
+    })?;
     let (Some(sid), Some(version)) = (claims.sid, claims.ver) else {
-        return Err(unauthorized(
-            ("the bearer token names no session; log in again", "令牌未指明会话；请重新登录"),
-        ));
+        return Err(unauthorized((
+            "the bearer token names no session; log in again",
+            "令牌未指明会话；请重新登录",
+        )));
     };
     let now = chrono::Utc::now().naive_utc();
     let usable = |a: &AccountState| {
@@ -199,12 +213,16 @@ async fn ours(state: &AppState, claims: Claims) -> Result<Principal, ApiError> {
         return Err(unauthorized(DISABLED));
     }
     if account.session_revoked_at.is_some() {
-        return Err(unauthorized(
-            ("the session has ended (logged out); log in again", "会话已结束（已退出登录）；请重新登录"),
-        ));
+        return Err(unauthorized((
+            "the session has ended (logged out); log in again",
+            "会话已结束（已退出登录）；请重新登录",
+        )));
     }
     if account.session_expires_at.is_none_or(|e| e <= now) {
-        return Err(unauthorized(("the session has expired; log in again", "会话已过期；请重新登录")));
+        return Err(unauthorized((
+            "the session has expired; log in again",
+            "会话已过期；请重新登录",
+        )));
     }
     if account.token_version != version
         || account.role != claims.role
@@ -243,12 +261,10 @@ async fn external(state: &AppState, claims: Claims) -> Result<Principal, ApiErro
     }
     // The provider's role and unit claims must not grant what the account does not have.
     if account.role != claims.role || account.unit_id != claims.unit_id {
-        return Err(unauthorized(
-            (
-                "the identity provider's role or unit differ from the mapped account's",
-                "身份提供方给出的角色或单位与所关联账号的不一致",
-            ),
-        ));
+        return Err(unauthorized((
+            "the identity provider's role or unit differ from the mapped account's",
+            "身份提供方给出的角色或单位与所关联账号的不一致",
+        )));
     }
     Ok(Principal {
         account_id: Some(account.account_id),

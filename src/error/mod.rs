@@ -543,12 +543,15 @@ pub fn query_error_handler(err: QueryPayloadError, _req: &HttpRequest) -> actix_
     .into()
 }
 
-/// Maps path parameter parse failures (such as a non-numeric id) to 400, before any query.
-pub fn path_error_handler(err: PathError, _req: &HttpRequest) -> actix_web::Error {
-    ApiError::bad_request(
-        format!("invalid path parameter: {err}"),
-        format!("路径参数无效（解析器原文：{err}）"),
-    )
+/// Maps path parameter parse failures (an id that is not a whole number, a step that does not
+/// exist) to 404, before any query: such a path names no resource, as a number that names no
+/// row does not (the contract's types say which values are well formed).
+pub fn path_error_handler(err: PathError, req: &HttpRequest) -> actix_web::Error {
+    let path = req.path();
+    ApiError::NotFound(Message::new(
+        format!("no resource at {path}: {err}"),
+        format!("{path} 处没有资源：路径参数不合规定（解析器原文：{err}）"),
+    ))
     .into()
 }
 

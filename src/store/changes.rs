@@ -132,7 +132,10 @@ pub fn list(
                     .and(change_snapshots::audit_event_id.gt(after.id))),
         )
         .filter(change_snapshots::resource.eq_any(types.to_vec()))
-        .filter(unit_id_in_subtree("audit_events.unit_id", root))
+        .filter(
+            unit_id_in_subtree("audit_events.unit_id", root)
+                .or(crate::store::aid::events_handled_in(root)),
+        )
         .order((
             change_snapshots::txid.asc(),
             change_snapshots::audit_event_id.asc(),

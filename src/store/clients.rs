@@ -249,7 +249,8 @@ pub fn find(conn: &mut DbConnection, root: i64, id: i64) -> Result<ClientRow, Ap
         .select(columns())
         .first(conn)
         .optional()?;
-    t.map(row).ok_or_else(|| ApiError::not_found(crate::error::nouns::CLIENT, id))
+    t.map(row)
+        .ok_or_else(|| ApiError::not_found(crate::error::nouns::CLIENT, id))
 }
 
 /// Ends every token of the client's account (bumps its token version).

@@ -10,10 +10,10 @@ use utoipa::IntoParams;
 
 use crate::db::schema::{aid_applicants, consultations, follow_up_attempts, follow_ups, users};
 use crate::db::DbConnection;
+use crate::domain::codes::CodeTable;
 use crate::domain::follow_up::{
     after_attempt, fair_sample, FollowUpMethod, FollowUpStatus, Satisfaction, SubjectKind,
 };
-use crate::domain::codes::CodeTable;
 use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;

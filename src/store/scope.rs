@@ -15,7 +15,8 @@ use crate::error::ApiError;
 pub type SubtreeFilter =
     SqlLiteral<Bool, UncheckedBind<SqlLiteral<Bool>, <i64 as AsExpression<BigInt>>::Expression>>;
 
-const ROOT_PATH: &str = "(SELECT scope_root.path FROM units scope_root WHERE scope_root.id = ";
+pub(crate) const ROOT_PATH: &str =
+    "(SELECT scope_root.path FROM units scope_root WHERE scope_root.id = ";
 
 /// On `units`: the unit and its descendants. A root that does not exist matches nothing.
 pub fn unit_in_subtree(root_unit_id: i64) -> SubtreeFilter {

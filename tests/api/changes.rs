@@ -21,6 +21,7 @@ backend_tests!(
     a_polling_consumer_gets_every_event_of_two_instances_once,
     feed_items_are_masked_as_reads_are,
     the_feed_is_scoped_and_readable_by_feed_roles_only,
+    the_feed_holds_the_applications_a_centre_reads,
 );
 
 /// Writers, and writes (a create and a correction) per writer.
@@ -424,4 +425,51 @@ async fn the_feed_is_scoped_and_readable_by_feed_roles_only(backend: Backend) {
     app.get("/api/v1/changes?after=AAAA", "admin")
         .await
         .assert_problem(400);
+}
+
+/// An account of a legal aid centre reads the applications the centre handles, wherever they
+/// were received; its feed holds the same applications, and no others.
+async fn the_feed_holds_the_applications_a_centre_reads(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let centre = app.unit_id("140521-FLYZ");
+    let township = app.unit_id("140521-SFS-LG");
+    let res = app
+        .post(
+            "/api/v1/users",
+            "admin",
+            &json!({"username": "integration.centre", "password": "feed test passphrase",
+                    "display_name": "援助中心对接", "role": "integration", "unit_id": centre}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+    let received = crate::aid::submit(
+        &app,
+        "staff.longgang",
+        &crate::aid::application(
+            township,
+            &crate::aid::id_number("19500101", 17),
+            "2026-11-02T09:00:00+08:00",
+        ),
+    )
+    .await;
+    let id = received["id"].as_i64().expect("id");
+    settled(&app).await;
+    let listed = app
+        .get("/api/v1/aid-applications?limit=200", "integration.centre")
+        .await;
+    assert_eq!(listed.status, 200);
+    let listed: BTreeSet<i64> = listed.json()["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|a| a["id"].as_i64().expect("id"))
+        .collect();
+    assert!(listed.contains(&id), "{listed:?}");
+    let fed: BTreeSet<i64> = all_items(&app, "integration.centre", "&types=aid_application")
+        .await
+        .0
+        .iter()
+        .map(|i| i["resource_id"].as_i64().expect("id"))
+        .collect();
+    assert_eq!(fed, listed);
 }

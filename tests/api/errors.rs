@@ -120,9 +120,23 @@ async fn malformed_bodies_are_refused_and_change_nothing(backend: Backend) {
 
 async fn bad_parameters_are_400s(backend: Backend) {
     let app = spawn_app(backend).await;
+    // A path whose id is not a whole number, or whose step does not exist, names no resource.
+    for (method, path) in [
+        (Method::GET, "/api/v1/units/abc"),
+        (Method::GET, "/api/v1/units/None"),
+        (Method::GET, "/api/v1/units/99999999999999999999"),
+        (Method::POST, "/api/v1/aid-applications/1/fly"),
+    ] {
+        let res = app.call(app.req(method, path, Some("admin"))).await;
+        assert_eq!(
+            res.status,
+            404,
+            "{path}: {}",
+            String::from_utf8_lossy(&res.body)
+        );
+        res.assert_problem(404);
+    }
     for path in [
-        "/api/v1/units/abc",
-        "/api/v1/units/99999999999999999999",
         "/api/v1/units?limit=0",
         "/api/v1/units?limit=-3",
         "/api/v1/units?limit=100000",

@@ -325,34 +325,32 @@ pub fn transition(
         .find(|(from, a, _)| *from == state && *a == action)
     {
         Some((_, _, to)) if allowed.contains(&action) => Ok(*to),
-        found => {
-            Err(IllegalTransition {
-                reason: if found.is_some() {
-                    crate::domain::message::Message::new(
+        found => Err(IllegalTransition {
+            reason: if found.is_some() {
+                crate::domain::message::Message::new(
                         format!("only urgent aid (先行提供) is assigned before approval; the application is {}", state.code()),
                         format!("只有先行提供法律援助的案件才在批准前指派；本申请当前为{}", state.label()),
                     )
-                } else {
-                    crate::domain::message::Message::new(
-                        format!(
-                            "`{}` is not allowed while the application is {} ({})",
-                            action.code(),
-                            state.code(),
-                            state.label()
-                        ),
-                        format!(
-                            "申请当前为{}，不能执行“{}”（{}）",
-                            state.label(),
-                            action.label(),
-                            action.code()
-                        ),
-                    )
-                },
-                state,
-                action,
-                allowed,
-            })
-        }
+            } else {
+                crate::domain::message::Message::new(
+                    format!(
+                        "`{}` is not allowed while the application is {} ({})",
+                        action.code(),
+                        state.code(),
+                        state.label()
+                    ),
+                    format!(
+                        "申请当前为{}，不能执行“{}”（{}）",
+                        state.label(),
+                        action.label(),
+                        action.code()
+                    ),
+                )
+            },
+            state,
+            action,
+            allowed,
+        }),
     }
 }
 

@@ -130,6 +130,21 @@ fn received_or_handled_in(root: i64) -> diesel::dsl::Or<SubtreeFilter, SubtreeFi
         .or(unit_id_in_subtree("aid_applications.centre_id", root))
 }
 
+/// Trail events of applications handled by a centre in the subtree of `root`: with the events
+/// of the units in the subtree (where applications are received), the events a
+/// [`Reader::Cases`] of `root` reads.
+pub fn events_handled_in(root: i64) -> SubtreeFilter {
+    diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+        "(audit_events.entity = '{}' AND audit_events.entity_id IN (SELECT handled.id FROM \
+         aid_applications handled WHERE handled.centre_id IN (SELECT scope_unit.id FROM units \
+         scope_unit WHERE scope_unit.path LIKE {}",
+        <Application as crate::store::write::Record>::ENTITY,
+        crate::store::scope::ROOT_PATH
+    ))
+    .bind::<diesel::sql_types::BigInt, _>(root)
+    .sql(") || '%')))")
+}
+
 fn scoped<'a>(r: Reader) -> Boxed<'a> {
     let q = aid_applications::table.into_boxed();
     match r {
