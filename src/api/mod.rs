@@ -21,6 +21,7 @@ pub mod query;
 pub mod rate_limit;
 pub mod shapes;
 pub mod staff;
+pub mod stats;
 pub mod swagger;
 pub mod units;
 pub mod users;
@@ -442,6 +443,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(consultations::routes)
             .configure(aid::routes)
             .configure(follow_ups::routes)
+            .configure(stats::routes)
             .configure(changes::routes)
             .configure(webhooks::routes)
             .service(meta::get_dictionaries),

@@ -141,6 +141,12 @@ operations! {
     GetDueFollowUps = "get_due_follow_ups",
     PlanFollowUps = "plan_follow_ups",
     GetSatisfaction = "get_satisfaction",
+    GetTargetStats = "get_target_stats",
+    ExportTargetStats = "export_target_stats",
+    GetConsultationStats = "get_consultation_stats",
+    ExportConsultationStats = "export_consultation_stats",
+    GetAidStats = "get_aid_stats",
+    ExportAidStats = "export_aid_stats",
     GetFollowUp = "get_follow_up",
     UpdateFollowUp = "update_follow_up",
     RecordFollowUpAttempt = "record_follow_up_attempt",
@@ -413,11 +419,10 @@ mod tests {
         for r in TABLE {
             let write = !r.operation_id.starts_with("list_")
                 && !r.operation_id.starts_with("get_")
+                && !r.operation_id.starts_with("export_")
                 && !matches!(
                     r.operation_id,
-                    "export_consultations"
-                        | "verify_audit_events"
-                        | "verify_audit_events_against_checkpoint"
+                    "verify_audit_events" | "verify_audit_events_against_checkpoint"
                 )
                 && !matches!(r.scope, Scope::Public | Scope::Operator | Scope::Account);
             if write {

@@ -13,6 +13,7 @@ pub mod masking;
 pub mod periods;
 pub mod phone;
 pub mod roles;
+pub mod stats;
 pub mod targets;
 pub mod text;
 pub mod throttle;
