@@ -97,9 +97,11 @@ add "consultations by special group" "$(lq special_groups "$SGROUPS")"
 add "consultations by outcome" "$(cq "consultations.outcome" "")"
 add "consultations by age group" "$(cq "COALESCE(consultations.age_group, 'unknown')" "")"
 add "consultations total (topics, special groups)" "SELECT 'all' AS code, COUNT(*) AS n FROM consultations WHERE $SUBTREE_C AND $PERIOD_C"
-SUBTREE_A="(aid_applications.unit_id IN (SELECT scope_unit.id FROM units scope_unit WHERE scope_unit.path LIKE (SELECT scope_root.path FROM units scope_root WHERE scope_root.id = :root) || '%') OR aid_applications.centre_id IN (SELECT scope_unit.id FROM units scope_unit WHERE scope_unit.path LIKE (SELECT scope_root.path FROM units scope_root WHERE scope_root.id = :root) || '%'))"
+SUB_U="aid_applications.unit_id IN (SELECT scope_unit.id FROM units scope_unit WHERE scope_unit.path LIKE (SELECT scope_root.path FROM units scope_root WHERE scope_root.id = :root) || '%')"
+SUB_C="aid_applications.centre_id IN (SELECT scope_unit.id FROM units scope_unit WHERE scope_unit.path LIKE (SELECT scope_root.path FROM units scope_root WHERE scope_root.id = :root) || '%')"
 PERIOD_A="aid_applications.received_at >= '2022-12-31 16:00:00' AND aid_applications.received_at < '2023-12-31 16:00:00'"
-aq() { echo "SELECT $1 AS code, COUNT(*) AS n FROM aid_applications WHERE $SUBTREE_A AND $PERIOD_A GROUP BY 1"; }
+COLS_A="aid_applications.unit_id, aid_applications.received_at, aid_applications.state, aid_applications.matter_category, aid_applications.green_channel, aid_applications.urgent, aid_applications.deadline_at"
+aq() { echo "SELECT $1 AS code, COUNT(*) AS n FROM (SELECT $COLS_A FROM aid_applications WHERE $SUB_U AND $PERIOD_A UNION ALL SELECT $COLS_A FROM aid_applications WHERE $SUB_C AND NOT $SUB_U AND $PERIOD_A) aid_applications GROUP BY 1"; }
 add "aid by state" "$(aq "aid_applications.state")"
 add "aid by green channel" "$(aq "CASE WHEN aid_applications.green_channel THEN 'yes' ELSE 'no' END")"
 add "aid by step timeliness" "$(aq "CASE WHEN aid_applications.state IN ('submitted', 'accepted') THEN CASE WHEN aid_applications.deadline_at IS NULL THEN 'deadline_unknown' WHEN aid_applications.deadline_at < '2024-06-01 00:00:00' THEN 'review_late' ELSE 'review_on_time' END WHEN aid_applications.state IN ('approved') THEN CASE WHEN aid_applications.deadline_at IS NULL THEN 'deadline_unknown' WHEN aid_applications.deadline_at < '2024-06-01 00:00:00' THEN 'assignment_late' ELSE 'assignment_on_time' END ELSE 'no_deadline' END")"

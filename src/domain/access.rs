@@ -279,6 +279,14 @@ pub const TABLE: &[Rule] = {
         row("plan_follow_ups", FOLLOW_UP_KEEPERS, S::Subtree),
         row("update_follow_up", FOLLOW_UP_KEEPERS, S::Subtree),
         row("record_follow_up_attempt", FOLLOW_UP_KEEPERS, S::Subtree),
+        // Supervision and statistics: aggregates of the subtree, no personal data; read as the
+        // satisfaction report is (every role but providers, whose reach is their own cases).
+        row("get_target_stats", READ_NOT_PROVIDERS, S::Subtree),
+        row("export_target_stats", READ_NOT_PROVIDERS, S::Subtree),
+        row("get_consultation_stats", READ_NOT_PROVIDERS, S::Subtree),
+        row("export_consultation_stats", READ_NOT_PROVIDERS, S::Subtree),
+        row("get_aid_stats", READ_NOT_PROVIDERS, S::Subtree),
+        row("export_aid_stats", READ_NOT_PROVIDERS, S::Subtree),
         // Legal aid.
         row("list_aid_applications", ALL, S::AidCases),
         row("get_aid_queue", ALL, S::AidCases),

@@ -308,15 +308,26 @@ pub fn aid_breakdown(
         G::StepTimeliness => (timeliness_case(1), vec![now]),
     };
     let first = extra.len() + 1;
-    let root_param = format!("${first}");
+    let (root_param, from_param, to_param) =
+        (format!("${first}"), first + 1, first + 2);
+    let in_unit = unit_id_in_subtree_sql("aid_applications.unit_id", &root_param);
+    let in_centre = unit_id_in_subtree_sql("aid_applications.centre_id", &root_param);
+    // The scope is "received in the subtree, or handled by a centre in it": two disjoint parts,
+    // each reached through its own index (an `OR` of the two would read every application).
+    let part = |filter: String| {
+        format!(
+            "SELECT aid_applications.unit_id, aid_applications.received_at, \
+             aid_applications.state, aid_applications.matter_category, \
+             aid_applications.green_channel, aid_applications.urgent, \
+             aid_applications.deadline_at FROM aid_applications WHERE {filter} \
+             AND aid_applications.received_at >= ${from_param} \
+             AND aid_applications.received_at < ${to_param}"
+        )
+    };
     let sql = format!(
-        "SELECT {key} AS code, COUNT(*) AS n FROM aid_applications WHERE ({} OR {}) \
-         AND aid_applications.received_at >= ${} AND aid_applications.received_at < ${} \
-         GROUP BY 1",
-        unit_id_in_subtree_sql("aid_applications.unit_id", &root_param),
-        unit_id_in_subtree_sql("aid_applications.centre_id", &root_param),
-        first + 1,
-        first + 2,
+        "SELECT {key} AS code, COUNT(*) AS n FROM ({} UNION ALL {}) aid_applications GROUP BY 1",
+        part(in_unit.clone()),
+        part(format!("{in_centre} AND NOT {in_unit}")),
     );
     let groups = run_groups(conn, sql, &extra, root, period)?;
     let total = groups.iter().map(|g| g.n).sum();

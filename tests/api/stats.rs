@@ -311,15 +311,15 @@ async fn targets_roll_up_the_tree_and_totals_are_the_sums_of_their_parts(backend
     app.get("/api/v1/stats/targets?year=2023", "lawyer")
         .await
         .assert_problem(403);
-    // The current year: 2024's schedule is published; 10 January has passed 6 of 251 working
-    // days (1 January is a holiday). One consultation (1 January) against Longgang's 2024
+    // The current year: 2024's schedule is published; by 10 January 7 of its 251 working days
+    // have passed (1 January is a holiday; 2-5 and 8-10 January are working days). One consultation (1 January) against Longgang's 2024
     // target: none is set, so no target.
     let now = ok(&app, "/api/v1/stats/targets", "admin").await;
     assert_eq!(now["year"], 2024);
     assert_eq!(now["calendar"]["published"], true);
-    assert_eq!(now["calendar"]["working_days_passed"], 6);
+    assert_eq!(now["calendar"]["working_days_passed"], 7);
     assert_eq!(now["calendar"]["working_days"], 251);
-    assert_eq!(now["expected_percent"], 2.4);
+    assert_eq!(now["expected_percent"], 2.8);
     assert_eq!(unit(&now, lg)["own"]["consultations"]["done"], 1);
     assert_eq!(
         unit(&now, lg)["own"]["consultations"]["status"],
