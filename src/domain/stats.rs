@@ -339,8 +339,8 @@ pub fn roll_up(units: &[(i64, Option<i64>, Tally)]) -> Vec<Tally> {
     // Children before parents: a post-order walk from each root, without recursion.
     let mut order = Vec::with_capacity(units.len());
     let mut seen = vec![false; units.len()];
-    for start in 0..units.len() {
-        let is_root = units[start].1.and_then(|p| index.get(&p)).is_none();
+    for (start, (_, parent, _)) in units.iter().enumerate() {
+        let is_root = parent.and_then(|p| index.get(&p)).is_none();
         if !is_root {
             continue;
         }

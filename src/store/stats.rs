@@ -308,8 +308,7 @@ pub fn aid_breakdown(
         G::StepTimeliness => (timeliness_case(1), vec![now]),
     };
     let first = extra.len() + 1;
-    let (root_param, from_param, to_param) =
-        (format!("${first}"), first + 1, first + 2);
+    let (root_param, from_param, to_param) = (format!("${first}"), first + 1, first + 2);
     let in_unit = unit_id_in_subtree_sql("aid_applications.unit_id", &root_param);
     let in_centre = unit_id_in_subtree_sql("aid_applications.centre_id", &root_param);
     // The scope is "received in the subtree, or handled by a centre in it": two disjoint parts,

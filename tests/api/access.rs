@@ -994,8 +994,12 @@ async fn call_for(app: &TestApp, w: &World, rule: &Rule, role: Role, inside: boo
         "get_target_stats" | "export_target_stats" => Call::new(
             M::GET,
             format!(
-                "/api/v1/stats/targets{}?format=csv&year=2023&unit_id={}",
-                if rule.operation_id.starts_with("export") { "/export" } else { "" },
+                "/api/v1/stats/targets{}year=2023&unit_id={}",
+                if rule.operation_id.starts_with("export") {
+                    "/export?format=csv&"
+                } else {
+                    "?"
+                },
                 w.unit(home)
             ),
             found,
@@ -1006,9 +1010,13 @@ async fn call_for(app: &TestApp, w: &World, rule: &Rule, role: Role, inside: boo
         | "export_aid_stats" => Call::new(
             M::GET,
             format!(
-                "/api/v1/stats/{}{}?format=xlsx&from=2023-01-01&to=2023-12-31&group_by=month&unit_id={}",
+                "/api/v1/stats/{}{}from=2023-01-01&to=2023-12-31&group_by=month&unit_id={}",
                 if rule.operation_id.contains("aid") { "aid" } else { "consultations" },
-                if rule.operation_id.starts_with("export") { "/export" } else { "" },
+                if rule.operation_id.starts_with("export") {
+                    "/export?format=xlsx&"
+                } else {
+                    "?"
+                },
                 w.unit(home)
             ),
             found,

@@ -182,7 +182,7 @@ async fn county(app: &TestApp) {
     .await;
 }
 
-fn unit<'a>(report: &'a Value, id: i64) -> &'a Value {
+fn unit(report: &Value, id: i64) -> &Value {
     report["units"]
         .as_array()
         .unwrap()
@@ -378,11 +378,12 @@ async fn breakdowns_count_every_group_and_respect_the_scope(backend: Backend) {
     expected.sort();
     got.sort();
     assert_eq!(got, expected);
+    let lg_code = lg.to_string();
     let label = by_unit["rows"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["group"]["code"] == lg.to_string())
+        .find(|r| r["group"]["code"] == lg_code.as_str())
         .unwrap()["group"]["label"]
         .clone();
     assert_eq!(label, "龙港镇司法所");
@@ -415,7 +416,7 @@ async fn breakdowns_count_every_group_and_respect_the_scope(backend: Backend) {
             ("marriage_family", 1),
             ("support_maintenance", 1),
             ("labour_wages", 2),
-            ("other", 4)
+            ("other", 3)
         ])
     );
     let group = get("special_group").await;
@@ -500,7 +501,7 @@ async fn breakdowns_count_every_group_and_respect_the_scope(backend: Backend) {
     let state = aid("state", "auditor").await;
     assert_eq!(state["total"], 2);
     assert_eq!(counts(&state), pairs(&[("accepted", 1), ("approved", 1)]));
-    assert_eq!(state["rows"].as_array().unwrap().len(), 14, "every state");
+    assert_eq!(state["rows"].as_array().unwrap().len(), 13, "every state");
     assert_eq!(
         counts(&aid("green_channel", "auditor").await),
         pairs(&[("yes", 1), ("no", 1)])
