@@ -155,23 +155,127 @@ fn inert(cell: &str) -> std::borrow::Cow<'_, [u8]> {
 }
 
 fn csv_bytes(lines: &[Vec<String>], with_header: bool) -> Result<Vec<u8>, ApiError> {
+    let cells: Vec<Vec<Cell>> = lines
+        .iter()
+        .map(|l| l.iter().map(|c| Cell::Text(c.clone())).collect())
+        .collect();
+    csv_table(with_header.then_some(&HEADERS[..]), &cells)
+}
+
+/// A cell of an exported table: text (written inert), or a number (a spreadsheet reads it as
+/// a number: XLSX number cells, plain digits in CSV).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// Text.
+    Text(String),
+    /// A number.
+    Number(f64),
+    /// Nothing.
+    Empty,
+}
+
+impl Cell {
+    /// A count.
+    pub fn int(n: i64) -> Self {
+        Cell::Number(n as f64)
+    }
+
+    /// A number if there is one.
+    pub fn opt(n: Option<f64>) -> Self {
+        n.map_or(Cell::Empty, Cell::Number)
+    }
+
+    fn csv(&self) -> std::borrow::Cow<'_, [u8]> {
+        match self {
+            Cell::Text(t) => inert(t),
+            Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => {
+                format!("{}", *n as i64).into_bytes().into()
+            }
+            Cell::Number(n) => n.to_string().into_bytes().into(),
+            Cell::Empty => b"".as_slice().into(),
+        }
+    }
+}
+
+/// CSV lines (with the byte order mark and `headers` first when given).
+fn csv_table(headers: Option<&[&str]>, lines: &[Vec<Cell>]) -> Result<Vec<u8>, ApiError> {
     let mut out = Vec::new();
-    if with_header {
+    if headers.is_some() {
         out.extend_from_slice("\u{FEFF}".as_bytes());
     }
     {
         let mut w = csv::Writer::from_writer(&mut out);
-        if with_header {
-            w.write_record(HEADERS)
+        if let Some(headers) = headers {
+            w.write_record(headers)
                 .map_err(|e| ApiError::Internal(e.to_string()))?;
         }
         for l in lines {
-            w.write_record(l.iter().map(|cell| inert(cell)))
+            w.write_record(l.iter().map(Cell::csv))
                 .map_err(|e| ApiError::Internal(e.to_string()))?;
         }
         w.flush().map_err(|e| ApiError::Internal(e.to_string()))?;
     }
     Ok(out)
+}
+
+/// A small table (aggregates: a few hundred rows at most) as a whole file in `format`: CSV with
+/// a byte order mark, or a workbook of one sheet named `sheet`, bold headers, frozen first row,
+/// numbers as number cells.
+pub fn table_file(
+    format: LedgerFormat,
+    sheet: &str,
+    headers: &[&str],
+    lines: &[Vec<Cell>],
+) -> Result<Vec<u8>, ApiError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    if format == LedgerFormat::Csv {
+        return csv_table(Some(headers), lines);
+    }
+    let xerr = |e: rust_xlsxwriter::XlsxError| {
+        ApiError::Internal(format!("cannot write the workbook: {e}"))
+    };
+    let mut workbook = Workbook::new();
+    let bold = Format::new().set_bold();
+    let ws = workbook.add_worksheet();
+    ws.set_name(sheet).map_err(xerr)?;
+    for (col, title) in headers.iter().enumerate() {
+        let col = col as u16;
+        ws.write_string_with_format(0, col, *title, &bold)
+            .map_err(xerr)?;
+        ws.set_column_width(col, (title.chars().count() as f64 * 2.2).max(10.0))
+            .map_err(xerr)?;
+    }
+    ws.set_freeze_panes(1, 0).map_err(xerr)?;
+    for (r, line) in lines.iter().enumerate() {
+        let row = r as u32 + 1;
+        for (col, cell) in line.iter().enumerate() {
+            let col = col as u16;
+            match cell {
+                Cell::Text(t) => ws.write_string(row, col, t).map(|_| ()),
+                Cell::Number(n) => ws.write_number(row, col, *n).map(|_| ()),
+                Cell::Empty => Ok(()),
+            }
+            .map_err(xerr)?;
+        }
+    }
+    workbook.save_to_buffer().map_err(xerr)
+}
+
+/// The response headers of an export: its content type and `attachment; filename="{stem}.{ext}"`.
+pub fn attachment(format: LedgerFormat, stem: &str) -> actix_web::HttpResponseBuilder {
+    let (content_type, ext) = match format {
+        LedgerFormat::Csv => ("text/csv; charset=utf-8", "csv"),
+        LedgerFormat::Xlsx => (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+    };
+    let mut response = HttpResponse::Ok();
+    response.content_type(content_type).insert_header((
+        "Content-Disposition",
+        format!("attachment; filename=\"{stem}.{ext}\""),
+    ));
+    response
 }
 
 fn csv_stream(
@@ -363,13 +467,15 @@ pub async fn export_consultations(
                 })
                 .await?,
             );
-            Ok(HttpResponse::Ok()
-                .content_type("text/csv; charset=utf-8")
-                .insert_header((
-                    "Content-Disposition",
-                    format!("attachment; filename=\"consultations-{stamp}.csv\""),
-                ))
-                .streaming(csv_stream(state.clone(), principal, who, filter, names)))
+            Ok(
+                attachment(query.format, &format!("consultations-{stamp}")).streaming(csv_stream(
+                    state.clone(),
+                    principal,
+                    who,
+                    filter,
+                    names,
+                )),
+            )
         }
         LedgerFormat::Xlsx => {
             let p = principal.clone();
@@ -378,12 +484,7 @@ pub async fn export_consultations(
                 write_xlsx(c, who, &filter, &p, &names)
             })
             .await?;
-            Ok(HttpResponse::Ok()
-                .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-                .insert_header((
-                    "Content-Disposition",
-                    format!("attachment; filename=\"consultations-{stamp}.xlsx\""),
-                ))
+            Ok(attachment(query.format, &format!("consultations-{stamp}"))
                 .streaming(file_stream(file)))
         }
     }

@@ -81,6 +81,13 @@ pub fn dictionaries() -> Dictionaries {
     add::<VerificationResult>(&mut map);
     add::<crate::api::aid::QueueStep>(&mut map);
     add::<crate::api::ledger::LedgerFormat>(&mut map);
+    add::<crate::domain::stats::ConsultationGroupBy>(&mut map);
+    add::<crate::domain::stats::AidGroupBy>(&mut map);
+    add::<crate::domain::stats::ProgressStatus>(&mut map);
+    add::<crate::domain::stats::SatisfactionStatus>(&mut map);
+    add::<crate::domain::stats::Flag>(&mut map);
+    add::<crate::domain::stats::OtherGroup>(&mut map);
+    add::<crate::domain::stats::StepTimeliness>(&mut map);
     Dictionaries(map)
 }
 

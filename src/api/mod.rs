@@ -21,6 +21,7 @@ pub mod query;
 pub mod rate_limit;
 pub mod shapes;
 pub mod staff;
+pub mod stats;
 pub mod swagger;
 pub mod units;
 pub mod users;
@@ -205,6 +206,7 @@ Demo accounts (with `--demo`): admin, staff.longgang, aid.officer, lawyer, audit
         (name = "consultations", description = "Free legal consultations: registration, review (咨询审核), search and the ledger (台账)"),
         (name = "aid", description = "Legal aid applications: the green channel, the statutory workflow and its deadlines (举措7)"),
         (name = "follow-ups", description = "Follow-up visits and satisfaction (追踪回访; target 95%)"),
+        (name = "stats", description = "Supervision figures: progress against the annual targets and breakdowns, with CSV/XLSX exports (附件1 item 3, 附件2)"),
         (name = "audit", description = "The audit trail (全面登记、全程留痕)"),
         (name = "webhooks", description = "Webhook subscriptions to the change feed (变更推送), signed as Standard Webhooks sign"),
         (name = "changes", description = "The change feed for integrations (变更订阅): every change in the order to apply it"),
@@ -442,6 +444,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(consultations::routes)
             .configure(aid::routes)
             .configure(follow_ups::routes)
+            .configure(stats::routes)
             .configure(changes::routes)
             .configure(webhooks::routes)
             .service(meta::get_dictionaries),

@@ -141,6 +141,12 @@ operations! {
     GetDueFollowUps = "get_due_follow_ups",
     PlanFollowUps = "plan_follow_ups",
     GetSatisfaction = "get_satisfaction",
+    GetTargetStats = "get_target_stats",
+    ExportTargetStats = "export_target_stats",
+    GetConsultationStats = "get_consultation_stats",
+    ExportConsultationStats = "export_consultation_stats",
+    GetAidStats = "get_aid_stats",
+    ExportAidStats = "export_aid_stats",
     GetFollowUp = "get_follow_up",
     UpdateFollowUp = "update_follow_up",
     RecordFollowUpAttempt = "record_follow_up_attempt",
@@ -273,6 +279,14 @@ pub const TABLE: &[Rule] = {
         row("plan_follow_ups", FOLLOW_UP_KEEPERS, S::Subtree),
         row("update_follow_up", FOLLOW_UP_KEEPERS, S::Subtree),
         row("record_follow_up_attempt", FOLLOW_UP_KEEPERS, S::Subtree),
+        // Supervision and statistics: aggregates of the subtree, no personal data; read as the
+        // satisfaction report is (every role but providers, whose reach is their own cases).
+        row("get_target_stats", READ_NOT_PROVIDERS, S::Subtree),
+        row("export_target_stats", READ_NOT_PROVIDERS, S::Subtree),
+        row("get_consultation_stats", READ_NOT_PROVIDERS, S::Subtree),
+        row("export_consultation_stats", READ_NOT_PROVIDERS, S::Subtree),
+        row("get_aid_stats", READ_NOT_PROVIDERS, S::Subtree),
+        row("export_aid_stats", READ_NOT_PROVIDERS, S::Subtree),
         // Legal aid.
         row("list_aid_applications", ALL, S::AidCases),
         row("get_aid_queue", ALL, S::AidCases),
@@ -434,11 +448,10 @@ mod tests {
         for r in TABLE {
             let write = !r.operation_id.starts_with("list_")
                 && !r.operation_id.starts_with("get_")
+                && !r.operation_id.starts_with("export_")
                 && !matches!(
                     r.operation_id,
-                    "export_consultations"
-                        | "verify_audit_events"
-                        | "verify_audit_events_against_checkpoint"
+                    "verify_audit_events" | "verify_audit_events_against_checkpoint"
                 )
                 && !matches!(r.scope, Scope::Public | Scope::Operator | Scope::Account);
             if write {

@@ -14,6 +14,7 @@ pub mod message;
 pub mod periods;
 pub mod phone;
 pub mod roles;
+pub mod stats;
 pub mod targets;
 pub mod text;
 pub mod throttle;

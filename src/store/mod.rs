@@ -16,6 +16,7 @@ pub mod scope;
 pub mod seed;
 pub mod sessions;
 pub mod staff;
+pub mod stats;
 pub mod targets;
 pub mod throttle;
 pub mod units;

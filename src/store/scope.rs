@@ -34,6 +34,15 @@ pub fn unit_id_in_subtree(unit_column: &'static str, root_unit_id: i64) -> Subtr
     .sql(") || '%')")
 }
 
+/// The same filter as [`unit_id_in_subtree`], as SQL text for a hand-written query whose root id
+/// is bound at `placeholder` (`$1`, …).
+pub fn unit_id_in_subtree_sql(unit_column: &str, placeholder: &str) -> String {
+    format!(
+        "{unit_column} IN (SELECT scope_unit.id FROM units scope_unit WHERE scope_unit.path LIKE \
+         {ROOT_PATH}{placeholder}) || '%')"
+    )
+}
+
 /// A row named by a field of a request body (`staff_id`, `unit_id`, …) must exist in the
 /// caller's scope: a missing one, or one outside the scope, is a 422 on that field; any other
 /// failure (a 503) stays what it is.

@@ -157,15 +157,10 @@ pub fn seed_demo(conn: &mut DbConnection, keys: &audit::AuditKeys) -> Result<boo
                 target(Some(consultations), None),
             )?;
         }
-        // The county total (6000) as the bureau's own target.
-        targets::upsert(
-            tx,
-            log,
-            county.id,
-            DEMO_YEAR,
-            &any,
-            target(Some(6000), Some(DEMO_AID_CASES)),
-        )?;
+        // The bureau itself keeps only the satisfaction target: the county's 6000 consultations
+        // and 70 aid cases are the roll-up of its units' targets (a subtree's target is its
+        // units' own targets summed), and a bureau target of its own would count them twice.
+        targets::upsert(tx, log, county.id, DEMO_YEAR, &any, target(None, None))?;
         let centre_lawyer = seed_roster(tx, log, &county)?;
         for (username, name, role, unit_code) in DEMO_ACCOUNTS {
             let unit = units::by_code(tx, unit_code)?

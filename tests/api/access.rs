@@ -990,6 +990,37 @@ async fn call_for(app: &TestApp, w: &World, rule: &Rule, role: Role, inside: boo
             ),
             found,
         ),
+        // Statistics: a unit of the subtree is read, one outside it is a 404.
+        "get_target_stats" | "export_target_stats" => Call::new(
+            M::GET,
+            format!(
+                "/api/v1/stats/targets{}year=2023&unit_id={}",
+                if rule.operation_id.starts_with("export") {
+                    "/export?format=csv&"
+                } else {
+                    "?"
+                },
+                w.unit(home)
+            ),
+            found,
+        ),
+        "get_consultation_stats"
+        | "export_consultation_stats"
+        | "get_aid_stats"
+        | "export_aid_stats" => Call::new(
+            M::GET,
+            format!(
+                "/api/v1/stats/{}{}from=2023-01-01&to=2023-12-31&group_by=month&unit_id={}",
+                if rule.operation_id.contains("aid") { "aid" } else { "consultations" },
+                if rule.operation_id.starts_with("export") {
+                    "/export?format=xlsx&"
+                } else {
+                    "?"
+                },
+                w.unit(home)
+            ),
+            found,
+        ),
         // Legal aid: cases of a township reach its office and the centre; a provider reaches
         // the cases assigned to it, and not a colleague's.
         "list_aid_applications"

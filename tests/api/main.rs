@@ -26,6 +26,7 @@ mod periods;
 mod queries;
 mod races;
 mod sessions;
+mod stats;
 mod swagger;
 mod units;
 mod users;

@@ -17,6 +17,7 @@ pub const TAGS: &[(&str, &str, &str, &str)] = &[
     ("consultations", "咨询", "Consultations", "免费法律咨询：登记、咨询审核、查询与台账"),
     ("aid", "法律援助", "Legal aid", "法律援助申请：绿色通道、法定流程与办理时限（举措7）"),
     ("follow-ups", "回访", "Follow-ups", "追踪回访与满意度（目标95%）"),
+    ("stats", "统计督导", "Statistics", "年度目标进度与分类统计（附件1第3项、附件2），可导出CSV/Excel"),
     ("audit", "审计", "Audit", "审计日志（全面登记、全程留痕）"),
     ("changes", "变更订阅", "Changes", "按提交顺序读取各类记录的变更（增量同步）"),
     ("webhooks", "推送订阅", "Webhooks", "变更的签名推送（Standard Webhooks）、投递记录与重新投递"),
@@ -93,6 +94,13 @@ pub const OPERATIONS: &[(&str, &str, &str)] = &[
     ("get_follow_up", "查看回访", "Read a follow-up"),
     ("update_follow_up", "修改回访", "Change a follow-up"),
     ("record_follow_up_attempt", "登记回访结果", "Record a follow-up attempt"),
+    // statistics
+    ("get_target_stats", "年度目标进度", "Progress against targets"),
+    ("export_target_stats", "导出年度目标进度", "Export progress against targets"),
+    ("get_consultation_stats", "咨询分类统计", "Consultations by group"),
+    ("export_consultation_stats", "导出咨询分类统计", "Export consultations by group"),
+    ("get_aid_stats", "法律援助分类统计", "Aid applications by group"),
+    ("export_aid_stats", "导出法律援助分类统计", "Export aid applications by group"),
     // changes and webhooks
     ("list_changes", "变更记录", "Read the change feed"),
     ("list_webhooks", "推送订阅列表", "List webhooks"),

@@ -1,0 +1,3 @@
+DROP INDEX aid_applications_centre_received_idx;
+DROP INDEX aid_applications_unit_received_idx;
+DROP INDEX consultations_stats_idx;
