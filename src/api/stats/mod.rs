@@ -43,7 +43,7 @@ pub(crate) fn period(
     crate::time::check_period(from, to, MAX_PERIOD_DAYS).map_err(ApiError::BadRequest)?;
     match (day_start_utc(from), to.succ_opt().and_then(day_start_utc)) {
         (Some(start), Some(end)) => Ok((start, end)),
-        _ => Err(ApiError::BadRequest("invalid period".into())),
+        _ => Err(ApiError::bad_request("invalid period", "期间无效")),
     }
 }
 

@@ -273,11 +273,7 @@ pub(crate) async fn load(
     let today = state.clock.now().with_timezone(&cst()).date_naive();
     let year = query.year.unwrap_or(today.year());
     if !TARGET_YEARS.contains(&year) {
-        return Err(ApiError::BadRequest(format!(
-            "`year` must be between {} and {}",
-            TARGET_YEARS.start(),
-            TARGET_YEARS.end()
-        )));
+        return Err(ApiError::BadRequest(crate::domain::targets::bad_year()));
     }
     let root = query.unit_id.unwrap_or(scope);
     let bounds = (
@@ -285,7 +281,7 @@ pub(crate) async fn load(
         NaiveDate::from_ymd_opt(year + 1, 1, 1).and_then(day_start_utc),
     );
     let (Some(from), Some(to)) = bounds else {
-        return Err(ApiError::BadRequest("invalid year".into()));
+        return Err(ApiError::BadRequest(crate::domain::targets::bad_year()));
     };
     let counts = store::run(&state.pool, move |c| {
         store::stats::year_counts(c, scope, root, year, (from, to))
