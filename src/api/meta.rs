@@ -81,6 +81,9 @@ pub fn dictionaries() -> Dictionaries {
     add::<VerificationResult>(&mut map);
     add::<crate::api::aid::QueueStep>(&mut map);
     add::<crate::api::ledger::LedgerFormat>(&mut map);
+    add::<crate::domain::activity::ActivityKind>(&mut map);
+    add::<crate::domain::activity::ActivityTopic>(&mut map);
+    add::<crate::domain::monthly_report::ReportStatus>(&mut map);
     Dictionaries(map)
 }
 
