@@ -306,6 +306,8 @@ async fn invalid_activities_are_refused_with_every_field_named(backend: Backend)
         .filter_map(|e| e["field"].as_str())
         .collect();
     fields.sort_unstable();
+    // An empty title is both too short and blank.
+    fields.dedup();
     assert_eq!(
         fields,
         vec!["audience_size", "materials_count", "title", "topics"]
