@@ -65,7 +65,7 @@ pub struct NewMonthlyReport {
     /// caller's subtree.
     pub unit_id: i64,
     /// The period, `YYYY-MM`: from the 11th of the month before to the 10th of this month.
-    #[schema(pattern = "^[0-9]{4}-[0-9]{2}$", example = "2026-11")]
+    #[schema(pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$", example = "2026-11")]
     pub period: String,
     /// Highlight practices (亮点做法): at least one.
     #[serde(default)]
@@ -228,7 +228,7 @@ pub struct DraftQuery {
     /// own unit).
     pub unit_id: Option<i64>,
     /// The period, `YYYY-MM` (default: the period today falls in).
-    #[param(pattern = "^[0-9]{4}-[0-9]{2}$", example = "2026-11")]
+    #[param(pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$")]
     pub period: Option<String>,
 }
 
@@ -237,7 +237,7 @@ pub struct DraftQuery {
 #[into_params(parameter_in = Query)]
 pub struct StatusQuery {
     /// The period, `YYYY-MM` (default: the period today falls in).
-    #[param(pattern = "^[0-9]{4}-[0-9]{2}$", example = "2026-11")]
+    #[param(pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$")]
     pub period: Option<String>,
     /// Only units of this unit's subtree (in the caller's subtree).
     pub unit_id: Option<i64>,

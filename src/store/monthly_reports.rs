@@ -77,13 +77,13 @@ pub struct ReportFilter {
     /// Only reports of this unit's subtree.
     pub unit_id: Option<i64>,
     /// Only reports of this period (`YYYY-MM`).
-    #[param(pattern = "^[0-9]{4}-[0-9]{2}$", example = "2026-11")]
+    #[param(pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$")]
     pub period: Option<String>,
     /// Only reports of this period or later (`YYYY-MM`).
-    #[param(pattern = "^[0-9]{4}-[0-9]{2}$", example = "2026-01")]
+    #[param(pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$")]
     pub from_period: Option<String>,
     /// Only reports of this period or earlier (`YYYY-MM`).
-    #[param(pattern = "^[0-9]{4}-[0-9]{2}$", example = "2026-12")]
+    #[param(pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$")]
     pub to_period: Option<String>,
     /// Only reports first submitted late (true) or on time (false).
     pub late: Option<bool>,
