@@ -12,7 +12,8 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::errors as e;
 use crate::api::AppState;
 use crate::api::{
-    activities, aid, calendar, consultations, duty, follow_ups, monthly_reports, staff, units, users,
+    activities, aid, calendar, consultations, duty, follow_ups, monthly_reports, staff, units,
+    users,
 };
 use crate::auth::principal::{op, Authorized};
 use crate::auth::Principal;

@@ -479,14 +479,19 @@ pub async fn create_monthly_report(
                 _ => Vec::new(),
             };
             if let Err(e) = period {
-                errors.push(crate::error::FieldError::new("period", "pattern", e.clone()));
+                errors.push(crate::error::FieldError::new(
+                    "period",
+                    "pattern",
+                    e.clone(),
+                ));
             }
             errors.sort_by(|a, b| a.field.cmp(&b.field));
             return Err(ApiError::unprocessable(errors));
         }
     }
     let period = period.map_err(ApiError::BadRequest)?;
-    let json = |s: &[Section]| serde_json::to_string(s).map_err(|e| ApiError::Internal(e.to_string()));
+    let json =
+        |s: &[Section]| serde_json::to_string(s).map_err(|e| ApiError::Internal(e.to_string()));
     let submission = Submission {
         unit_id: body.unit_id,
         period,

@@ -349,11 +349,26 @@ mod tests {
     fn periods_parse_and_print() {
         let p = Period::parse("2026-11").expect("period");
         assert_eq!(p.to_string(), "2026-11");
-        for bad in ["2026-13", "2026-00", "2026-1", "26-11", "2026/11", "", "1999-12", "２０26-11"] {
+        for bad in [
+            "2026-13",
+            "2026-00",
+            "2026-1",
+            "26-11",
+            "2026/11",
+            "",
+            "1999-12",
+            "２０26-11",
+        ] {
             assert!(Period::parse(bad).is_err(), "{bad}");
         }
-        assert_eq!(Period::parse("2026-01").expect("p").previous().to_string(), "2025-12");
-        assert_eq!(Period::parse("2026-12").expect("p").next().to_string(), "2027-01");
+        assert_eq!(
+            Period::parse("2026-01").expect("p").previous().to_string(),
+            "2025-12"
+        );
+        assert_eq!(
+            Period::parse("2026-12").expect("p").next().to_string(),
+            "2027-01"
+        );
     }
 
     #[test]
@@ -367,7 +382,10 @@ mod tests {
         assert_eq!(Period::of_day(d(2026, 10, 11)).to_string(), "2026-11");
         assert_eq!(Period::of_day(d(2026, 12, 11)).to_string(), "2027-01");
         // January's period starts in December of the year before.
-        assert_eq!(Period::parse("2027-01").expect("p").first_day(), d(2026, 12, 11));
+        assert_eq!(
+            Period::parse("2027-01").expect("p").first_day(),
+            d(2026, 12, 11)
+        );
     }
 
     #[test]
@@ -376,8 +394,17 @@ mod tests {
         assert_eq!(p.due_at(), at("2026-11-10T16:00:00+08:00"));
         assert!(!p.is_late(at("2026-11-10T16:00:59+08:00")));
         assert!(p.is_late(at("2026-11-10T16:01:00+08:00")));
-        assert_eq!(status(p, None, at("2026-11-10T16:00:59+08:00")), ReportStatus::NotDue);
-        assert_eq!(status(p, None, at("2026-11-10T16:01:00+08:00")), ReportStatus::Missing);
-        assert_eq!(status(p, Some(true), at("2026-12-01T00:00:00+08:00")), ReportStatus::Late);
+        assert_eq!(
+            status(p, None, at("2026-11-10T16:00:59+08:00")),
+            ReportStatus::NotDue
+        );
+        assert_eq!(
+            status(p, None, at("2026-11-10T16:01:00+08:00")),
+            ReportStatus::Missing
+        );
+        assert_eq!(
+            status(p, Some(true), at("2026-12-01T00:00:00+08:00")),
+            ReportStatus::Late
+        );
     }
 }

@@ -96,9 +96,7 @@ pub fn list(
         .order((activities::held_on.asc(), activities::id.asc()))
         .limit(page.fetch_limit())
         .into_boxed();
-    if let Some(after) =
-        page.after_day("activities.held_on", "activities.id", Order::Ascending)?
-    {
+    if let Some(after) = page.after_day("activities.held_on", "activities.id", Order::Ascending)? {
         query = query.filter(after);
     }
     if let Some(unit) = filter.unit_id {
@@ -203,26 +201,28 @@ pub fn update(
         |tx, log, current| {
             let v = change(current)?;
             check_refs(tx, root, &v)?;
-            Ok(diesel::update(activities::table.filter(activities::id.eq(id)))
-                .set(&ActivityRow {
-                    id,
-                    unit_id: v.unit_id,
-                    kind: v.kind,
-                    title: v.title,
-                    held_on: v.held_on,
-                    place: v.place,
-                    topics: encode_code_list(&v.topics),
-                    audience: v.audience,
-                    audience_size: v.audience_size,
-                    materials_count: v.materials_count,
-                    staff_ids: encode_id_list(&v.staff_ids),
-                    notes: v.notes,
-                    version: current.version + 1,
-                    created_at: current.created_at,
-                    updated_at: log.at(),
-                })
-                .returning(activities::all_columns)
-                .get_result(tx)?)
+            Ok(
+                diesel::update(activities::table.filter(activities::id.eq(id)))
+                    .set(&ActivityRow {
+                        id,
+                        unit_id: v.unit_id,
+                        kind: v.kind,
+                        title: v.title,
+                        held_on: v.held_on,
+                        place: v.place,
+                        topics: encode_code_list(&v.topics),
+                        audience: v.audience,
+                        audience_size: v.audience_size,
+                        materials_count: v.materials_count,
+                        staff_ids: encode_id_list(&v.staff_ids),
+                        notes: v.notes,
+                        version: current.version + 1,
+                        created_at: current.created_at,
+                        updated_at: log.at(),
+                    })
+                    .returning(activities::all_columns)
+                    .get_result(tx)?,
+            )
         },
     )
 }
@@ -305,10 +305,7 @@ pub fn seed_demo_year(
         .filter(crate::store::scope::unit_in_subtree(county.id))
         .filter(crate::db::schema::units::kind.eq(UnitKind::JudicialOffice))
         .order(crate::db::schema::units::id.asc())
-        .select((
-            crate::db::schema::units::id,
-            crate::db::schema::units::name,
-        ))
+        .select((crate::db::schema::units::id, crate::db::schema::units::name))
         .load(conn)?;
     let first_staff = |conn: &mut DbConnection, unit: i64| -> Result<Vec<i64>, ApiError> {
         Ok(staff::table

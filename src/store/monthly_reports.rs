@@ -8,17 +8,16 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use crate::db::schema::{
-    activities, audit_events, consultations, follow_ups, monthly_report_revisions,
-    monthly_reports, units,
+    activities, audit_events, consultations, follow_ups, monthly_report_revisions, monthly_reports,
+    units,
 };
 use crate::db::DbConnection;
 use crate::domain::activity::ActivityKind;
 use crate::domain::consultation::{Channel, Outcome, Site};
 use crate::domain::follow_up::{satisfaction_rate, FollowUpStatus, Satisfaction};
 use crate::domain::monthly_report::{
-    must_report, ActivityFigures, ActivityKindCount, AidFigures, ChannelCount,
-    ConsultationFigures, Figures, FollowUpFigures, OutcomeCount, Period, SiteCount,
-    REPORTING_UNITS,
+    must_report, ActivityFigures, ActivityKindCount, AidFigures, ChannelCount, ConsultationFigures,
+    Figures, FollowUpFigures, OutcomeCount, Period, SiteCount, REPORTING_UNITS,
 };
 use crate::domain::units::UnitKind;
 use crate::error::ApiError;
@@ -117,18 +116,11 @@ pub struct StatusRow {
 }
 
 fn range(period: Period) -> (NaiveDateTime, NaiveDateTime) {
-    (
-        period.starts_at().naive_utc(),
-        period.ends_at().naive_utc(),
-    )
+    (period.starts_at().naive_utc(), period.ends_at().naive_utc())
 }
 
 /// The figures of the subtree of `unit` in `period`, each counted by one GROUP BY.
-pub fn figures(
-    conn: &mut DbConnection,
-    unit: i64,
-    period: Period,
-) -> Result<Figures, ApiError> {
+pub fn figures(conn: &mut DbConnection, unit: i64, period: Period) -> Result<Figures, ApiError> {
     let (from, to) = range(period);
     let scoped = || {
         consultations::table
@@ -264,10 +256,7 @@ pub fn unit_in_scope(
     unit_store::find(conn, root, unit)
 }
 
-fn revisions_of(
-    conn: &mut DbConnection,
-    ids: &[i64],
-) -> Result<Vec<RevisionRow>, ApiError> {
+fn revisions_of(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<RevisionRow>, ApiError> {
     Ok(monthly_report_revisions::table
         .filter(monthly_report_revisions::report_id.eq_any(ids))
         .order((
@@ -435,8 +424,7 @@ fn insert_revision(
 ) -> Result<Report, ApiError> {
     let late = s.period.is_late(at.and_utc());
     let figures = figures(tx, s.unit_id, s.period)?;
-    let figures =
-        serde_json::to_string(&figures).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let figures = serde_json::to_string(&figures).map_err(|e| ApiError::Internal(e.to_string()))?;
     let period = s.period.to_string();
     let before = monthly_reports::table
         .filter(monthly_reports::unit_id.eq(s.unit_id))
@@ -474,7 +462,9 @@ fn insert_revision(
         .get_result(tx)
         .optional()?
         .ok_or_else(|| {
-            ApiError::conflict("the report was resubmitted by another request at the same time; read it and retry")
+            ApiError::conflict(
+                "the report was resubmitted by another request at the same time; read it and retry",
+            )
         })?,
     };
     diesel::insert_into(monthly_report_revisions::table)
@@ -498,7 +488,11 @@ fn insert_revision(
         None => None,
     };
     log.record(
-        if before.is_some() { "resubmit" } else { "submit" },
+        if before.is_some() {
+            "resubmit"
+        } else {
+            "submit"
+        },
         Report::ENTITY,
         after.id(),
         after.unit_id(),
@@ -567,11 +561,15 @@ pub fn seed_demo_year(
             let town = name.trim_end_matches("司法所").to_owned();
             let roll = (pi * 7 + ui * 5) % 23;
             let (day, hour, minute) = match roll {
-                0 | 11 => continue,     // missing
+                0 | 11 => continue,        // missing
                 1 | 6 | 17 => (11, 9, 30), // late, the next morning
-                2 => (10, 16, 45),      // late, the same afternoon
-                3 => (12, 10, 0),       // late
-                r => (8 + (r % 3) as u32, 9 + (r % 7) as u32, ((r * 7) % 60) as u32),
+                2 => (10, 16, 45),         // late, the same afternoon
+                3 => (12, 10, 0),          // late
+                r => (
+                    8 + (r % 3) as u32,
+                    9 + (r % 7) as u32,
+                    ((r * 7) % 60) as u32,
+                ),
             };
             let Some(at) = NaiveDate::from_ymd_opt(period.year(), period.month(), day)
                 .and_then(|d| d.and_hms_opt(hour, minute, 0))

@@ -602,7 +602,14 @@ fn activity_body(w: &World, home: Home) -> Value {
 }
 
 async fn activity(app: &TestApp, w: &World, home: Home) -> i64 {
-    made(app, w.maker(home), Method::POST, "/api/v1/activities", &activity_body(w, home)).await["id"]
+    made(
+        app,
+        w.maker(home),
+        Method::POST,
+        "/api/v1/activities",
+        &activity_body(w, home),
+    )
+    .await["id"]
         .as_i64()
         .expect("id")
 }
@@ -614,7 +621,14 @@ fn report_body(w: &World, home: Home) -> Value {
 }
 
 async fn monthly_report(app: &TestApp, w: &World, home: Home) -> i64 {
-    made(app, w.maker(home), Method::POST, "/api/v1/monthly-reports", &report_body(w, home)).await["id"]
+    made(
+        app,
+        w.maker(home),
+        Method::POST,
+        "/api/v1/monthly-reports",
+        &report_body(w, home),
+    )
+    .await["id"]
         .as_i64()
         .expect("id")
 }

@@ -69,7 +69,12 @@ async fn activities_are_recorded_read_changed_and_deleted_with_a_trace(backend: 
         )
     };
     let first = send().await;
-    assert_eq!(first.status, 201, "{}", String::from_utf8_lossy(&first.body));
+    assert_eq!(
+        first.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&first.body)
+    );
     let a = first.json();
     let again = send().await;
     assert_eq!(again.json()["id"], a["id"]);
@@ -98,7 +103,12 @@ async fn activities_are_recorded_read_changed_and_deleted_with_a_trace(backend: 
         json!({"audience_size": 72, "notes": null, "staff_ids": staff}),
     )
     .await;
-    assert_eq!(changed.status, 200, "{}", String::from_utf8_lossy(&changed.body));
+    assert_eq!(
+        changed.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&changed.body)
+    );
     let changed = changed.json();
     assert_eq!(changed["audience_size"], 72);
     assert_eq!(changed["notes"], Value::Null);
@@ -182,11 +192,19 @@ async fn lists_filter_by_kind_topic_staff_and_dates_and_page(backend: Backend) {
         let app = &app;
         async move {
             let res = app.get(&format!("/api/v1/activities?{q}"), "admin").await;
-            assert_eq!(res.status, 200, "{q}: {}", String::from_utf8_lossy(&res.body));
+            assert_eq!(
+                res.status,
+                200,
+                "{q}: {}",
+                String::from_utf8_lossy(&res.body)
+            );
             ids(&res.json())
         }
     };
-    assert_eq!(list(String::new()).await, vec![id(&tour), id(&market), id(&training)]);
+    assert_eq!(
+        list(String::new()).await,
+        vec![id(&tour), id(&market), id(&training)]
+    );
     assert_eq!(list("kind=mobile_station".into()).await, vec![id(&market)]);
     assert_eq!(list("topic=mass_work".into()).await, vec![id(&training)]);
     assert_eq!(
@@ -326,8 +344,12 @@ async fn invalid_activities_are_refused_with_every_field_named(backend: Backend)
         .assert_problem(422);
     assert_eq!(p["errors"][0]["field"], "date");
     assert_eq!(p["errors"][0]["code"], "future");
-    app.post("/api/v1/activities", "admin", &activity(lg, "2023-03-07", &[]))
-        .await;
+    app.post(
+        "/api/v1/activities",
+        "admin",
+        &activity(lg, "2023-03-07", &[]),
+    )
+    .await;
     assert_eq!(
         app.row_counts()
             .iter()
@@ -356,7 +378,10 @@ async fn the_demo_year_writes_activities_and_reports(backend: Backend) {
     assert!(activities > 12 * 20, "{activities} activities");
     assert!(reports > 100, "{reports} report revisions");
     let page = app
-        .get("/api/v1/activities?from=2025-12-01&to=2026-11-30&limit=200", "auditor")
+        .get(
+            "/api/v1/activities?from=2025-12-01&to=2026-11-30&limit=200",
+            "auditor",
+        )
         .await
         .json();
     assert_eq!(page["items"].as_array().map(Vec::len), Some(200));
@@ -390,7 +415,10 @@ async fn the_demo_year_writes_activities_and_reports(backend: Backend) {
             .map(|items| items.iter().filter(|i| i["revisions"] == 2).count())
             .unwrap_or(0);
     }
-    assert!(late > 0 && missing > 0 && revised > 0, "{late} late, {missing} missing, {revised} revised");
+    assert!(
+        late > 0 && missing > 0 && revised > 0,
+        "{late} late, {missing} missing, {revised} revised"
+    );
     // The seeding is deterministic: a second database holds the same rows.
     let again = spawn_app(backend).await;
     let mut conn = again.pool.get().expect("connection");

@@ -96,13 +96,13 @@ async fn consultation_at(app: &TestApp, unit: i64, received_at: &str, channel: &
     let mut b = crate::consultations::body(unit, "子女不履行赡养义务怎么办？");
     b["received_at"] = json!(received_at);
     b["channel"] = json!(channel);
-    let res = app.post("/api/v1/consultations", "staff.longgang", &b).await;
+    let res = app
+        .post("/api/v1/consultations", "staff.longgang", &b)
+        .await;
     assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
 }
 
-async fn consultations_and_activities_on_each_edge_land_in_the_documented_period(
-    backend: Backend,
-) {
+async fn consultations_and_activities_on_each_edge_land_in_the_documented_period(backend: Backend) {
     let app = spawn_app(backend).await;
     app.state.clock.set(at("2026-11-20T09:00:00+08:00"));
     let lg = app.unit_id("140521-SFS-LG");
@@ -145,7 +145,10 @@ async fn consultations_and_activities_on_each_edge_land_in_the_documented_period
         c["by_channel"],
         json!([{"channel": "online", "count": 1}, {"channel": "phone", "count": 2}])
     );
-    assert_eq!(c["by_outcome"], json!([{"outcome": "answered", "count": 3}]));
+    assert_eq!(
+        c["by_outcome"],
+        json!([{"outcome": "answered", "count": 3}])
+    );
     let a = &november["figures"]["activities"];
     assert_eq!(a["total"], 1);
     assert_eq!(a["audience"], 65);
@@ -293,9 +296,13 @@ async fn a_resubmission_keeps_the_earlier_version(backend: Backend) {
     // Idempotent: the same key and body replay the first answer.
     let replay = |key: &'static str, body: Value| {
         app.call(
-            app.req(Method::POST, "/api/v1/monthly-reports", Some("staff.longgang"))
-                .insert_header(("Idempotency-Key", key))
-                .set_json(body),
+            app.req(
+                Method::POST,
+                "/api/v1/monthly-reports",
+                Some("staff.longgang"),
+            )
+            .insert_header(("Idempotency-Key", key))
+            .set_json(body),
         )
     };
     // A consultation registered late, then a correction after the due time.
@@ -304,13 +311,21 @@ async fn a_resubmission_keeps_the_earlier_version(backend: Backend) {
     let mut corrected = report(lg, "2026-11");
     corrected["typical_cases"] = entry("补充：劳动报酬纠纷");
     let second = replay("report-0002", corrected.clone()).await;
-    assert_eq!(second.status, 201, "{}", String::from_utf8_lossy(&second.body));
+    assert_eq!(
+        second.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&second.body)
+    );
     let second = second.json();
     let again = replay("report-0002", corrected).await.json();
     assert_eq!(again["revisions"], 2, "a replay adds no revision");
     assert_eq!(second["revisions"], 2);
     assert_eq!(second["id"], first["id"]);
-    assert_eq!(second["late"], false, "the report was first submitted on time");
+    assert_eq!(
+        second["late"], false,
+        "the report was first submitted on time"
+    );
     assert_eq!(second["latest"]["late"], true);
     assert_eq!(second["latest"]["revision"], 2);
     assert_eq!(second["latest"]["figures"]["consultations"]["total"], 2);
@@ -350,7 +365,10 @@ async fn a_resubmission_keeps_the_earlier_version(backend: Backend) {
     actions.sort_unstable();
     assert_eq!(actions, vec!["resubmit", "submit"]);
     let list = app
-        .get(&format!("/api/v1/monthly-reports?period=2026-11&unit_id={lg}"), "admin")
+        .get(
+            &format!("/api/v1/monthly-reports?period=2026-11&unit_id={lg}"),
+            "admin",
+        )
         .await
         .json();
     assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
@@ -406,7 +424,11 @@ async fn the_status_lists_submitted_late_missing_and_not_due_units(backend: Back
     assert_eq!(of(lg).as_deref(), Some("submitted"));
     assert_eq!(of(zc).as_deref(), Some("late"));
     assert_eq!(of(app.unit_id("140521-SFS-TW")).as_deref(), Some("missing"));
-    assert_eq!(of(app.unit_id("140521-FLYZ")), None, "the aid centre does not report");
+    assert_eq!(
+        of(app.unit_id("140521-FLYZ")),
+        None,
+        "the aid centre does not report"
+    );
     // A township's staff see their own office only.
     let own = status("staff.longgang", "period=2026-11").await;
     assert_eq!(own["items"].as_array().map(Vec::len), Some(1));
@@ -431,7 +453,11 @@ async fn reports_stay_in_their_subtree(backend: Backend) {
     let ours = submit(&app, "staff.longgang", &report(lg, "2026-11")).await;
     // Another township: a body naming it is a 422, a query naming it a 404.
     let p = app
-        .post("/api/v1/monthly-reports", "staff.longgang", &report(zc, "2026-11"))
+        .post(
+            "/api/v1/monthly-reports",
+            "staff.longgang",
+            &report(zc, "2026-11"),
+        )
         .await
         .assert_problem(422);
     assert_eq!(p["errors"][0]["field"], "unit_id");
@@ -444,10 +470,16 @@ async fn reports_stay_in_their_subtree(backend: Backend) {
     // Another county: the report and its list are out of reach; its status lists its own office.
     let path = format!("/api/v1/monthly-reports/{}", ours["id"]);
     app.get(&path, "admin.other").await.assert_problem(404);
-    let list = app.get("/api/v1/monthly-reports", "admin.other").await.json();
+    let list = app
+        .get("/api/v1/monthly-reports", "admin.other")
+        .await
+        .json();
     assert_eq!(list["items"], json!([]));
     let s = app
-        .get("/api/v1/monthly-reports/status?period=2026-11", "admin.other")
+        .get(
+            "/api/v1/monthly-reports/status?period=2026-11",
+            "admin.other",
+        )
         .await
         .json();
     assert_eq!(s["items"].as_array().map(Vec::len), Some(1));
