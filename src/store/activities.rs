@@ -370,19 +370,23 @@ pub fn seed_demo_year(
             .unwrap_or(today + chrono::Days::new(1));
     }
     let count = planned.len();
-    audit::write(conn, actor, |tx, log| {
-        for v in &planned {
-            let row = insert_row(tx, log.at(), v)?;
-            log.record::<(), _>(
-                "create",
-                ActivityRow::ENTITY,
-                row.id,
-                row.unit_id(),
-                None,
-                Some(&row),
-            );
-        }
-        Ok(())
-    })?;
+    // In short transactions (a few dozen rows each), so that the change feed of a busy server is
+    // never held back for long by the seeding.
+    for chunk in planned.chunks(40) {
+        audit::write(conn, actor, |tx, log| {
+            for v in chunk {
+                let row = insert_row(tx, log.at(), v)?;
+                log.record::<(), _>(
+                    "create",
+                    ActivityRow::ENTITY,
+                    row.id,
+                    row.unit_id(),
+                    None,
+                    Some(&row),
+                );
+            }
+            Ok(())
+        })?;
+    }
     Ok(count)
 }
