@@ -88,6 +88,9 @@ pub fn dictionaries() -> Dictionaries {
     add::<crate::domain::stats::Flag>(&mut map);
     add::<crate::domain::stats::OtherGroup>(&mut map);
     add::<crate::domain::stats::StepTimeliness>(&mut map);
+    add::<crate::domain::activity::ActivityKind>(&mut map);
+    add::<crate::domain::activity::ActivityTopic>(&mut map);
+    add::<crate::domain::monthly_report::ReportStatus>(&mut map);
     Dictionaries(map)
 }
 

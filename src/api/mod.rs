@@ -1,6 +1,7 @@
 //! HTTP: one module per resource, the shared request mechanisms, and the OpenAPI document.
 
 pub mod access;
+pub mod activities;
 pub mod aid;
 pub mod audit;
 pub mod auth;
@@ -17,6 +18,7 @@ pub mod idempotency;
 pub mod json;
 pub mod ledger;
 pub mod meta;
+pub mod monthly_reports;
 pub mod query;
 pub mod rate_limit;
 pub mod shapes;
@@ -207,6 +209,8 @@ Demo accounts (with `--demo`): admin, staff.longgang, aid.officer, lawyer, audit
         (name = "aid", description = "Legal aid applications: the green channel, the statutory workflow and its deadlines (举措7)"),
         (name = "follow-ups", description = "Follow-up visits and satisfaction (追踪回访; target 95%)"),
         (name = "stats", description = "Supervision figures: progress against the annual targets and breakdowns, with CSV/XLSX exports (附件1 item 3, 附件2)"),
+        (name = "activities", description = "Outreach and training: lectures, legal check-ups, the themed tour 法律服务村村行, mobile stations, publicity, training (举措5, 6, 8, 9)"),
+        (name = "monthly-reports", description = "Monthly reports of the offices, due on the 10th at 16:00 (四(二))"),
         (name = "audit", description = "The audit trail (全面登记、全程留痕)"),
         (name = "webhooks", description = "Webhook subscriptions to the change feed (变更推送), signed as Standard Webhooks sign"),
         (name = "changes", description = "The change feed for integrations (变更订阅): every change in the order to apply it"),
@@ -445,6 +449,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(aid::routes)
             .configure(follow_ups::routes)
             .configure(stats::routes)
+            .configure(activities::routes)
+            .configure(monthly_reports::routes)
             .configure(changes::routes)
             .configure(webhooks::routes)
             .service(meta::get_dictionaries),

@@ -107,4 +107,5 @@ text_codes!(
     crate::domain::units::UnitKind,
     crate::domain::roles::Role,
     crate::domain::duty::StaffKind,
+    crate::domain::activity::ActivityKind,
 );

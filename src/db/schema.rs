@@ -397,8 +397,61 @@ diesel::joinable!(consultations -> staff (staff_id));
 diesel::joinable!(staff -> units (unit_id));
 diesel::joinable!(duty_shifts -> units (unit_id));
 diesel::joinable!(duty_shift_staff -> duty_shifts (shift_id));
+diesel::table! {
+    activities (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        kind -> Text,
+        title -> Text,
+        held_on -> Date,
+        place -> Text,
+        topics -> Text,
+        audience -> Nullable<Text>,
+        audience_size -> Integer,
+        materials_count -> Integer,
+        staff_ids -> Text,
+        notes -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    monthly_reports (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        period -> Text,
+        first_submitted_at -> Timestamp,
+        submitted_at -> Timestamp,
+        late -> Bool,
+        revisions -> Integer,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    monthly_report_revisions (id) {
+        id -> BigInt,
+        report_id -> BigInt,
+        revision -> Integer,
+        submitted_at -> Timestamp,
+        late -> Bool,
+        submitted_by -> Text,
+        figures -> Text,
+        highlights -> Text,
+        typical_cases -> Text,
+        activity_briefs -> Text,
+    }
+}
+
 diesel::joinable!(duty_shift_staff -> staff (staff_id));
 diesel::joinable!(api_clients -> users (user_id));
+diesel::joinable!(activities -> units (unit_id));
+diesel::joinable!(monthly_reports -> units (unit_id));
+diesel::joinable!(monthly_report_revisions -> monthly_reports (report_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     units,
@@ -425,4 +478,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     follow_up_attempts,
     api_clients,
     external_refs,
+    activities,
+    monthly_reports,
+    monthly_report_revisions,
 );

@@ -109,6 +109,16 @@ operations! {
     ListHardshipVerifications = "list_hardship_verifications",
     CreateHardshipVerification = "create_hardship_verification",
     ActOnAidApplication = "act_on_aid_application",
+    ListActivities = "list_activities",
+    CreateActivity = "create_activity",
+    GetActivity = "get_activity",
+    UpdateActivity = "update_activity",
+    DeleteActivity = "delete_activity",
+    GetMonthlyReportDraft = "get_monthly_report_draft",
+    GetMonthlyReportStatus = "get_monthly_report_status",
+    ListMonthlyReports = "list_monthly_reports",
+    CreateMonthlyReport = "create_monthly_report",
+    GetMonthlyReport = "get_monthly_report",
     ListAuditEvents = "list_audit_events",
     ListChanges = "list_changes",
     ListWebhooks = "list_webhooks",
@@ -188,6 +198,8 @@ const CORRECTORS: &[Role] = &[ADM, STF, AID];
 const AID_INTAKE: &[Role] = &[ADM, STF, AID, INT];
 const AID_DESK: &[Role] = &[ADM, AID];
 const FOLLOW_UP_KEEPERS: &[Role] = &[ADM, STF, AID];
+const OUTREACH: &[Role] = &[ADM, STF, AID];
+const REPORTERS: &[Role] = &[ADM, STF];
 const AUDIT_READERS: &[Role] = &[ADM, AUD];
 const FEED_READERS: &[Role] = &[ADM, AUD, INT];
 const SUBSCRIBERS: &[Role] = &[ADM, INT];
@@ -287,6 +299,18 @@ pub const TABLE: &[Rule] = {
         row("export_consultation_stats", READ_NOT_PROVIDERS, S::Subtree),
         row("get_aid_stats", READ_NOT_PROVIDERS, S::Subtree),
         row("export_aid_stats", READ_NOT_PROVIDERS, S::Subtree),
+        // Outreach and training: held by offices, centres and the bureau.
+        row("list_activities", ALL, S::Subtree),
+        row("get_activity", ALL, S::Subtree),
+        row("create_activity", OUTREACH, S::Subtree),
+        row("update_activity", OUTREACH, S::Subtree),
+        row("delete_activity", OUTREACH, S::Subtree),
+        // Monthly reports: an office (or the bureau for it) submits; the others read.
+        row("get_monthly_report_draft", READ_NOT_PROVIDERS, S::Subtree),
+        row("get_monthly_report_status", READ_NOT_PROVIDERS, S::Subtree),
+        row("list_monthly_reports", READ_NOT_PROVIDERS, S::Subtree),
+        row("get_monthly_report", READ_NOT_PROVIDERS, S::Subtree),
+        row("create_monthly_report", REPORTERS, S::Subtree),
         // Legal aid.
         row("list_aid_applications", ALL, S::AidCases),
         row("get_aid_queue", ALL, S::AidCases),

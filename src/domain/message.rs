@@ -79,6 +79,14 @@ pub mod nouns {
     pub const WEBHOOK: Noun = Noun::new("webhook", "Webhook 订阅");
     /// A webhook delivery.
     pub const DELIVERY: Noun = Noun::new("delivery", "Webhook 投递");
+    /// An outreach or training activity.
+    pub const ACTIVITY: Noun = Noun::new("activity", "普法与培训活动");
+    /// A monthly report.
+    pub const MONTHLY_REPORT: Noun = Noun::new("monthly report", "月报");
+    /// An inspection.
+    pub const INSPECTION: Noun = Noun::new("inspection", "督查记录");
+    /// A recognition.
+    pub const RECOGNITION: Noun = Noun::new("recognition", "表彰记录");
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Pure rules of the programme: no web framework, no database, no I/O.
 
 pub mod access;
+pub mod activity;
 pub mod aid;
 pub mod calendar;
 pub mod clients;
@@ -11,6 +12,7 @@ pub mod follow_up;
 pub mod id_card;
 pub mod masking;
 pub mod message;
+pub mod monthly_report;
 pub mod periods;
 pub mod phone;
 pub mod roles;

@@ -137,6 +137,10 @@ catalogue! {
         TooManyRows = "too_many_rows": "selects more rows than one export may hold", "选中的行数超过单次导出上限";
         /// A unit with no legal aid centre above it.
         NoAidCentre = "no_aid_centre": "has no legal aid centre above it", "其上级没有法律援助中心";
+        /// A unit that does not file monthly reports.
+        NotReporting = "not_reporting": "is not a unit that files monthly reports", "不是需要报送月报的单位";
+        /// A report section without an entry.
+        MissingSection = "missing_section": "needs at least one entry", "至少需要填写一项";
         /// A placement the roster does not allow.
         Placement = "placement": "is not a placement the roster allows", "排班位置不被允许";
         /// An external identity in the wrong form.

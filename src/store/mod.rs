@@ -1,6 +1,7 @@
 //! Diesel queries, one module per resource. Every write runs in one transaction with its audit
 //! rows (see [`audit::write`]); every read is filtered to the caller's unit subtree.
 
+pub mod activities;
 pub mod aid;
 pub mod audit;
 pub mod board;
@@ -12,6 +13,7 @@ pub mod duty;
 pub mod external_refs;
 pub mod follow_ups;
 pub mod idempotency;
+pub mod monthly_reports;
 pub mod scope;
 pub mod seed;
 pub mod sessions;

@@ -596,6 +596,43 @@ async fn fresh_client(app: &TestApp, w: &World, home: Home) -> i64 {
         .expect("id")
 }
 
+fn activity_body(w: &World, home: Home) -> Value {
+    json!({"unit_id": w.unit(home), "kind": "legal_lecture", "title": "进村普法讲座", "date": w.day(),
+           "place": "东关村", "topics": ["marriage_family"], "audience_size": 30})
+}
+
+async fn activity(app: &TestApp, w: &World, home: Home) -> i64 {
+    made(
+        app,
+        w.maker(home),
+        Method::POST,
+        "/api/v1/activities",
+        &activity_body(w, home),
+    )
+    .await["id"]
+        .as_i64()
+        .expect("id")
+}
+
+fn report_body(w: &World, home: Home) -> Value {
+    let section = json!([{"title": "亮点", "content": "做法与成效"}]);
+    json!({"unit_id": w.unit(home), "period": "2023-03", "highlights": section,
+           "typical_cases": section, "activity_briefs": section})
+}
+
+async fn monthly_report(app: &TestApp, w: &World, home: Home) -> i64 {
+    made(
+        app,
+        w.maker(home),
+        Method::POST,
+        "/api/v1/monthly-reports",
+        &report_body(w, home),
+    )
+    .await["id"]
+        .as_i64()
+        .expect("id")
+}
+
 // ---------------------------------------------------------------------------------------------
 // Requests
 
@@ -1122,6 +1159,51 @@ async fn call_for(app: &TestApp, w: &World, rule: &Rule, role: Role, inside: boo
                 found,
             )
             .body(step_body(action, provider_for_assign))
+        }
+        // Outreach and training.
+        "list_activities" | "get_activity" | "update_activity" | "delete_activity" => {
+            let id = activity(app, w, home).await;
+            match rule.operation_id {
+                "list_activities" => {
+                    Call::new(M::GET, "/api/v1/activities?limit=200", listed(id))
+                }
+                "get_activity" => Call::new(M::GET, format!("/api/v1/activities/{id}"), found),
+                "update_activity" => Call::new(M::PATCH, format!("/api/v1/activities/{id}"), found)
+                    .body(json!({"audience_size": 45})),
+                _ => Call::new(M::DELETE, format!("/api/v1/activities/{id}"), found),
+            }
+        }
+        "create_activity" => {
+            Call::new(M::POST, "/api/v1/activities", referenced).body(activity_body(w, home))
+        }
+        // Monthly reports: the legal aid centre's subtree holds no unit that reports.
+        "get_monthly_report_draft" => Call::new(
+            M::GET,
+            format!(
+                "/api/v1/monthly-reports/draft?unit_id={}&period=2023-03",
+                w.unit(home)
+            ),
+            found,
+        ),
+        "get_monthly_report_status" => {
+            if !inside {
+                return None;
+            }
+            Call::new(M::GET, "/api/v1/monthly-reports/status?period=2023-03", Success)
+        }
+        "list_monthly_reports" | "get_monthly_report" => {
+            if home == Home::Flyz {
+                return None;
+            }
+            let id = monthly_report(app, w, home).await;
+            if rule.operation_id == "list_monthly_reports" {
+                Call::new(M::GET, "/api/v1/monthly-reports?limit=200", listed(id))
+            } else {
+                Call::new(M::GET, format!("/api/v1/monthly-reports/{id}"), found)
+            }
+        }
+        "create_monthly_report" => {
+            Call::new(M::POST, "/api/v1/monthly-reports", referenced).body(report_body(w, home))
         }
         "list_audit_events" => {
             let id = consultation(app, w, home, None).await;

@@ -620,6 +620,10 @@ const KINDS: &[Kind] = &[
     Kind::PatchWebhook,
     Kind::DeleteWebhook,
     Kind::Redeliver,
+    Kind::CreateActivity,
+    Kind::PatchActivity,
+    Kind::DeleteActivity,
+    Kind::SubmitReport,
     // Last: it ends the auditor's session, which no base request uses after it.
     Kind::Logout,
 ];
@@ -664,6 +668,10 @@ enum Kind {
     PatchWebhook,
     DeleteWebhook,
     Redeliver,
+    CreateActivity,
+    PatchActivity,
+    DeleteActivity,
+    SubmitReport,
     Logout,
 }
 
@@ -986,6 +994,15 @@ fn consultation_body(ctx: &Ctx, n: u32, received_at: &str) -> Value {
     })
 }
 
+fn activity_body(ctx: &Ctx, n: u32) -> Value {
+    json!({
+        "unit_id": ctx.lg, "kind": "themed_tour", "title": "“法律服务村村行”入户宣讲",
+        "date": date_after("2021-01-01", n), "place": "龙港镇东关村",
+        "topics": ["land_rights", "support_maintenance"], "audience": "村民", "audience_size": 65,
+        "materials_count": 120, "staff_ids": [ctx.lg_staff], "notes": "发放惠民工程服务卡"
+    })
+}
+
 fn aid_body(ctx: &Ctx, n: u32) -> Value {
     json!({
         "unit_id": ctx.lg, "channel": "township_on_behalf", "received_at": "2023-03-01T10:00:00+08:00",
@@ -1272,6 +1289,40 @@ async fn prepare(app: &TestApp, ctx: &Ctx, kind: Kind) -> Base {
                     .param("delivery_id", json!(delivery))
                 }
             }
+        }
+        Kind::CreateActivity => {
+            Base::new("POST /api/v1/activities", admin).body(activity_body(ctx, n))
+        }
+        Kind::PatchActivity | Kind::DeleteActivity => {
+            let activity = create(
+                app,
+                Method::POST,
+                "/api/v1/activities",
+                "admin",
+                &activity_body(ctx, n),
+            )
+            .await;
+            if kind == Kind::DeleteActivity {
+                return Base::new("DELETE /api/v1/activities/{id}", admin)
+                    .param("id", &activity["id"])
+                    .version_of(&activity);
+            }
+            Base::new("PATCH /api/v1/activities/{id}", admin)
+                .param("id", &activity["id"])
+                .version_of(&activity)
+                .body(json!({
+                    "unit_id": lg, "kind": "village_checkup", "title": "村规民约法治体检",
+                    "date": date_after("2022-01-01", n), "place": "南山村", "topics": ["land_rights"],
+                    "audience": "村“两委”成员", "audience_size": 12, "materials_count": 20,
+                    "staff_ids": [ctx.lg_staff], "notes": "提出修改建议三条"
+                }))
+        }
+        Kind::SubmitReport => {
+            let section = |t: &str| json!([{"title": t, "content": format!("{t}的具体做法与成效。")}]);
+            Base::new("POST /api/v1/monthly-reports", admin).body(json!({
+                "unit_id": lg, "period": "2023-03", "highlights": section("半天值班+半天进村"),
+                "typical_cases": section("赡养纠纷调解"), "activity_briefs": section("集会日流动服务")
+            }))
         }
         Kind::VerifyCheckpoint => {
             let mut conn = app.pool.get().expect("connection");

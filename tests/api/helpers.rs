@@ -501,7 +501,10 @@ impl TestApp {
             aid_applicants,
             aid_hardship_verifications,
             follow_ups,
-            follow_up_attempts
+            follow_up_attempts,
+            activities,
+            monthly_reports,
+            monthly_report_revisions
         );
         let session_events = audit_events::table
             .filter(audit_events::action.eq_any([

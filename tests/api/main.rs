@@ -5,6 +5,7 @@ mod helpers;
 mod process;
 
 mod access;
+mod activities;
 mod aid;
 mod audit;
 mod auth;
@@ -22,6 +23,7 @@ mod faults;
 mod follow_ups;
 mod layers;
 mod masks;
+mod monthly_reports;
 mod periods;
 mod queries;
 mod races;

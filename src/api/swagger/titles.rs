@@ -18,6 +18,8 @@ pub const TAGS: &[(&str, &str, &str, &str)] = &[
     ("aid", "法律援助", "Legal aid", "法律援助申请：绿色通道、法定流程与办理时限（举措7）"),
     ("follow-ups", "回访", "Follow-ups", "追踪回访与满意度（目标95%）"),
     ("stats", "统计督导", "Statistics", "年度目标进度与分类统计（附件1第3项、附件2），可导出CSV/Excel"),
+    ("activities", "普法与培训活动", "Activities", "普法讲座、法治体检、“法律服务村村行”主题宣讲、流动服务站点、普法宣传与业务培训（举措5、6、8、9）"),
+    ("monthly-reports", "月报", "Monthly reports", "各司法所每月10日16时前报送的工作进展情况（四（二））"),
     ("audit", "审计", "Audit", "审计日志（全面登记、全程留痕）"),
     ("changes", "变更订阅", "Changes", "按提交顺序读取各类记录的变更（增量同步）"),
     ("webhooks", "推送订阅", "Webhooks", "变更的签名推送（Standard Webhooks）、投递记录与重新投递"),
@@ -86,6 +88,18 @@ pub const OPERATIONS: &[(&str, &str, &str)] = &[
     ("act_on_aid_application", "法律援助流程操作", "Take a workflow step"),
     ("list_hardship_verifications", "经济困难核查记录", "Hardship verifications"),
     ("create_hardship_verification", "登记经济困难核查", "Record a hardship verification"),
+    // activities
+    ("list_activities", "活动列表", "List activities"),
+    ("create_activity", "登记活动", "Record an activity"),
+    ("get_activity", "查看活动", "Read an activity"),
+    ("update_activity", "修改活动", "Change an activity"),
+    ("delete_activity", "删除活动", "Delete an activity"),
+    // monthly reports
+    ("get_monthly_report_draft", "月报数据预填", "Draft a monthly report"),
+    ("get_monthly_report_status", "月报报送情况", "Monthly report status"),
+    ("list_monthly_reports", "月报列表", "List monthly reports"),
+    ("create_monthly_report", "报送月报", "Submit a monthly report"),
+    ("get_monthly_report", "查看月报", "Read a monthly report"),
     // follow-ups
     ("list_follow_ups", "回访列表", "List follow-ups"),
     ("get_due_follow_ups", "待办回访", "Follow-ups due"),

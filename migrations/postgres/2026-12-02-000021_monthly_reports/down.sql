@@ -1,0 +1,2 @@
+DROP TABLE monthly_report_revisions;
+DROP TABLE monthly_reports;
