@@ -14,11 +14,13 @@ pub mod errors;
 pub mod etag;
 pub mod follow_ups;
 pub mod idempotency;
+pub mod inspections;
 pub mod json;
 pub mod ledger;
 pub mod meta;
 pub mod query;
 pub mod rate_limit;
+pub mod recognitions;
 pub mod shapes;
 pub mod staff;
 pub mod swagger;
@@ -205,6 +207,8 @@ Demo accounts (with `--demo`): admin, staff.longgang, aid.officer, lawyer, audit
         (name = "consultations", description = "Free legal consultations: registration, review (咨询审核), search and the ledger (台账)"),
         (name = "aid", description = "Legal aid applications: the green channel, the statutory workflow and its deadlines (举措7)"),
         (name = "follow-ups", description = "Follow-up visits and satisfaction (追踪回访; target 95%)"),
+        (name = "inspections", description = "Supervision: spot checks of the system, monthly meetings, quarterly on-site inspections with the checklist, rectification, and compliance with the minimums (附件1 举措3, 8)"),
+        (name = "recognitions", description = "Model stations and pioneer posts selected each year (附件1 举措10)"),
         (name = "audit", description = "The audit trail (全面登记、全程留痕)"),
         (name = "webhooks", description = "Webhook subscriptions to the change feed (变更推送), signed as Standard Webhooks sign"),
         (name = "changes", description = "The change feed for integrations (变更订阅): every change in the order to apply it"),
@@ -442,6 +446,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(consultations::routes)
             .configure(aid::routes)
             .configure(follow_ups::routes)
+            .configure(inspections::routes)
+            .configure(recognitions::routes)
             .configure(changes::routes)
             .configure(webhooks::routes)
             .service(meta::get_dictionaries),

@@ -107,4 +107,7 @@ text_codes!(
     crate::domain::units::UnitKind,
     crate::domain::roles::Role,
     crate::domain::duty::StaffKind,
+    crate::domain::inspections::InspectionKind,
+    crate::domain::inspections::ChecklistItem,
+    crate::domain::recognitions::RecognitionKind,
 );

@@ -33,6 +33,8 @@ pub const RESOURCES: &[&str] = &[
     "duty_shift",
     "user",
     "calendar_day",
+    "inspection",
+    "recognition",
 ];
 
 /// The feed's resource of an event of the trail (`entity`, `action`), if it is one: a record the

@@ -12,6 +12,8 @@ pub mod duty;
 pub mod external_refs;
 pub mod follow_ups;
 pub mod idempotency;
+pub mod inspections;
+pub mod recognitions;
 pub mod scope;
 pub mod seed;
 pub mod sessions;

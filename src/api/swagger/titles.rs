@@ -17,6 +17,8 @@ pub const TAGS: &[(&str, &str, &str, &str)] = &[
     ("consultations", "咨询", "Consultations", "免费法律咨询：登记、咨询审核、查询与台账"),
     ("aid", "法律援助", "Legal aid", "法律援助申请：绿色通道、法定流程与办理时限（举措7）"),
     ("follow-ups", "回访", "Follow-ups", "追踪回访与满意度（目标95%）"),
+    ("inspections", "督查检查", "Inspections", "系统值班抽查、月例会、季度实地专项检查、整改与达标情况（附件1 举措3、8）"),
+    ("recognitions", "典型选树", "Recognitions", "惠民工程示范站点和先锋岗（附件1 举措10）"),
     ("audit", "审计", "Audit", "审计日志（全面登记、全程留痕）"),
     ("changes", "变更订阅", "Changes", "按提交顺序读取各类记录的变更（增量同步）"),
     ("webhooks", "推送订阅", "Webhooks", "变更的签名推送（Standard Webhooks）、投递记录与重新投递"),
@@ -93,6 +95,17 @@ pub const OPERATIONS: &[(&str, &str, &str)] = &[
     ("get_follow_up", "查看回访", "Read a follow-up"),
     ("update_follow_up", "修改回访", "Change a follow-up"),
     ("record_follow_up_attempt", "登记回访结果", "Record a follow-up attempt"),
+    // inspections
+    ("list_inspections", "督查检查列表", "List inspections"),
+    ("create_inspection", "登记督查检查", "Record an inspection"),
+    ("get_inspection", "查看督查检查", "Read an inspection"),
+    ("update_inspection", "修改督查检查或登记整改", "Change an inspection or record its rectification"),
+    ("get_inspection_compliance", "督查达标情况", "Supervision against the minimums"),
+    // recognitions
+    ("list_recognitions", "示范站点和先锋岗列表", "List recognitions"),
+    ("create_recognition", "登记示范站点或先锋岗", "Record a recognition"),
+    ("get_recognition", "查看示范站点或先锋岗", "Read a recognition"),
+    ("update_recognition", "修改示范站点或先锋岗", "Change a recognition"),
     // changes and webhooks
     ("list_changes", "变更记录", "Read the change feed"),
     ("list_webhooks", "推送订阅列表", "List webhooks"),
