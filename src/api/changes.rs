@@ -342,8 +342,9 @@ async fn views(
 /// Every create, update, workflow step and deletion of consultations, aid applications (and
 /// their hardship verifications), follow-ups, units, targets, staff, duty shifts, accounts,
 /// calendar days, inspections and recognitions, each with the resource after the change as
-/// its own read shows it to the caller. Poll with `after` = the last `next`: no change is ever skipped, even when writes
-/// commit out of order (a change appears once every change before it has committed).
+/// its own read shows it to the caller. Poll with `after` = the last `next`: no change is ever
+/// skipped, even when writes commit out of order (a change appears once every change before it
+/// has committed).
 pub async fn list_changes(
     state: web::Data<AppState>,
     principal: Authorized<op::ListChanges>,

@@ -448,7 +448,9 @@ mod tests {
             fields(&v),
             vec![("unit_ids", "invalid"), ("checklist", "incomplete")]
         );
-        assert!(v[1].message.contains("files_complete, follow_up_satisfaction"));
+        assert!(v[1]
+            .message
+            .contains("files_complete, follow_up_satisfaction"));
         let mut failed = full.clone();
         failed[2].passed = false;
         failed.push(full[0]);
@@ -457,7 +459,10 @@ mod tests {
                 &facts(InspectionKind::OnSiteInspection, &[4], &failed),
                 today
             )),
-            vec![("checklist[2].note", "required"), ("checklist[9].item", "duplicate")]
+            vec![
+                ("checklist[2].note", "required"),
+                ("checklist[9].item", "duplicate")
+            ]
         );
         assert_eq!(
             fields(&check(&facts(InspectionKind::SpotCheck, &[], &full), today)),

@@ -347,9 +347,24 @@ pub fn seed_demo_year(
         made += 1;
     }
     let mut posts = vec![
-        ("140521-SFS-ZZ", year, made_on, "坚持进村入户面对面宣讲，化解涉法涉诉信访问题多件"),
-        ("140521-SFS-DS", year, made_on, "主动上门为行动不便的老人代受理法律援助申请"),
-        ("140521-SFS-HD", year, made_on, "咨询答复准确及时，群众回访满意度100%"),
+        (
+            "140521-SFS-ZZ",
+            year,
+            made_on,
+            "坚持进村入户面对面宣讲，化解涉法涉诉信访问题多件",
+        ),
+        (
+            "140521-SFS-DS",
+            year,
+            made_on,
+            "主动上门为行动不便的老人代受理法律援助申请",
+        ),
+        (
+            "140521-SFS-HD",
+            year,
+            made_on,
+            "咨询答复准确及时，群众回访满意度100%",
+        ),
     ];
     let mid_year = NaiveDate::from_ymd_opt(today.year(), 7, 1)
         .ok_or_else(|| ApiError::Internal("no 1 July".into()))?;

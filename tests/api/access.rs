@@ -580,7 +580,14 @@ async fn recognition_body(app: &TestApp, w: &World, home: Home) -> Value {
 
 async fn recognition(app: &TestApp, w: &World, home: Home) -> i64 {
     let body = recognition_body(app, w, home).await;
-    made(app, w.maker(home), Method::POST, "/api/v1/recognitions", &body).await["id"]
+    made(
+        app,
+        w.maker(home),
+        Method::POST,
+        "/api/v1/recognitions",
+        &body,
+    )
+    .await["id"]
         .as_i64()
         .expect("id")
 }

@@ -130,10 +130,7 @@ async fn inspections_are_recorded_read_changed_and_audited(backend: Backend) {
         .map(|c| c["item"].as_str().expect("item"))
         .collect();
     assert_eq!(items.len(), 9);
-    assert_eq!(
-        &items[..3],
-        &["public_awareness", "site_layout", "signage"]
-    );
+    assert_eq!(&items[..3], &["public_awareness", "site_layout", "signage"]);
     assert_eq!(site["checklist"][2]["passed"], false);
     assert_eq!(site["rectification_status"], "pending");
     let meeting = create(
@@ -144,7 +141,9 @@ async fn inspections_are_recorded_read_changed_and_audited(backend: Backend) {
     .await;
 
     // Read, with its ETag; a stale If-Match is a 412, the current one changes it.
-    let read = app.get(&format!("/api/v1/inspections/{id}"), "auditor").await;
+    let read = app
+        .get(&format!("/api/v1/inspections/{id}"), "auditor")
+        .await;
     assert_eq!(ok(&read, 200)["summary"], "抽查值班和咨询登记情况");
     assert_eq!(read.header("etag").as_deref(), Some("\"1\""));
     patch(&app, id, 7, &json!({"findings": "值班电话无人接听"}))
@@ -175,7 +174,8 @@ async fn inspections_are_recorded_read_changed_and_audited(backend: Backend) {
         ]
     );
     let spot = ok(
-        &app.get("/api/v1/inspections?kind=spot_check", "admin").await,
+        &app.get("/api/v1/inspections?kind=spot_check", "admin")
+            .await,
         200,
     );
     assert_eq!(ids(&spot), vec![id]);
@@ -189,10 +189,16 @@ async fn inspections_are_recorded_read_changed_and_audited(backend: Backend) {
     );
     assert_eq!(ids(&of_zc), vec![site["id"].as_i64().unwrap(), id]);
     let page = ok(&app.get("/api/v1/inspections?limit=2", "admin").await, 200);
-    let cursor = page["next_cursor"].as_str().expect("a next page").to_owned();
+    let cursor = page["next_cursor"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
     let rest = ok(
-        &app.get(&format!("/api/v1/inspections?limit=2&cursor={cursor}"), "admin")
-            .await,
+        &app.get(
+            &format!("/api/v1/inspections?limit=2&cursor={cursor}"),
+            "admin",
+        )
+        .await,
         200,
     );
     assert_eq!(ids(&rest), vec![meeting["id"].as_i64().unwrap()]);
@@ -262,8 +268,10 @@ async fn invalid_inspections_are_422s_naming_the_fields(backend: Backend) {
     let mut partial = checklist();
     partial.as_array_mut().expect("list").truncate(7);
     assert_eq!(
-        refused(json!({"unit_id": county, "kind": "on_site_inspection", "held_on": "2023-05-10",
-                       "unit_ids": [lg, zc], "checklist": partial}))
+        refused(
+            json!({"unit_id": county, "kind": "on_site_inspection", "held_on": "2023-05-10",
+                       "unit_ids": [lg, zc], "checklist": partial})
+        )
         .await,
         vec![pair("unit_ids", "invalid"), pair("checklist", "incomplete")]
     );
@@ -271,8 +279,10 @@ async fn invalid_inspections_are_422s_naming_the_fields(backend: Backend) {
     let mut unexplained = checklist();
     unexplained[6] = json!({"item": "signage", "passed": false});
     assert_eq!(
-        refused(json!({"unit_id": county, "kind": "on_site_inspection", "held_on": "2023-05-10",
-                       "unit_ids": [lg], "checklist": unexplained}))
+        refused(
+            json!({"unit_id": county, "kind": "on_site_inspection", "held_on": "2023-05-10",
+                       "unit_ids": [lg], "checklist": unexplained})
+        )
         .await,
         vec![pair("checklist[6].note", "required")]
     );
@@ -307,8 +317,10 @@ async fn invalid_inspections_are_422s_naming_the_fields(backend: Backend) {
     // An inspected unit outside the inspecting unit's subtree, a staff member outside scope.
     let (_, out_town) = second_county(&app);
     assert_eq!(
-        refused(json!({"unit_id": lg, "kind": "spot_check", "held_on": "2023-05-10", "unit_ids": [zc]}))
-            .await,
+        refused(
+            json!({"unit_id": lg, "kind": "spot_check", "held_on": "2023-05-10", "unit_ids": [zc]})
+        )
+        .await,
         vec![pair("unit_ids[0]", "not_found")]
     );
     assert_eq!(
@@ -333,9 +345,13 @@ async fn invalid_inspections_are_422s_naming_the_fields(backend: Backend) {
     .await
     .assert_problem(422);
     let mut after = app.row_counts();
-    after.retain(|(t, _)| *t != "units" && *t != "users" && *t != "audit_events" && *t != "audit_chains");
+    after.retain(|(t, _)| {
+        *t != "units" && *t != "users" && *t != "audit_events" && *t != "audit_chains"
+    });
     let mut was = before;
-    was.retain(|(t, _)| *t != "units" && *t != "users" && *t != "audit_events" && *t != "audit_chains");
+    was.retain(|(t, _)| {
+        *t != "units" && *t != "users" && *t != "audit_events" && *t != "audit_chains"
+    });
     assert_eq!(was, after, "refused writes change nothing");
     // A patch is checked as the inspection it leaves.
     let made = create(&app, &spot_check(county, lg, "2023-05-10")).await;
@@ -580,12 +596,22 @@ async fn rectifications_turn_overdue_after_their_due_day_until_done(backend: Bac
     );
 
     // Marking it done: not in the future, and by someone.
-    patch(&app, late_id, 1, &json!({"rectification_done_on": "2023-05-17", "rectification_done_by": "王敏"}))
-        .await
-        .assert_problem(422);
-    patch(&app, late_id, 1, &json!({"rectification_done_on": "2023-05-15"}))
-        .await
-        .assert_problem(422);
+    patch(
+        &app,
+        late_id,
+        1,
+        &json!({"rectification_done_on": "2023-05-17", "rectification_done_by": "王敏"}),
+    )
+    .await
+    .assert_problem(422);
+    patch(
+        &app,
+        late_id,
+        1,
+        &json!({"rectification_done_on": "2023-05-15"}),
+    )
+    .await
+    .assert_problem(422);
     let done = ok(
         &patch(
             &app,

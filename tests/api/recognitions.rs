@@ -81,7 +81,10 @@ async fn recognitions_are_recorded_listed_and_changed(backend: Backend) {
     );
     let replay = app.call(send(&station(lg, 2023, "2023-12-28"))).await;
     assert_eq!(ok(&replay, 201)["id"], id);
-    assert_eq!(replay.header("idempotent-replayed").as_deref(), Some("true"));
+    assert_eq!(
+        replay.header("idempotent-replayed").as_deref(),
+        Some("true")
+    );
     let post = ok(
         &app.post(
             "/api/v1/recognitions",
@@ -96,7 +99,9 @@ async fn recognitions_are_recorded_listed_and_changed(backend: Backend) {
     assert_eq!(post["staff_id"], person);
 
     // Read, list by year, kind and unit.
-    let read = app.get(&format!("/api/v1/recognitions/{id}"), "auditor").await;
+    let read = app
+        .get(&format!("/api/v1/recognitions/{id}"), "auditor")
+        .await;
     assert_eq!(ok(&read, 200)["kind"], "model_station");
     assert_eq!(read.header("etag").as_deref(), Some("\"1\""));
     let all = ok(&app.get("/api/v1/recognitions", "auditor").await, 200);
@@ -151,7 +156,10 @@ async fn recognitions_are_recorded_listed_and_changed(backend: Backend) {
     crate::changes::settled(&app).await;
     let (feed, _) = crate::changes::all_items(&app, "auditor", "&types=recognition").await;
     assert_eq!(feed.len(), 3);
-    assert_eq!(feed[2]["data"]["reason"], "值班制度落实到位，回访满意度100%");
+    assert_eq!(
+        feed[2]["data"]["reason"],
+        "值班制度落实到位，回访满意度100%"
+    );
 }
 
 async fn invalid_recognitions_are_422s_and_twins_409s(backend: Backend) {
@@ -289,7 +297,10 @@ async fn recognitions_are_read_in_the_subtree_and_written_by_admins(backend: Bac
     );
     let (lid, zid) = (of_lg["id"].as_i64().unwrap(), of_zc["id"].as_i64().unwrap());
     // The township's staff read their own office's, not the neighbour's.
-    let mine = ok(&app.get("/api/v1/recognitions", "staff.longgang").await, 200);
+    let mine = ok(
+        &app.get("/api/v1/recognitions", "staff.longgang").await,
+        200,
+    );
     assert_eq!(ids(&mine), vec![lid]);
     app.get(&format!("/api/v1/recognitions/{zid}"), "staff.longgang")
         .await
@@ -299,7 +310,13 @@ async fn recognitions_are_read_in_the_subtree_and_written_by_admins(backend: Bac
         assert_eq!(ids(&all), vec![zid, lid], "{user}");
     }
     // Only admins write.
-    for user in ["auditor", "staff.longgang", "aid.officer", "lawyer", "integration"] {
+    for user in [
+        "auditor",
+        "staff.longgang",
+        "aid.officer",
+        "lawyer",
+        "integration",
+    ] {
         app.post(
             "/api/v1/recognitions",
             user,
@@ -340,10 +357,16 @@ async fn the_demo_recognises_three_stations_and_pioneer_posts(backend: Backend) 
         })
         .expect("demo recognitions")
     };
-    assert_eq!(made, 7, "three stations and three posts of 2022, a post of 2023");
+    assert_eq!(
+        made, 7,
+        "three stations and three posts of 2022, a post of 2023"
+    );
     let stations = ok(
-        &app.get("/api/v1/recognitions?year=2022&kind=model_station", "auditor")
-            .await,
+        &app.get(
+            "/api/v1/recognitions?year=2022&kind=model_station",
+            "auditor",
+        )
+        .await,
         200,
     );
     assert_eq!(ids(&stations).len(), 3);

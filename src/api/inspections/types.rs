@@ -297,7 +297,11 @@ impl InspectionPatch {
     pub fn apply(&self, current: &Stored) -> InspectionInput {
         let pick = validation::patched::<String>;
         let text = |new: &Option<Option<String>>, old: &Option<String>| {
-            pick(&new.as_ref().map(|n| n.as_deref().map(|s| s.trim().to_owned())), old)
+            pick(
+                &new.as_ref()
+                    .map(|n| n.as_deref().map(|s| s.trim().to_owned())),
+                old,
+            )
         };
         let c = current.input();
         InspectionInput {
@@ -309,10 +313,9 @@ impl InspectionPatch {
             summary: text(&self.summary, &c.summary),
             findings: text(&self.findings, &c.findings),
             unit_ids: self.unit_ids.clone().unwrap_or(c.unit_ids),
-            checklist: self
-                .checklist
-                .as_ref()
-                .map_or(c.checklist, |l| l.iter().map(ChecklistEntry::check).collect()),
+            checklist: self.checklist.as_ref().map_or(c.checklist, |l| {
+                l.iter().map(ChecklistEntry::check).collect()
+            }),
             rectification_required: self
                 .rectification_required
                 .unwrap_or(c.rectification_required),

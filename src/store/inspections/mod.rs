@@ -16,8 +16,7 @@ use utoipa::IntoParams;
 use crate::db::schema::{inspection_checks, inspection_units, inspections};
 use crate::db::DbConnection;
 use crate::domain::inspections::{
-    check, CheckFact, ChecklistItem, InspectionFacts, InspectionKind, Invalid,
-    RectificationStatus,
+    check, CheckFact, ChecklistItem, InspectionFacts, InspectionKind, Invalid, RectificationStatus,
 };
 use crate::error::{ApiError, FieldError};
 use crate::paging::{Cursor, Order, Page, PageRequest};
@@ -338,11 +337,7 @@ fn check_refs(tx: &mut DbConnection, root: i64, input: &InspectionInput) -> Resu
 }
 
 /// Writes the units and checklist of an inspection (replacing those it had).
-fn write_children(
-    tx: &mut DbConnection,
-    id: i64,
-    input: &InspectionInput,
-) -> Result<(), ApiError> {
+fn write_children(tx: &mut DbConnection, id: i64, input: &InspectionInput) -> Result<(), ApiError> {
     diesel::delete(inspection_units::table.filter(inspection_units::inspection_id.eq(id)))
         .execute(tx)?;
     diesel::delete(inspection_checks::table.filter(inspection_checks::inspection_id.eq(id)))
