@@ -501,7 +501,11 @@ impl TestApp {
             aid_applicants,
             aid_hardship_verifications,
             follow_ups,
-            follow_up_attempts
+            follow_up_attempts,
+            inspections,
+            inspection_units,
+            inspection_checks,
+            recognitions
         );
         let session_events = audit_events::table
             .filter(audit_events::action.eq_any([
