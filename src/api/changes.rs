@@ -12,8 +12,8 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::errors as e;
 use crate::api::AppState;
 use crate::api::{
-    activities, aid, calendar, consultations, duty, follow_ups, monthly_reports, staff, units,
-    users,
+    activities, aid, calendar, consultations, duty, follow_ups, inspections, monthly_reports,
+    recognitions, staff, units, users,
 };
 use crate::auth::principal::{op, Authorized};
 use crate::auth::Principal;
@@ -41,8 +41,8 @@ pub struct ChangeQuery {
     pub after: Option<String>,
     /// Only these kinds of resource, comma-separated: `consultation`, `aid_application`,
     /// `aid_verification`, `follow_up`, `unit`, `unit_target`, `staff`, `duty_shift`, `user`,
-    /// `calendar_day`, `activity`, `monthly_report` (default: all the caller's role may read).
-    /// An unknown kind is a 400.
+    /// `calendar_day`, `activity`, `monthly_report`, `inspection`, `recognition` (default: all
+    /// the caller's role may read). An unknown kind is a 400.
     #[param(max_length = 300)]
     pub types: Option<String>,
     /// Events per page, 1 to 200 (default 100).
@@ -82,9 +82,8 @@ pub struct Change {
     pub role: Option<String>,
     /// The resource after the change, as its own read shows it to the caller (masked as that
     /// read masks it): a `Consultation`, `AidApplication`, `HardshipVerification`, `FollowUp`,
-    /// `Unit`, `UnitTarget`, `Staff`, `DutyShift`, `User`, `CalendarDay`, `Activity` or
-    /// `MonthlyReport`. Absent for a
-    /// deletion.
+    /// `Unit`, `UnitTarget`, `Staff`, `DutyShift`, `User`, `CalendarDay`, `Activity`,
+    /// `MonthlyReport`, `Inspection` or `Recognition`. Absent for a deletion.
     #[schema(value_type = Option<Object>)]
     pub data: Option<Value>,
 }
@@ -112,6 +111,8 @@ fn read_by(resource: &str) -> &'static str {
         "user" => "list_users",
         "activity" => "list_activities",
         "monthly_report" => "list_monthly_reports",
+        "inspection" => "list_inspections",
+        "recognition" => "list_recognitions",
         _ => "get_calendar",
     }
 }
@@ -325,6 +326,23 @@ async fn views(
         at,
         all(list.into_iter().map(calendar::CalendarDay::from).collect())?,
     );
+    let today = crate::domain::periods::china_date(state.clock.now());
+    let (at, list) = parsed::<store::inspections::Inspection>(rows, "inspection");
+    put(
+        at,
+        all(list
+            .into_iter()
+            .map(|s| inspections::Inspection::view(s, today))
+            .collect())?,
+    );
+    let (at, list) = parsed::<store::recognitions::RecognitionRow>(rows, "recognition");
+    put(
+        at,
+        all(list
+            .into_iter()
+            .map(recognitions::Recognition::from)
+            .collect())?,
+    );
     Ok(out)
 }
 
@@ -341,9 +359,10 @@ async fn views(
 ///
 /// Every create, update, workflow step and deletion of consultations, aid applications (and
 /// their hardship verifications), follow-ups, units, targets, staff, duty shifts, accounts,
-/// calendar days, activities and monthly reports, each with the resource after the change as its
-/// own read shows it to the caller. Poll with `after` = the last `next`: no change is ever skipped, even when writes
-/// commit out of order (a change appears once every change before it has committed).
+/// calendar days, activities, monthly reports, inspections and recognitions, each with the
+/// resource after the change as its own read shows it to the caller. Poll with `after` = the last
+/// `next`: no change is ever skipped, even when writes commit out of order (a change appears once
+/// every change before it has committed).
 pub async fn list_changes(
     state: web::Data<AppState>,
     principal: Authorized<op::ListChanges>,

@@ -20,6 +20,10 @@ use crate::domain::consultation::{
 use crate::domain::duty::{CoverageRule, DayOfWeek, DutyKind, DutyPeriod, Requirement, StaffKind};
 use crate::domain::follow_up::{FollowUpMethod, FollowUpStatus, Satisfaction, SubjectKind};
 use crate::domain::id_card::Sex;
+use crate::domain::inspections::{
+    ChecklistItem, ComplianceStatus, InspectionKind, RectificationStatus,
+};
+use crate::domain::recognitions::RecognitionKind;
 use crate::domain::roles::Role;
 use crate::domain::units::{Accessibility, UnitKind, UnitLevel};
 use crate::error::ApiError;
@@ -77,6 +81,11 @@ pub fn dictionaries() -> Dictionaries {
     add::<Satisfaction>(&mut map);
     add::<FollowUpStatus>(&mut map);
     add::<SubjectKind>(&mut map);
+    add::<InspectionKind>(&mut map);
+    add::<ChecklistItem>(&mut map);
+    add::<RectificationStatus>(&mut map);
+    add::<ComplianceStatus>(&mut map);
+    add::<RecognitionKind>(&mut map);
     add::<VerificationMethod>(&mut map);
     add::<VerificationResult>(&mut map);
     add::<crate::api::aid::QueueStep>(&mut map);

@@ -15,12 +15,14 @@ pub mod errors;
 pub mod etag;
 pub mod follow_ups;
 pub mod idempotency;
+pub mod inspections;
 pub mod json;
 pub mod ledger;
 pub mod meta;
 pub mod monthly_reports;
 pub mod query;
 pub mod rate_limit;
+pub mod recognitions;
 pub mod shapes;
 pub mod staff;
 pub mod stats;
@@ -211,6 +213,8 @@ Demo accounts (with `--demo`): admin, staff.longgang, aid.officer, lawyer, audit
         (name = "stats", description = "Supervision figures: progress against the annual targets and breakdowns, with CSV/XLSX exports (附件1 item 3, 附件2)"),
         (name = "activities", description = "Outreach and training: lectures, legal check-ups, the themed tour 法律服务村村行, mobile stations, publicity, training (举措5, 6, 8, 9)"),
         (name = "monthly-reports", description = "Monthly reports of the offices, due on the 10th at 16:00 (四(二))"),
+        (name = "inspections", description = "Supervision: spot checks of the system, monthly meetings, quarterly on-site inspections with the checklist, rectification, and compliance with the minimums (附件1 举措3, 8)"),
+        (name = "recognitions", description = "Model stations and pioneer posts selected each year (附件1 举措10)"),
         (name = "audit", description = "The audit trail (全面登记、全程留痕)"),
         (name = "webhooks", description = "Webhook subscriptions to the change feed (变更推送), signed as Standard Webhooks sign"),
         (name = "changes", description = "The change feed for integrations (变更订阅): every change in the order to apply it"),
@@ -451,6 +455,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(stats::routes)
             .configure(activities::routes)
             .configure(monthly_reports::routes)
+            .configure(inspections::routes)
+            .configure(recognitions::routes)
             .configure(changes::routes)
             .configure(webhooks::routes)
             .service(meta::get_dictionaries),

@@ -108,4 +108,7 @@ text_codes!(
     crate::domain::roles::Role,
     crate::domain::duty::StaffKind,
     crate::domain::activity::ActivityKind,
+    crate::domain::inspections::InspectionKind,
+    crate::domain::inspections::ChecklistItem,
+    crate::domain::recognitions::RecognitionKind,
 );

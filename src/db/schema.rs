@@ -388,6 +388,59 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    inspections (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        kind -> Text,
+        held_on -> Date,
+        staff_id -> Nullable<BigInt>,
+        inspectors -> Nullable<Text>,
+        summary -> Nullable<Text>,
+        findings -> Nullable<Text>,
+        rectification_required -> Bool,
+        rectification_due -> Nullable<Date>,
+        rectification_done_on -> Nullable<Date>,
+        rectification_done_by -> Nullable<Text>,
+        rectification_note -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    inspection_units (inspection_id, unit_id) {
+        inspection_id -> BigInt,
+        unit_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    inspection_checks (inspection_id, item) {
+        inspection_id -> BigInt,
+        item -> Text,
+        passed -> Bool,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    recognitions (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        staff_id -> Nullable<BigInt>,
+        year -> Integer,
+        kind -> Text,
+        reason -> Text,
+        recognised_on -> Date,
+        recognised_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(follow_up_attempts -> follow_ups (follow_up_id));
 diesel::joinable!(follow_ups -> units (unit_id));
 diesel::joinable!(aid_applicants -> aid_applications (application_id));
@@ -452,6 +505,8 @@ diesel::joinable!(api_clients -> users (user_id));
 diesel::joinable!(activities -> units (unit_id));
 diesel::joinable!(monthly_reports -> units (unit_id));
 diesel::joinable!(monthly_report_revisions -> monthly_reports (report_id));
+diesel::joinable!(inspection_units -> inspections (inspection_id));
+diesel::joinable!(inspection_checks -> inspections (inspection_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     units,
@@ -481,4 +536,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     activities,
     monthly_reports,
     monthly_report_revisions,
+    inspections,
+    inspection_units,
+    inspection_checks,
+    recognitions,
 );

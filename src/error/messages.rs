@@ -129,6 +129,8 @@ catalogue! {
         Reference = "reference": "refers to a record that does not exist", "引用的记录不存在";
         /// A referenced record is inactive.
         Inactive = "inactive": "refers to an inactive record", "引用的记录已停用";
+        /// A list that must cover every entry of its code table misses some.
+        Incomplete = "incomplete": "does not cover every required entry", "未涵盖全部必需条目";
         /// A duplicate within the request.
         Duplicate = "duplicate": "is a duplicate", "重复";
         /// Too many items requested at once.

@@ -35,6 +35,8 @@ pub const RESOURCES: &[&str] = &[
     "calendar_day",
     "activity",
     "monthly_report",
+    "inspection",
+    "recognition",
 ];
 
 /// The feed's resource of an event of the trail (`entity`, `action`), if it is one: a record the

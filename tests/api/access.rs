@@ -553,6 +553,45 @@ async fn follow_up(app: &TestApp, w: &World, home: Home) -> i64 {
         .unwrap_or_else(|| panic!("no follow-up planned: {plan}"))
 }
 
+fn inspection_body(w: &World, home: Home) -> Value {
+    json!({"unit_id": w.unit(home), "kind": "spot_check", "held_on": "2023-05-08",
+           "unit_ids": [w.unit(home)], "summary": "抽查值班和咨询登记情况"})
+}
+
+async fn inspection(app: &TestApp, w: &World, home: Home) -> i64 {
+    made(
+        app,
+        w.maker(home),
+        Method::POST,
+        "/api/v1/inspections",
+        &inspection_body(w, home),
+    )
+    .await["id"]
+        .as_i64()
+        .expect("id")
+}
+
+/// A model station of a fresh village room of the home (once a year per unit).
+async fn recognition_body(app: &TestApp, w: &World, home: Home) -> Value {
+    let unit = fresh_unit(app, w, home).await;
+    json!({"unit_id": unit, "year": 2023, "kind": "model_station", "reason": "值班制度落实到位",
+           "recognised_on": "2023-12-28", "recognised_by": "县司法局"})
+}
+
+async fn recognition(app: &TestApp, w: &World, home: Home) -> i64 {
+    let body = recognition_body(app, w, home).await;
+    made(
+        app,
+        w.maker(home),
+        Method::POST,
+        "/api/v1/recognitions",
+        &body,
+    )
+    .await["id"]
+        .as_i64()
+        .expect("id")
+}
+
 async fn fresh_unit(app: &TestApp, w: &World, home: Home) -> i64 {
     let n = w.next();
     made(
@@ -1058,6 +1097,46 @@ async fn call_for(app: &TestApp, w: &World, rule: &Rule, role: Role, inside: boo
             ),
             found,
         ),
+        // Supervision.
+        "list_inspections" => {
+            let id = inspection(app, w, home).await;
+            Call::new(M::GET, "/api/v1/inspections?limit=200", listed(id))
+        }
+        "get_inspection" => {
+            let id = inspection(app, w, home).await;
+            Call::new(M::GET, format!("/api/v1/inspections/{id}"), found)
+        }
+        "create_inspection" => {
+            Call::new(M::POST, "/api/v1/inspections", referenced).body(inspection_body(w, home))
+        }
+        "update_inspection" => {
+            let id = inspection(app, w, home).await;
+            Call::new(M::PATCH, format!("/api/v1/inspections/{id}"), found)
+                .body(json!({"findings": "值班电话无人接听"}))
+        }
+        "get_inspection_compliance" => Call::new(
+            M::GET,
+            format!(
+                "/api/v1/inspections/compliance?year=2023&unit_id={}",
+                w.unit(home)
+            ),
+            found,
+        ),
+        "list_recognitions" => {
+            let id = recognition(app, w, home).await;
+            Call::new(M::GET, "/api/v1/recognitions?limit=200", listed(id))
+        }
+        "get_recognition" => {
+            let id = recognition(app, w, home).await;
+            Call::new(M::GET, format!("/api/v1/recognitions/{id}"), found)
+        }
+        "create_recognition" => Call::new(M::POST, "/api/v1/recognitions", referenced)
+            .body(recognition_body(app, w, home).await),
+        "update_recognition" => {
+            let id = recognition(app, w, home).await;
+            Call::new(M::PATCH, format!("/api/v1/recognitions/{id}"), found)
+                .body(json!({"reason": "值班制度落实到位，回访满意度100%"}))
+        }
         // Legal aid: cases of a township reach its office and the centre; a provider reaches
         // the cases assigned to it, and not a colleague's.
         "list_aid_applications"

@@ -615,6 +615,10 @@ const KINDS: &[Kind] = &[
     Kind::PlanFollowUps,
     Kind::PatchFollowUp,
     Kind::RecordAttempt,
+    Kind::CreateInspection,
+    Kind::PatchInspection,
+    Kind::CreateRecognition,
+    Kind::PatchRecognition,
     Kind::VerifyCheckpoint,
     Kind::CreateWebhook,
     Kind::PatchWebhook,
@@ -663,6 +667,10 @@ enum Kind {
     PlanFollowUps,
     PatchFollowUp,
     RecordAttempt,
+    CreateInspection,
+    PatchInspection,
+    CreateRecognition,
+    PatchRecognition,
     VerifyCheckpoint,
     CreateWebhook,
     PatchWebhook,
@@ -949,6 +957,16 @@ fn date_after(start: &str, n: u32) -> String {
     (start + Days::new(u64::from(n))).to_string()
 }
 
+fn inspection_body(ctx: &Ctx) -> Value {
+    json!({
+        "unit_id": ctx.lg, "kind": "spot_check", "held_on": "2023-03-07", "unit_ids": [ctx.lg],
+        "inspectors": "县司法局督查组", "summary": "抽查值班和咨询登记情况",
+        "findings": "3条咨询登记缺少答复内容", "rectification_required": true,
+        "rectification_due": "2023-03-17", "rectification_done_on": "2023-03-15",
+        "rectification_done_by": "龙港镇司法所 王敏", "rectification_note": "已补录"
+    })
+}
+
 fn unit_body(ctx: &Ctx, n: u32) -> Value {
     json!({
         "parent_id": ctx.lg, "kind": "village_workstation", "code": format!("CORPUS-U{n}"),
@@ -1183,6 +1201,38 @@ async fn prepare(app: &TestApp, ctx: &Ctx, kind: Kind) -> Base {
             }
         }
         Kind::CreateAid => Base::new("POST /api/v1/aid-applications", admin).body(aid_body(ctx, n)),
+        Kind::CreateInspection => {
+            Base::new("POST /api/v1/inspections", admin).body(inspection_body(ctx))
+        }
+        Kind::PatchInspection => {
+            let made = create(app, Method::POST, "/api/v1/inspections", "admin", &inspection_body(ctx)).await;
+            Base::new("PATCH /api/v1/inspections/{id}", admin)
+                .param("id", &made["id"])
+                .version_of(&made)
+                .body(json!({
+                    "summary": "复查值班记录", "findings": "值班电话无人接听", "inspectors": "县司法局督查组",
+                    "rectification_done_on": null, "rectification_done_by": null,
+                    "rectification_note": "待复核"
+                }))
+        }
+        Kind::CreateRecognition | Kind::PatchRecognition => {
+            // A fresh village room each time: a unit is recognised once a year per kind.
+            let unit = create(app, Method::POST, "/api/v1/units", "admin", &unit_body(ctx, n)).await;
+            let body = json!({
+                "unit_id": unit["id"], "year": 2023, "kind": "model_station",
+                "reason": "值班制度落实到位，咨询登记全面规范", "recognised_on": "2023-12-28",
+                "recognised_by": "沁水县司法局"
+            });
+            if kind == Kind::CreateRecognition {
+                Base::new("POST /api/v1/recognitions", admin).body(body)
+            } else {
+                let made = create(app, Method::POST, "/api/v1/recognitions", "admin", &body).await;
+                Base::new("PATCH /api/v1/recognitions/{id}", admin)
+                    .param("id", &made["id"])
+                    .version_of(&made)
+                    .body(json!({"reason": "回访满意度100%", "recognised_by": "县局月例会", "recognised_on": "2024-01-10"}))
+            }
+        }
         Kind::GreenChannel => {
             let (id, a) = aid_application(app, ctx, &[]).await;
             Base::new("POST /api/v1/aid-applications/{id}/green-channel", admin)

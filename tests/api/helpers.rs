@@ -504,7 +504,11 @@ impl TestApp {
             follow_up_attempts,
             activities,
             monthly_reports,
-            monthly_report_revisions
+            monthly_report_revisions,
+            inspections,
+            inspection_units,
+            inspection_checks,
+            recognitions
         );
         let session_events = audit_events::table
             .filter(audit_events::action.eq_any([

@@ -20,6 +20,8 @@ pub const TAGS: &[(&str, &str, &str, &str)] = &[
     ("stats", "统计督导", "Statistics", "年度目标进度与分类统计（附件1第3项、附件2），可导出CSV/Excel"),
     ("activities", "普法与培训活动", "Activities", "普法讲座、法治体检、“法律服务村村行”主题宣讲、流动服务站点、普法宣传与业务培训（举措5、6、8、9）"),
     ("monthly-reports", "月报", "Monthly reports", "各司法所每月10日16时前报送的工作进展情况（四（二））"),
+    ("inspections", "督查检查", "Inspections", "系统值班抽查、月例会、季度实地专项检查、整改与达标情况（附件1 举措3、8）"),
+    ("recognitions", "典型选树", "Recognitions", "惠民工程示范站点和先锋岗（附件1 举措10）"),
     ("audit", "审计", "Audit", "审计日志（全面登记、全程留痕）"),
     ("changes", "变更订阅", "Changes", "按提交顺序读取各类记录的变更（增量同步）"),
     ("webhooks", "推送订阅", "Webhooks", "变更的签名推送（Standard Webhooks）、投递记录与重新投递"),
@@ -115,6 +117,17 @@ pub const OPERATIONS: &[(&str, &str, &str)] = &[
     ("export_consultation_stats", "导出咨询分类统计", "Export consultations by group"),
     ("get_aid_stats", "法律援助分类统计", "Aid applications by group"),
     ("export_aid_stats", "导出法律援助分类统计", "Export aid applications by group"),
+    // inspections
+    ("list_inspections", "督查检查列表", "List inspections"),
+    ("create_inspection", "登记督查检查", "Record an inspection"),
+    ("get_inspection", "查看督查检查", "Read an inspection"),
+    ("update_inspection", "修改督查检查或登记整改", "Change an inspection or record its rectification"),
+    ("get_inspection_compliance", "督查达标情况", "Supervision against the minimums"),
+    // recognitions
+    ("list_recognitions", "示范站点和先锋岗列表", "List recognitions"),
+    ("create_recognition", "登记示范站点或先锋岗", "Record a recognition"),
+    ("get_recognition", "查看示范站点或先锋岗", "Read a recognition"),
+    ("update_recognition", "修改示范站点或先锋岗", "Change a recognition"),
     // changes and webhooks
     ("list_changes", "变更记录", "Read the change feed"),
     ("list_webhooks", "推送订阅列表", "List webhooks"),
