@@ -16,13 +16,13 @@ use crate::domain::id_card::Sex;
 use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;
+use crate::store::audit::AuditLog;
 use crate::store::external_refs::{self, RefEntity};
 use crate::store::idempotency::Idempotency;
 use crate::store::scope::check_referenced;
 use crate::store::scope::{nothing, unit_id_in_subtree, unit_in_subtree, Reach};
 use crate::store::write;
 use crate::store::write::record;
-use crate::store::audit::AuditLog;
 use crate::store::Actor;
 
 /// A stored consultation.
@@ -370,7 +370,11 @@ pub fn create(
     })
 }
 
-fn add(tx: &mut DbConnection, root: i64, row: &ConsultationRow) -> Result<ConsultationRow, ApiError> {
+fn add(
+    tx: &mut DbConnection,
+    root: i64,
+    row: &ConsultationRow,
+) -> Result<ConsultationRow, ApiError> {
     check_refs(tx, root, row)?;
     Ok(diesel::insert_into(consultations::table)
         .values(row)

@@ -1,6 +1,11 @@
 //! The Qinshui demo data: the county bureau, its public legal service centre, legal aid centre
-//! and 12 township judicial offices (DOMAIN.md, 附件2), their 2023 targets, and one account per
-//! role.
+//! and 12 township judicial offices (DOMAIN.md, 附件2), their targets, staff, duty roster and one
+//! account per role; and for `serve --demo`, a year of the county's activity up to today
+//! (consultations, aid applications in every state of the workflow, follow-up calls, reviews),
+//! generated deterministically from the date.
+
+use chrono::{Duration, NaiveDate};
+use diesel::Connection;
 
 use crate::auth::password::hash_password;
 use crate::db::DbConnection;
@@ -9,12 +14,18 @@ use crate::domain::targets::SatisfactionPermille;
 use crate::domain::units::UnitKind;
 use crate::error::ApiError;
 use crate::precondition::IfMatch;
-use chrono::Datelike;
-
-use crate::domain::duty::{DutyKind, DutyPeriod, StaffKind};
-use crate::store::duty::{self, ShiftInput};
 use crate::store::targets::TargetValues;
 use crate::store::{audit, targets, units, users, Actor};
+
+mod aid;
+mod consultations;
+mod follow_ups;
+mod rng;
+mod roster;
+mod year;
+
+pub use roster::Roster;
+pub use year::YearSummary;
 
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "huimin-demo-2023";
@@ -73,7 +84,23 @@ pub const DEMO_ACCOUNTS: [(&str, &str, Role, &str); 6] = [
     ),
 ];
 
-/// Seeds the demo data when the database has no unit yet. Returns whether it seeded.
+/// The code of the county bureau.
+pub const COUNTY: &str = "140521";
+/// The code of the public legal service centre.
+pub const CENTRE: &str = "140521-GGFLFW";
+/// The code of the legal aid centre.
+pub const AID_CENTRE: &str = "140521-FLYZ";
+/// The centre's annual consultation target (附件2).
+pub const CENTRE_CONSULTATIONS: i32 = 1000;
+/// The county's annual consultation target (附件2).
+pub const COUNTY_CONSULTATIONS: i32 = 6000;
+/// The satisfaction target of every unit, in percent (附件2).
+pub const SATISFACTION_PERCENT: f64 = 95.0;
+
+/// Seeds the demo data when the database has no unit yet: the units, their 2023 targets, the
+/// staff, four weeks of duty roster from the Monday of the current week, and the accounts — no
+/// activity (what the tests start from; `serve --demo` adds a year of it, see
+/// [`seed_living_demo`]). Returns whether it seeded.
 pub fn seed_demo(conn: &mut DbConnection, keys: &audit::AuditKeys) -> Result<bool, ApiError> {
     if units::any(conn)? {
         return Ok(false);
@@ -82,246 +109,192 @@ pub fn seed_demo(conn: &mut DbConnection, keys: &audit::AuditKeys) -> Result<boo
     let hash = hash_password(DEMO_PASSWORD).map_err(ApiError::Internal)?;
     let actor = Actor::system("seed-demo", keys);
     audit::write(conn, &actor, |tx, log| {
-        let county = units::insert_unchecked(
+        let county = seed_base(tx, log, &hash)?;
+        let today = crate::time::to_cst(log.at()).date_naive();
+        let monday = crate::domain::duty::week_start(today);
+        let roster = Roster::load(tx)?;
+        roster::book(
             tx,
             log,
-            None,
-            UnitKind::CountyBureau,
-            "140521",
-            "沁水县司法局",
-            Some("山西省晋城市沁水县"),
-            None,
+            county,
+            &roster,
+            monday,
+            monday + Duration::days(27),
         )?;
-        let centre = units::insert_unchecked(
-            tx,
-            log,
-            Some(&county),
-            UnitKind::PublicLegalServiceCentre,
-            "140521-GGFLFW",
-            "沁水县公共法律服务中心",
-            Some("山西省晋城市沁水县"),
-            None,
-        )?;
-        let aid = units::insert_unchecked(
-            tx,
-            log,
-            Some(&county),
-            UnitKind::LegalAidCentre,
-            "140521-FLYZ",
-            "沁水县法律援助中心",
-            Some("山西省晋城市沁水县"),
-            None,
-        )?;
-        let satisfaction = SatisfactionPermille::from_percent(95.0)
-            .map_err(|e| ApiError::Internal(e.to_string()))?
-            .stored();
-        let any = IfMatch::any();
-        let target = |consultations: Option<i32>, aid_cases: Option<i32>| TargetValues {
-            consultations,
-            satisfaction_permille: Some(satisfaction),
-            aid_cases,
-        };
-        targets::upsert(
-            tx,
-            log,
-            centre.id,
-            DEMO_YEAR,
-            &any,
-            target(Some(1000), None),
-        )?;
-        targets::upsert(
-            tx,
-            log,
-            aid.id,
-            DEMO_YEAR,
-            &any,
-            target(None, Some(DEMO_AID_CASES)),
-        )?;
-        for (suffix, town, consultations) in TOWNSHIPS {
-            let office = units::insert_unchecked(
-                tx,
-                log,
-                Some(&county),
-                UnitKind::JudicialOffice,
-                &format!("140521-SFS-{suffix}"),
-                &format!("{town}司法所"),
-                Some(&format!("山西省晋城市沁水县{town}")),
-                None,
-            )?;
-            targets::upsert(
-                tx,
-                log,
-                office.id,
-                DEMO_YEAR,
-                &any,
-                target(Some(consultations), None),
-            )?;
-        }
-        // The county total (6000) as the bureau's own target.
-        targets::upsert(
-            tx,
-            log,
-            county.id,
-            DEMO_YEAR,
-            &any,
-            target(Some(6000), Some(DEMO_AID_CASES)),
-        )?;
-        let centre_lawyer = seed_roster(tx, log, &county)?;
-        for (username, name, role, unit_code) in DEMO_ACCOUNTS {
-            let unit = units::by_code(tx, unit_code)?
-                .ok_or_else(|| ApiError::Internal(format!("demo unit {unit_code} missing")))?;
-            let row = users::insert(tx, log, username, &hash, name, role, unit.id)?;
-            // The demo provider is the centre's first duty lawyer: it reaches the cases
-            // assigned to that staff record.
-            if username == DEMO_PROVIDER {
-                users::link_staff_unchecked(tx, log, &row, centre_lawyer)?;
-            }
-        }
         Ok(true)
     })
 }
 
-/// Fictional names for the demo staff.
-const DEMO_NAMES: [&str; 28] = [
-    "王敏", "李强", "张伟", "刘洋", "陈静", "杨帆", "赵磊", "黄丽", "周杰", "吴婷", "徐明", "孙悦",
-    "马超", "朱红", "胡斌", "郭勇", "何平", "高峰", "林琳", "罗军", "郑华", "梁晨", "谢芳", "宋涛",
-    "唐丽", "许刚", "韩梅", "冯雪",
-];
+/// Seeds the living demo when the database has no unit yet: the units, staff and accounts of
+/// [`seed_demo`], then a year of Qinshui's activity up to `today` (China time; see
+/// [`seed_demo_year`]), all in one transaction: either the whole demo is stored or none of it.
+/// The same `today` gives the same data. Returns whether it seeded.
+pub fn seed_living_demo(
+    conn: &mut DbConnection,
+    keys: &audit::AuditKeys,
+    today: NaiveDate,
+) -> Result<bool, ApiError> {
+    if units::any(conn)? {
+        return Ok(false);
+    }
+    let hash = hash_password(DEMO_PASSWORD).map_err(ApiError::Internal)?;
+    // The calendar of the year's legal periods (normally installed when the store opens).
+    crate::store::calendar::install_published(conn, crate::clock::Clock::default().stamp())?;
+    conn.transaction(|tx| {
+        let system = Actor::system("seed-demo", keys);
+        // The units exist the day before the year's first activity.
+        let first = year::first_day(today);
+        system
+            .clock
+            .set(year::at(first - Duration::days(1), 8, 0).and_utc());
+        let county = audit::write(tx, &system, |tx, log| seed_base(tx, log, &hash))?;
+        // The year's work is the county's: its events go to the county's chain.
+        let actor = Actor {
+            unit_id: county,
+            ..system
+        };
+        seed_demo_year(tx, &actor, today)?;
+        Ok(true)
+    })
+}
 
-/// Demo staff and a four-week roster from the Monday of the current week: the centre staffed
-/// every working day by its lawyers in turn; each township office on duty on Tuesday mornings
-/// and visiting villages on Thursday afternoons. Returns the staff id of the centre's first
-/// lawyer.
-fn seed_roster(
+/// Loads a year of activity up to `today` (China time) into the demo's units, each write
+/// through the store's own functions and the audit trail, with the actor's clock set to the
+/// time the write happens in the story (a day's register at the end of that day, each step of an
+/// aid case at its own time), in the order of those times.
+pub fn seed_demo_year(
+    tx: &mut DbConnection,
+    actor: &Actor,
+    today: NaiveDate,
+) -> Result<year::YearSummary, ApiError> {
+    let summary = year::seed(tx, actor, today)?;
+    // The other resources' year of activity is loaded here, each by its own
+    // `seed_demo_year(tx, actor, today)` beside its store module (monthly reports and
+    // activities; inspections and recognitions): each sets `actor.clock` to the time of each of
+    // its writes, as `year::seed` does, so that its records carry the dates of the story.
+    Ok(summary)
+}
+
+/// The units, the 2023 targets, the staff and the accounts, inside the seeding write. Returns
+/// the county bureau's id.
+fn seed_base(
     tx: &mut DbConnection,
     log: &mut audit::AuditLog,
-    county: &units::UnitRow,
+    hash: &str,
 ) -> Result<i64, ApiError> {
-    use chrono::Duration;
-    let root = county.id;
-    let mut names = DEMO_NAMES.iter();
-    let mut next_name = || names.next().copied().unwrap_or("值班人员");
-    let centre = unit_by_code(tx, "140521-GGFLFW")?;
-    let aid = unit_by_code(tx, "140521-FLYZ")?;
-    let lawyers = (0..3)
-        .map(|_| {
-            add_staff(
-                tx,
-                log,
-                centre.id,
-                next_name(),
-                StaffKind::Lawyer,
-                Some("值班律师"),
-            )
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    add_staff(
+    let county = units::insert_unchecked(
+        tx,
+        log,
+        None,
+        UnitKind::CountyBureau,
+        COUNTY,
+        "沁水县司法局",
+        Some("山西省晋城市沁水县"),
+        None,
+    )?;
+    let centre = units::insert_unchecked(
+        tx,
+        log,
+        Some(&county),
+        UnitKind::PublicLegalServiceCentre,
+        CENTRE,
+        "沁水县公共法律服务中心",
+        Some("山西省晋城市沁水县"),
+        None,
+    )?;
+    let aid = units::insert_unchecked(
+        tx,
+        log,
+        Some(&county),
+        UnitKind::LegalAidCentre,
+        AID_CENTRE,
+        "沁水县法律援助中心",
+        Some("山西省晋城市沁水县"),
+        None,
+    )?;
+    for (suffix, town, _) in TOWNSHIPS {
+        units::insert_unchecked(
+            tx,
+            log,
+            Some(&county),
+            UnitKind::JudicialOffice,
+            &format!("140521-SFS-{suffix}"),
+            &format!("{town}司法所"),
+            Some(&format!("山西省晋城市沁水县{town}")),
+            None,
+        )?;
+    }
+    seed_targets(tx, log, DEMO_YEAR)?;
+    let _ = (centre, aid);
+    roster::add_staff(tx, log)?;
+    let centre_lawyer = Roster::load(tx)?.lawyers[0];
+    for (username, name, role, unit_code) in DEMO_ACCOUNTS {
+        let unit = unit_by_code(tx, unit_code)?;
+        let row = users::insert(tx, log, username, hash, name, role, unit.id)?;
+        // The demo provider is the centre's first duty lawyer: it reaches the cases
+        // assigned to that staff record.
+        if username == DEMO_PROVIDER {
+            users::link_staff_unchecked(tx, log, &row, centre_lawyer)?;
+        }
+    }
+    Ok(county.id)
+}
+
+/// The annual targets of `year` (附件2): the centre and each township office their
+/// consultations, the legal aid centre its 70 special-group cases, the county bureau the totals
+/// (6,000 and 70); 95% satisfaction for every unit.
+pub fn seed_targets(
+    tx: &mut DbConnection,
+    log: &mut audit::AuditLog,
+    year: i32,
+) -> Result<(), ApiError> {
+    let satisfaction = SatisfactionPermille::from_percent(SATISFACTION_PERCENT)
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .stored();
+    let any = IfMatch::any();
+    let target = |consultations: Option<i32>, aid_cases: Option<i32>| TargetValues {
+        consultations,
+        satisfaction_permille: Some(satisfaction),
+        aid_cases,
+    };
+    let centre = unit_by_code(tx, CENTRE)?;
+    targets::upsert(
+        tx,
+        log,
+        centre.id,
+        year,
+        &any,
+        target(Some(CENTRE_CONSULTATIONS), None),
+    )?;
+    let aid = unit_by_code(tx, AID_CENTRE)?;
+    targets::upsert(
         tx,
         log,
         aid.id,
-        next_name(),
-        StaffKind::AidCentreStaff,
-        None,
+        year,
+        &any,
+        target(None, Some(DEMO_AID_CASES)),
     )?;
-    let mut offices = Vec::new();
-    for (suffix, _, _) in TOWNSHIPS {
+    for (suffix, _, consultations) in TOWNSHIPS {
         let office = unit_by_code(tx, &format!("140521-SFS-{suffix}"))?;
-        let head = add_staff(
+        targets::upsert(
             tx,
             log,
             office.id,
-            next_name(),
-            StaffKind::JudicialOfficeStaff,
-            Some("司法所所长"),
+            year,
+            &any,
+            target(Some(consultations), None),
         )?;
-        let worker = add_staff(
-            tx,
-            log,
-            office.id,
-            next_name(),
-            StaffKind::GrassrootsLegalWorker,
-            None,
-        )?;
-        offices.push((office, head, worker));
     }
-
-    let today = log
-        .at()
-        .and_utc()
-        .with_timezone(&crate::time::cst())
-        .date_naive();
-    let monday = crate::domain::duty::week_start(today);
-    let last = monday + Duration::days(27);
-    let calendar = crate::store::calendar::load(tx, monday, last)?;
-    let mut book = |unit_id: i64, date, period, kind, place: String, staff_ids: Vec<i64>| {
-        let input = ShiftInput {
-            unit_id,
-            date,
-            period,
-            kind,
-            place: Some(place),
-            note: None,
-            staff_ids,
-        };
-        duty::insert(tx, log, root, &input, "").map(|_| ())
-    };
-    for (i, day) in calendar.working_days(monday, last).into_iter().enumerate() {
-        let lawyer = lawyers[i % lawyers.len()];
-        book(
-            centre.id,
-            day,
-            DutyPeriod::FullDay,
-            DutyKind::StationDuty,
-            "县公共法律服务中心大厅".into(),
-            vec![lawyer],
-        )?;
-        for (office, head, worker) in &offices {
-            let town = office.name.trim_end_matches("司法所");
-            let (period, kind, place, people) = match day.weekday() {
-                chrono::Weekday::Tue => (
-                    DutyPeriod::Morning,
-                    DutyKind::StationDuty,
-                    format!("{town}公共法律服务工作站"),
-                    vec![*head],
-                ),
-                chrono::Weekday::Thu => (
-                    DutyPeriod::Afternoon,
-                    DutyKind::VillageVisit,
-                    "辖区村（社区）".to_owned(),
-                    vec![*head, *worker],
-                ),
-                _ => continue,
-            };
-            book(office.id, day, period, kind, place, people)?;
-        }
-    }
-    lawyers
-        .first()
-        .copied()
-        .ok_or_else(|| ApiError::Internal("the demo centre has no lawyer".into()))
+    // The county total as the bureau's own target.
+    let county = unit_by_code(tx, COUNTY)?;
+    let totals = target(Some(COUNTY_CONSULTATIONS), Some(DEMO_AID_CASES));
+    targets::upsert(tx, log, county.id, year, &any, totals)?;
+    Ok(())
 }
 
 fn unit_by_code(tx: &mut DbConnection, code: &str) -> Result<units::UnitRow, ApiError> {
     units::by_code(tx, code)?.ok_or_else(|| ApiError::Internal(format!("demo unit {code} missing")))
-}
-
-fn add_staff(
-    tx: &mut DbConnection,
-    log: &mut audit::AuditLog,
-    unit_id: i64,
-    name: &str,
-    kind: StaffKind,
-    title: Option<&str>,
-) -> Result<i64, ApiError> {
-    let values = crate::store::staff::StaffValues {
-        unit_id,
-        name,
-        kind,
-        title,
-        licence_no: None,
-        phone: None,
-    };
-    Ok(crate::store::staff::insert(tx, log, values)?.id)
 }
 
 #[cfg(test)]
