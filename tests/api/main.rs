@@ -10,6 +10,7 @@ mod audit;
 mod auth;
 mod browser;
 mod cdp;
+mod demo;
 mod changes;
 mod clients;
 mod consultations;
