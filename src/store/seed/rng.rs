@@ -153,6 +153,13 @@ mod tests {
     }
 
     #[test]
+    fn each_day_has_its_own_seed() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 30).expect("date");
+        assert_eq!(seed_of(day), seed_of(day));
+        assert_ne!(seed_of(day), seed_of(day - Duration::days(1)));
+    }
+
+    #[test]
     fn check_digits_match_the_published_samples() {
         assert_eq!(check_digit("11010519491231002"), 'X');
         assert_eq!(check_digit("44052418800101001"), '4');
