@@ -10,6 +10,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 
 use super::rng::{person, Rng};
 use super::roster::Roster;
+use super::texts::texts;
 use super::year::{at, Story};
 use crate::db::DbConnection;
 use crate::domain::calendar::BusinessCalendar;
@@ -371,45 +372,4 @@ pub fn review_round(
         }
         Ok(())
     })
-}
-
-/// A question and its answer on a topic (fictional, in the register's words).
-fn texts(topic: Topic, rng: &mut Rng) -> (&'static str, &'static str) {
-    let options: &[(&str, &str)] = match topic {
-        Topic::LandRights => &[
-            ("承包地确权登记面积与实际不符，如何更正？", "可持承包合同等材料向乡镇人民政府申请更正登记；协商不成可申请农村土地承包经营纠纷调解仲裁。"),
-            ("与邻村对一块林地的权属有争议，应找哪个部门？", "个人之间、个人与单位之间的林地权属争议由乡镇或县级人民政府处理，对处理决定不服可依法提起行政诉讼。"),
-        ],
-        Topic::LandAcquisitionDemolition => &[
-            ("村里修路占用了我家承包地，补偿标准是多少？", "征收土地应依法足额支付土地补偿费、安置补助费及地上附着物和青苗补偿费，可向自然资源部门查询补偿方案。"),
-        ],
-        Topic::MarriageFamily => &[
-            ("丈夫长期在外不归，想离婚该怎么办？", "可协议离婚，也可向人民法院起诉离婚；分居满一年再次起诉的，法院应准予离婚。已告知诉讼程序及所需材料。"),
-            ("离婚后孩子抚养费对方一直不给，怎么办？", "可向人民法院申请强制执行离婚判决或调解书中的抚养费给付义务，符合条件的可申请法律援助。"),
-        ],
-        Topic::SupportMaintenance => &[
-            ("几个子女都不愿赡养老人，老人如何维权？", "成年子女有赡养扶助父母的义务，可先由村委会或人民调解委员会调解，调解不成可起诉追索赡养费。"),
-        ],
-        Topic::LabourWages => &[
-            ("在工地干活被拖欠工资，包工头找不到人怎么办？", "可向劳动保障监察部门投诉，施工总承包单位对农民工工资负有先行清偿责任；可申请法律援助，免予经济困难审查。"),
-            ("干活时受伤，老板不给报工伤，怎么办？", "可自受伤之日起一年内申请工伤认定，未签劳动合同的可先申请劳动仲裁确认劳动关系。"),
-        ],
-        Topic::SocialSecurity => &[
-            ("养老保险断缴几年，还能补缴吗？", "可到社保经办机构查询缴费记录，符合条件的可按规定补缴；已告知所需材料。"),
-        ],
-        Topic::SchoolingMedical => &[
-            ("孩子随迁入学被拒，如何处理？", "可向县教育行政部门反映，随迁子女依法享有接受义务教育的权利。"),
-        ],
-        Topic::Contracts => &[
-            ("借给亲戚的钱没有写借条，能要回来吗？", "可通过转账记录、聊天记录、证人证言等证明借贷关系，诉讼时效一般为三年。"),
-        ],
-        Topic::TrafficAccidents => &[
-            ("被车撞伤，对方保险公司赔偿太少怎么办？", "可依据交通事故认定书和医疗费用凭证与保险公司协商，协商不成可申请调解或起诉。"),
-        ],
-        Topic::NeighbourDisputes => &[
-            ("邻居盖房挡住我家采光和出路，怎么办？", "相邻各方应按有利生产、方便生活的原则处理相邻关系，可申请村人民调解委员会调解。"),
-        ],
-        _ => &[("想了解遗嘱怎么写才有效。", "已讲解自书、代书、打印、录音录像和公证遗嘱的形式要件。")],
-    };
-    *rng.pick(options)
 }

@@ -18,10 +18,12 @@ use crate::store::targets::TargetValues;
 use crate::store::{audit, targets, units, users, Actor};
 
 mod aid;
+mod applicants;
 mod consultations;
 mod follow_ups;
 mod rng;
 mod roster;
+mod texts;
 mod year;
 
 pub use roster::Roster;

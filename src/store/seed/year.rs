@@ -13,6 +13,7 @@ use super::rng::{seed_of, Rng};
 use super::roster::{self, Roster};
 use super::{aid, consultations, follow_ups};
 use crate::db::DbConnection;
+use crate::domain::calendar::BusinessCalendar;
 use crate::domain::duty::DutyPeriod;
 use crate::error::ApiError;
 use crate::store::{audit, Actor};
@@ -192,4 +193,34 @@ fn book_roster(
             });
     }
     Ok(())
+}
+
+/// `day`, or the next working day after it.
+pub fn next_working(calendar: &BusinessCalendar, mut day: NaiveDate) -> NaiveDate {
+    while !calendar.is_working_day(day) {
+        day += Duration::days(1);
+    }
+    day
+}
+
+/// `n` working days after `day` (0: `day` itself, or the next working day).
+pub fn add_working_days(calendar: &BusinessCalendar, day: NaiveDate, n: i64) -> NaiveDate {
+    let mut d = next_working(calendar, day);
+    for _ in 0..n {
+        d = next_working(calendar, d + Duration::days(1));
+    }
+    d
+}
+
+/// The working day `n` working days before `today`.
+pub fn working_days_before(calendar: &BusinessCalendar, today: NaiveDate, n: i64) -> NaiveDate {
+    let mut d = today;
+    let mut left = n;
+    while left > 0 {
+        d -= Duration::days(1);
+        if calendar.is_working_day(d) {
+            left -= 1;
+        }
+    }
+    d
 }
