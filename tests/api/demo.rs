@@ -46,6 +46,7 @@ fn load(backend: Backend, today: NaiveDate) -> (DbPool, crate::helpers::TestDb) 
 
 /// A digest of what the demo stored: every consultation, application and follow-up, by content
 /// (units by code, times to the microsecond), independent of the backend.
+#[allow(clippy::type_complexity)]
 fn fingerprint(pool: &DbPool) -> String {
     let mut pooled = pool.get().expect("connection");
     let conn: &mut huimin::db::DbConnection = &mut pooled;

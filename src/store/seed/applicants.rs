@@ -31,6 +31,7 @@ struct Profile {
     safe_contact: bool,
 }
 
+#[allow(clippy::too_many_arguments)]
 const fn profile(
     weight: u32,
     matter: M,

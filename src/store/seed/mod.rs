@@ -194,7 +194,7 @@ fn seed_base(
         Some("山西省晋城市沁水县"),
         None,
     )?;
-    let centre = units::insert_unchecked(
+    units::insert_unchecked(
         tx,
         log,
         Some(&county),
@@ -204,7 +204,7 @@ fn seed_base(
         Some("山西省晋城市沁水县"),
         None,
     )?;
-    let aid = units::insert_unchecked(
+    units::insert_unchecked(
         tx,
         log,
         Some(&county),
@@ -227,7 +227,6 @@ fn seed_base(
         )?;
     }
     seed_targets(tx, log, DEMO_YEAR)?;
-    let _ = (centre, aid);
     roster::add_staff(tx, log)?;
     let centre_lawyer = Roster::load(tx)?.lawyers[0];
     for (username, name, role, unit_code) in DEMO_ACCOUNTS {
