@@ -40,6 +40,9 @@ pub struct Case {
 
 use AidAction as A;
 
+/// A way a case goes: (action, working days after receipt).
+type Path = &'static [(A, i64)];
+
 /// The ways a case goes, as (action, working days after receipt) — the regular cases draw the
 /// days again around these.
 const STANDARD: &[(A, i64)] = &[
@@ -114,7 +117,7 @@ const LATE: &[(A, i64)] = &[
 
 /// The cases that show each open state today: (working days before today received, the
 /// steps taken, urgent), steps at their nominal days (those after yesterday not yet taken).
-const SHOWCASE: &[(i64, &[(A, i64)], bool)] = &[
+const SHOWCASE: &[(i64, Path, bool)] = &[
     (1, &[], false),                                                // submitted
     (3, &[(A::Accept, 0)], false),                                  // accepted
     (9, &[(A::Accept, 1)], false),                                  // accepted, review late

@@ -281,7 +281,7 @@ impl Register {
         if rng.chance(0.08) {
             groups.push(SpecialGroup::LowIncome);
         }
-        let age = i32::try_from(age_on(p.birth_date, day)).unwrap_or(0);
+        let age = age_on(p.birth_date, day);
         let group = age_group(age);
         let outcome = rng.weighted(&[
             (Outcome::Answered, 80),
