@@ -233,10 +233,14 @@ fn audit(config: &Config, action: AuditAction) -> Result<(), String> {
 }
 
 fn seed_demo(conn: &mut DbConnection, keys: &store::audit::AuditKeys) -> Result<(), String> {
-    match store::seed::seed_demo(conn, keys) {
+    // A year of activity up to today, China time, on the service clock.
+    let today = huimin::time::to_cst(huimin::clock::Clock::default().stamp()).date_naive();
+    let started = std::time::Instant::now();
+    match store::seed::seed_living_demo(conn, keys, today) {
         Ok(true) => {
             println!(
-                "seeded the Qinshui demo data: 15 units, 2023 targets, accounts {} (password `{}`)",
+                "seeded the Qinshui demo data in {:.1} s: 15 units, targets, a year of activity up to {today}, accounts {} (password `{}`)",
+                started.elapsed().as_secs_f64(),
                 store::seed::DEMO_ACCOUNTS.map(|a| a.0).join(", "),
                 store::seed::DEMO_PASSWORD
             );

@@ -16,6 +16,7 @@ use crate::domain::id_card::Sex;
 use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;
+use crate::store::audit::AuditLog;
 use crate::store::external_refs::{self, RefEntity};
 use crate::store::idempotency::Idempotency;
 use crate::store::scope::check_referenced;
@@ -361,16 +362,37 @@ pub fn create(
     idem: &Idempotency,
 ) -> Result<(ConsultationRow, bool), ApiError> {
     write::create(conn, actor, idem, request, |tx, log| {
-        check_refs(tx, root, row)?;
-        let stored: ConsultationRow = diesel::insert_into(consultations::table)
-            .values(row)
-            .returning(consultations::all_columns)
-            .get_result(tx)?;
+        let stored = add(tx, root, row)?;
         if let Some(r) = external_ref {
             external_refs::insert(tx, RefEntity::Consultation, stored.id, actor, r, log.at())?;
         }
         Ok(stored)
     })
+}
+
+fn add(
+    tx: &mut DbConnection,
+    root: i64,
+    row: &ConsultationRow,
+) -> Result<ConsultationRow, ApiError> {
+    check_refs(tx, root, row)?;
+    Ok(diesel::insert_into(consultations::table)
+        .values(row)
+        .returning(consultations::all_columns)
+        .get_result(tx)?)
+}
+
+/// Registers a consultation inside a write already under way and records it as [`create`]
+/// does: for the writes that register several (a day's register, as the demo loads it).
+pub fn insert(
+    tx: &mut DbConnection,
+    log: &mut AuditLog,
+    root: i64,
+    row: &ConsultationRow,
+) -> Result<ConsultationRow, ApiError> {
+    let stored = add(tx, root, row)?;
+    write::record_created(log, &stored);
+    Ok(stored)
 }
 
 fn save(tx: &mut DbConnection, next: &ConsultationRow) -> Result<ConsultationRow, ApiError> {
@@ -436,9 +458,27 @@ pub fn review(
     decision: ReviewDecision,
     comment: Option<&str>,
 ) -> Result<ConsultationRow, ApiError> {
-    write::update(
-        conn,
-        actor,
+    crate::store::audit::write(conn, actor, |tx, log| {
+        review_within(tx, log, actor, reader, id, if_match, decision, comment)
+    })
+}
+
+/// Records a review decision inside a write already under way, as [`review`] does: for the
+/// writes that review several (a reviewer's round, as the demo loads it).
+#[allow(clippy::too_many_arguments)]
+pub fn review_within(
+    tx: &mut DbConnection,
+    log: &mut AuditLog,
+    actor: &Actor,
+    reader: Reader,
+    id: i64,
+    if_match: &IfMatch,
+    decision: ReviewDecision,
+    comment: Option<&str>,
+) -> Result<ConsultationRow, ApiError> {
+    write::update_within(
+        tx,
+        log,
         if_match,
         decision_action(decision),
         |tx| find(tx, reader, id),

@@ -68,16 +68,22 @@ where
 {
     create_many(conn, actor, idem, request, |tx, log| {
         let created = insert(tx, log)?;
-        log.record::<(), _>(
-            "create",
-            T::ENTITY,
-            created.id(),
-            created.unit_id(),
-            None,
-            Some(&created),
-        );
+        record_created(log, &created);
         Ok(created)
     })
+}
+
+/// Records a record as created (action `create`), as [`create`] does: for the writes that
+/// create several records in one transaction.
+pub fn record_created<T: Record>(log: &mut AuditLog, created: &T) {
+    log.record::<(), _>(
+        "create",
+        T::ENTITY,
+        created.id(),
+        created.unit_id(),
+        None,
+        Some(created),
+    );
 }
 
 /// Creates what `insert` writes — several records, which `insert` records itself — in one
@@ -113,23 +119,39 @@ where
     T: Record + Versioned,
 {
     audit::write(conn, actor, |tx, log| {
-        let current = find(tx)?;
-        lock_unchanged(tx, T::TABLE, current.id(), current.version())?;
-        if_match.check(current.version())?;
-        let caused_from = log.recorded();
-        let next = change(tx, log, &current)?;
-        log.record(
-            action,
-            T::ENTITY,
-            next.id(),
-            next.unit_id(),
-            Some(&current),
-            Some(&next),
-        );
-        // The change comes before what it caused (a closed case's follow-up, say).
-        log.move_last_to(caused_from);
-        Ok(next)
+        update_within(tx, log, if_match, action, find, change)
     })
+}
+
+/// The work of [`update`] inside a write already under way: for the writes that change several
+/// records in one transaction (each read, checked, changed and recorded as [`update`] does).
+pub fn update_within<T>(
+    tx: &mut DbConnection,
+    log: &mut AuditLog,
+    if_match: &IfMatch,
+    action: &'static str,
+    find: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+    change: impl FnOnce(&mut DbConnection, &mut AuditLog, &T) -> Result<T, ApiError>,
+) -> Result<T, ApiError>
+where
+    T: Record + Versioned,
+{
+    let current = find(tx)?;
+    lock_unchanged(tx, T::TABLE, current.id(), current.version())?;
+    if_match.check(current.version())?;
+    let caused_from = log.recorded();
+    let next = change(tx, log, &current)?;
+    log.record(
+        action,
+        T::ENTITY,
+        next.id(),
+        next.unit_id(),
+        Some(&current),
+        Some(&next),
+    );
+    // The change comes before what it caused (a closed case's follow-up, say).
+    log.move_last_to(caused_from);
+    Ok(next)
 }
 
 /// Takes the row's own lock and checks that it still has the version `find` read. The trail's

@@ -16,6 +16,7 @@ mod clients;
 mod consultations;
 mod contract;
 mod corpus;
+mod demo;
 mod duty;
 mod errors;
 mod external_refs;
