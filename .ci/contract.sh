@@ -44,8 +44,11 @@ run_backend() {
   local name=$1 url=$2 port=$3 total_cases=0 total_failures=0 max_ops=0
   DATABASE_URL="$url" HUIMIN_WEBHOOK_LOOPBACK_ONLY=true "$BIN" serve --demo --bind "127.0.0.1:$port" >"$work/$name-server.log" 2>&1 &
   pid=$!
-  for _ in $(seq 1 60); do
+  # The living demo loads a year of activity first (about a minute in a debug build): wait for
+  # it while the process lives, up to ten minutes.
+  for _ in $(seq 1 1200); do
     curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.5
   done
   # Our server, not another one on the port.

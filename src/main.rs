@@ -236,11 +236,24 @@ fn seed_demo(conn: &mut DbConnection, keys: &store::audit::AuditKeys) -> Result<
     // A year of activity up to today, China time, on the service clock.
     let today = huimin::time::to_cst(huimin::clock::Clock::default().stamp()).date_naive();
     let started = std::time::Instant::now();
-    match store::seed::seed_living_demo(conn, keys, today) {
+    // `HUIMIN_DEMO_YEAR=off`: the demo's units, staff, roster and accounts without the year of
+    // activity (for tests of the process itself, which need a service, not its figures).
+    let year = std::env::var("HUIMIN_DEMO_YEAR").map_or(true, |v| v != "off");
+    let seeded = if year {
+        store::seed::seed_living_demo(conn, keys, today)
+    } else {
+        store::seed::seed_demo(conn, keys)
+    };
+    match seeded {
         Ok(true) => {
             println!(
-                "seeded the Qinshui demo data in {:.1} s: 15 units, targets, a year of activity up to {today}, accounts {} (password `{}`)",
+                "seeded the Qinshui demo data in {:.1} s: 15 units, targets, {}, accounts {} (password `{}`)",
                 started.elapsed().as_secs_f64(),
+                if year {
+                    format!("a year of activity up to {today}")
+                } else {
+                    "no activity (HUIMIN_DEMO_YEAR=off)".to_owned()
+                },
                 store::seed::DEMO_ACCOUNTS.map(|a| a.0).join(", "),
                 store::seed::DEMO_PASSWORD
             );

@@ -454,10 +454,10 @@ async fn illegal_steps_are_409_with_the_allowed_actions(backend: Backend) {
     )
     .await;
     assert_eq!(u["state"], "approved");
-    // Unknown steps are a 400; a step on nothing is a 404.
+    // An unknown step names no resource, as a step on nothing does: 404s.
     step(&app, "aid.officer", id, "teleport", 7, json!({}))
         .await
-        .assert_problem(400);
+        .assert_problem(404);
     step(&app, "aid.officer", 999_999, "accept", 1, json!({}))
         .await
         .assert_problem(404);
