@@ -130,6 +130,11 @@ pub type Month = (String, NaiveDateTime);
 /// `CASE WHEN {column} < $n THEN 'm0' WHEN … ELSE 'last' END` over the months' starts, the
 /// parameters numbered from `first_param`.
 fn month_case(column: &str, months: &[Month], first_param: usize) -> String {
+    let last = months.last().map(|m| m.0.as_str()).unwrap_or("");
+    if months.len() < 2 {
+        // A period within one month: every row is in it (SQL has no `CASE` without a `WHEN`).
+        return format!("CAST('{last}' AS TEXT)");
+    }
     let mut sql = String::from("CASE");
     for (i, window) in months.windows(2).enumerate() {
         sql.push_str(&format!(
@@ -138,7 +143,6 @@ fn month_case(column: &str, months: &[Month], first_param: usize) -> String {
             window[0].0
         ));
     }
-    let last = months.last().map(|m| m.0.as_str()).unwrap_or("");
     sql.push_str(&format!(" ELSE '{last}' END"));
     sql
 }
@@ -362,6 +366,17 @@ pub fn subtree_units(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_month_is_one_bucket_without_a_case() {
+        let start = chrono::NaiveDate::from_ymd_opt(2023, 3, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .expect("time");
+        assert_eq!(
+            month_case("c.t", &[("2023-03".into(), start)], 1),
+            "CAST('2023-03' AS TEXT)"
+        );
+    }
 
     #[test]
     fn month_buckets_compare_with_each_next_start() {
