@@ -629,7 +629,8 @@ async fn the_calendar_is_kept_by_top_admins(backend: Backend) {
             .set_json(json!({"kind": "holiday", "name": "x"})),
     )
     .await
-    .assert_problem(400);
+    // A day that does not exist names no resource.
+    .assert_problem(404);
     assert_eq!(
         app.call(app.req(Method::DELETE, "/api/v1/calendar/2027-02-06", Some("admin")))
             .await

@@ -13,7 +13,7 @@ use crate::error::ApiError;
 use crate::time::cst;
 
 use super::breakdowns::{self, AidStatsQuery, BreakdownRow, ConsultationStatsQuery};
-use super::targets::{self, Figures, TargetsQuery};
+use super::targets::{self, TargetFigures, TargetsQuery};
 
 /// The targets export's columns.
 pub const TARGET_HEADERS: [&str; 18] = [
@@ -46,7 +46,7 @@ fn stamp(state: &AppState) -> String {
         .to_string()
 }
 
-fn figure_cells(f: &Figures) -> Vec<Cell> {
+fn figure_cells(f: &TargetFigures) -> Vec<Cell> {
     let c = &f.consultations;
     let a = &f.aid_cases;
     let s = &f.satisfaction;

@@ -12,8 +12,8 @@ pub use breakdowns::{
 };
 pub use export::{export_aid_stats, export_consultation_stats, export_target_stats};
 pub use targets::{
-    get_target_stats, CalendarBasis, Figures, SatisfactionProgress, TargetProgress, TargetsQuery,
-    TargetsReport, UnitProgress,
+    get_target_stats, CalendarBasis, SatisfactionProgress, TargetFigures, TargetProgress,
+    TargetsQuery, TargetsReport, UnitProgress,
 };
 
 use chrono::NaiveDate;

@@ -69,7 +69,7 @@ pub struct SatisfactionProgress {
 
 /// The figures of a unit, or of a subtree.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct Figures {
+pub struct TargetFigures {
     /// Consultations received in the year, by the unit that registered them.
     pub consultations: TargetProgress,
     /// Special-group aid cases: applications received in the year that were granted (approved,
@@ -91,11 +91,11 @@ pub struct UnitProgress {
     /// Kind.
     pub kind: UnitKind,
     /// The unit's own figures and targets.
-    pub own: Figures,
+    pub own: TargetFigures,
     /// The unit and everything below it: counts summed; the consultation and aid targets are
     /// the unit's own plus its children's; the satisfaction target is the unit's own, else the
     /// highest of its children's.
-    pub subtree: Figures,
+    pub subtree: TargetFigures,
 }
 
 /// What the expected share rests on.
@@ -160,8 +160,8 @@ fn count_progress(done: i64, target: Option<i64>, expected: Expected) -> TargetP
     }
 }
 
-fn figures(t: &Tally, expected: Expected) -> Figures {
-    Figures {
+fn figures(t: &Tally, expected: Expected) -> TargetFigures {
+    TargetFigures {
         consultations: count_progress(t.consultations, t.consultation_target, expected),
         aid_cases: count_progress(t.aid_cases, t.aid_target, expected),
         satisfaction: SatisfactionProgress {
