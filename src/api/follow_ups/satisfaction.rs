@@ -1,7 +1,7 @@
 //! The satisfaction report: per unit and period, against each unit's target.
 
 use actix_web::{get, web, HttpResponse};
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -12,7 +12,6 @@ use crate::domain::follow_up::{satisfaction_rate, FollowUpStatus};
 use crate::domain::targets::SatisfactionPermille;
 use crate::error::ApiError;
 use crate::store;
-use crate::time::day_start_utc;
 
 /// The satisfaction report's query.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
@@ -81,13 +80,7 @@ pub async fn get_satisfaction(
 ) -> Result<HttpResponse, ApiError> {
     use chrono::Datelike;
     let q = query.into_inner();
-    crate::time::check_period(q.from, q.to, 366).map_err(ApiError::BadRequest)?;
-    let (Some(from), Some(to)) = (
-        day_start_utc(q.from),
-        day_start_utc(q.to + Duration::days(1)),
-    ) else {
-        return Err(ApiError::bad_request("invalid period", "期间无效"));
-    };
+    let (from, to) = crate::api::stats::period(q.from, q.to)?;
     let scope = principal.unit_id;
     let root = q.unit_id.unwrap_or(scope);
     let year = q.from.year();
