@@ -266,6 +266,45 @@ async fn fill_ins(app: &TestApp, spec: &Value) -> (BTreeMap<String, i64>, Value)
         )
         .await,
     );
+    // One of each record the overseers keep, so that their reads have an id to show.
+    made(
+        app.post(
+            "/api/v1/activities",
+            "admin",
+            &crate::activities::activity(unit, "2023-03-07", &[staff]),
+        )
+        .await,
+    );
+    let section = json!([{"title": "亮点", "content": "做法与成效"}]);
+    made(
+        app.post(
+            "/api/v1/monthly-reports",
+            "admin",
+            &json!({"unit_id": unit, "period": "2023-03", "highlights": section,
+                    "typical_cases": section, "activity_briefs": section}),
+        )
+        .await,
+    );
+    made(
+        app.post(
+            "/api/v1/inspections",
+            "admin",
+            &json!({"unit_id": app.unit_id("140521"), "kind": "spot_check",
+                    "held_on": "2023-03-08", "unit_ids": [unit],
+                    "summary": "抽查值班和咨询登记情况"}),
+        )
+        .await,
+    );
+    made(
+        app.post(
+            "/api/v1/recognitions",
+            "admin",
+            &json!({"unit_id": unit, "year": 2023, "kind": "model_station",
+                    "reason": "值班制度落实到位", "recognised_on": "2023-12-28",
+                    "recognised_by": "沁水县司法局"}),
+        )
+        .await,
+    );
     let mut ids = BTreeMap::new();
     for (path, item) in spec["paths"].as_object().expect("paths") {
         let Some(at) = path.find("/{id}") else {
@@ -284,19 +323,17 @@ async fn fill_ins(app: &TestApp, spec: &Value) -> (BTreeMap<String, i64>, Value)
     (ids, json!({"from": "2023-03-01", "to": "2023-03-31"}))
 }
 
-/// The CSV saved into `dir`, once the browser has finished writing it.
-fn downloaded_csv(dir: &Path) -> PathBuf {
+/// The file `name` saved into `dir`, once the browser has finished writing it.
+fn downloaded(dir: &Path, name: &str) -> PathBuf {
+    let file = dir.join(name);
     for _ in 0..2400 {
-        let done = std::fs::read_dir(dir)
-            .expect("downloads")
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .find(|p| p.extension().is_some_and(|x| x == "csv"));
-        if let Some(file) = done {
+        // Chromium writes into a `.crdownload` file and renames it when done.
+        if file.exists() {
             return file;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    panic!("Swagger UI saved no CSV into {}", dir.display());
+    panic!("Swagger UI saved no {name} into {}", dir.display());
 }
 
 /// The acceptance test of issue 15: an auditor authorizes with a token, and "Try it out" →
@@ -345,7 +382,16 @@ async fn try_it_out_on_every_get_operation_answers_no_400(backend: Backend) {
         let page = browser.open(&url);
         let results = browser.evaluate(&page, &drive(Value::Null));
         browser.screenshot(&page, &shot);
-        let csv = std::fs::read(downloaded_csv(&dir)).expect("read the saved CSV");
+        // Every CSV answer is saved; the ledger's is the one read here.
+        let ledger = results
+            .as_array()
+            .expect("results")
+            .iter()
+            .find(|r| r["path"] == "/api/v1/consultations/export")
+            .and_then(|r| r["download"].as_str())
+            .expect("the ledger offered a download")
+            .to_owned();
+        let csv = std::fs::read(downloaded(&dir, &ledger)).expect("read the saved CSV");
         // The tag filter, as an auditor types 援助.
         let filtered = browser.evaluate(
             &page,
