@@ -126,6 +126,7 @@ pub struct NewActivity {
     #[validate(length(min = 1, max = 100), custom(function = validation::line))]
     pub place: String,
     /// What it was about: one to 16 topics.
+    #[schema(min_items = 1, max_items = 16)]
     #[validate(length(min = 1, max = 16))]
     pub topics: Vec<ActivityTopic>,
     /// Who the audience was.
@@ -143,6 +144,7 @@ pub struct NewActivity {
     pub materials_count: i32,
     /// The staff who took part: active people of the caller's subtree, at most 50.
     #[serde(default)]
+    #[schema(max_items = 50)]
     #[validate(length(max = 50))]
     pub staff_ids: Vec<i64>,
     /// Notes.
@@ -171,6 +173,7 @@ pub struct ActivityPatch {
     #[validate(length(min = 1, max = 100), custom(function = validation::line))]
     pub place: Option<String>,
     /// New topics (one to 16).
+    #[schema(min_items = 1, max_items = 16)]
     #[validate(length(min = 1, max = 16))]
     pub topics: Option<Vec<ActivityTopic>>,
     /// New audience, or null.
@@ -187,6 +190,7 @@ pub struct ActivityPatch {
     #[validate(range(min = 0, max = 1000000))]
     pub materials_count: Option<i32>,
     /// New staff (replaces the list).
+    #[schema(max_items = 50)]
     #[validate(length(max = 50))]
     pub staff_ids: Option<Vec<i64>>,
     /// New notes, or null.

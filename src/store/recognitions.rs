@@ -23,8 +23,8 @@ use crate::store::{units, Actor};
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RecognitionFilter {
-    /// Only for this year.
-    #[param(minimum = 2019, maximum = 2100)]
+    /// Only for this year (2000 to 2100).
+    #[param(minimum = 2000, maximum = 2100)]
     pub year: Option<i32>,
     /// Only this kind.
     pub kind: Option<RecognitionKind>,
@@ -136,16 +136,19 @@ pub fn find(conn: &mut DbConnection, root: i64, id: i64) -> Result<RecognitionRo
 
 /// The rules and references of an input: the unit in the caller's subtree, the person one of
 /// that unit's staff, the programme's rules (see [`check`]), once a year per unit or person and
-/// kind (409 otherwise).
+/// kind (409 otherwise). `current` is the stored record on an update: a recognition is a record
+/// of its year, so a person who has since moved to another unit keeps it as long as the change
+/// does not name another unit or person.
 fn check_all(
     tx: &mut DbConnection,
     root: i64,
     v: &RecognitionInput,
     today: NaiveDate,
-    id: Option<i64>,
+    current: Option<&RecognitionRow>,
 ) -> Result<(), ApiError> {
     let unit = units::find_referenced(tx, root, v.unit_id, "unit_id")?;
-    if let Some(person) = v.staff_id {
+    let same_holder = current.is_some_and(|c| (c.unit_id, c.staff_id) == (v.unit_id, v.staff_id));
+    if let Some(person) = v.staff_id.filter(|_| !same_holder) {
         let of_unit: Option<i64> = staff::table
             .filter(staff::id.eq(person))
             .filter(unit_id_in_subtree("staff.unit_id", root))
@@ -182,8 +185,8 @@ fn check_all(
             .filter(recognitions::staff_id.is_null())
             .filter(recognitions::unit_id.eq(v.unit_id)),
     };
-    if let Some(id) = id {
-        twin = twin.filter(recognitions::id.ne(id));
+    if let Some(c) = current {
+        twin = twin.filter(recognitions::id.ne(c.id));
     }
     if twin.first::<i64>(tx).optional()?.is_some() {
         return Err(ApiError::conflict(
@@ -254,7 +257,7 @@ pub fn update(
         |tx| find(tx, root, id),
         |tx, log, current| {
             let v = change(current);
-            check_all(tx, root, &v, today, Some(id))?;
+            check_all(tx, root, &v, today, Some(current))?;
             Ok(
                 diesel::update(recognitions::table.filter(recognitions::id.eq(id)))
                     .set((

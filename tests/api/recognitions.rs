@@ -160,6 +160,54 @@ async fn recognitions_are_recorded_listed_and_changed(backend: Backend) {
         feed[2]["data"]["reason"],
         "值班制度落实到位，回访满意度100%"
     );
+
+    // A year outside 2000..=2100 names no year of the programme: 400, in either language.
+    app.get("/api/v1/recognitions?year=1999", "auditor")
+        .await
+        .assert_problem(400);
+
+    // The person moves to another unit: the 2024 record stays theirs and stays editable, as long
+    // as the change names no other unit or person.
+    let post_id = post["id"].as_i64().unwrap();
+    let staff = app.get(&format!("/api/v1/staff/{person}"), "admin").await;
+    let moved = app
+        .call(
+            app.req(
+                Method::PATCH,
+                &format!("/api/v1/staff/{person}"),
+                Some("admin"),
+            )
+            .insert_header((header::IF_MATCH, staff.header("etag").expect("etag")))
+            .set_json(json!({"unit_id": lg})),
+        )
+        .await;
+    ok(&moved, 200);
+    let kept = ok(
+        &patch(
+            &app,
+            "admin",
+            post_id,
+            1,
+            &json!({"reason": "集会日流动站点坚守岗位，群众满意"}),
+        )
+        .await,
+        200,
+    );
+    assert_eq!(
+        (kept["unit_id"].as_i64(), kept["staff_id"].as_i64()),
+        (Some(jf), Some(person))
+    );
+    // A change that names the person with a unit they are not of is refused.
+    let zc = app.unit_id("140521-SFS-ZC");
+    patch(
+        &app,
+        "admin",
+        post_id,
+        2,
+        &json!({"unit_id": zc, "reason": "再改"}),
+    )
+    .await
+    .assert_problem(422);
 }
 
 async fn invalid_recognitions_are_422s_and_twins_409s(backend: Backend) {
