@@ -7,16 +7,17 @@ use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::backend_tests;
-use crate::helpers::{audit_keys, fresh_database, Backend};
+use crate::helpers::{audit_keys, fresh_database, spawn_app_over, Backend, TestApp};
 use huimin::db::schema::{aid_applications, consultations, duty_shifts, follow_ups, units};
-use huimin::db::{DbPool, PoolSettings};
+use huimin::db::{DbPool, DbUrl, PoolSettings};
 use huimin::domain::aid::AidState;
 use huimin::domain::codes::CodeTable;
 use huimin::store::seed::{self, TOWNSHIPS};
+use serde_json::Value;
 
 backend_tests!(
     the_demo_year_has_every_aid_state_and_figures_in_range,
-    the_same_day_gives_the_same_demo,
+    the_same_day_gives_the_same_demo_and_the_same_figures,
 );
 
 /// The day the tests load the demo up to (a Monday; the calendars of both years it spans are
@@ -25,7 +26,7 @@ fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 30).expect("date")
 }
 
-fn load(backend: Backend, today: NaiveDate) -> (DbPool, crate::helpers::TestDb) {
+fn load(backend: Backend, today: NaiveDate) -> (DbPool, DbUrl, crate::helpers::TestDb) {
     let (url, db) = fresh_database(backend);
     let settings = PoolSettings {
         max_size: 2,
@@ -41,7 +42,7 @@ fn load(backend: Backend, today: NaiveDate) -> (DbPool, crate::helpers::TestDb) 
     );
     // A second call finds the units and loads nothing.
     assert!(!seed::seed_living_demo(&mut conn, &audit_keys(), today).expect("demo again"));
-    (pool, db)
+    (pool, url, db)
 }
 
 /// A digest of what the demo stored: every consultation, application and follow-up, by content
@@ -143,7 +144,7 @@ fn fingerprint(pool: &DbPool) -> String {
 async fn the_demo_year_has_every_aid_state_and_figures_in_range(backend: Backend) {
     // Arrange, act
     let today = today();
-    let (pool, _db) = load(backend, today);
+    let (pool, _url, _db) = load(backend, today);
     let mut pooled = pool.get().expect("connection");
     let conn: &mut huimin::db::DbConnection = &mut pooled;
 
@@ -262,14 +263,153 @@ async fn the_demo_year_has_every_aid_state_and_figures_in_range(backend: Backend
     assert!(report.checked > total, "{} events checked", report.checked);
 }
 
-async fn the_same_day_gives_the_same_demo(backend: Backend) {
+/// The units of a subtree (by code), from the units list.
+async fn subtree_of(app: &TestApp, code: &str) -> std::collections::HashSet<i64> {
+    let units = every_item(app, "/api/v1/units", "admin").await;
+    let mut inside: std::collections::HashSet<i64> = units
+        .iter()
+        .filter(|u| u["code"] == code)
+        .filter_map(|u| u["id"].as_i64())
+        .collect();
+    // Parents come in any order: widen until nothing is added.
+    loop {
+        let before = inside.len();
+        for u in &units {
+            if u["parent_id"].as_i64().is_some_and(|p| inside.contains(&p)) {
+                inside.insert(u["id"].as_i64().expect("id"));
+            }
+        }
+        if inside.len() == before {
+            return inside;
+        }
+    }
+}
+
+/// Every item of a list, page by page.
+async fn every_item(app: &TestApp, path: &str, user: &str) -> Vec<Value> {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let mut url = format!("{path}{sep}limit=200");
+    let mut out = Vec::new();
+    loop {
+        let res = app.get(&url, user).await;
+        assert_eq!(
+            res.status,
+            200,
+            "{url}: {}",
+            String::from_utf8_lossy(&res.body)
+        );
+        let page = res.json();
+        out.extend(page["items"].as_array().expect("items").iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => url = format!("{path}{sep}limit=200&cursor={c}"),
+            None => return out,
+        }
+    }
+}
+
+/// The year's figures of a subtree as counted one record at a time through the lists, as an
+/// auditor would without the statistics: consultations received in the year; applications
+/// received in the year, granted, and handled by a centre of the subtree; follow-ups completed
+/// in the year with an answer, and of those the satisfied.
+async fn counted_through_the_lists(app: &TestApp, code: &str, year: i32) -> Value {
+    let unit = app.unit_id(code);
+    let inside = subtree_of(app, code).await;
+    let in_year = |v: &Value| {
+        v.as_str()
+            .is_some_and(|t| t.starts_with(&format!("{year}-")) && t.ends_with("+08:00"))
+    };
+    let consultations = every_item(
+        app,
+        &format!("/api/v1/consultations?unit_id={unit}&from={year}-01-01&to={year}-12-31"),
+        "auditor",
+    )
+    .await
+    .len();
+    let granted: Vec<&str> = huimin::domain::stats::GRANTED
+        .iter()
+        .map(|s| s.code())
+        .collect();
+    let aid_cases = every_item(app, "/api/v1/aid-applications", "auditor")
+        .await
+        .iter()
+        .filter(|a| in_year(&a["received_at"]))
+        .filter(|a| granted.contains(&a["state"].as_str().unwrap_or_default()))
+        .filter(|a| a["centre_id"].as_i64().is_some_and(|c| inside.contains(&c)))
+        .count();
+    let answered: Vec<Value> = every_item(
+        app,
+        &format!("/api/v1/follow-ups?unit_id={unit}&status=done"),
+        "auditor",
+    )
+    .await
+    .into_iter()
+    .filter(|f| in_year(&f["completed_at"]) && !f["satisfaction"].is_null())
+    .collect();
+    let satisfied = answered
+        .iter()
+        .filter(|f| f["satisfaction"] != "unsatisfied")
+        .count();
+    serde_json::json!({
+        "consultations": consultations, "aid_cases": aid_cases,
+        "reached": answered.len(), "satisfied": satisfied,
+    })
+}
+
+/// The same figures as the targets view gives them for the subtree.
+fn as_the_view_gives_them(view: &Value) -> Value {
+    let root = &view["units"][0]["subtree"];
+    serde_json::json!({
+        "consultations": root["consultations"]["done"], "aid_cases": root["aid_cases"]["done"],
+        "reached": root["satisfaction"]["reached"], "satisfied": root["satisfaction"]["satisfied"],
+    })
+}
+
+async fn the_same_day_gives_the_same_demo_and_the_same_figures(backend: Backend) {
     // Arrange, act: the same day on two fresh databases — on SQLite twice; on PostgreSQL and on
     // SQLite, which must agree to the byte.
-    let (first, _a) = load(backend, today());
-    let (second, _b) = load(Backend::Sqlite, today());
+    let (first, url_a, a) = load(backend, today());
+    let (second, url_b, b) = load(Backend::Sqlite, today());
 
-    // Assert
+    // Assert: the same records.
     let print = fingerprint(&first);
     assert!(print.contains(" consultations, "), "{print}");
     assert_eq!(print, fingerprint(&second));
+    drop((first, second));
+
+    // The same figures: for the county and two townships, the targets view agrees with what the
+    // lists count one by one, and the two databases agree to the digit.
+    let one = spawn_app_over(backend, url_a, a).await;
+    let other = spawn_app_over(Backend::Sqlite, url_b, b).await;
+    let noon = chrono::DateTime::parse_from_rfc3339("2026-11-30T12:00:00+08:00").expect("time");
+    for app in [&one, &other] {
+        app.state.clock.set(noon.with_timezone(&chrono::Utc));
+    }
+    let year = today().year();
+    for code in ["140521", "140521-SFS-JF", "140521-SFS-ZC"] {
+        let path = |app: &TestApp| {
+            format!(
+                "/api/v1/stats/targets?year={year}&unit_id={}",
+                app.unit_id(code)
+            )
+        };
+        let view = one.get(&path(&one), "auditor").await;
+        assert_eq!(view.status, 200, "{}", String::from_utf8_lossy(&view.body));
+        let view = view.json();
+        assert_eq!(
+            view,
+            other.get(&path(&other), "auditor").await.json(),
+            "{code}: {backend:?} and SQLite disagree"
+        );
+        let counted = counted_through_the_lists(&one, code, year).await;
+        eprintln!("{code}: {counted}");
+        assert_eq!(as_the_view_gives_them(&view), counted, "{code}");
+        assert!(
+            counted["consultations"].as_u64() > Some(300),
+            "{code}: {counted}"
+        );
+        assert!(counted["reached"].as_u64() > Some(30), "{code}: {counted}");
+    }
+    // The county's aid cases: the centre's, a year's worth.
+    let county = counted_through_the_lists(&one, "140521", year).await;
+    assert!(county["aid_cases"].as_u64() > Some(30), "{county}");
 }

@@ -262,15 +262,36 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 /// Starts the app with other token keys (e.g. trusting an external identity provider).
 pub async fn spawn_app_with_keys(backend: Backend, keys: JwtKeys) -> TestApp {
     let (url, db) = fresh_database(backend);
-    let settings = PoolSettings {
-        max_size: 4,
-        timeout: Duration::from_secs(10),
-    };
-    let pool = huimin::store::open(&url, &settings, &Default::default()).expect("database");
+    let pool = open_pool(&url);
     {
         let mut conn = pool.get().expect("connection");
         huimin::store::seed::seed_demo(&mut conn, &audit_keys()).expect("seed");
     }
+    assemble(backend, keys, url, pool, db).await
+}
+
+/// Starts the app over a database that already holds what the test needs (e.g. the living
+/// demo's year), with the default keys.
+pub async fn spawn_app_over(backend: Backend, url: DbUrl, db: TestDb) -> TestApp {
+    let pool = open_pool(&url);
+    assemble(backend, test_keys(), url, pool, db).await
+}
+
+fn open_pool(url: &DbUrl) -> DbPool {
+    let settings = PoolSettings {
+        max_size: 4,
+        timeout: Duration::from_secs(10),
+    };
+    huimin::store::open(url, &settings, &Default::default()).expect("database")
+}
+
+async fn assemble(
+    backend: Backend,
+    keys: JwtKeys,
+    url: DbUrl,
+    pool: DbPool,
+    db: TestDb,
+) -> TestApp {
     let mut state = AppState::new(pool.clone(), audit_keys()).expect("state");
     state.metrics_token = Some(huimin::config::MetricsToken::new(METRICS_TOKEN));
     let state = web::Data::new(state);
