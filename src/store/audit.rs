@@ -232,6 +232,10 @@ pub fn record_export<F: serde::Serialize>(
     })
 }
 
+/// Events (and snapshots) per insert statement: 18 values an event, well under either
+/// backend's limit on a statement's parameters.
+const APPEND_CHUNK: usize = 500;
+
 fn append(
     tx: &mut DbConnection,
     actor: &Actor,
@@ -245,6 +249,8 @@ fn append(
     let (mut seq, mut prev) = chain::head(tx, chain_id)?;
     let ids = chain::next_ids(tx, events.len())?;
     let occurred_at = at;
+    let mut rows = Vec::with_capacity(events.len());
+    let mut snapshots = Vec::new();
     for (event, id) in events.into_iter().zip(ids) {
         seq += 1;
         let mut row = AuditRow {
@@ -260,7 +266,7 @@ fn append(
             request_id: actor.request_id.clone(),
             before_data: event.before.map(|v| v.to_string()),
             after_data: event.after.map(|v| v.to_string()),
-            prev_hash: prev.clone(),
+            prev_hash: prev,
             hash: String::new(),
             chain_id,
             chain_seq: seq,
@@ -268,33 +274,49 @@ fn append(
             caller_request_id: actor.caller_request_id.clone(),
         };
         row.hash = chain::seal(&actor.audit_keys, &row);
-        let change = event.change;
-        diesel::insert_into(audit_events::table)
-            .values((
-                audit_events::id.eq(row.id),
-                audit_events::occurred_at.eq(row.occurred_at),
-                audit_events::actor_id.eq(row.actor_id),
-                audit_events::actor.eq(&row.actor),
-                audit_events::role.eq(&row.role),
-                audit_events::action.eq(&row.action),
-                audit_events::entity.eq(&row.entity),
-                audit_events::entity_id.eq(row.entity_id),
-                audit_events::unit_id.eq(row.unit_id),
-                audit_events::request_id.eq(&row.request_id),
-                audit_events::before_data.eq(&row.before_data),
-                audit_events::after_data.eq(&row.after_data),
-                audit_events::prev_hash.eq(&row.prev_hash),
-                audit_events::hash.eq(&row.hash),
-                audit_events::chain_id.eq(row.chain_id),
-                audit_events::chain_seq.eq(row.chain_seq),
-                audit_events::key_id.eq(&row.key_id),
-                audit_events::caller_request_id.eq(&row.caller_request_id),
-            ))
-            .execute(tx)?;
-        if let Some((resource, data)) = change {
-            changes::keep(tx, row.id, resource, data.as_ref())?;
+        prev = row.hash.clone();
+        if let Some((resource, data)) = event.change {
+            snapshots.push((row.id, resource, data));
         }
-        prev = row.hash;
+        rows.push(row);
+    }
+    // The log in as few statements as the parameter limits allow (SQLite's is 32,766 values):
+    // a write's round trips do not grow with its events.
+    for chunk in rows.chunks(APPEND_CHUNK) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|row| {
+                (
+                    audit_events::id.eq(row.id),
+                    audit_events::occurred_at.eq(row.occurred_at),
+                    audit_events::actor_id.eq(row.actor_id),
+                    audit_events::actor.eq(&row.actor),
+                    audit_events::role.eq(&row.role),
+                    audit_events::action.eq(&row.action),
+                    audit_events::entity.eq(&row.entity),
+                    audit_events::entity_id.eq(row.entity_id),
+                    audit_events::unit_id.eq(row.unit_id),
+                    audit_events::request_id.eq(&row.request_id),
+                    audit_events::before_data.eq(&row.before_data),
+                    audit_events::after_data.eq(&row.after_data),
+                    audit_events::prev_hash.eq(&row.prev_hash),
+                    audit_events::hash.eq(&row.hash),
+                    audit_events::chain_id.eq(row.chain_id),
+                    audit_events::chain_seq.eq(row.chain_seq),
+                    audit_events::key_id.eq(&row.key_id),
+                    audit_events::caller_request_id.eq(&row.caller_request_id),
+                )
+            })
+            .collect();
+        let insert = diesel::insert_into(audit_events::table).values(values);
+        // A multi-row insert is written per backend (the connection that serves both has none).
+        match tx {
+            DbConnection::Postgresql(c) => insert.execute(c)?,
+            DbConnection::Sqlite(c) => insert.execute(c)?,
+        };
+    }
+    for chunk in snapshots.chunks(APPEND_CHUNK) {
+        changes::keep(tx, chunk)?;
     }
     chain::set_head(tx, chain_id, seq, &prev)
 }

@@ -53,25 +53,35 @@ pub fn resource_of(entity: &str, action: &str) -> Option<&'static str> {
     }
 }
 
-/// Keeps the snapshot of one resource event (`data`: the record after the change; none for a
-/// deletion), inside the transaction that appends the event.
+/// Keeps the snapshots of resource events (`(audit event id, resource, record after the
+/// change)`; no record for a deletion), inside the transaction that appends the events, in one
+/// statement.
 pub fn keep(
     tx: &mut DbConnection,
-    audit_event_id: i64,
-    resource: &str,
-    data: Option<&Value>,
+    snapshots: &[(i64, &str, Option<Value>)],
 ) -> Result<(), ApiError> {
+    if snapshots.is_empty() {
+        return Ok(());
+    }
     let txid = match tx {
         DbConnection::Postgresql(_) => "pg_current_xact_id()::text::bigint",
         DbConnection::Sqlite(_) => "0",
     };
-    diesel::sql_query(format!(
-        "INSERT INTO change_snapshots (audit_event_id, txid, resource, data) VALUES ($1, {txid}, $2, $3)"
+    let rows: Vec<String> = (0..snapshots.len())
+        .map(|n| format!("(${}, {txid}, ${}, ${})", 3 * n + 1, 3 * n + 2, 3 * n + 3))
+        .collect();
+    let mut query = diesel::sql_query(format!(
+        "INSERT INTO change_snapshots (audit_event_id, txid, resource, data) VALUES {}",
+        rows.join(", ")
     ))
-    .bind::<BigInt, _>(audit_event_id)
-    .bind::<Text, _>(resource)
-    .bind::<Nullable<Text>, _>(data.map(|d| d.to_string()))
-    .execute(tx)?;
+    .into_boxed();
+    for (id, resource, data) in snapshots {
+        query = query
+            .bind::<BigInt, _>(*id)
+            .bind::<Text, _>(*resource)
+            .bind::<Nullable<Text>, _>(data.as_ref().map(Value::to_string));
+    }
+    query.execute(tx)?;
     Ok(())
 }
 
