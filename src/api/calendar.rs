@@ -106,9 +106,7 @@ pub async fn get_calendar(
     let year = query.year.unwrap_or_else(|| {
         chrono::Datelike::year(&state.clock.now().with_timezone(&crate::time::cst()))
     });
-    if !crate::domain::targets::TARGET_YEARS.contains(&year) {
-        return Err(ApiError::BadRequest(crate::domain::targets::bad_year()));
-    }
+    crate::domain::targets::check_year(year).map_err(ApiError::BadRequest)?;
     let (from, to) = match (
         NaiveDate::from_ymd_opt(year, 1, 1),
         NaiveDate::from_ymd_opt(year, 12, 31),

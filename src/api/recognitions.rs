@@ -192,11 +192,8 @@ pub async fn list_recognitions(
 ) -> Result<HttpResponse, ApiError> {
     let page = page.resolve("recognitions")?;
     let filter = filter.into_inner();
-    if filter
-        .year
-        .is_some_and(|y| !crate::domain::targets::TARGET_YEARS.contains(&y))
-    {
-        return Err(ApiError::BadRequest(crate::domain::targets::bad_year()));
+    if let Some(year) = filter.year {
+        crate::domain::targets::check_year(year).map_err(ApiError::BadRequest)?;
     }
     let root = principal.unit_id;
     let rows = store::run(&state.pool, move |c| {

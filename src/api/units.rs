@@ -497,9 +497,7 @@ pub async fn put_unit_target(
     body: Json<TargetInput>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, year) = path.into_inner();
-    if !crate::domain::targets::TARGET_YEARS.contains(&year) {
-        return Err(ApiError::BadRequest(crate::domain::targets::bad_year()));
-    }
+    crate::domain::targets::check_year(year).map_err(ApiError::BadRequest)?;
     body.validate()?;
     let values = body.values()?;
     let actor = state.actor(&principal);

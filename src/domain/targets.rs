@@ -45,6 +45,15 @@ impl SatisfactionPermille {
 /// The earliest and latest target years accepted.
 pub const TARGET_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 
+/// `year` when it is within [`TARGET_YEARS`], else why it is refused.
+pub fn check_year(year: i32) -> Result<i32, crate::domain::message::Message> {
+    if TARGET_YEARS.contains(&year) {
+        Ok(year)
+    } else {
+        Err(bad_year())
+    }
+}
+
 /// Why a year outside [`TARGET_YEARS`] is refused.
 pub fn bad_year() -> crate::domain::message::Message {
     crate::domain::message::Message::new(

@@ -265,7 +265,7 @@ async fn the_demo_year_has_every_aid_state_and_figures_in_range(backend: Backend
 
 /// The units of a subtree (by code), from the units list.
 async fn subtree_of(app: &TestApp, code: &str) -> std::collections::HashSet<i64> {
-    let units = every_item(app, "/api/v1/units", "admin").await;
+    let units = app.every_item("/api/v1/units", "admin").await;
     let mut inside: std::collections::HashSet<i64> = units
         .iter()
         .filter(|u| u["code"] == code)
@@ -285,28 +285,6 @@ async fn subtree_of(app: &TestApp, code: &str) -> std::collections::HashSet<i64>
     }
 }
 
-/// Every item of a list, page by page.
-async fn every_item(app: &TestApp, path: &str, user: &str) -> Vec<Value> {
-    let sep = if path.contains('?') { '&' } else { '?' };
-    let mut url = format!("{path}{sep}limit=200");
-    let mut out = Vec::new();
-    loop {
-        let res = app.get(&url, user).await;
-        assert_eq!(
-            res.status,
-            200,
-            "{url}: {}",
-            String::from_utf8_lossy(&res.body)
-        );
-        let page = res.json();
-        out.extend(page["items"].as_array().expect("items").iter().cloned());
-        match page["next_cursor"].as_str() {
-            Some(c) => url = format!("{path}{sep}limit=200&cursor={c}"),
-            None => return out,
-        }
-    }
-}
-
 /// The year's figures of a subtree as counted one record at a time through the lists, as an
 /// auditor would without the statistics: consultations received in the year; applications
 /// received in the year, granted, and handled by a centre of the subtree; follow-ups completed
@@ -318,33 +296,34 @@ async fn counted_through_the_lists(app: &TestApp, code: &str, year: i32) -> Valu
         v.as_str()
             .is_some_and(|t| t.starts_with(&format!("{year}-")) && t.ends_with("+08:00"))
     };
-    let consultations = every_item(
-        app,
-        &format!("/api/v1/consultations?unit_id={unit}&from={year}-01-01&to={year}-12-31"),
-        "auditor",
-    )
-    .await
-    .len();
+    let consultations = app
+        .every_item(
+            &format!("/api/v1/consultations?unit_id={unit}&from={year}-01-01&to={year}-12-31"),
+            "auditor",
+        )
+        .await
+        .len();
     let granted: Vec<&str> = huimin::domain::stats::GRANTED
         .iter()
         .map(|s| s.code())
         .collect();
-    let aid_cases = every_item(app, "/api/v1/aid-applications", "auditor")
+    let aid_cases = app
+        .every_item("/api/v1/aid-applications", "auditor")
         .await
         .iter()
         .filter(|a| in_year(&a["received_at"]))
         .filter(|a| granted.contains(&a["state"].as_str().unwrap_or_default()))
         .filter(|a| a["centre_id"].as_i64().is_some_and(|c| inside.contains(&c)))
         .count();
-    let answered: Vec<Value> = every_item(
-        app,
-        &format!("/api/v1/follow-ups?unit_id={unit}&status=done"),
-        "auditor",
-    )
-    .await
-    .into_iter()
-    .filter(|f| in_year(&f["completed_at"]) && !f["satisfaction"].is_null())
-    .collect();
+    let answered: Vec<Value> = app
+        .every_item(
+            &format!("/api/v1/follow-ups?unit_id={unit}&status=done"),
+            "auditor",
+        )
+        .await
+        .into_iter()
+        .filter(|f| in_year(&f["completed_at"]) && !f["satisfaction"].is_null())
+        .collect();
     let satisfied = answered
         .iter()
         .filter(|f| f["satisfaction"] != "unsatisfied")

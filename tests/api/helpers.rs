@@ -484,6 +484,29 @@ impl TestApp {
             .expect("token")
     }
 
+    /// Every item of a list as `user` reads it, page by page (200 a page); each page must
+    /// answer 200.
+    pub async fn every_item(&self, path: &str, user: &str) -> Vec<Value> {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let mut url = format!("{path}{sep}limit=200");
+        let mut out = Vec::new();
+        loop {
+            let res = self.get(&url, user).await;
+            assert_eq!(
+                res.status,
+                200,
+                "{url}: {}",
+                String::from_utf8_lossy(&res.body)
+            );
+            let page = res.json();
+            out.extend(page["items"].as_array().expect("items").iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(c) => url = format!("{path}{sep}limit=200&cursor={c}"),
+                None => return out,
+            }
+        }
+    }
+
     /// The id of the unit with this code.
     pub fn unit_id(&self, code: &str) -> i64 {
         let mut conn = self.pool.get().expect("connection");

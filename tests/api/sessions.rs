@@ -425,20 +425,7 @@ async fn logins_failures_delays_and_logouts_are_in_the_trail(backend: Backend) {
     .await
     .assert_problem(401);
 
-    let mut events = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let path = match &cursor {
-            Some(c) => format!("/api/v1/audit-events?limit=200&cursor={c}"),
-            None => "/api/v1/audit-events?limit=200".to_owned(),
-        };
-        let page = app.get(&path, "admin").await.json();
-        events.extend(page["items"].as_array().unwrap().iter().cloned());
-        match page["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => break,
-        }
-    }
+    let events = app.every_item("/api/v1/audit-events", "admin").await;
     let of =
         |action: &str| -> Vec<&Value> { events.iter().filter(|e| e["action"] == action).collect() };
     let auditor = user_id(&app, "auditor");

@@ -199,9 +199,7 @@ pub async fn get_inspection_compliance(
 ) -> Result<HttpResponse, ApiError> {
     let today = china_date(state.clock.now());
     let year = query.year.unwrap_or(today.year());
-    if !crate::domain::targets::TARGET_YEARS.contains(&year) {
-        return Err(ApiError::BadRequest(crate::domain::targets::bad_year()));
-    }
+    crate::domain::targets::check_year(year).map_err(ApiError::BadRequest)?;
     let unit = query.unit_id.unwrap_or(principal.unit_id);
     let root = principal.unit_id;
     let bad_year = || ApiError::BadRequest(crate::domain::targets::bad_year());

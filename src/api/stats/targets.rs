@@ -15,7 +15,7 @@ use crate::domain::stats::{
     expected_share, percent, progress, roll_up, satisfaction_status, Expected, ProgressStatus,
     SatisfactionStatus, Tally,
 };
-use crate::domain::targets::{SatisfactionPermille, TARGET_YEARS};
+use crate::domain::targets::SatisfactionPermille;
 use crate::domain::units::UnitKind;
 use crate::error::ApiError;
 use crate::store;
@@ -272,9 +272,7 @@ pub(crate) async fn load(
 ) -> Result<TargetsReport, ApiError> {
     let today = state.clock.now().with_timezone(&cst()).date_naive();
     let year = query.year.unwrap_or(today.year());
-    if !TARGET_YEARS.contains(&year) {
-        return Err(ApiError::BadRequest(crate::domain::targets::bad_year()));
-    }
+    crate::domain::targets::check_year(year).map_err(ApiError::BadRequest)?;
     let root = query.unit_id.unwrap_or(scope);
     let bounds = (
         NaiveDate::from_ymd_opt(year, 1, 1).and_then(day_start_utc),
