@@ -111,6 +111,15 @@ pub struct Config {
         global = true
     )]
     pub follow_up_days: i64,
+    /// Days an aid applicant has to object to a refusal or a termination, from the day the
+    /// decision was served (Shanxi: 15).
+    #[arg(
+        long,
+        env = "HUIMIN_OBJECTION_DAYS",
+        default_value_t = crate::domain::aid::OBJECTION_DAYS,
+        global = true
+    )]
+    pub objection_days: u32,
     /// Share of consultations (with consent) that follow-up planning samples, in percent.
     #[arg(
         long,
@@ -178,6 +187,7 @@ impl Config {
         Settings {
             follow_up_days: self.follow_up_days.clamp(1, 90),
             follow_up_share_percent: self.follow_up_share_percent.clamp(1, 100),
+            objection_days: self.objection_days.clamp(5, 60),
         }
     }
 
@@ -275,6 +285,8 @@ pub struct Settings {
     pub follow_up_days: i64,
     /// Share of consultations with consent that planning samples, in percent.
     pub follow_up_share_percent: u32,
+    /// Days an aid applicant has to object to a refusal or a termination.
+    pub objection_days: u32,
 }
 
 impl Default for Settings {
@@ -282,6 +294,7 @@ impl Default for Settings {
         Settings {
             follow_up_days: 7,
             follow_up_share_percent: 30,
+            objection_days: crate::domain::aid::OBJECTION_DAYS,
         }
     }
 }

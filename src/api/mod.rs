@@ -388,8 +388,8 @@ impl Modify for ItemLinks {
         // service answers 409 with the allowed ones).
         let first_steps: Vec<AidAction> = TRANSITIONS
             .iter()
-            .filter(|(from, _, _)| *from == AidState::Submitted)
-            .map(|(_, action, _)| *action)
+            .filter(|(from, _, _, _)| *from == AidState::Submitted)
+            .map(|(_, action, _, _)| *action)
             .collect();
         for (path, item) in openapi.paths.paths.iter_mut() {
             // A create links from its new record; a list from its first row.

@@ -95,6 +95,7 @@ text_codes!(
     crate::domain::aid::UrgentGround,
     crate::domain::aid::AidState,
     crate::domain::aid::TerminationGround,
+    crate::domain::aid::DeadlineKind,
     crate::domain::aid::VerificationMethod,
     crate::domain::aid::VerificationResult,
     crate::domain::follow_up::FollowUpMethod,

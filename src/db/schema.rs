@@ -286,9 +286,14 @@ diesel::table! {
         materials_due_at -> Nullable<Timestamp>,
         materials_list -> Nullable<Text>,
         decision_note -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        objection_note -> Nullable<Text>,
+        objection_decision_note -> Nullable<Text>,
         termination_ground -> Nullable<Text>,
+        resume_state -> Nullable<Text>,
         provider_staff_id -> Nullable<BigInt>,
         assignment_note -> Nullable<Text>,
+        deadline_kind -> Nullable<Text>,
         deadline_at -> Nullable<Timestamp>,
         priority -> Integer,
         version -> BigInt,
@@ -312,6 +317,8 @@ diesel::table! {
         guardian_name -> Nullable<Text>,
         guardian_relation -> Nullable<Text>,
         guardian_phone -> Nullable<Text>,
+        safe_contact_means -> Nullable<Text>,
+        safe_contact_phone -> Nullable<Text>,
     }
 }
 

@@ -342,7 +342,8 @@ pub const TABLE: &[Rule] = {
         row("set_green_channel", AID_DESK, S::AidCases),
         row("create_hardship_verification", AID_DESK, S::AidCases),
         // The workflow: the centre decides; township offices accept on its behalf (代受理) and
-        // receive materials; the provider assigned signs, starts and closes; the objection goes
+        // receive materials; the provider assigned signs, starts, closes and hands in the case
+        // file; the objection goes
         // to the justice bureau that set up the centre, never to the centre that refused.
         step(A::Accept, OFFICERS_AND_OFFICES, S::AidCases),
         step(A::RequestMaterials, OFFICERS, S::AidCases),
@@ -356,6 +357,7 @@ pub const TABLE: &[Rule] = {
         step(A::SignAgreement, CASEWORK, S::AidCases),
         step(A::Start, CASEWORK, S::AidCases),
         step(A::Close, CASEWORK, S::AidCases),
+        step(A::File, CASEWORK, S::AidCases),
         step(A::Terminate, OFFICERS, S::AidCases),
         step(A::Withdraw, OFFICERS, S::AidCases),
         // The audit trail.

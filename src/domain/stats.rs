@@ -134,6 +134,10 @@ crate::code_table! {
         AssignmentOnTime = "assignment_on_time": "待指派（未超期）",
         /// Approved, assignment past 3 days.
         AssignmentLate = "assignment_late": "待指派（已超期）",
+        /// An official notice, assignment within 3 days of it.
+        NoticeAssignmentOnTime = "notice_assignment_on_time": "通知辩护待指派（未超期）",
+        /// An official notice, assignment past 3 days.
+        NoticeAssignmentLate = "notice_assignment_late": "通知辩护待指派（已超期）",
         /// Assigned, agreement within 5 days.
         AgreementOnTime = "agreement_on_time": "待签协议（未超期）",
         /// Assigned, agreement past 5 days.
@@ -142,10 +146,10 @@ crate::code_table! {
         ObjectionOnTime = "objection_on_time": "异议审查中（未超期）",
         /// Objection before the bureau, past 5 days.
         ObjectionLate = "objection_late": "异议审查中（已超期）",
-        /// Closed, filing within 30 days.
-        FilingOnTime = "filing_on_time": "待归档（未超期）",
-        /// Closed, filing past 30 days.
-        FilingLate = "filing_late": "待归档（已超期）",
+        /// Closed, the case file within 30 days.
+        FilingOnTime = "filing_on_time": "待提交立卷材料（未超期）",
+        /// Closed, the case file past 30 days.
+        FilingLate = "filing_late": "待提交立卷材料（已超期）",
         /// A step with a deadline the calendar cannot compute (its year's schedule is missing).
         DeadlineUnknown = "deadline_unknown": "期限无法计算（节假日安排未发布）",
         /// No step with a deadline under way (in progress, decided, withdrawn, …).
@@ -161,22 +165,9 @@ pub const GRANTED: &[AidState] = &[
     AidState::AgreementSigned,
     AidState::InProgress,
     AidState::Closed,
+    AidState::Filed,
     AidState::Terminated,
 ];
-
-/// The deadline a state runs under (as [`crate::domain::aid::current_deadline`] decides).
-pub fn deadline_kind(state: AidState) -> Option<DeadlineKind> {
-    use AidState as S;
-    match state {
-        S::Submitted | S::Accepted => Some(DeadlineKind::Review),
-        S::MaterialsRequested => Some(DeadlineKind::MaterialsReply),
-        S::Approved => Some(DeadlineKind::Assignment),
-        S::Assigned => Some(DeadlineKind::Agreement),
-        S::Objection => Some(DeadlineKind::Objection),
-        S::Closed => Some(DeadlineKind::Filing),
-        _ => None,
-    }
-}
 
 /// The group of a step under a deadline, on time or late.
 pub fn timeliness(kind: DeadlineKind, late: bool) -> StepTimeliness {
@@ -189,6 +180,8 @@ pub fn timeliness(kind: DeadlineKind, late: bool) -> StepTimeliness {
         (K::MaterialsReply, true) => T::MaterialsReplyLate,
         (K::Assignment, false) => T::AssignmentOnTime,
         (K::Assignment, true) => T::AssignmentLate,
+        (K::NoticeAssignment, false) => T::NoticeAssignmentOnTime,
+        (K::NoticeAssignment, true) => T::NoticeAssignmentLate,
         (K::Agreement, false) => T::AgreementOnTime,
         (K::Agreement, true) => T::AgreementLate,
         (K::Objection, false) => T::ObjectionOnTime,
@@ -378,9 +371,7 @@ pub fn roll_up(units: &[(i64, Option<i64>, Tally)]) -> Vec<Tally> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::aid::{current_deadline, Clocks};
     use crate::domain::codes::{assert_codes_match_serde, CodeTable};
-    use chrono::{TimeZone, Utc};
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -395,26 +386,6 @@ mod tests {
         assert_codes_match_serde::<Flag>();
         assert_codes_match_serde::<OtherGroup>();
         assert_codes_match_serde::<StepTimeliness>();
-    }
-
-    #[test]
-    fn the_deadline_of_each_state_is_the_workflow_s() {
-        let calendar = BusinessCalendar::published();
-        let at = Utc.with_ymd_and_hms(2023, 3, 1, 2, 0, 0).unwrap();
-        for state in AidState::ALL {
-            let c = Clocks {
-                state: *state,
-                received_at: at,
-                state_entered_at: at,
-                review_paused_days: 0,
-                materials_due_at: Some(at),
-            };
-            assert_eq!(
-                current_deadline(&c, &calendar).map(|(k, _)| k),
-                deadline_kind(*state),
-                "{state:?}"
-            );
-        }
     }
 
     #[test]

@@ -8,7 +8,9 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::db::schema::{aid_applicants, consultations, follow_up_attempts, follow_ups, users};
+use crate::db::schema::{
+    aid_applicants, aid_applications, consultations, follow_up_attempts, follow_ups, users,
+};
 use crate::db::DbConnection;
 use crate::domain::codes::CodeTable;
 use crate::domain::follow_up::{
@@ -241,7 +243,19 @@ pub fn attempts(conn: &mut DbConnection, id: i64) -> Result<Vec<AttemptRow>, Api
 
 /// Phone numbers by (subject kind, subject id), and the account of each assigned caller by
 /// staff id.
-pub type Contacts = (HashMap<(SubjectKind, i64), String>, HashMap<i64, i64>);
+pub type Contacts = (HashMap<(SubjectKind, i64), Contact>, HashMap<i64, i64>);
+
+/// How a follow-up reaches its person.
+#[derive(Debug, Clone, Default)]
+pub struct Contact {
+    /// The phone to call: the person's own, or for a safe-contact aid case the safe channel's.
+    pub phone: Option<String>,
+    /// A safe-contact aid case (domestic violence): how to reach the applicant safely; never
+    /// the applicant's own phone.
+    pub safe_means: Option<String>,
+    /// Whether the case is one of safe contact.
+    pub safe_contact: bool,
+}
 
 /// A count of follow-ups: (unit, status, satisfaction, number).
 pub type SatisfactionCount = (i64, FollowUpStatus, Option<Satisfaction>, i64);
@@ -260,18 +274,40 @@ pub fn contacts(conn: &mut DbConnection, rows: &[FollowUpRow]) -> Result<Contact
         .select((consultations::id, consultations::phone))
         .load(conn)?;
     for (id, phone) in c {
-        if let Some(p) = phone {
-            phones.insert((SubjectKind::Consultation, id), p);
-        }
+        phones.insert(
+            (SubjectKind::Consultation, id),
+            Contact {
+                phone,
+                ..Contact::default()
+            },
+        );
     }
-    let a: Vec<(i64, Option<String>)> = aid_applicants::table
+    type AidContact = (i64, Option<String>, bool, Option<String>, Option<String>);
+    let a: Vec<AidContact> = aid_applicants::table
+        .inner_join(aid_applications::table)
         .filter(aid_applicants::application_id.eq_any(ids(SubjectKind::AidApplication)))
-        .select((aid_applicants::application_id, aid_applicants::phone))
+        .select((
+            aid_applicants::application_id,
+            aid_applicants::phone,
+            aid_applications::safe_contact,
+            aid_applicants::safe_contact_means,
+            aid_applicants::safe_contact_phone,
+        ))
         .load(conn)?;
-    for (id, phone) in a {
-        if let Some(p) = phone {
-            phones.insert((SubjectKind::AidApplication, id), p);
-        }
+    for (id, phone, safe, means, safe_phone) in a {
+        let contact = if safe {
+            Contact {
+                phone: safe_phone,
+                safe_means: means,
+                safe_contact: true,
+            }
+        } else {
+            Contact {
+                phone,
+                ..Contact::default()
+            }
+        };
+        phones.insert((SubjectKind::AidApplication, id), contact);
     }
     let staff_ids: Vec<i64> = rows.iter().filter_map(|r| r.staff_id).collect();
     // The account linked to each caller's staff record (`users.staff_id`, set by admins).

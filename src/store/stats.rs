@@ -11,13 +11,12 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use crate::db::schema::{aid_applications, consultations, unit_targets, units};
 use crate::db::DbConnection;
-use crate::domain::aid::{AidState, DeadlineKind};
+use crate::domain::aid::DeadlineKind;
 use crate::domain::calendar::BusinessCalendar;
 use crate::domain::codes::CodeTable;
 use crate::domain::consultation::{SpecialGroup, Topic};
 use crate::domain::stats::{
-    deadline_kind, timeliness, AidGroupBy, ConsultationGroupBy, Flag, OtherGroup, StepTimeliness,
-    GRANTED,
+    timeliness, AidGroupBy, ConsultationGroupBy, Flag, OtherGroup, StepTimeliness, GRANTED,
 };
 use crate::domain::units::UnitKind;
 use crate::error::ApiError;
@@ -250,26 +249,21 @@ pub fn join_counts_twice(group: ConsultationGroupBy) -> bool {
     )
 }
 
-/// `CASE` giving each application's [`StepTimeliness`] code: the deadline its state runs
-/// under, late when the stored deadline is before `now` (parameter `now_param`).
+/// `CASE` giving each application's [`StepTimeliness`] code: the kind of the deadline it is
+/// under (stored with it), late when the stored deadline is before `now` (parameter
+/// `now_param`); unknown when the calendar could not give the deadline's date.
 fn timeliness_case(now_param: usize) -> String {
-    let mut sql = String::from("CASE");
-    let kinds: &[DeadlineKind] = DeadlineKind::ALL;
-    for kind in kinds {
-        let states: Vec<String> = AidState::ALL
-            .iter()
-            .filter(|s| deadline_kind(**s) == Some(*kind))
-            .map(|s| format!("'{}'", s.code()))
-            .collect();
-        if states.is_empty() {
-            continue;
-        }
+    let mut sql = format!(
+        "CASE WHEN aid_applications.deadline_kind IS NULL THEN '{}' \
+         WHEN aid_applications.deadline_at IS NULL THEN '{}'",
+        StepTimeliness::NoDeadline.code(),
+        StepTimeliness::DeadlineUnknown.code(),
+    );
+    for kind in DeadlineKind::ALL {
         sql.push_str(&format!(
-            " WHEN aid_applications.state IN ({}) THEN CASE \
-             WHEN aid_applications.deadline_at IS NULL THEN '{}' \
+            " WHEN aid_applications.deadline_kind = '{}' THEN CASE \
              WHEN aid_applications.deadline_at < ${now_param} THEN '{}' ELSE '{}' END",
-            states.join(", "),
-            StepTimeliness::DeadlineUnknown.code(),
+            kind.code(),
             timeliness(*kind, true).code(),
             timeliness(*kind, false).code(),
         ));
@@ -322,7 +316,8 @@ pub fn aid_breakdown(
             "SELECT aid_applications.unit_id, aid_applications.received_at, \
              aid_applications.state, aid_applications.matter_category, \
              aid_applications.green_channel, aid_applications.urgent, \
-             aid_applications.deadline_at FROM aid_applications WHERE {filter} \
+             aid_applications.deadline_kind, aid_applications.deadline_at \
+             FROM aid_applications WHERE {filter} \
              AND aid_applications.received_at >= ${from_param} \
              AND aid_applications.received_at < ${to_param}"
         )
@@ -398,14 +393,11 @@ mod tests {
     }
 
     #[test]
-    fn every_state_has_one_timeliness_branch() {
+    fn every_deadline_kind_has_one_timeliness_branch() {
         let sql = timeliness_case(1);
-        for state in AidState::ALL {
-            let quoted = format!("'{}'", state.code());
-            assert!(
-                sql.contains(&quoted) == deadline_kind(*state).is_some(),
-                "{state:?}"
-            );
+        for kind in DeadlineKind::ALL {
+            let quoted = format!("deadline_kind = '{}'", kind.code());
+            assert_eq!(sql.matches(&quoted).count(), 1, "{kind:?}");
         }
     }
 }

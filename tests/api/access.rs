@@ -438,6 +438,14 @@ fn steps_before(action: AidAction) -> Vec<AidAction> {
         A::SignAgreement | A::Terminate => vec![A::Accept, A::Approve, A::Assign],
         A::Start => vec![A::Accept, A::Approve, A::Assign, A::SignAgreement],
         A::Close => vec![A::Accept, A::Approve, A::Assign, A::SignAgreement, A::Start],
+        A::File => vec![
+            A::Accept,
+            A::Approve,
+            A::Assign,
+            A::SignAgreement,
+            A::Start,
+            A::Close,
+        ],
     }
 }
 

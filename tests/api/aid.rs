@@ -286,7 +286,7 @@ async fn the_full_path_with_deadlines_and_a_materials_pause(backend: Backend) {
     assert_eq!(a["deadline"]["kind"], "filing");
     // Closed Mon 04-10: 30 days end Wed 05-10.
     assert_due(&a, "2023-05-10", None);
-    assert_eq!(a["allowed_actions"], json!([]));
+    assert_eq!(a["allowed_actions"], json!(["file"]));
     let timeline = app
         .get(
             &format!("/api/v1/aid-applications/{id}/events"),

@@ -10,6 +10,7 @@ mod aid;
 mod audit;
 mod auth;
 mod browser;
+mod casework;
 mod cdp;
 mod changes;
 mod clients;

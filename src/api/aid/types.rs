@@ -112,9 +112,23 @@ pub struct NewAidApplication {
     pub urgent: bool,
     /// Its ground (required when urgent).
     pub urgent_ground: Option<UrgentGround>,
-    /// Domestic violence: contact the applicant only by the safe means recorded.
+    /// Domestic violence: contact the applicant only by the safe means recorded
+    /// (`safe_contact_means`, required then); follow-ups use it, never the applicant's phone.
     #[serde(default)]
     pub safe_contact: bool,
+    /// How to reach the applicant safely (through whom, where), when `safe_contact`.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "line",
+        example = "经县妇联王某转达，工作日上午"
+    )]
+    #[validate(length(min = 1, max = 200), custom(function = validation::line))]
+    pub safe_contact_means: Option<String>,
+    /// The phone of that safe channel (not the applicant's own), when `safe_contact`.
+    #[schema(min_length = 7, max_length = 20, pattern = "phone")]
+    #[validate(length(min = 7, max = 20))]
+    pub safe_contact_phone: Option<String>,
     /// The caller's own reference of the record (e.g. the province's record number), unique
     /// among the applications this account submitted: a repeat is a 422 naming this field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -155,6 +169,11 @@ pub struct ActionInput {
     pub termination_ground: Option<TerminationGround>,
     /// `assign`: the provider (staff id).
     pub provider_staff_id: Option<i64>,
+    /// `object`: the day the decision objected to was served on the applicant (default: the
+    /// day it was made); the objection window (15 days by default) counts from it. Not before
+    /// the decision, not after today.
+    #[schema(example = "2023-03-10")]
+    pub served_on: Option<chrono::NaiveDate>,
 }
 
 /// An officer's green-channel decision.
@@ -214,8 +233,24 @@ impl NewAidApplication {
         };
         let applicant_phone = phone("applicant.phone", &a.phone)?;
         let guardian_phone = phone("applicant.guardian_phone", &a.guardian_phone)?;
-        aid::check_hardship(self.hardship_check, self.hardship_ground)
-            .map_err(|m| ApiError::invalid_field("hardship_ground", "required", m))?;
+        let safe_phone = phone("safe_contact_phone", &self.safe_contact_phone)?;
+        match (self.safe_contact, &self.safe_contact_means, &safe_phone) {
+            (true, None, _) => {
+                return Err(ApiError::invalid_field(
+                    "safe_contact_means",
+                    "required",
+                    "safe contact needs the safe means of reaching the applicant",
+                ))
+            }
+            (false, Some(_), _) | (false, _, Some(_)) => {
+                return Err(ApiError::invalid_field(
+                    "safe_contact",
+                    "required",
+                    "safe contact means are recorded only for a safe-contact case",
+                ))
+            }
+            _ => {}
+        }
         if self.urgent && self.urgent_ground.is_none() {
             return Err(ApiError::invalid_field(
                 "urgent_ground",
@@ -224,6 +259,15 @@ impl NewAidApplication {
             ));
         }
         let age = age_on(card.birth_date(), applied_on);
+        aid::check_intake(&aid::Intake {
+            channel: self.channel,
+            matter: self.matter_category,
+            hardship_check: self.hardship_check,
+            hardship_ground: self.hardship_ground,
+            minor: age < 18,
+            guardian: a.guardian_name.is_some() && a.guardian_relation.is_some(),
+        })
+        .map_err(|e| ApiError::invalid_field(e.field, e.code, e.message))?;
         let reasons = aid::green_reasons(&aid::Applicant {
             age_group: Some(age_group(age)),
             disabled: a.disabled,
@@ -273,9 +317,14 @@ impl NewAidApplication {
             materials_due_at: None,
             materials_list: None,
             decision_note: None,
+            decided_at: None,
+            objection_note: None,
+            objection_decision_note: None,
             termination_ground: None,
+            resume_state: None,
             provider_staff_id: None,
             assignment_note: None,
+            deadline_kind: None,
             deadline_at: None,
             priority: 0,
             version: 1,
@@ -296,6 +345,8 @@ impl NewAidApplication {
             guardian_name: a.guardian_name.clone(),
             guardian_relation: a.guardian_relation.clone(),
             guardian_phone,
+            safe_contact_means: self.safe_contact_means.clone(),
+            safe_contact_phone: safe_phone,
         };
         Ok((row, applicant))
     }
@@ -310,6 +361,7 @@ impl From<ActionInput> for StepInput {
             reasons: i.reasons,
             termination_ground: i.termination_ground,
             provider_staff_id: i.provider_staff_id,
+            served_on: i.served_on,
         }
     }
 }

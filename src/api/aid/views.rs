@@ -58,6 +58,11 @@ pub struct Applicant {
     pub guardian_relation: Option<String>,
     /// The guardian's phone: masked unless the contact details are shown.
     pub guardian_phone: Option<String>,
+    /// Safe contact: how to reach the applicant safely; absent unless the contact details are
+    /// shown.
+    pub safe_contact_means: Option<String>,
+    /// Safe contact: the phone of that channel; masked unless the contact details are shown.
+    pub safe_contact_phone: Option<String>,
 }
 
 /// The deadline an application is under.
@@ -141,11 +146,21 @@ pub struct AidApplication {
     pub materials: Vec<String>,
     /// The reply deadline of an open materials request.
     pub materials_due_at: Option<DateTime<FixedOffset>>,
-    /// The note or reasons of the last decision.
+    /// The centre's reasons for a refusal or note of a termination or withdrawal.
     pub decision_note: Option<String>,
-    /// The written rejection notice, when rejected.
+    /// When aid was decided: approved or refused (for urgent aid, after the assignment), ordered
+    /// on objection, or, for an official notice, assigned.
+    pub decided_at: Option<DateTime<FixedOffset>>,
+    /// The applicant's objection, as the justice bureau recorded it.
+    pub objection_note: Option<String>,
+    /// The justice bureau's decision on the objection.
+    pub objection_decision_note: Option<String>,
+    /// The written refusal (不予法律援助决定书), while a refusal stands or is objected to.
     pub rejection_notice: Option<String>,
-    /// The Art. 48 ground, when terminated.
+    /// The written termination (终止法律援助决定书), while a termination stands or is objected
+    /// to.
+    pub termination_notice: Option<String>,
+    /// The Art. 48 ground (or `not_eligible`: urgent aid refused afterwards), when terminated.
     pub termination_ground: Option<TerminationGround>,
     /// The assigned provider.
     pub provider_staff_id: Option<i64>,
@@ -177,6 +192,8 @@ pub struct ViewContext<'a> {
     pub now: DateTime<chrono::Utc>,
     /// The business calendar around now.
     pub calendar: &'a crate::domain::calendar::BusinessCalendar,
+    /// Days the applicant has to object (for the notices).
+    pub objection_days: u32,
 }
 
 impl AidApplication {
@@ -195,8 +212,8 @@ impl AidApplication {
             row.provider_staff_id,
         );
         let state = row.state;
-        let clocks = store::aid::clocks(&row);
-        let deadline = aid::current_deadline(&clocks, ctx.calendar).map(|(kind, due)| {
+        let standing = store::aid::standing(&row);
+        let deadline = aid::current_deadline(&standing, ctx.calendar).map(|(kind, due)| {
             let basis = aid::period(kind).map(|p| p.basis.to_owned());
             match due {
                 Ok(due) => {
@@ -234,6 +251,45 @@ impl AidApplication {
         } else {
             None
         };
+        // The written decision stands while it is in force or objected to.
+        let served = matches!(
+            state,
+            AidState::Rejected
+                | AidState::Terminated
+                | AidState::Objection
+                | AidState::ObjectionDismissed
+        );
+        let parties =
+            notice
+                .as_ref()
+                .filter(|_| served)
+                .map(|(centre, bureau)| aid::NoticeParties {
+                    applicant: if sight == privacy::Sight::Masked {
+                        "申请人"
+                    } else {
+                        &a.name
+                    },
+                    centre,
+                    bureau,
+                    objection_days: ctx.objection_days,
+                });
+        let (rejection_notice, termination_notice) = match (&parties, row.termination_ground) {
+            (Some(p), Some(ground)) => (
+                None,
+                Some(aid::termination_notice(
+                    p,
+                    ground,
+                    row.decision_note.as_deref(),
+                )),
+            ),
+            (Some(p), None) => (
+                row.decision_note
+                    .as_deref()
+                    .map(|reasons| aid::rejection_notice(p, reasons)),
+                None,
+            ),
+            (None, _) => (None, None),
+        };
         Ok(AidApplication {
             id,
             unit_id: row.unit_id,
@@ -254,6 +310,8 @@ impl AidApplication {
                 guardian_name: sight.name(a.guardian_name),
                 guardian_relation: a.guardian_relation,
                 guardian_phone: sight.phone(a.guardian_phone),
+                safe_contact_means: sight.address(a.safe_contact_means),
+                safe_contact_phone: sight.phone(a.safe_contact_phone),
             },
             matter_category: row.matter_category,
             case_type: row.case_type,
@@ -270,7 +328,7 @@ impl AidApplication {
             green_reasons: decode_code_list(&row.green_reasons)
                 .map_err(|e| ApiError::Internal(e.to_string()))?,
             green_target_date,
-            allowed_actions: aid::allowed_actions(state, row.urgent),
+            allowed_actions: aid::allowed_actions(&standing),
             state,
             received_at: to_cst(row.received_at),
             state_entered_at: to_cst(row.state_entered_at),
@@ -282,23 +340,11 @@ impl AidApplication {
                 .map(|m| m.lines().map(str::to_owned).collect())
                 .unwrap_or_default(),
             materials_due_at: row.materials_due_at.map(to_cst),
-            rejection_notice: match (state, &row.decision_note, notice) {
-                (
-                    AidState::Rejected | AidState::Objection | AidState::ObjectionDismissed,
-                    Some(reasons),
-                    Some((centre, bureau)),
-                ) => Some(aid::rejection_notice(
-                    if sight == privacy::Sight::Masked {
-                        "申请人"
-                    } else {
-                        &a.name
-                    },
-                    reasons,
-                    &centre,
-                    &bureau,
-                )),
-                _ => None,
-            },
+            rejection_notice,
+            termination_notice,
+            decided_at: row.decided_at.map(to_cst),
+            objection_note: row.objection_note,
+            objection_decision_note: row.objection_decision_note,
             decision_note: row.decision_note,
             termination_ground: row.termination_ground,
             provider_staff_id: row.provider_staff_id,
@@ -324,7 +370,10 @@ pub(crate) async fn views(
         .filter(|a| {
             matches!(
                 a.row.state,
-                AidState::Rejected | AidState::Objection | AidState::ObjectionDismissed
+                AidState::Rejected
+                    | AidState::Terminated
+                    | AidState::Objection
+                    | AidState::ObjectionDismissed
             )
         })
         .map(|a| a.row.centre_id)
@@ -348,6 +397,7 @@ pub(crate) async fn views(
         principal,
         now,
         calendar: &calendar,
+        objection_days: state.settings.objection_days,
     };
     apps.into_iter()
         .map(|a| {

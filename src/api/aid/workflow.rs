@@ -32,15 +32,19 @@ use crate::store;
     ),
 )]
 #[post("/aid-applications/{id}/{action}")]
-/// Take a step of the workflow: submitted → accepted → (request_materials ⇄ receive_materials)
-/// → approve or reject (reasons) → (object → uphold_objection | dismiss_objection) → assign
-/// (provider_staff_id) → sign_agreement → start → close; terminate (termination_ground) from
-/// assigned onwards; withdraw (note) before assignment; urgent aid may be assigned before
-/// approval. A step not allowed now is a 409 listing `allowed_actions`; a stale `If-Match` a 412.
-/// Who takes which step: aid officers take the centre's steps; unit staff accept on the centre's
-/// behalf (代受理) and receive materials; the provider assigned (or an officer) signs, starts and
-/// closes; the justice bureau that set up the centre (its admins) records and decides an
-/// objection. Another role is a 403.
+/// Take a step of the workflow: submitted → accepted → (request_materials → receive_materials,
+/// once per application, the reply before its date) → approve or reject (reasons) → (object →
+/// uphold_objection | dismiss_objection) → assign (provider_staff_id) → sign_agreement → start
+/// → close → file (the case file, within 30 days) → filed. Terminate (termination_ground) from
+/// assigned onwards; withdraw (note) before assignment. Urgent aid (先行提供) is assigned before
+/// the decision, which follows (approve keeps the case going, reject terminates it); an official
+/// notice (通知辩护) is assigned without acceptance or review. An objection (to a refusal or a
+/// termination) is made within the configured days of the day the decision was served
+/// (`served_on`). A step not allowed now, or out of time, is a 409 listing `allowed_actions`; a
+/// stale `If-Match` a 412. Who takes which step: aid officers take the centre's steps; unit staff
+/// accept on the centre's behalf (代受理) and receive materials; the provider assigned (or an
+/// officer) signs, starts, closes and files; the justice bureau that set up the centre (its
+/// admins) records and decides an objection. Another role is a 403.
 pub async fn act_on_aid_application(
     state: web::Data<AppState>,
     principal: Authorized<op::ActOnAidApplication>,
@@ -65,9 +69,9 @@ pub async fn act_on_aid_application(
         .map_err(|e| ApiError::invalid_field(&e.field, e.code, e.message))?;
     let actor = state.actor(&principal);
     let who = reader_for(&principal, rule.scope);
-    let days = state.settings.follow_up_days;
+    let settings = state.settings;
     let app = store::run(&state.pool, move |c| {
-        store::aid::act(c, &actor, who, id, &if_match, action, &step, days)
+        store::aid::act(c, &actor, who, id, &if_match, action, &step, &settings)
     })
     .await?;
     Ok(etag::ok(&one_view(&state, &principal, app).await?))

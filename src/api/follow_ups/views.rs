@@ -36,7 +36,7 @@ pub struct Attempt {
     "id": 5, "unit_id": 4, "subject_kind": "consultation", "subject_id": 101, "subject_href": "/api/v1/consultations/101",
     "staff_id": 7, "due_on": "2023-03-14", "overdue": false, "method": "phone", "status": "done", "failed_attempts": 0,
     "satisfaction": "satisfied", "comments": "答复很清楚", "problem": null, "rectification_due": null,
-    "rectification_done_at": null, "rectification_note": null, "contact_phone": "138****5678",
+    "rectification_done_at": null, "rectification_note": null, "contact_phone": "138****5678", "safe_contact": false, "safe_contact_means": null,
     "completed_at": "2023-03-13T10:00:00+08:00", "attempts": null, "version": 2,
     "created_at": "2023-03-08T09:00:00+08:00", "updated_at": "2023-03-13T10:00:00+08:00"
 }))]
@@ -75,9 +75,14 @@ pub struct FollowUp {
     pub rectification_done_at: Option<DateTime<FixedOffset>>,
     /// How.
     pub rectification_note: Option<String>,
-    /// The person's phone: in full only for the staff member who will call, masked for
-    /// everyone else.
+    /// The phone to call: in full only for the staff member who will call, masked for everyone
+    /// else. For a safe-contact aid case (domestic violence), the safe channel's phone, never
+    /// the applicant's own.
     pub contact_phone: Option<String>,
+    /// A safe-contact aid case: reach the applicant only by `safe_contact_means`.
+    pub safe_contact: bool,
+    /// How to reach the applicant safely: for the staff member who will call only.
+    pub safe_contact_means: Option<String>,
     /// When it was completed (reached, or found unreachable).
     pub completed_at: Option<DateTime<FixedOffset>>,
     /// The attempts (on single reads).
@@ -127,7 +132,10 @@ pub(crate) async fn views(
                 .staff_id
                 .and_then(|s| callers.get(&s))
                 .is_some_and(|account| principal.account_id == Some(*account));
-            let phone = phones.get(&(row.subject_kind, row.subject_id)).cloned();
+            let contact = phones
+                .get(&(row.subject_kind, row.subject_id))
+                .cloned()
+                .unwrap_or_default();
             let kind = row.subject_kind;
             let status = row.status;
             Ok(FollowUp {
@@ -155,7 +163,11 @@ pub(crate) async fn views(
                 rectification_due: row.rectification_due,
                 rectification_done_at: row.rectification_done_at.map(to_cst),
                 rectification_note: row.rectification_note,
-                contact_phone: phone.map(|p| if is_caller { p } else { mask_phone(&p) }),
+                contact_phone: contact
+                    .phone
+                    .map(|p| if is_caller { p } else { mask_phone(&p) }),
+                safe_contact: contact.safe_contact,
+                safe_contact_means: contact.safe_means.filter(|_| is_caller),
                 completed_at: row.completed_at.map(to_cst),
                 attempts: attempts.next().map(|list| {
                     list.into_iter()

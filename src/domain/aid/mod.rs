@@ -4,12 +4,7 @@
 //! [`crate::domain::periods`]): from the day after the event, to 24:00 of the last day in China,
 //! a last day that is a rest day moving to the next working day.
 
-use chrono::{DateTime, NaiveDate, Utc};
-
-use crate::domain::calendar::BusinessCalendar;
-use crate::domain::codes::CodeTable;
 use crate::domain::consultation::{AgeGroup, SpecialGroup};
-use crate::domain::periods::{self, Due, NoCalendar};
 
 /// Default reply time for a materials request, in days (the request may set its own, 1 to 30).
 pub const MATERIALS_REPLY_DAYS: u32 = 15;
@@ -31,8 +26,12 @@ crate::code_table! {
         LabourWages = "labour_wages": "请求确认劳动关系或支付劳动报酬",
         /// Civil capacity.
         CivilCapacity = "civil_capacity": "请求认定无/限制民事行为能力",
-        /// Injury from work, traffic, food or drug safety, or medical accidents.
-        PersonalInjury = "personal_injury": "工伤、交通、食品药品、医疗事故人身损害赔偿",
+        /// Injury from traffic, food or drug safety, or medical accidents (and, in records
+        /// made before `work_injury` was its own category, work injuries).
+        PersonalInjury = "personal_injury": "交通、食品药品、医疗事故人身损害赔偿",
+        /// Injury from a work accident (工伤): with wages, the migrant workers' matter of
+        /// Art. 42(3).
+        WorkInjury = "work_injury": "工伤事故人身损害赔偿",
         /// Pollution or ecological damage.
         EnvironmentalDamage = "environmental_damage": "环境污染、生态破坏损害赔偿",
         /// Other civil or administrative matters laws provide for.
@@ -87,6 +86,8 @@ crate::code_table! {
         AssistanceRecipient = "assistance_recipient": "社会救助、司法救助或优抚对象",
         /// Art. 42: migrant worker claiming wages or work-injury compensation.
         MigrantWorkerWages = "migrant_worker_wages": "申请支付劳动报酬或工伤赔偿的进城务工人员",
+        /// Art. 42(4): other people laws, regulations or rules exempt.
+        OtherExempt = "other_exempt": "法律、法规、规章规定的其他人员（第四十二条第四项）",
         /// Art. 32: relative of a hero or martyr.
         HeroMartyrRelative = "hero_martyr_relative": "英雄烈士近亲属维护其权益",
         /// Art. 32: acts of bravery (见义勇为).
@@ -95,6 +96,8 @@ crate::code_table! {
         RetrialAcquittal = "retrial_acquittal": "再审改判无罪请求国家赔偿",
         /// Art. 32: victim of abuse, abandonment or domestic violence.
         DomesticViolenceVictim = "domestic_violence_victim": "遭受虐待、遗弃或者家庭暴力的受害人",
+        /// Art. 32(5): other situations laws, regulations or rules provide for.
+        OtherUnconditional = "other_unconditional": "法律、法规、规章规定的其他情形（第三十二条第五项）",
     }
 }
 
@@ -135,6 +138,9 @@ crate::code_table! {
         Article32 = "article32": "不受经济困难条件限制（第三十二条）",
         /// Migrant worker claiming wages or work-injury compensation.
         MigrantWorkerWages = "migrant_worker_wages": "农民工讨薪或工伤赔偿",
+        /// Veterans and service members' families: accepted, reviewed and assigned first
+        /// (退役军人事务部、司法部关于加强退役军人法律援助工作的意见, 2021).
+        Veteran = "veteran": "退役军人及军人军属（优先受理、审查、指派）",
         /// Set by an aid officer.
         SetByOfficer = "set_by_officer": "工作人员认定",
     }
@@ -171,6 +177,8 @@ crate::code_table! {
         RecipientRequest = "recipient_request": "受援人有正当理由要求终止",
         /// Other legal grounds.
         Other = "other": "法律法规规定的其他情形",
+        /// Urgent aid given before review (Art. 44) was refused when it was decided afterwards.
+        NotEligible = "not_eligible": "先行提供法律援助后经审查不符合法律援助条件",
     }
 }
 
@@ -197,8 +205,10 @@ crate::code_table! {
         AgreementSigned = "agreement_signed": "已签订委托协议",
         /// The case is in progress.
         InProgress = "in_progress": "承办中",
-        /// Closed.
-        Closed = "closed": "已结案",
+        /// Closed by the provider; the case file is due within 30 days.
+        Closed = "closed": "已结案（待提交立卷材料）",
+        /// The provider handed in the case file: the case is filed (归档).
+        Filed = "filed": "已归档",
         /// Terminated on an Art. 48 ground.
         Terminated = "terminated": "终止援助",
         /// Withdrawn (or treated as withdrawn when materials were not supplied).
@@ -233,6 +243,8 @@ crate::code_table! {
         Start = "start": "开始承办",
         /// Close the case.
         Close = "close": "结案",
+        /// Hand in the case file (立卷材料) after closing.
+        File = "file": "提交立卷材料归档",
         /// Terminate aid on an Art. 48 ground.
         Terminate = "terminate": "终止援助",
         /// The applicant withdraws (or failed to supplement materials).
@@ -249,219 +261,15 @@ crate::code_table! {
         MaterialsReply = "materials_reply": "补充材料期限",
         /// Assignment within 3 days of approval.
         Assignment = "assignment": "指派期限（3日）",
+        /// Assignment within 3 days of an official notice (通知辩护).
+        NoticeAssignment = "notice_assignment": "通知辩护指派期限（3日）",
         /// Agreement within 5 days of assignment.
         Agreement = "agreement": "签订协议期限（5日）",
         /// Objection decided within 5 days.
         Objection = "objection": "异议审查期限（5日）",
         /// Files within 30 days of closing.
-        Filing = "filing": "归档期限（30日）",
+        Filing = "filing": "提交立卷材料期限（30日）",
     }
-}
-
-/// The table of allowed transitions: (from, action, to). `Assign` from `Accepted` is the
-/// provisional assignment of urgent aid (先行提供), allowed only when the application is urgent.
-pub const TRANSITIONS: &[(AidState, AidAction, AidState)] = {
-    use AidAction as A;
-    use AidState as S;
-    &[
-        (S::Submitted, A::Accept, S::Accepted),
-        (S::Submitted, A::Withdraw, S::Withdrawn),
-        (S::Accepted, A::RequestMaterials, S::MaterialsRequested),
-        (S::Accepted, A::Approve, S::Approved),
-        (S::Accepted, A::Reject, S::Rejected),
-        (S::Accepted, A::Assign, S::Assigned),
-        (S::Accepted, A::Withdraw, S::Withdrawn),
-        (S::MaterialsRequested, A::ReceiveMaterials, S::Accepted),
-        (S::MaterialsRequested, A::Withdraw, S::Withdrawn),
-        (S::Approved, A::Assign, S::Assigned),
-        (S::Approved, A::Withdraw, S::Withdrawn),
-        (S::Rejected, A::Object, S::Objection),
-        (S::Objection, A::UpholdObjection, S::Approved),
-        (S::Objection, A::DismissObjection, S::ObjectionDismissed),
-        (S::Assigned, A::SignAgreement, S::AgreementSigned),
-        (S::Assigned, A::Terminate, S::Terminated),
-        (S::AgreementSigned, A::Start, S::InProgress),
-        (S::AgreementSigned, A::Terminate, S::Terminated),
-        (S::InProgress, A::Close, S::Closed),
-        (S::InProgress, A::Terminate, S::Terminated),
-        (S::Terminated, A::Object, S::Objection),
-    ]
-};
-
-/// Why a transition is refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IllegalTransition {
-    /// The current state.
-    pub state: AidState,
-    /// The action tried.
-    pub action: AidAction,
-    /// The actions allowed from the state.
-    pub allowed: Vec<AidAction>,
-    /// Why, in words.
-    pub reason: crate::domain::message::Message,
-}
-
-/// The actions allowed from a state (for an urgent application or not).
-pub fn allowed_actions(state: AidState, urgent: bool) -> Vec<AidAction> {
-    TRANSITIONS
-        .iter()
-        .filter(|(from, action, _)| {
-            *from == state
-                && (urgent || !(state == AidState::Accepted && *action == AidAction::Assign))
-        })
-        .map(|(_, action, _)| *action)
-        .collect()
-}
-
-/// The state an action leads to, or why it may not be taken.
-pub fn transition(
-    state: AidState,
-    action: AidAction,
-    urgent: bool,
-) -> Result<AidState, IllegalTransition> {
-    let allowed = allowed_actions(state, urgent);
-    match TRANSITIONS
-        .iter()
-        .find(|(from, a, _)| *from == state && *a == action)
-    {
-        Some((_, _, to)) if allowed.contains(&action) => Ok(*to),
-        found => Err(IllegalTransition {
-            reason: if found.is_some() {
-                crate::domain::message::Message::new(
-                        format!("only urgent aid (先行提供) is assigned before approval; the application is {}", state.code()),
-                        format!("只有先行提供法律援助的案件才在批准前指派；本申请当前为{}", state.label()),
-                    )
-            } else {
-                crate::domain::message::Message::new(
-                    format!(
-                        "`{}` is not allowed while the application is {} ({})",
-                        action.code(),
-                        state.code(),
-                        state.label()
-                    ),
-                    format!(
-                        "申请当前为{}，不能执行“{}”（{}）",
-                        state.label(),
-                        action.label(),
-                        action.code()
-                    ),
-                )
-            },
-            state,
-            action,
-            allowed,
-        }),
-    }
-}
-
-/// A period of the workflow: how many days, and the rule that sets it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Period {
-    /// Which deadline.
-    pub kind: DeadlineKind,
-    /// Its length in days.
-    pub days: u32,
-    /// The rule that sets it.
-    pub basis: &'static str,
-}
-
-/// The periods of the workflow, with the rules that set them.
-pub const PERIODS: &[Period] = &[
-    Period {
-        kind: DeadlineKind::Review,
-        days: 7,
-        basis: "《法律援助法》第四十三条：自收到申请之日起七日内审查决定；补充材料的时间不计入",
-    },
-    Period {
-        kind: DeadlineKind::Assignment,
-        days: 3,
-        basis: "《法律援助法》第四十三条：决定给予法律援助的，自作出决定之日起三日内指派",
-    },
-    Period {
-        kind: DeadlineKind::Agreement,
-        days: 5,
-        basis: "《办理法律援助案件程序规定》：自指派之日起五日内与受援人签订委托协议",
-    },
-    Period {
-        kind: DeadlineKind::Objection,
-        days: 5,
-        basis: "《法律援助法》第四十九条：司法行政部门自收到异议之日起五日内审查",
-    },
-    Period {
-        kind: DeadlineKind::Filing,
-        days: 30,
-        basis: "《办理法律援助案件程序规定》：结案后三十日内提交结案材料归档",
-    },
-];
-
-/// The period of a deadline (the materials reply has none of its own: each request sets it).
-pub fn period(kind: DeadlineKind) -> Option<&'static Period> {
-    PERIODS.iter().find(|p| p.kind == kind)
-}
-
-/// What the deadline rules need to know of an application.
-#[derive(Debug, Clone, Copy)]
-pub struct Clocks {
-    /// The state.
-    pub state: AidState,
-    /// When the application was received.
-    pub received_at: DateTime<Utc>,
-    /// When the current state was entered.
-    pub state_entered_at: DateTime<Utc>,
-    /// Days the review period stood still for materials requests.
-    pub review_paused_days: u32,
-    /// The reply deadline of an open materials request (the end of its last day).
-    pub materials_due_at: Option<DateTime<Utc>>,
-}
-
-/// The deadline an application is under now, if any, and when it falls due (or why that cannot
-/// be known: a year without a calendar).
-pub fn current_deadline(
-    c: &Clocks,
-    calendar: &BusinessCalendar,
-) -> Option<(DeadlineKind, Result<Due, NoCalendar>)> {
-    use AidState as S;
-    let after = |kind: DeadlineKind, start: DateTime<Utc>, paused: u32| {
-        period(kind).map(|p| (kind, periods::due_after(start, p.days, paused, calendar)))
-    };
-    match c.state {
-        S::Submitted | S::Accepted => {
-            after(DeadlineKind::Review, c.received_at, c.review_paused_days)
-        }
-        S::MaterialsRequested => c
-            .materials_due_at
-            .map(|at| (DeadlineKind::MaterialsReply, Ok(Due::ending_at(at)))),
-        S::Approved => after(DeadlineKind::Assignment, c.state_entered_at, 0),
-        S::Assigned => after(DeadlineKind::Agreement, c.state_entered_at, 0),
-        S::Objection => after(DeadlineKind::Objection, c.state_entered_at, 0),
-        S::Closed => after(DeadlineKind::Filing, c.state_entered_at, 0),
-        _ => None,
-    }
-}
-
-/// The green channel's internal target for the current step: the end of the next working day
-/// after the step began (China time), for the steps the centre acts on.
-pub fn green_target(
-    state: AidState,
-    entered_on: NaiveDate,
-    calendar: &BusinessCalendar,
-) -> Option<NaiveDate> {
-    use AidState as S;
-    if !matches!(
-        state,
-        S::Submitted | S::Accepted | S::Approved | S::Assigned | S::Objection
-    ) {
-        return None;
-    }
-    let mut day = entered_on;
-    let mut left = GREEN_TARGET_WORKING_DAYS;
-    while left > 0 {
-        day = day.succ_opt()?;
-        if calendar.is_working_day(day) {
-            left -= 1;
-        }
-    }
-    Some(day)
 }
 
 /// What the green channel looks at.
@@ -490,22 +298,28 @@ pub fn green_reasons(a: &Applicant) -> Vec<GreenReason> {
     if a.disabled || a.special_groups.contains(&SpecialGroup::Disabled) {
         out.push(GreenReason::Disabled);
     }
+    if a.special_groups.contains(&SpecialGroup::Veteran) {
+        out.push(GreenReason::Veteran);
+    }
     match a.hardship_ground {
         Some(g) if is_article_32(g) => out.push(GreenReason::Article32),
         Some(_) => out.push(GreenReason::Article42),
         None => {}
     }
     if a.special_groups.contains(&SpecialGroup::MigrantWorker)
-        && matches!(
-            a.matter,
-            Some(MatterCategory::LabourWages | MatterCategory::PersonalInjury)
-        )
+        && a.matter.is_some_and(is_wages_or_work_injury)
     {
         out.push(GreenReason::MigrantWorkerWages);
     }
     out.sort();
     out.dedup();
     out
+}
+
+/// The matters of Art. 42(3): wages, or compensation for a work injury (not traffic, food,
+/// drug or medical injuries, which share Art. 31(7) with it).
+pub fn is_wages_or_work_injury(m: MatterCategory) -> bool {
+    matches!(m, MatterCategory::LabourWages | MatterCategory::WorkInjury)
 }
 
 /// Whether a ground is one of Art. 32 (no hardship condition) rather than Art. 42 (exempt).
@@ -516,30 +330,123 @@ pub fn is_article_32(g: HardshipGround) -> bool {
             | HardshipGround::ActOfBravery
             | HardshipGround::RetrialAcquittal
             | HardshipGround::DomesticViolenceVictim
+            | HardshipGround::OtherUnconditional
     )
 }
 
-/// Checks that the hardship check agrees with its ground.
-pub fn check_hardship(check: HardshipCheck, ground: Option<HardshipGround>) -> Result<(), String> {
-    match (check, ground) {
-        (HardshipCheck::Exempt, Some(g)) if !is_article_32(g) => Ok(()),
-        (HardshipCheck::Exempt, _) => Err("`exempt` needs an Art. 42 ground".into()),
-        (HardshipCheck::NotRequired, Some(g)) if is_article_32(g) => Ok(()),
-        (HardshipCheck::NotRequired, _) => Err("`not_required` needs an Art. 32 ground".into()),
-        (HardshipCheck::Pledge | HardshipCheck::Proof, _) => Ok(()),
+/// What intake checks of an application.
+#[derive(Debug, Clone, Copy)]
+pub struct Intake {
+    /// How it arrived (an official notice takes its own path).
+    pub channel: AidChannel,
+    /// The matter.
+    pub matter: MatterCategory,
+    /// How hardship is established.
+    pub hardship_check: HardshipCheck,
+    /// The ground that exempts or frees from the check.
+    pub hardship_ground: Option<HardshipGround>,
+    /// The applicant is under 18 on the day of application.
+    pub minor: bool,
+    /// A guardian (legal representative) is named, with the relation.
+    pub guardian: bool,
+}
+
+/// A field of an application that breaks a rule of intake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntakeError {
+    /// The field.
+    pub field: &'static str,
+    /// The error code.
+    pub code: &'static str,
+    /// Why, in words.
+    pub message: &'static str,
+}
+
+/// Checks the rules of intake that join several fields.
+///
+/// - An official notice (通知辩护, Law Art. 25, 36) is a criminal defence with no means test:
+///   `criminal_defence`, `not_required`, no ground.
+/// - `exempt` needs an Art. 42 ground, `not_required` an Art. 32 ground; a pledge or proof
+///   names none (a ground frees the applicant from proving hardship at all).
+/// - The migrant workers' ground of Art. 42(3) is for wages and work injuries only.
+/// - A minor applies through a guardian (Law Art. 40: the legal representative applies for a
+///   person without full capacity).
+pub fn check_intake(i: &Intake) -> Result<(), IntakeError> {
+    let fail = |field, code, message| {
+        Err(IntakeError {
+            field,
+            code,
+            message,
+        })
+    };
+    if i.channel == AidChannel::OfficialNotice {
+        if i.matter != MatterCategory::CriminalDefence {
+            return fail(
+                "matter_category",
+                "mismatch",
+                "an official notice (通知辩护, Art. 25) is for a criminal defence",
+            );
+        }
+        if i.hardship_check != HardshipCheck::NotRequired || i.hardship_ground.is_some() {
+            return fail(
+                "hardship_check",
+                "mismatch",
+                "an official notice (通知辩护) has no means test: `not_required` with no ground",
+            );
+        }
+    } else {
+        match (i.hardship_check, i.hardship_ground) {
+            (HardshipCheck::Exempt, Some(g)) if !is_article_32(g) => {}
+            (HardshipCheck::Exempt, _) => {
+                return fail(
+                    "hardship_ground",
+                    "required",
+                    "`exempt` needs an Art. 42 ground",
+                )
+            }
+            (HardshipCheck::NotRequired, Some(g)) if is_article_32(g) => {}
+            (HardshipCheck::NotRequired, _) => {
+                return fail(
+                    "hardship_ground",
+                    "required",
+                    "`not_required` needs an Art. 32 ground",
+                )
+            }
+            (HardshipCheck::Pledge | HardshipCheck::Proof, Some(_)) => {
+                return fail(
+                    "hardship_ground",
+                    "unexpected",
+                    "a ground of Art. 42 or 32 frees the applicant from the hardship check: use `exempt` or `not_required`",
+                )
+            }
+            (HardshipCheck::Pledge | HardshipCheck::Proof, None) => {}
+        }
     }
+    if i.hardship_ground == Some(HardshipGround::MigrantWorkerWages)
+        && !is_wages_or_work_injury(i.matter)
+    {
+        return fail(
+            "hardship_ground",
+            "mismatch",
+            "Art. 42(3) exempts migrant workers claiming wages or work-injury compensation only",
+        );
+    }
+    if i.minor && !i.guardian {
+        return fail(
+            "applicant.guardian_name",
+            "required",
+            "a minor applies through a guardian (Art. 40): name the guardian and the relation",
+        );
+    }
+    Ok(())
 }
 
-/// The written rejection notice (Law Art. 43, 49), in Chinese.
-pub fn rejection_notice(applicant: &str, reasons: &str, centre: &str, bureau: &str) -> String {
-    format!(
-        "不予法律援助决定书\n\n{applicant}：\n\n经审查，你提出的法律援助申请不符合法律援助条件，{centre}决定不予法律援助。理由如下：\n{reasons}\n\n\
-如对本决定有异议，可以自收到本决定书之日起十五日内向{bureau}提出。{bureau}应当自收到异议之日起五日内进行审查，作出维持决定或者责令改正的决定。\n\n{centre}"
-    )
-}
-
+mod notices;
 mod steps;
+mod workflow;
+pub use notices::{rejection_notice, termination_notice, NoticeParties};
 pub use steps::{check_step, StepError, StepInput};
+pub use workflow::*;
 
 #[cfg(test)]
 mod tests;

@@ -18,6 +18,9 @@ pub struct StepInput {
     pub termination_ground: Option<TerminationGround>,
     /// `assign`: the provider (staff id).
     pub provider_staff_id: Option<i64>,
+    /// `object`: the day the decision objected to was served on the applicant (default: the
+    /// day it was made); the objection window counts from it.
+    pub served_on: Option<chrono::NaiveDate>,
 }
 
 /// A field of a step that is missing or wrong.
@@ -72,6 +75,13 @@ pub fn check_step(action: AidAction, input: &StepInput) -> Result<(), StepError>
             "record what the applicant or the bureau said",
         )?,
         _ => {}
+    }
+    if input.served_on.is_some() && action != A::Object {
+        return Err(StepError {
+            field: "served_on".to_owned(),
+            code: "unexpected",
+            message: "only an objection says when the decision was served",
+        });
     }
     if let Some(items) = &input.materials {
         for (i, item) in items.iter().enumerate() {

@@ -1,6 +1,7 @@
 use super::*;
-use crate::domain::codes::assert_codes_match_serde;
-use chrono::TimeZone;
+use crate::domain::calendar::BusinessCalendar;
+use crate::domain::codes::{assert_codes_match_serde, CodeTable};
+use chrono::{NaiveDate, TimeZone, Utc};
 
 #[test]
 fn codes_are_the_serde_names() {
@@ -18,30 +19,56 @@ fn codes_are_the_serde_names() {
     assert_codes_match_serde::<VerificationResult>();
 }
 
+fn standing(state: AidState) -> Standing {
+    let at = Utc.with_ymd_and_hms(2023, 3, 1, 2, 0, 0).unwrap();
+    Standing {
+        state,
+        urgent: false,
+        notice: false,
+        decided: false,
+        materials_asked: false,
+        resume: None,
+        received_at: at,
+        state_entered_at: at,
+        review_paused_days: 0,
+        materials_due_at: None,
+    }
+}
+
+/// Every combination of the conditions the guards look at.
+fn situations(state: AidState) -> Vec<Standing> {
+    let mut out = Vec::new();
+    for bits in 0..16u8 {
+        let mut s = standing(state);
+        s.urgent = bits & 1 != 0;
+        s.notice = bits & 2 != 0;
+        s.decided = bits & 4 != 0;
+        s.materials_asked = bits & 8 != 0;
+        out.push(s);
+    }
+    out
+}
+
 #[test]
 fn every_state_and_action_pair_is_decided_by_the_table() {
     for state in AidState::ALL {
-        for action in AidAction::ALL {
-            for urgent in [false, true] {
-                let listed = TRANSITIONS
+        for s in situations(*state) {
+            for action in AidAction::ALL {
+                let rows: Vec<_> = TRANSITIONS
                     .iter()
-                    .find(|(f, a, _)| f == state && a == action);
-                let result = transition(*state, *action, urgent);
-                let provisional = *state == AidState::Accepted && *action == AidAction::Assign;
-                match (listed, result) {
-                    (Some((_, _, to)), Ok(got)) => {
+                    .filter(|(f, a, _, _)| f == state && a == action)
+                    .collect();
+                let holding = rows.iter().find(|(_, _, _, g)| g.holds(&s));
+                match (holding, transition(&s, *action)) {
+                    (Some((_, _, to, _)), Ok(got)) => {
                         assert_eq!(got, *to);
-                        assert!(
-                            urgent || !provisional,
-                            "provisional assignment needs urgency"
-                        );
+                        assert!(allowed_actions(&s).contains(action));
                     }
-                    (Some(_), Err(e)) => assert!(provisional && !urgent, "{e:?}"),
-                    (None, Ok(_)) => panic!("{state:?} --{action:?}--> allowed but not listed"),
                     (None, Err(e)) => {
-                        assert!(!e.allowed.contains(action));
-                        assert_eq!(e.allowed, allowed_actions(*state, urgent));
+                        assert!(!e.allowed.contains(action), "{s:?} {action:?}");
+                        assert_eq!(e.allowed, allowed_actions(&s));
                     }
+                    (h, r) => panic!("{s:?} --{action:?}--> {h:?} vs {r:?}"),
                 }
             }
         }
@@ -49,35 +76,126 @@ fn every_state_and_action_pair_is_decided_by_the_table() {
 }
 
 #[test]
-fn the_full_path_and_final_states() {
+fn the_paths_of_the_law() {
     use AidAction as A;
-    let path = [
-        A::Accept,
-        A::RequestMaterials,
-        A::ReceiveMaterials,
-        A::Approve,
-        A::Assign,
-        A::SignAgreement,
-        A::Start,
-        A::Close,
-    ];
-    let mut s = AidState::Submitted;
-    for a in path {
-        s = transition(s, a, false).unwrap();
-    }
-    assert_eq!(s, AidState::Closed);
+    let walk = |mut s: Standing, path: &[A]| {
+        for a in path {
+            s.state = transition(&s, *a).unwrap_or_else(|e| panic!("{a:?}: {e:?}"));
+            match a {
+                A::Approve | A::Reject | A::UpholdObjection => s.decided = true,
+                A::Assign if s.notice => s.decided = true,
+                A::RequestMaterials => s.materials_asked = true,
+                _ => {}
+            }
+        }
+        s
+    };
+    // A civil case, with one materials notice, ends filed.
+    let s = walk(
+        standing(AidState::Submitted),
+        &[
+            A::Accept,
+            A::RequestMaterials,
+            A::ReceiveMaterials,
+            A::Approve,
+            A::Assign,
+            A::SignAgreement,
+            A::Start,
+            A::Close,
+            A::File,
+        ],
+    );
+    assert_eq!(s.state, AidState::Filed);
     for end in [
-        AidState::Closed,
+        AidState::Filed,
         AidState::Withdrawn,
         AidState::ObjectionDismissed,
     ] {
-        assert!(allowed_actions(end, true).is_empty(), "{end:?} is final");
+        for s in situations(end) {
+            assert!(allowed_actions(&s).is_empty(), "{end:?} is final");
+        }
     }
-    // A second materials request while one is open is refused.
-    assert!(transition(AidState::MaterialsRequested, A::RequestMaterials, false).is_err());
+    // One materials notice per application: after the reply, no second one.
+    let mut asked = standing(AidState::Accepted);
+    asked.materials_asked = true;
+    let e = transition(&asked, A::RequestMaterials).unwrap_err();
+    assert!(e.reason.text(false).contains("once"), "{e:?}");
+    // An official notice is assigned on the notice: no acceptance, no review.
+    let mut notice = standing(AidState::Submitted);
+    notice.notice = true;
+    assert_eq!(allowed_actions(&notice), vec![A::Assign, A::Withdraw]);
+    assert!(transition(&notice, A::Accept).is_err());
+    assert_eq!(
+        walk(notice, &[A::Assign, A::SignAgreement, A::Start, A::Close]).state,
+        AidState::Closed
+    );
+    // Urgent aid: assigned before review, then decided; refused afterwards, it ends.
+    let mut urgent = standing(AidState::Submitted);
+    urgent.urgent = true;
+    let assigned = walk(urgent, &[A::Accept, A::Assign, A::SignAgreement, A::Start]);
+    assert!(transition(&assigned, A::Close).is_err(), "decided first");
+    assert_eq!(
+        transition(&assigned, A::Approve).unwrap(),
+        AidState::InProgress
+    );
+    assert_eq!(
+        transition(&assigned, A::Reject).unwrap(),
+        AidState::Terminated
+    );
+    let decided = walk(assigned, &[A::Approve]);
+    assert!(transition(&decided, A::Approve).is_err(), "decided once");
+    assert_eq!(walk(decided, &[A::Close]).state, AidState::Closed);
+    // An objection to a termination, upheld, resumes aid where it stood.
+    let mut terminated = standing(AidState::Objection);
+    terminated.resume = Some(AidState::InProgress);
+    assert_eq!(
+        transition(&terminated, A::UpholdObjection).unwrap(),
+        AidState::InProgress
+    );
+    assert_eq!(
+        transition(&standing(AidState::Objection), A::UpholdObjection).unwrap(),
+        AidState::Approved
+    );
     // Terminated only from assigned onwards; withdrawn only before assignment.
-    assert!(transition(AidState::Approved, A::Terminate, false).is_err());
-    assert!(transition(AidState::Assigned, A::Withdraw, false).is_err());
+    assert!(transition(&standing(AidState::Approved), A::Terminate).is_err());
+    assert!(transition(&standing(AidState::Assigned), A::Withdraw).is_err());
+}
+
+#[test]
+fn a_late_reply_and_a_late_objection_are_refused() {
+    let cal = BusinessCalendar::published();
+    // Asked Thu 2023-03-02 for 10 days: due 24:00 Mon 03-13 (03-12 a Sunday).
+    let mut s = standing(AidState::MaterialsRequested);
+    let due = crate::domain::periods::due_after(
+        Utc.with_ymd_and_hms(2023, 3, 2, 2, 0, 0).unwrap(),
+        10,
+        0,
+        &cal,
+    )
+    .unwrap();
+    s.materials_due_at = Some(due.at);
+    let on = |d: u32, h: u32| Utc.with_ymd_and_hms(2023, 3, d, h, 0, 0).unwrap();
+    // 23:00 on Mon 03-13 in China is 15:00 UTC: in time; 00:00 on Tue 03-14 is not.
+    assert!(check_timing(&s, AidAction::ReceiveMaterials, on(13, 15), None, &cal).is_ok());
+    assert!(check_timing(&s, AidAction::ReceiveMaterials, on(13, 16), None, &cal).is_err());
+    // Refused Fri 2023-09-15, served the same day: 15 days end Sat 09-30, in the National Day
+    // holiday (09-29 … 10-06), so the window runs to 24:00 on Sat 10-07, an adjusted working day.
+    let served = NaiveDate::from_ymd_opt(2023, 9, 15).unwrap();
+    let rejected = standing(AidState::Rejected);
+    let window = objection_window(served, OBJECTION_DAYS, &cal).unwrap();
+    assert_eq!(window.date, NaiveDate::from_ymd_opt(2023, 10, 7).unwrap());
+    let at = |m: u32, d: u32, h: u32| Utc.with_ymd_and_hms(2023, m, d, h, 0, 0).unwrap();
+    let object = |now| {
+        check_timing(
+            &rejected,
+            AidAction::Object,
+            now,
+            Some((served, OBJECTION_DAYS)),
+            &cal,
+        )
+    };
+    assert!(object(at(10, 7, 15)).is_ok());
+    assert!(object(at(10, 7, 16)).is_err());
 }
 
 #[test]
@@ -86,14 +204,10 @@ fn deadlines_follow_the_law_and_pause_for_materials() {
     let t = |d: u32| Utc.with_ymd_and_hms(2023, 3, d, 2, 0, 0).unwrap();
     let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2023, 3, d).unwrap();
     let cal = BusinessCalendar::published();
-    let due = |c: &Clocks| current_deadline(c, &cal).map(|(k, due)| (k, due.unwrap().date));
-    let mut c = Clocks {
-        state: AidState::Accepted,
-        received_at: t(1),
-        state_entered_at: t(1),
-        review_paused_days: 0,
-        materials_due_at: None,
-    };
+    let due = |c: &Standing| current_deadline(c, &cal).map(|(k, due)| (k, due.unwrap().date));
+    let mut c = standing(AidState::Accepted);
+    c.received_at = t(1);
+    c.state_entered_at = t(1);
     // Received Wed 03-01: 03-02 … 03-08 (Wed).
     assert_eq!(due(&c), Some((DeadlineKind::Review, day(8))));
     // Four days still: 03-12, a Sunday, moves to Mon 03-13.
@@ -117,6 +231,26 @@ fn deadlines_follow_the_law_and_pause_for_materials() {
     );
     c.state = AidState::InProgress;
     assert_eq!(due(&c), None);
+    c.state = AidState::Filed;
+    assert_eq!(due(&c), None);
+    // An official notice received Fri 03-10: assigned by Mon 03-13 (3 days, Art. 36).
+    let mut n = standing(AidState::Submitted);
+    n.notice = true;
+    n.received_at = t(10);
+    assert_eq!(due(&n), Some((DeadlineKind::NoticeAssignment, day(13))));
+    // Urgent aid received Wed 03-01, assigned Thu 03-02 and not yet decided: two periods run,
+    // the decision's (review: 7 days from receipt, Wed 03-08) and the agreement's (5 days from
+    // assignment, Tue 03-07); the earlier shows.
+    let mut u = standing(AidState::Assigned);
+    u.urgent = true;
+    u.received_at = t(1);
+    u.state_entered_at = t(2);
+    assert_eq!(due(&u), Some((DeadlineKind::Agreement, day(7))));
+    // Once the agreement is signed, the decision is the deadline left.
+    u.state = AidState::AgreementSigned;
+    assert_eq!(due(&u), Some((DeadlineKind::Review, day(8))));
+    u.decided = true;
+    assert_eq!(due(&u), None);
 }
 
 #[test]
@@ -146,17 +280,29 @@ fn green_channel_reasons() {
         ..Default::default()
     };
     assert_eq!(green_reasons(&dv), vec![GreenReason::Article32]);
-    assert!(check_hardship(
-        HardshipCheck::Exempt,
-        Some(HardshipGround::DomesticViolenceVictim)
-    )
-    .is_err());
-    assert!(check_hardship(
-        HardshipCheck::NotRequired,
-        Some(HardshipGround::DomesticViolenceVictim)
-    )
-    .is_ok());
-    assert!(check_hardship(HardshipCheck::Exempt, None).is_err());
+    // Veterans are on the green channel; a migrant worker's traffic injury is not Art. 42(3).
+    let vet = [SpecialGroup::Veteran];
+    assert_eq!(
+        green_reasons(&Applicant {
+            special_groups: &vet,
+            ..Default::default()
+        }),
+        vec![GreenReason::Veteran]
+    );
+    assert!(green_reasons(&Applicant {
+        special_groups: &groups,
+        matter: Some(MatterCategory::PersonalInjury),
+        ..Default::default()
+    })
+    .is_empty());
+    assert_eq!(
+        green_reasons(&Applicant {
+            special_groups: &groups,
+            matter: Some(MatterCategory::WorkInjury),
+            ..Default::default()
+        }),
+        vec![GreenReason::MigrantWorkerWages]
+    );
 }
 
 #[test]
@@ -171,17 +317,114 @@ fn green_target_is_the_next_working_day() {
 }
 
 #[test]
-fn the_rejection_notice_names_the_right_to_object_and_where() {
-    let n = rejection_notice(
-        "张某",
-        "1. 不属于法律援助事项范围。",
-        "沁水县法律援助中心",
-        "沁水县司法局",
+fn intake_joins_the_fields_the_law_joins() {
+    use HardshipCheck as H;
+    use HardshipGround as G;
+    let base = Intake {
+        channel: AidChannel::WalkIn,
+        matter: MatterCategory::SupportPayments,
+        hardship_check: H::Pledge,
+        hardship_ground: None,
+        minor: false,
+        guardian: false,
+    };
+    let field = |i: Intake| check_intake(&i).err().map(|e| e.field);
+    assert_eq!(field(base), None);
+    let with = |check, ground| Intake {
+        hardship_check: check,
+        hardship_ground: ground,
+        ..base
+    };
+    assert_eq!(field(with(H::Exempt, Some(G::NoFixedIncome))), None);
+    assert_eq!(
+        field(with(H::Exempt, Some(G::DomesticViolenceVictim))),
+        Some("hardship_ground")
     );
+    assert_eq!(
+        field(with(H::NotRequired, Some(G::OtherUnconditional))),
+        None
+    );
+    assert_eq!(field(with(H::Exempt, Some(G::OtherExempt))), None);
+    assert_eq!(field(with(H::Exempt, None)), Some("hardship_ground"));
+    // A ground frees the applicant from the check: a pledge or proof with one is refused.
+    assert_eq!(
+        field(with(H::Pledge, Some(G::NoFixedIncome))),
+        Some("hardship_ground")
+    );
+    // Art. 42(3) is for wages and work injuries.
+    assert_eq!(
+        field(with(H::Exempt, Some(G::MigrantWorkerWages))),
+        Some("hardship_ground")
+    );
+    // A minor applies through a guardian.
+    assert_eq!(
+        field(Intake {
+            minor: true,
+            ..base
+        }),
+        Some("applicant.guardian_name")
+    );
+    assert_eq!(
+        field(Intake {
+            minor: true,
+            guardian: true,
+            ..base
+        }),
+        None
+    );
+    // An official notice is a criminal defence without a means test.
+    let notice = Intake {
+        channel: AidChannel::OfficialNotice,
+        matter: MatterCategory::CriminalDefence,
+        hardship_check: H::NotRequired,
+        ..base
+    };
+    assert_eq!(field(notice), None);
+    assert_eq!(
+        field(Intake {
+            hardship_check: H::Pledge,
+            ..notice
+        }),
+        Some("hardship_check")
+    );
+    assert_eq!(
+        field(Intake {
+            matter: MatterCategory::LabourWages,
+            ..notice
+        }),
+        Some("matter_category")
+    );
+}
+
+#[test]
+fn the_notices_name_the_remedies_of_article_49() {
+    let p = NoticeParties {
+        applicant: "张某",
+        centre: "沁水县法律援助中心",
+        bureau: "沁水县司法局",
+        objection_days: 15,
+    };
+    let n = rejection_notice(&p, "1. 不属于法律援助事项范围。");
     assert!(
-        n.contains("异议")
+        n.starts_with("不予法律援助决定书")
+            && n.contains("异议")
             && n.contains("沁水县司法局")
-            && n.contains("十五日")
-            && n.contains("不属于法律援助事项范围")
+            && n.contains("15日内")
+            && n.contains("五日内")
+            && n.contains("行政复议")
+            && n.contains("行政诉讼")
+            && n.contains("不属于法律援助事项范围"),
+        "{n}"
     );
+    let t = termination_notice(&p, TerminationGround::OwnLawyer, Some("受援人书面告知。"));
+    assert!(
+        t.starts_with("终止法律援助决定书")
+            && t.contains("自行委托律师")
+            && t.contains("第四十八条")
+            && t.contains("行政诉讼")
+            && t.contains("受援人书面告知"),
+        "{t}"
+    );
+    let u = termination_notice(&p, TerminationGround::NotEligible, None);
+    assert!(u.contains("第四十四条"), "{u}");
 }

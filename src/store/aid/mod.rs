@@ -8,8 +8,8 @@ use utoipa::IntoParams;
 use crate::db::schema::{aid_applicants, aid_applications, units};
 use crate::db::DbConnection;
 use crate::domain::aid::{
-    self, AidChannel, AidState, Clocks, HardshipCheck, HardshipGround, MatterCategory,
-    TerminationGround, UrgentGround,
+    self, AidChannel, AidState, DeadlineKind, HardshipCheck, HardshipGround, MatterCategory,
+    Standing, TerminationGround, UrgentGround,
 };
 use crate::domain::calendar::BusinessCalendar;
 use crate::domain::id_card::Sex;
@@ -69,9 +69,14 @@ pub struct AidRow {
     pub materials_due_at: Option<NaiveDateTime>,
     pub materials_list: Option<String>,
     pub decision_note: Option<String>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub objection_note: Option<String>,
+    pub objection_decision_note: Option<String>,
     pub termination_ground: Option<TerminationGround>,
+    pub resume_state: Option<AidState>,
     pub provider_staff_id: Option<i64>,
     pub assignment_note: Option<String>,
+    pub deadline_kind: Option<DeadlineKind>,
     pub deadline_at: Option<NaiveDateTime>,
     pub priority: i32,
     pub version: i64,
@@ -97,6 +102,10 @@ pub struct ApplicantRow {
     pub guardian_name: Option<String>,
     pub guardian_relation: Option<String>,
     pub guardian_phone: Option<String>,
+    /// Safe contact: how to reach the applicant safely (through whom, where).
+    pub safe_contact_means: Option<String>,
+    /// Safe contact: the phone of that channel (never the applicant's own).
+    pub safe_contact_phone: Option<String>,
 }
 
 /// An application with its applicant, as the audit trail records it.
@@ -159,10 +168,15 @@ fn scoped<'a>(r: Reader) -> Boxed<'a> {
     }
 }
 
-/// The deadline clocks of a row.
-pub fn clocks(row: &AidRow) -> Clocks {
-    Clocks {
+/// Where a row stands: what the workflow's table and periods look at.
+pub fn standing(row: &AidRow) -> Standing {
+    Standing {
         state: row.state,
+        urgent: row.urgent,
+        notice: row.channel == AidChannel::OfficialNotice,
+        decided: row.decided_at.is_some(),
+        materials_asked: row.materials_list.is_some(),
+        resume: row.resume_state,
         received_at: row.received_at.and_utc(),
         state_entered_at: row.state_entered_at.and_utc(),
         review_paused_days: u32::try_from(row.review_paused_days).unwrap_or(0),
@@ -170,10 +184,12 @@ pub fn clocks(row: &AidRow) -> Clocks {
     }
 }
 
-/// Recomputes the stored deadline and queue priority of a row (no stored deadline while the
-/// calendar lacks the year it falls in: the view says so).
+/// Recomputes the stored deadline (its kind, and its instant unless the calendar lacks the
+/// year it falls in: the view says so) and the queue priority of a row.
 pub fn refresh(row: &mut AidRow, calendar: &BusinessCalendar) {
-    row.deadline_at = aid::current_deadline(&clocks(row), calendar)
+    let current = aid::current_deadline(&standing(row), calendar);
+    row.deadline_kind = current.as_ref().map(|(kind, _)| *kind);
+    row.deadline_at = current
         .and_then(|(_, due)| due.ok())
         .map(|due| due.at.naive_utc());
     row.priority = 2 * i32::from(row.urgent) + i32::from(row.green_channel);

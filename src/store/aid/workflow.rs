@@ -5,10 +5,12 @@ use chrono::Duration;
 use diesel::prelude::*;
 
 use super::{find, refresh, AidRow, Application, Reader};
+use crate::config::Settings;
 use crate::db::schema::{aid_applications, audit_events, staff, units};
 use crate::db::DbConnection;
-use crate::domain::aid::{self, AidAction, AidState, GreenReason, StepInput};
+use crate::domain::aid::{self, AidAction, AidState, GreenReason, StepInput, TerminationGround};
 use crate::domain::codes::{decode_code_list, encode_code_list, CodeTable};
+use crate::domain::message::Message;
 use crate::domain::periods;
 use crate::error::ApiError;
 use crate::precondition::{IfMatch, Versioned};
@@ -95,8 +97,10 @@ fn step(
 }
 
 /// Takes one step of the workflow. The chain-head lock of the write serialises racing steps:
-/// the first wins, the others see the new state (409) or version (412). A closed case is
-/// called back (追踪回访) by its centre within `follow_up_days`.
+/// the first wins, the others see the new state (409) or version (412). Besides the table, a
+/// step keeps its time limits (a materials reply before its date, an objection within its
+/// window). A closed case is called back (追踪回访) by its centre within the settings'
+/// `follow_up_days`.
 #[allow(clippy::too_many_arguments)]
 pub fn act(
     conn: &mut DbConnection,
@@ -106,7 +110,7 @@ pub fn act(
     if_match: &IfMatch,
     action: AidAction,
     input: &StepInput,
-    follow_up_days: i64,
+    settings: &Settings,
 ) -> Result<Application, ApiError> {
     step(
         conn,
@@ -117,27 +121,40 @@ pub fn act(
         action.code(),
         |tx, log, current, row| {
             let state = current.row.state;
-            let next = aid::transition(state, action, current.row.urgent).map_err(|e| {
-                ApiError::Conflict {
-                    detail: e.reason,
-                    allowed_actions: Some(e.allowed.iter().map(|a| a.to_string()).collect()),
-                }
-            })?;
+            let standing = super::standing(&current.row);
+            let conflict = |detail: Message| ApiError::Conflict {
+                detail,
+                allowed_actions: Some(
+                    aid::allowed_actions(&standing)
+                        .iter()
+                        .map(|a| a.to_string())
+                        .collect(),
+                ),
+            };
+            let next = aid::transition(&standing, action).map_err(|e| conflict(e.reason))?;
             let now = log.at();
+            let calendar = crate::store::calendar::current(tx)?;
+            let served_on = match action {
+                AidAction::Object => Some(check_served_on(input, &current.row, now)?),
+                _ => None,
+            };
+            aid::check_timing(
+                &standing,
+                action,
+                now.and_utc(),
+                served_on.map(|d| (d, settings.objection_days)),
+                &calendar,
+            )
+            .map_err(conflict)?;
+            let mut note = input.note.clone();
             match action {
                 AidAction::RequestMaterials => {
                     let days = input
                         .reply_days
                         .and_then(|d| u32::try_from(d).ok())
                         .unwrap_or(aid::MATERIALS_REPLY_DAYS);
-                    let calendar = crate::store::calendar::current(tx)?;
-                    let due =
-                        periods::due_after(now.and_utc(), days, 0, &calendar).map_err(|e| {
-                            ApiError::Conflict {
-                                detail: e.message(),
-                                allowed_actions: None,
-                            }
-                        })?;
+                    let due = periods::due_after(now.and_utc(), days, 0, &calendar)
+                        .map_err(|e| conflict(e.message()))?;
                     row.materials_due_at = Some(due.at.naive_utc());
                     row.materials_list = input.materials.as_ref().map(|m| m.join("\n"));
                 }
@@ -146,24 +163,65 @@ pub fn act(
                     row.review_paused_days += i32::try_from(days).unwrap_or(0);
                     row.materials_due_at = None;
                 }
-                AidAction::Reject => row.decision_note = input.reasons.clone(),
+                AidAction::Approve => row.decided_at = Some(now),
+                AidAction::Reject => {
+                    row.decision_note = input.reasons.clone();
+                    row.decided_at = Some(now);
+                    if next == AidState::Terminated {
+                        // Urgent aid refused when decided afterwards (Art. 44): it ends.
+                        row.termination_ground = Some(TerminationGround::NotEligible);
+                        row.resume_state = Some(state);
+                    }
+                    note = input.reasons.clone();
+                }
                 AidAction::Terminate => {
                     row.termination_ground = input.termination_ground;
                     row.decision_note = input.note.clone();
+                    row.resume_state = Some(state);
                 }
-                AidAction::Withdraw
-                | AidAction::Object
-                | AidAction::UpholdObjection
-                | AidAction::DismissObjection => {
-                    row.decision_note = input.note.clone().or(row.decision_note.take());
+                AidAction::Withdraw => {
+                    // A notice unanswered by its date: the law deems the application withdrawn.
+                    let deemed = state == AidState::MaterialsRequested
+                        && row
+                            .materials_due_at
+                            .is_some_and(|due| now.and_utc() >= due.and_utc());
+                    if deemed {
+                        note = note.map(|n| format!("逾期未补充材料，视为撤回申请。{n}"));
+                    }
+                    row.decision_note = note.clone();
                 }
-                AidAction::Assign => assign(tx, row, input, state)?,
+                AidAction::Object => {
+                    row.objection_note = note.clone();
+                    row.objection_decision_note = None;
+                    if let Some(day) = served_on {
+                        note = note.map(|n| format!("决定送达日：{day}。{n}"));
+                    }
+                }
+                AidAction::UpholdObjection => {
+                    row.objection_decision_note = note.clone();
+                    row.decided_at = Some(now);
+                    if row.resume_state.take().is_some() {
+                        row.termination_ground = None;
+                    }
+                }
+                AidAction::DismissObjection => row.objection_decision_note = note.clone(),
+                AidAction::Assign => {
+                    assign(tx, row, input, state)?;
+                    if standing.notice {
+                        // 通知辩护: the notice is the decision (Art. 25, 36).
+                        row.decided_at = Some(now);
+                    }
+                    note = row.assignment_note.clone();
+                }
                 _ => {}
             }
-            row.state = next;
-            row.state_entered_at = now;
+            if next != state {
+                row.state = next;
+                row.state_entered_at = now;
+            }
             if action == AidAction::Close {
-                let due_on = crate::time::to_cst(now + Duration::days(follow_up_days)).date_naive();
+                let due_on =
+                    crate::time::to_cst(now + Duration::days(settings.follow_up_days)).date_naive();
                 crate::store::follow_ups::insert_for(
                     tx,
                     log,
@@ -173,13 +231,33 @@ pub fn act(
                     due_on,
                 )?;
             }
-            Ok(match action {
-                AidAction::Reject => input.reasons.clone(),
-                AidAction::Assign => row.assignment_note.clone(),
-                _ => input.note.clone(),
-            })
+            Ok(note)
         },
     )
+}
+
+/// The day the decision objected to was served: not before it was made, not after today.
+fn check_served_on(
+    input: &StepInput,
+    row: &AidRow,
+    now: chrono::NaiveDateTime,
+) -> Result<chrono::NaiveDate, ApiError> {
+    let decided_on = crate::time::to_cst(row.state_entered_at).date_naive();
+    let today = crate::time::to_cst(now).date_naive();
+    match input.served_on {
+        None => Ok(decided_on),
+        Some(day) if day < decided_on => Err(ApiError::invalid_field(
+            "served_on",
+            "before_decision",
+            format!("the decision was made on {decided_on}; it cannot be served before"),
+        )),
+        Some(day) if day > today => Err(ApiError::invalid_field(
+            "served_on",
+            "future",
+            "must not be in the future",
+        )),
+        Some(day) => Ok(day),
+    }
 }
 
 /// Checks that a provider can take cases of the centre: an active staff member of the area it
@@ -235,6 +313,9 @@ fn assign(
     })?;
     check_provider(tx, row.centre_id, provider, "provider_staff_id")?;
     let mut notes = Vec::new();
+    if from == AidState::Submitted {
+        notes.push("通知辩护：收到办案机关通知后指派".to_owned());
+    }
     if from == AidState::Accepted {
         notes.push("先行提供法律援助（临时指派，材料后补）".to_owned());
     }

@@ -52,6 +52,7 @@ const STANDARD: &[(A, i64)] = &[
     (A::SignAgreement, 8),
     (A::Start, 9),
     (A::Close, 70),
+    (A::File, 80),
 ];
 const GREEN: &[(A, i64)] = &[
     (A::Accept, 0),
@@ -60,13 +61,17 @@ const GREEN: &[(A, i64)] = &[
     (A::SignAgreement, 3),
     (A::Start, 4),
     (A::Close, 50),
+    (A::File, 58),
 ];
+/// Urgent aid (先行提供): assigned on the day, the decision and its papers follow.
 const URGENT: &[(A, i64)] = &[
     (A::Accept, 0),
     (A::Assign, 0),
     (A::SignAgreement, 1),
+    (A::Approve, 2),
     (A::Start, 2),
     (A::Close, 45),
+    (A::File, 55),
 ];
 const MATERIALS: &[(A, i64)] = &[
     (A::Accept, 0),
@@ -77,6 +82,7 @@ const MATERIALS: &[(A, i64)] = &[
     (A::SignAgreement, 14),
     (A::Start, 15),
     (A::Close, 80),
+    (A::File, 90),
 ];
 const LAPSED: &[(A, i64)] = &[(A::Accept, 0), (A::RequestMaterials, 2), (A::Withdraw, 16)];
 const WITHDRAWN: &[(A, i64)] = &[(A::Withdraw, 2)];
@@ -96,6 +102,7 @@ const UPHELD: &[(A, i64)] = &[
     (A::SignAgreement, 16),
     (A::Start, 17),
     (A::Close, 80),
+    (A::File, 92),
 ];
 const TERMINATED: &[(A, i64)] = &[
     (A::Accept, 0),
@@ -113,6 +120,7 @@ const LATE: &[(A, i64)] = &[
     (A::SignAgreement, 16),
     (A::Start, 17),
     (A::Close, 70),
+    (A::File, 84),
 ];
 
 /// The cases that show each open state today: (working days before today received, the
@@ -143,10 +151,15 @@ const SHOWCASE: &[(i64, Path, bool)] = &[
             (A::Accept, 0),
             (A::Assign, 0),
             (A::SignAgreement, 1),
+            (A::Approve, 2),
             (A::Start, 2),
         ],
         true,
     ),
+    // Urgent aid assigned yesterday, its decision still to come.
+    (1, &[(A::Accept, 0), (A::Assign, 0)], true),
+    // Closed, the case file not yet handed in.
+    (75, STANDARD, false),
     (45, DISMISSED, false),
     (60, TERMINATED, false),
     (40, LAPSED, false),
@@ -185,15 +198,17 @@ pub fn plan(
                 (LATE, 5),
             ])
         };
-        // Regular cases take their steps a little sooner or later than nominal.
-        let jitter = |r: &mut Rng, d: i64| {
-            if d >= 30 {
-                d + r.range(-20, 60)
-            } else {
-                d
-            }
-        };
-        let steps: Vec<(A, i64)> = path.iter().map(|(a, d)| (*a, jitter(&mut r, *d))).collect();
+        // Regular cases take their steps a little sooner or later than nominal; the case file
+        // follows the closing by one to four weeks.
+        let mut steps: Vec<(A, i64)> = Vec::new();
+        for (a, d) in path {
+            let d = match (a, steps.last()) {
+                (A::File, Some((_, closed))) => closed + r.range(5, 20),
+                (_, _) if *d >= 30 => d + r.range(-20, 60),
+                _ => *d,
+            };
+            steps.push((*a, d));
+        }
         cases.push(story(&mut r, roster, calendar, row, applicant, day, &steps));
     }
     for (i, (back, steps, urgent)) in SHOWCASE.iter().enumerate() {
@@ -235,10 +250,19 @@ pub fn step(
             story.summary.aid_applications += 1;
         }
         (Some(action), Some(id)) => {
-            let days = crate::config::Settings::default().follow_up_days;
+            let settings = crate::config::Settings::default();
             let reader = Reader::Cases(county);
             let any = IfMatch::any();
-            store::act(tx, story.actor, reader, id, &any, action, &step.input, days)?;
+            store::act(
+                tx,
+                story.actor,
+                reader,
+                id,
+                &any,
+                action,
+                &step.input,
+                &settings,
+            )?;
             story.summary.aid_steps += 1;
         }
         (Some(_), None) => {

@@ -52,7 +52,7 @@ const fn profile(
         ages,
         female_share,
         opposing_party,
-        may_be_urgent: matches!(matter, M::LabourWages | M::PersonalInjury)
+        may_be_urgent: matches!(matter, M::LabourWages | M::WorkInjury)
             && matches!(ground, Some(G::MigrantWorkerWages)),
         safe_contact: matches!(ground, Some(G::DomesticViolenceVictim)),
     }
@@ -93,7 +93,7 @@ const PROFILES: &[Profile] = &[
     ),
     profile(
         10,
-        M::PersonalInjury,
+        M::WorkInjury,
         "工伤赔偿纠纷",
         MIGRANT,
         (H::Exempt, Some(G::MigrantWorkerWages)),
@@ -223,9 +223,14 @@ pub fn application(r: &mut Rng, roster: &Roster, day: NaiveDate) -> (AidRow, App
         materials_due_at: None,
         materials_list: None,
         decision_note: None,
+        decided_at: None,
+        objection_note: None,
+        objection_decision_note: None,
         termination_ground: None,
+        resume_state: None,
         provider_staff_id: None,
         assignment_note: None,
+        deadline_kind: None,
         deadline_at: None,
         priority: 0,
         version: 1,
@@ -246,6 +251,10 @@ pub fn application(r: &mut Rng, roster: &Roster, day: NaiveDate) -> (AidRow, App
         guardian_name: minor.then(|| guardian.name.clone()),
         guardian_relation: minor.then(|| "母亲或父亲".to_owned()),
         guardian_phone: minor.then(|| guardian.phone.clone()),
+        safe_contact_means: p
+            .safe_contact
+            .then(|| "经县妇联联络员转达，工作日上午联系".to_owned()),
+        safe_contact_phone: p.safe_contact.then(|| "0356-5023999".to_owned()),
     };
     (row, applicant)
 }
