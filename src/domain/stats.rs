@@ -9,8 +9,9 @@
 //!   registered it, whatever its review state.
 //! - An aid case counts for the year in which the application was received, for the legal aid
 //!   centre that handles it (the target of 附件2 is the centre's), once aid was granted: its
-//!   state is one of [`GRANTED`]. The decision's own date is not stored yet, so the reception
-//!   date stands in for it.
+//!   state is one of [`GRANTED`]. Applications record when aid was decided (`decided_at`), but
+//!   the figures count by the day of reception, as the list's period filter does, so that the
+//!   targets view and the lists agree case by case.
 //! - The share expected by a day is the share of the year's working days (business calendar)
 //!   that have passed, the day itself included; a past year expects 100%, a future year 0%; a
 //!   current year whose holiday schedule is not published expects an unknown share.
