@@ -120,6 +120,15 @@ pub struct Config {
         global = true
     )]
     pub objection_days: u32,
+    /// Years after closing during which a provider's (and its organisation's) aid cases still
+    /// count in the conflict-of-interest check of an assignment.
+    #[arg(
+        long,
+        env = "HUIMIN_CONFLICT_YEARS",
+        default_value_t = crate::domain::aid::CONFLICT_YEARS,
+        global = true
+    )]
+    pub conflict_years: u32,
     /// Share of consultations (with consent) that follow-up planning samples, in percent.
     #[arg(
         long,
@@ -188,6 +197,7 @@ impl Config {
             follow_up_days: self.follow_up_days.clamp(1, 90),
             follow_up_share_percent: self.follow_up_share_percent.clamp(1, 100),
             objection_days: self.objection_days.clamp(5, 60),
+            conflict_years: self.conflict_years.clamp(0, 30),
         }
     }
 
@@ -287,6 +297,8 @@ pub struct Settings {
     pub follow_up_share_percent: u32,
     /// Days an aid applicant has to object to a refusal or a termination.
     pub objection_days: u32,
+    /// Years after closing during which cases count in the conflict check.
+    pub conflict_years: u32,
 }
 
 impl Default for Settings {
@@ -295,6 +307,7 @@ impl Default for Settings {
             follow_up_days: 7,
             follow_up_share_percent: 30,
             objection_days: crate::domain::aid::OBJECTION_DAYS,
+            conflict_years: crate::domain::aid::CONFLICT_YEARS,
         }
     }
 }

@@ -16,6 +16,15 @@ pub const API_POLICY: &str =
 /// (icons are `data:` URIs); calls only to this origin; never framed.
 pub const SWAGGER_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
+/// The policy of a server-rendered page whose only style is the inline sheet `css`.
+pub fn style_policy(css: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    page_policy(
+        &base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(css.as_bytes())),
+    )
+}
+
 /// The policy of a server-rendered page whose only style is the inline sheet with this SHA-256
 /// digest (base64): nothing else loads, nothing runs.
 pub fn page_policy(style_sha256_b64: &str) -> String {

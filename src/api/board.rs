@@ -291,14 +291,7 @@ pub fn render_board(board: &DutyBoard) -> String {
 /// The page's content security policy: its one inline style sheet, by digest, and nothing else.
 fn board_policy() -> &'static str {
     static POLICY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    POLICY.get_or_init(|| {
-        use base64::Engine;
-        use sha2::Digest;
-        let digest = sha2::Sha256::digest(BOARD_CSS.as_bytes());
-        crate::security_headers::page_policy(
-            &base64::engine::general_purpose::STANDARD.encode(digest),
-        )
-    })
+    POLICY.get_or_init(|| crate::security_headers::style_policy(BOARD_CSS))
 }
 
 const BOARD_CSS: &str = "

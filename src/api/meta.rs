@@ -77,6 +77,10 @@ pub fn dictionaries() -> Dictionaries {
     add::<AidState>(&mut map);
     add::<AidAction>(&mut map);
     add::<DeadlineKind>(&mut map);
+    add::<crate::domain::aid::ClosingOutcome>(&mut map);
+    add::<crate::domain::aid::QualityGrade>(&mut map);
+    add::<crate::domain::aid::WorkKind>(&mut map);
+    add::<crate::domain::aid::PaperKind>(&mut map);
     add::<FollowUpMethod>(&mut map);
     add::<Satisfaction>(&mut map);
     add::<FollowUpStatus>(&mut map);

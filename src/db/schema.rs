@@ -295,6 +295,13 @@ diesel::table! {
         assignment_note -> Nullable<Text>,
         deadline_kind -> Nullable<Text>,
         deadline_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        closing_outcome -> Nullable<Text>,
+        amount_recovered_fen -> Nullable<BigInt>,
+        closing_documents -> Nullable<Text>,
+        review_grade -> Nullable<Text>,
+        subsidy_fen -> Nullable<BigInt>,
+        reviewed_at -> Nullable<Timestamp>,
         priority -> Integer,
         version -> BigInt,
         created_at -> Timestamp,
@@ -515,6 +522,52 @@ diesel::joinable!(monthly_report_revisions -> monthly_reports (report_id));
 diesel::joinable!(inspection_units -> inspections (inspection_id));
 diesel::joinable!(inspection_checks -> inspections (inspection_id));
 
+diesel::table! {
+    aid_work_entries (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        kind -> Text,
+        done_on -> Date,
+        note -> Text,
+        termination_ground -> Nullable<Text>,
+        provider_staff_id -> Nullable<BigInt>,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    aid_subsidy_rates (id) {
+        id -> BigInt,
+        year -> Integer,
+        matter_category -> Text,
+        grade -> Text,
+        amount_fen -> BigInt,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    aid_papers (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        issuer_unit_id -> BigInt,
+        kind -> Text,
+        year -> Integer,
+        seq -> BigInt,
+        reference -> Text,
+        title -> Text,
+        body -> Text,
+        issuer -> Text,
+        issued_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(aid_work_entries -> aid_applications (application_id));
+diesel::joinable!(aid_papers -> aid_applications (application_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     units,
     unit_targets,
@@ -547,4 +600,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     inspection_units,
     inspection_checks,
     recognitions,
+    aid_work_entries,
+    aid_subsidy_rates,
+    aid_papers,
 );

@@ -108,6 +108,11 @@ operations! {
     SetGreenChannel = "set_green_channel",
     ListHardshipVerifications = "list_hardship_verifications",
     CreateHardshipVerification = "create_hardship_verification",
+    ListAidWorkEntries = "list_aid_work_entries",
+    CreateAidWorkEntry = "create_aid_work_entry",
+    PutAidSubsidyRate = "put_aid_subsidy_rate",
+    ListAidPapers = "list_aid_papers",
+    GetPrintableAidPaper = "get_printable_aid_paper",
     ActOnAidApplication = "act_on_aid_application",
     ListActivities = "list_activities",
     CreateActivity = "create_activity",
@@ -341,6 +346,15 @@ pub const TABLE: &[Rule] = {
         row("create_aid_application", AID_INTAKE, S::Subtree),
         row("set_green_channel", AID_DESK, S::AidCases),
         row("create_hardship_verification", AID_DESK, S::AidCases),
+        // The provider's work log: kept by the provider assigned (or an officer), read as the case.
+        row("list_aid_work_entries", ALL, S::AidCases),
+        row("create_aid_work_entry", CASEWORK, S::AidCases),
+        // The written documents of a case, read as the case (masked as the case is).
+        row("list_aid_papers", ALL, S::AidCases),
+        row("get_printable_aid_paper", ALL, S::AidCases),
+        // The case subsidy rates: a published standard, kept by the top unit's admins.
+        row("list_aid_subsidy_rates", ALL, S::Public),
+        row("put_aid_subsidy_rate", ADMINS, S::TopUnit),
         // The workflow: the centre decides; township offices accept on its behalf (代受理) and
         // receive materials; the provider assigned signs, starts, closes and hands in the case
         // file; the objection goes
@@ -358,6 +372,8 @@ pub const TABLE: &[Rule] = {
         step(A::Start, CASEWORK, S::AidCases),
         step(A::Close, CASEWORK, S::AidCases),
         step(A::File, CASEWORK, S::AidCases),
+        step(A::ChangeProvider, OFFICERS, S::AidCases),
+        step(A::Review, OFFICERS, S::AidCases),
         step(A::Terminate, OFFICERS, S::AidCases),
         step(A::Withdraw, OFFICERS, S::AidCases),
         // The audit trail.

@@ -71,6 +71,8 @@ pub mod nouns {
     pub const CONSULTATION: Noun = Noun::new("consultation", "咨询记录");
     /// An aid application.
     pub const AID_APPLICATION: Noun = Noun::new("aid application", "法律援助申请");
+    /// A written document of an aid case.
+    pub const AID_PAPER: Noun = Noun::new("aid case document", "法律援助文书");
     /// A follow-up visit.
     pub const FOLLOW_UP: Noun = Noun::new("follow-up", "回访");
     /// An integration client.

@@ -151,6 +151,10 @@ crate::code_table! {
         FilingOnTime = "filing_on_time": "待提交立卷材料（未超期）",
         /// Closed, the case file past 30 days.
         FilingLate = "filing_late": "待提交立卷材料（已超期）",
+        /// Filed, the closing review within 30 days.
+        ClosingReviewOnTime = "closing_review_on_time": "待结案审查（未超期）",
+        /// Filed, the closing review past 30 days.
+        ClosingReviewLate = "closing_review_late": "待结案审查（已超期）",
         /// A step with a deadline the calendar cannot compute (its year's schedule is missing).
         DeadlineUnknown = "deadline_unknown": "期限无法计算（节假日安排未发布）",
         /// No step with a deadline under way (in progress, decided, withdrawn, …).
@@ -189,6 +193,8 @@ pub fn timeliness(kind: DeadlineKind, late: bool) -> StepTimeliness {
         (K::Objection, true) => T::ObjectionLate,
         (K::Filing, false) => T::FilingOnTime,
         (K::Filing, true) => T::FilingLate,
+        (K::ClosingReview, false) => T::ClosingReviewOnTime,
+        (K::ClosingReview, true) => T::ClosingReviewLate,
     }
 }
 

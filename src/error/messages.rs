@@ -121,6 +121,8 @@ catalogue! {
         Mismatch = "mismatch": "disagrees with another field", "与其他字段不一致";
         /// A time in the future where only the past is possible.
         Future = "future": "must not be in the future", "不能晚于当前时间";
+        /// A provider who acts, or acted, on the other side (a conflict of interest).
+        Conflict = "conflict": "conflicts with another case of the provider or its organisation", "与承办人员或其所在机构承办的其他案件存在利益冲突";
         /// A day before the decision it refers to was made.
         BeforeDecision = "before_decision": "is before the decision was made", "早于决定作出之日";
         /// A field that this kind of request does not take.

@@ -3,7 +3,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::schema::{calendar_days, calendar_years, units};
+use crate::db::schema::{calendar_days, calendar_years};
 use crate::db::DbConnection;
 use crate::domain::calendar::schedules::SCHEDULES;
 use crate::domain::calendar::{BusinessCalendar, DayKind};
@@ -128,18 +128,14 @@ pub fn install_published(
 
 /// The national calendar is kept by admins of a root unit (a province, or a county deployment).
 fn check_root_admin(tx: &mut DbConnection, actor: &Actor) -> Result<(), ApiError> {
-    let parent: Option<Option<i64>> = units::table
-        .filter(units::id.eq(actor.unit_id))
-        .select(units::parent_id)
-        .first(tx)
-        .optional()?;
-    match parent {
-        Some(None) => Ok(()),
-        _ => Err(ApiError::forbidden(
+    crate::store::scope::require_top_unit(
+        tx,
+        actor,
+        crate::domain::message::Message::new(
             "the holiday calendar is kept by the admins of the deployment's top unit",
             "节假日日历由本部署最高层级单位的管理员维护",
-        )),
-    }
+        ),
+    )
 }
 
 fn insert_day(

@@ -114,3 +114,23 @@ pub fn parent_in_subtree(unit_column: &'static str, root_unit_id: i64) -> Subtre
     .bind::<BigInt, _>(root_unit_id)
     .sql(") || '%'))")
 }
+
+/// Service-wide data (the holiday calendar, the subsidy rates) is kept by the admins of a root
+/// unit (a province, or a county deployment): anyone else is refused with `refusal` (403).
+pub fn require_top_unit(
+    tx: &mut DbConnection,
+    actor: &crate::store::Actor,
+    refusal: crate::domain::message::Message,
+) -> Result<(), ApiError> {
+    use crate::db::schema::units;
+    use diesel::prelude::*;
+    let parent: Option<Option<i64>> = units::table
+        .filter(units::id.eq(actor.unit_id))
+        .select(units::parent_id)
+        .first(tx)
+        .optional()?;
+    match parent {
+        Some(None) => Ok(()),
+        _ => Err(ApiError::Forbidden(refusal)),
+    }
+}

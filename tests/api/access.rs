@@ -418,6 +418,9 @@ fn step_body(action: AidAction, provider: i64) -> Value {
         A::Reject => json!({"reasons": "不属于法律援助事项范围。"}),
         A::Terminate => json!({"termination_ground": "own_lawyer"}),
         A::Assign => json!({"provider_staff_id": provider}),
+        A::ChangeProvider => json!({"provider_staff_id": provider, "note": "受援人申请更换"}),
+        A::Close => json!({"outcome": "mediation", "documents": ["调解书"]}),
+        A::Review => json!({"quality_grade": "good"}),
         A::Withdraw | A::Object | A::UpholdObjection | A::DismissObjection => {
             json!({"note": "申请人意见"})
         }
@@ -435,7 +438,9 @@ fn steps_before(action: AidAction) -> Vec<AidAction> {
         A::Object => vec![A::Accept, A::Reject],
         A::UpholdObjection | A::DismissObjection => vec![A::Accept, A::Reject, A::Object],
         A::Assign => vec![A::Accept, A::Approve],
-        A::SignAgreement | A::Terminate => vec![A::Accept, A::Approve, A::Assign],
+        A::SignAgreement | A::Terminate | A::ChangeProvider => {
+            vec![A::Accept, A::Approve, A::Assign]
+        }
         A::Start => vec![A::Accept, A::Approve, A::Assign, A::SignAgreement],
         A::Close => vec![A::Accept, A::Approve, A::Assign, A::SignAgreement, A::Start],
         A::File => vec![
@@ -445,6 +450,15 @@ fn steps_before(action: AidAction) -> Vec<AidAction> {
             A::SignAgreement,
             A::Start,
             A::Close,
+        ],
+        A::Review => vec![
+            A::Accept,
+            A::Approve,
+            A::Assign,
+            A::SignAgreement,
+            A::Start,
+            A::Close,
+            A::File,
         ],
     }
 }
@@ -756,7 +770,8 @@ async fn call_for(app: &TestApp, w: &World, rule: &Rule, role: Role, inside: boo
             Call::new(M::GET, "/metrics", Status(401))
         }
         "create_token" | "get_calendar" | "get_dictionaries" | "get_duty_today"
-        | "get_board_page" | "health_live" | "health_ready" | "get_duty_feed" => {
+        | "get_board_page" | "health_live" | "health_ready" | "get_duty_feed"
+        | "list_aid_subsidy_rates" => {
             if !inside {
                 return None;
             }
@@ -769,6 +784,7 @@ async fn call_for(app: &TestApp, w: &World, rule: &Rule, role: Role, inside: boo
                     )
                 }
                 "get_calendar" => "/api/v1/calendar?year=2023",
+                "list_aid_subsidy_rates" => "/api/v1/aid-subsidy-rates/2023",
                 "get_dictionaries" => "/api/v1/dictionaries",
                 "get_duty_today" => "/api/v1/duty/today",
                 "get_board_page" => "/board/today",
@@ -876,6 +892,16 @@ async fn call_for(app: &TestApp, w: &World, rule: &Rule, role: Role, inside: boo
         "deactivate_client" => {
             let id = fresh_client(app, w, home).await;
             Call::new(M::POST, format!("/api/v1/clients/{id}/deactivate"), found)
+        }
+        "put_aid_subsidy_rate" => {
+            // The rates belong to the whole service: outside is an admin of a township.
+            let year = 2040 + w.next() % 60;
+            Call::new(
+                M::PUT,
+                format!("/api/v1/aid-subsidy-rates/{year}/labour_wages/good"),
+                if inside { Success } else { Status(403) },
+            )
+            .body(json!({"amount_fen": 150000}))
         }
         "put_calendar_day" | "delete_calendar_day" => {
             // The calendar belongs to the whole service: outside is an admin of a township.
@@ -1152,6 +1178,8 @@ async fn call_for(app: &TestApp, w: &World, rule: &Rule, role: Role, inside: boo
         | "get_aid_application"
         | "get_aid_events"
         | "list_hardship_verifications"
+        | "list_aid_work_entries"
+        | "list_aid_papers"
         | "set_green_channel"
         | "create_hardship_verification" => {
             let id = if provider {
@@ -1205,6 +1233,16 @@ async fn call_for(app: &TestApp, w: &World, rule: &Rule, role: Role, inside: boo
                     format!("/api/v1/aid-applications/{id}/hardship-verifications"),
                     found,
                 ),
+                "list_aid_work_entries" => Call::new(
+                    M::GET,
+                    format!("/api/v1/aid-applications/{id}/work-log"),
+                    found,
+                ),
+                "list_aid_papers" => Call::new(
+                    M::GET,
+                    format!("/api/v1/aid-applications/{id}/papers"),
+                    found,
+                ),
                 "set_green_channel" => Call::new(
                     M::POST,
                     format!("/api/v1/aid-applications/{id}/green-channel"),
@@ -1221,6 +1259,39 @@ async fn call_for(app: &TestApp, w: &World, rule: &Rule, role: Role, inside: boo
         }
         "create_aid_application" => {
             Call::new(M::POST, "/api/v1/aid-applications", referenced).body(aid_body(w, w.unit(home)))
+        }
+        // The work log and a printed document: of a case assigned (to the provider itself inside,
+        // to a colleague outside; for the others in their township or outside it).
+        "create_aid_work_entry" | "get_printable_aid_paper" => {
+            let (at, to) = match (provider, inside) {
+                (true, true) => (Home::Lg, w.lawyer_staff),
+                (true, false) => (Home::Lg, w.colleague_staff),
+                (false, true) => (Home::Lg, w.lawyer_staff),
+                (false, false) if outside_of(role) == Home::Zc => (Home::Zc, w.lawyer_staff),
+                (false, false) => (Home::Out, w.out_lawyer),
+            };
+            let id = aid_case(app, w, at, &steps_before(AidAction::SignAgreement), to).await;
+            if rule.operation_id == "create_aid_work_entry" {
+                Call::new(
+                    M::POST,
+                    format!("/api/v1/aid-applications/{id}/work-log"),
+                    found,
+                )
+                .body(json!({"kind": "meeting", "done_on": "2023-03-10", "note": "约见受援人"}))
+            } else {
+                let reader = if at == Home::Out { "admin.other" } else { "admin" };
+                let paper = app
+                    .get(&format!("/api/v1/aid-applications/{id}/papers"), reader)
+                    .await
+                    .json()["items"][0]["id"]
+                    .as_i64()
+                    .expect("the case's grant");
+                Call::new(
+                    M::GET,
+                    format!("/api/v1/aid-applications/{id}/papers/{paper}/print"),
+                    found,
+                )
+            }
         }
         "act_on_aid_application" => {
             let action = rule.action.expect("a step");
@@ -1525,12 +1596,20 @@ async fn providers_reach_their_cases_wherever_the_centre_is(backend: Backend) {
         .get(&format!("/api/v1/aid-applications/{id}/events"), "lawyer")
         .await;
     assert_eq!(events.status, 200);
-    for step in ["sign_agreement", "start", "close"] {
+    for (step, body) in [
+        ("sign_agreement", json!({})),
+        ("start", json!({})),
+        (
+            "close",
+            json!({"outcome": "judgment", "documents": ["判决书"]}),
+        ),
+        ("file", json!({})),
+    ] {
         let res = app
             .post(
                 &format!("/api/v1/aid-applications/{id}/{step}"),
                 "lawyer",
-                &json!({}),
+                &body,
             )
             .await;
         assert_eq!(

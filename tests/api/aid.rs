@@ -279,7 +279,7 @@ async fn the_full_path_with_deadlines_and_a_materials_pause(backend: Backend) {
         id,
         "close",
         a["version"].as_i64().unwrap(),
-        json!({}),
+        json!({"outcome": "mediation", "documents": ["调解书"]}),
     )
     .await;
     assert_eq!(a["state"], "closed");

@@ -17,8 +17,14 @@ backend_tests!(
     urgent_aid_is_decided_after_it_is_given_granted_or_refused,
     an_objection_is_made_in_time_and_decided_by_the_bureau_with_its_own_notes,
     intake_rules_that_join_fields,
+    a_provider_or_firm_on_the_other_side_is_a_conflict_unless_overridden,
     a_safe_contact_case_is_called_back_by_its_safe_means_only,
 );
+
+/// What closing says: how the case ended and the documents handed in.
+fn closing() -> Value {
+    json!({"outcome": "judgment", "documents": ["判决书"]})
+}
 
 fn version(a: &Value) -> i64 {
     a["version"].as_i64().expect("version")
@@ -148,11 +154,71 @@ async fn a_civil_case_goes_from_intake_to_its_filed_case_file(backend: Backend) 
     .await;
     let a = next(&app, "aid.officer", &a, "sign_agreement", json!({})).await;
     let a = next(&app, "aid.officer", &a, "start", json!({})).await;
-    // Closed Mon 04-10: the case file is due in 30 days, Wed 05-10; until it is handed in the
-    // case is not finished.
+    // The provider's work log: what was done, on which day; a termination report names its
+    // ground; no day before the application, none in the future.
+    app.state.clock.set(at("2023-03-10T18:00:00+08:00"));
+    let log = format!("/api/v1/aid-applications/{}/work-log", a["id"]);
+    for (body, field) in [
+        (
+            json!({"kind": "meeting", "done_on": "2023-02-27", "note": "约见"}),
+            "done_on",
+        ),
+        (
+            json!({"kind": "meeting", "done_on": "2023-03-20", "note": "约见"}),
+            "done_on",
+        ),
+        (
+            json!({"kind": "termination_report", "done_on": "2023-03-09", "note": "受援人已自行委托律师"}),
+            "termination_ground",
+        ),
+        (
+            json!({"kind": "hearing", "done_on": "2023-03-09", "note": "出庭", "termination_ground": "own_lawyer"}),
+            "termination_ground",
+        ),
+    ] {
+        let p = app
+            .post(&log, "aid.officer", &body)
+            .await
+            .assert_problem(422);
+        assert_eq!(p["errors"][0]["field"], field, "{body}: {p}");
+    }
+    for body in [
+        json!({"kind": "hearing", "done_on": "2023-03-09", "note": "出庭参加庭审"}),
+        json!({"kind": "meeting", "done_on": "2023-03-08", "note": "约见受援人，了解案情"}),
+    ] {
+        let res = app.post(&log, "aid.officer", &body).await;
+        assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+    }
+    let entries = app.get(&log, "aid.officer").await.json();
+    let kinds: Vec<&str> = entries["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["meeting", "hearing"],
+        "in the order the work was done"
+    );
+    // Closing says how the case ended, what was recovered and what was handed in.
     app.state.clock.set(t0 + Duration::days(40));
-    let a = next(&app, "aid.officer", &a, "close", json!({})).await;
+    let p = refused(&app, "aid.officer", &a, "close", json!({}), 422).await;
+    assert_eq!(p["errors"][0]["field"], "outcome");
+    let a = next(
+        &app,
+        "aid.officer",
+        &a,
+        "close",
+        json!({"outcome": "mediation", "amount_recovered_fen": 1_200_000,
+               "documents": ["民事调解书", "结案报告"]}),
+    )
+    .await;
     assert_eq!(a["state"], "closed");
+    assert_eq!(a["closing_outcome"], "mediation");
+    assert_eq!(a["amount_recovered_fen"], 1_200_000);
+    assert_eq!(a["closing_documents"], json!(["民事调解书", "结案报告"]));
+    // Closed Mon 04-10: the case file is due in 30 days, Wed 05-10.
     assert_eq!(a["deadline"]["kind"], "filing");
     assert_eq!(a["deadline"]["due_date"], "2023-05-10");
     assert_eq!(a["allowed_actions"], json!(["file"]));
@@ -162,16 +228,64 @@ async fn a_civil_case_goes_from_intake_to_its_filed_case_file(backend: Backend) 
         "aid.officer",
         &a,
         "file",
-        json!({"note": "立卷材料齐全，已归档"}),
+        json!({"note": "立卷材料齐全"}),
     )
     .await;
     assert_eq!(a["state"], "filed");
+    // Filed Sun 04-30 (an adjusted working day): the review's 30 days end Tue 05-30.
+    assert_eq!(a["deadline"]["kind"], "closing_review");
+    assert_eq!(a["deadline"]["due_date"], "2023-05-30");
+    // The rate table is a published standard; the top unit's admins keep it.
+    let rates = app
+        .call(app.req(
+            actix_web::http::Method::GET,
+            "/api/v1/aid-subsidy-rates/2023",
+            None,
+        ))
+        .await;
+    assert_eq!(rates.status, 200, "no token needed");
+    assert_eq!(rates.json()["items"].as_array().unwrap().len(), 12 * 4);
+    let rate_url = "/api/v1/aid-subsidy-rates/2023/support_payments/good";
+    let put = |user: &'static str, version: &'static str| {
+        app.call(
+            app.req(actix_web::http::Method::PUT, rate_url, Some(user))
+                .insert_header((actix_web::http::header::IF_MATCH, version))
+                .set_json(json!({"amount_fen": 200_000})),
+        )
+    };
+    put("aid.officer", "\"1\"").await.assert_problem(403);
+    let res = put("admin", "\"1\"").await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    // The closing review grades the case; the subsidy follows from the rate in force.
+    let p = refused(&app, "aid.officer", &a, "review", json!({}), 422).await;
+    assert_eq!(p["errors"][0]["field"], "quality_grade");
+    let a = next(
+        &app,
+        "aid.officer",
+        &a,
+        "review",
+        json!({"quality_grade": "good", "note": "卷宗齐全"}),
+    )
+    .await;
+    assert_eq!(a["state"], "filed");
+    assert_eq!(a["review_grade"], "good");
+    assert_eq!(a["subsidy_fen"], 200_000);
     assert!(
         a["deadline"].is_null(),
-        "a filed case is overdue for nothing"
+        "a reviewed case is overdue for nothing"
     );
     assert_eq!(a["allowed_actions"], json!([]));
-    let actions: Vec<String> = timeline(&app, &a).await.into_iter().map(|e| e.0).collect();
+    refused(
+        &app,
+        "aid.officer",
+        &a,
+        "review",
+        json!({"quality_grade": "excellent"}),
+        409,
+    )
+    .await;
+    let steps = timeline(&app, &a).await;
+    let actions: Vec<&str> = steps.iter().map(|e| e.0.as_str()).collect();
     assert_eq!(
         actions,
         [
@@ -183,9 +297,91 @@ async fn a_civil_case_goes_from_intake_to_its_filed_case_file(backend: Backend) 
             "assign",
             "sign_agreement",
             "start",
+            "log_work",
+            "log_work",
             "close",
-            "file"
+            "file",
+            "review"
         ]
+    );
+    let review = &steps.last().unwrap().1;
+    assert!(
+        review.as_str().unwrap().contains("2000.00 元"),
+        "the timeline shows the subsidy: {review}"
+    );
+    // The documents the steps issued, numbered per centre and year, never reused.
+    let papers = app
+        .get(
+            &format!("/api/v1/aid-applications/{}/papers", a["id"]),
+            "aid.officer",
+        )
+        .await
+        .json();
+    let items = papers["items"].as_array().unwrap();
+    let kinds: Vec<&str> = items.iter().map(|p| p["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["materials_notice", "grant", "assignment"]);
+    let refs: Vec<&str> = items
+        .iter()
+        .map(|p| p["reference"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        refs,
+        ["沁援〔2023〕1号", "沁援〔2023〕2号", "沁援〔2023〕3号"]
+    );
+    let text = |i: usize| items[i]["text"].as_str().unwrap().to_owned();
+    assert!(
+        text(0).starts_with("补充材料通知书\n沁援〔2023〕1号")
+            && text(0).contains("户口簿复印件")
+            && text(0).contains("2023年3月13日前")
+            && text(0).contains("视为撤回")
+            && text(0).ends_with("沁水县法律援助中心\n2023年3月1日"),
+        "{}",
+        text(0)
+    );
+    assert!(text(1).contains("三日内指派"), "{}", text(1));
+    assert!(
+        text(2).contains("五日内") && text(2).contains("赵某"),
+        "{}",
+        text(2)
+    );
+    let approve = steps.iter().position(|e| e.0 == "approve").unwrap();
+    let events = app
+        .get(
+            &format!("/api/v1/aid-applications/{}/events", a["id"]),
+            "aid.officer",
+        )
+        .await
+        .json();
+    assert_eq!(
+        events["items"][approve]["paper_reference"], "沁援〔2023〕2号",
+        "the timeline names the document of the step"
+    );
+    // A reader who may not see the applicant's name sees it masked in the documents too.
+    let masked = app
+        .get(
+            &format!("/api/v1/aid-applications/{}/papers", a["id"]),
+            "auditor",
+        )
+        .await
+        .json();
+    let shown = masked["items"][1]["text"].as_str().unwrap();
+    assert!(!shown.contains("赵某") && shown.contains("赵*"), "{shown}");
+    // The printable page: the title, the reference, the text; its one style sheet by digest.
+    let page = app
+        .get(items[1]["print_href"].as_str().unwrap(), "aid.officer")
+        .await;
+    assert_eq!(page.status, 200);
+    let csp = page
+        .headers
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(csp.contains("style-src 'sha256-"), "{csp}");
+    let html = String::from_utf8_lossy(&page.body);
+    assert!(
+        html.contains("<h1>给予法律援助决定书</h1>") && html.contains("沁援〔2023〕2号"),
+        "{html}"
     );
     // The figures count a filed case as granted aid.
     let stats = app
@@ -308,7 +504,7 @@ async fn an_official_notice_is_assigned_within_three_days_without_review(backend
     assert_eq!(a["deadline"]["kind"], "agreement");
     let a = next(&app, "aid.officer", &a, "sign_agreement", json!({})).await;
     let a = next(&app, "aid.officer", &a, "start", json!({})).await;
-    let a = next(&app, "aid.officer", &a, "close", json!({})).await;
+    let a = next(&app, "aid.officer", &a, "close", closing()).await;
     assert_eq!(a["state"], "closed");
 }
 
@@ -346,7 +542,7 @@ async fn urgent_aid_is_decided_after_it_is_given_granted_or_refused(backend: Bac
         "the decision is still owed"
     );
     let a = next(&app, "aid.officer", &a, "start", json!({})).await;
-    let p = refused(&app, "aid.officer", &a, "close", json!({}), 409).await;
+    let p = refused(&app, "aid.officer", &a, "close", closing(), 409).await;
     assert!(p["detail"].as_str().unwrap().contains("decided"), "{p}");
     let a = next(&app, "aid.officer", &a, "approve", json!({})).await;
     assert_eq!(
@@ -356,7 +552,7 @@ async fn urgent_aid_is_decided_after_it_is_given_granted_or_refused(backend: Bac
     assert!(a["decided_at"].is_string());
     assert!(a["deadline"].is_null());
     refused(&app, "aid.officer", &a, "approve", json!({}), 409).await;
-    next(&app, "aid.officer", &a, "close", json!({})).await;
+    next(&app, "aid.officer", &a, "close", closing()).await;
 
     // Refused after the fact: the aid ends, with the termination notice of Art. 44; the
     // objection to it, upheld, resumes the aid where it stood.
@@ -509,6 +705,22 @@ async fn an_objection_is_made_in_time_and_decided_by_the_bureau_with_its_own_not
     )
     .await;
     assert_eq!(d["state"], "objection_dismissed");
+    let papers = app
+        .get(
+            &format!("/api/v1/aid-applications/{}/papers", d["id"]),
+            "admin",
+        )
+        .await
+        .json();
+    let decision = &papers["items"][1];
+    assert_eq!(decision["kind"], "objection_decision");
+    assert_eq!(decision["issuer"], "沁水县司法局");
+    assert_eq!(decision["reference"], "沁司援〔2023〕1号");
+    assert!(
+        decision["text"].as_str().unwrap().contains("维持")
+            && decision["text"].as_str().unwrap().contains("行政诉讼"),
+        "{decision}"
+    );
     assert_eq!(d["objection_decision_note"], "经审查异议不成立，维持原决定");
     assert!(d["rejection_notice"].as_str().unwrap().contains("行政诉讼"));
     let steps = timeline(&app, &d).await;
@@ -619,7 +831,7 @@ async fn a_safe_contact_case_is_called_back_by_its_safe_means_only(backend: Back
     .await;
     let a = next(&app, "aid.officer", &a, "sign_agreement", json!({})).await;
     let a = next(&app, "aid.officer", &a, "start", json!({})).await;
-    next(&app, "aid.officer", &a, "close", json!({})).await;
+    next(&app, "aid.officer", &a, "close", closing()).await;
     // The follow-up the closing creates calls the safe channel (masked for the admin, who does
     // not call), never the applicant's phone.
     let follow_ups = app
@@ -644,5 +856,132 @@ async fn a_safe_contact_case_is_called_back_by_its_safe_means_only(backend: Back
     assert!(
         f["safe_contact_means"].is_null(),
         "the means are for the one who calls"
+    );
+}
+
+async fn a_provider_or_firm_on_the_other_side_is_a_conflict_unless_overridden(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let lg = app.unit_id("140521-SFS-LG");
+    app.state.clock.set(at("2023-03-01T10:00:00+08:00"));
+    let lawyers: Vec<i64> = app
+        .get(
+            &format!("/api/v1/staff?unit_id={}", app.unit_id("140521-GGFLFW")),
+            "admin",
+        )
+        .await
+        .json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_i64().unwrap())
+        .collect();
+    let (lawyer, colleague) = (lawyers[0], lawyers[1]);
+    let granted = |name: &str, opposing: &str, seq: u32| {
+        let mut body = application(
+            lg,
+            &id_number("1970-01-01", seq),
+            "2023-03-01T10:00:00+08:00",
+        );
+        body["applicant"]["name"] = json!(name);
+        body["opposing_party"] = json!(opposing);
+        body
+    };
+    // 张三 v 李四, with the lawyer.
+    let a = submit(&app, "staff.longgang", &granted("张三", "李四", 101)).await;
+    let a = next(&app, "aid.officer", &a, "accept", json!({})).await;
+    let a = next(&app, "aid.officer", &a, "approve", json!({})).await;
+    next(
+        &app,
+        "aid.officer",
+        &a,
+        "assign",
+        json!({"provider_staff_id": lawyer}),
+    )
+    .await;
+    // 李四 v 张三: neither the lawyer nor a colleague of the firm may take it without a reason.
+    let b = submit(&app, "staff.longgang", &granted("李四", "张三", 102)).await;
+    let b = next(&app, "aid.officer", &b, "accept", json!({})).await;
+    let b = next(&app, "aid.officer", &b, "approve", json!({})).await;
+    for (provider, who) in [(lawyer, "该承办人员承办"), (colleague, "所在机构")] {
+        let p = refused(
+            &app,
+            "aid.officer",
+            &b,
+            "assign",
+            json!({"provider_staff_id": provider}),
+            422,
+        )
+        .await;
+        assert_eq!(p["errors"][0]["field"], "provider_staff_id");
+        assert_eq!(p["errors"][0]["code"], "conflict");
+        let message = p["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(who) && message.contains(&a["id"].to_string()),
+            "{p}"
+        );
+    }
+    // With the officer's reason it goes ahead, and the reason stays with the assignment.
+    let b = next(
+        &app,
+        "aid.officer",
+        &b,
+        "assign",
+        json!({"provider_staff_id": colleague,
+               "conflict_override": "前案已终结且受援人书面同意，经中心主任审批"}),
+    )
+    .await;
+    let note = b["assignment_note"].as_str().unwrap();
+    assert!(
+        note.contains("利益冲突经审查放行") && note.contains("书面同意"),
+        "{note}"
+    );
+    // A change of provider gives its reason; the new provider signs again.
+    let a = app
+        .get(
+            &format!("/api/v1/aid-applications/{}", a["id"]),
+            "aid.officer",
+        )
+        .await
+        .json();
+    let a = next(&app, "aid.officer", &a, "sign_agreement", json!({})).await;
+    let p = refused(
+        &app,
+        "aid.officer",
+        &a,
+        "change_provider",
+        json!({"provider_staff_id": lawyers[2]}),
+        422,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "note");
+    // The firm now acts for 李四 too: a change within it is checked like an assignment.
+    let p = refused(
+        &app,
+        "aid.officer",
+        &a,
+        "change_provider",
+        json!({"provider_staff_id": lawyers[2], "note": "原承办律师调离"}),
+        422,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["code"], "conflict");
+    let changed = next(
+        &app,
+        "aid.officer",
+        &a,
+        "change_provider",
+        json!({"provider_staff_id": lawyers[2], "note": "原承办律师调离",
+               "conflict_override": "所内另行安排，已设信息隔离"}),
+    )
+    .await;
+    assert_eq!(changed["state"], "assigned");
+    assert_eq!(changed["provider_staff_id"], lawyers[2]);
+    assert_eq!(changed["deadline"]["kind"], "agreement");
+    let note = changed["assignment_note"].as_str().unwrap();
+    assert!(
+        note.contains("更换承办人员")
+            && note.contains(&lawyer.to_string())
+            && note.contains("调离"),
+        "{note}"
     );
 }

@@ -607,6 +607,8 @@ const KINDS: &[Kind] = &[
     Kind::CreateAid,
     Kind::GreenChannel,
     Kind::VerifyHardship,
+    Kind::LogWork,
+    Kind::PutSubsidyRate,
     Kind::RequestMaterials,
     Kind::Reject,
     Kind::Assign,
@@ -659,6 +661,8 @@ enum Kind {
     CreateAid,
     GreenChannel,
     VerifyHardship,
+    LogWork,
+    PutSubsidyRate,
     RequestMaterials,
     Reject,
     Assign,
@@ -1246,6 +1250,23 @@ async fn prepare(app: &TestApp, ctx: &Ctx, kind: Kind) -> Base {
                 .param("id", id)
                 .body(json!({"method": "data_platform", "result": "confirmed", "note": "低保系统核实"}))
         }
+        Kind::LogWork => {
+            let (id, _) = aid_application(app, ctx, &["accept", "approve", "assign"]).await;
+            Base::new(
+                "POST /api/v1/aid-applications/{id}/work-log",
+                Some("aid.officer"),
+            )
+            .param("id", id)
+            .body(json!({"kind": "meeting", "done_on": "2023-03-10", "note": "约见受援人，了解案情"}))
+        }
+        Kind::PutSubsidyRate => Base::new(
+            "PUT /api/v1/aid-subsidy-rates/{year}/{matter}/{grade}",
+            admin,
+        )
+        .param("year", 2040 + n % 60)
+        .param("matter", "labour_wages")
+        .param("grade", "good")
+        .body(json!({"amount_fen": 150000})),
         Kind::RequestMaterials
         | Kind::Reject
         | Kind::Assign
@@ -1530,9 +1551,16 @@ impl Operation {
     }
 
     /// The path with one parameter set to `value`; `None` when it has others.
+    /// The path with `value` for `name` and, for the other parameters, an id (`1`): every
+    /// other path parameter of a read is a record's id.
     fn path_with(&self, name: &str, value: &str) -> Option<String> {
-        let names = self.path_params();
-        (names.len() == 1).then(|| self.path.replace(&format!("{{{name}}}"), value))
+        let mut path = self.path.replace(&format!("{{{name}}}"), value);
+        for other in self.path_params() {
+            if other != name {
+                path = path.replace(&format!("{{{other}}}"), "1");
+            }
+        }
+        (!path.contains('{')).then_some(path)
     }
 
     fn query_params(&self, spec: &Spec) -> Vec<QueryParam> {

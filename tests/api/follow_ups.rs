@@ -80,7 +80,10 @@ async fn closing_an_aid_case_creates_exactly_one_follow_up(backend: Backend) {
         ("assign", json!({"provider_staff_id": lawyer})),
         ("sign_agreement", json!({})),
         ("start", json!({})),
-        ("close", json!({})),
+        (
+            "close",
+            json!({"outcome": "mediation", "documents": ["调解书"]}),
+        ),
     ] {
         v = ok_step(&app, "aid.officer", id, action, v, body).await["version"]
             .as_i64()

@@ -144,7 +144,10 @@ async fn world(app: &TestApp) -> World {
         ("assign", json!({"provider_staff_id": assigned})),
         ("sign_agreement", json!({})),
         ("start", json!({})),
-        ("close", json!({})),
+        (
+            "close",
+            json!({"outcome": "mediation", "documents": ["调解书"]}),
+        ),
     ] {
         version = ok_step(app, "aid.officer", aid, action, version, step_body).await["version"]
             .as_i64()

@@ -239,11 +239,33 @@ async fn fill_ins(app: &TestApp, spec: &Value) -> (BTreeMap<String, i64>, Value)
         )
         .await,
     );
-    made(app.post("/api/v1/aid-applications", "admin", &json!({
+    // An application granted, so that its documents have one to print.
+    let aid = made(app.post("/api/v1/aid-applications", "admin", &json!({
         "unit_id": unit, "channel": "township_on_behalf", "received_at": "2023-03-01T10:00:00+08:00",
         "applicant": {"name": "赵某", "id_number": "140521198005050012", "phone": "13812345678", "address": "龙港镇"},
         "matter_category": "support_payments", "facts": "子女拒绝支付赡养费。", "hardship_check": "pledge"
     })).await);
+    let mut aid = aid;
+    for step in ["accept", "approve"] {
+        aid = crate::aid::ok_step(
+            app,
+            "aid.officer",
+            aid["id"].as_i64().expect("id"),
+            step,
+            aid["version"].as_i64().expect("version"),
+            json!({}),
+        )
+        .await;
+    }
+    let paper = app
+        .get(
+            &format!("/api/v1/aid-applications/{}/papers", aid["id"]),
+            "admin",
+        )
+        .await
+        .json()["items"][0]["id"]
+        .as_i64()
+        .expect("the grant");
     made(
         app.post(
             "/api/v1/duty-shifts",
@@ -319,6 +341,9 @@ async fn fill_ins(app: &TestApp, spec: &Value) -> (BTreeMap<String, i64>, Value)
             .flatten()
             .unwrap_or(1);
         ids.insert(path.clone(), id);
+        if path.contains("{paper_id}") {
+            ids.insert(format!("{path} paper_id"), paper);
+        }
     }
     (ids, json!({"from": "2023-03-01", "to": "2023-03-31"}))
 }

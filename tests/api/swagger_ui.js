@@ -56,7 +56,7 @@ async (token, ids, required, only) => {
       if (field.value !== "") {
         result.prefilled[key] = field.value;
       } else if (row.querySelector(".parameter__name.required")) {
-        const value = where === "path" ? ids[path] : required[name];
+        const value = where === "path" ? (ids[path + " " + name] ?? ids[path]) : required[name];
         if (value === undefined) throw new Error(path + ": nothing to fill the required " + key);
         await setValue(field, String(value));
         result.filled[key] = String(value);

@@ -2,17 +2,21 @@
 //! its deadlines, work queues and the timeline.
 
 mod applications;
+mod papers;
 mod referral;
 mod types;
 mod verifications;
 mod views;
+mod work_log;
 mod workflow;
 
 pub use applications::*;
+pub use papers::*;
 pub use referral::*;
 pub use types::*;
 pub use verifications::*;
 pub use views::*;
+pub use work_log::*;
 pub use workflow::*;
 
 use crate::auth::principal::{Authorized, Policy};
@@ -48,6 +52,12 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(set_green_channel)
         .service(create_hardship_verification)
         .service(list_hardship_verifications)
+        .service(list_aid_papers)
+        .service(get_printable_aid_paper)
+        .service(list_aid_work_entries)
+        .service(create_aid_work_entry)
+        .service(list_aid_subsidy_rates)
+        .service(put_aid_subsidy_rate)
         .service(act_on_aid_application)
         .service(refer_to_aid);
 }

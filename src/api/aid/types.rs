@@ -7,8 +7,9 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::domain::aid::{
-    self, AidChannel, AidState, HardshipCheck, HardshipGround, MatterCategory, StepInput,
-    TerminationGround, UrgentGround, VerificationMethod, VerificationResult,
+    self, AidChannel, AidState, ClosingOutcome, HardshipCheck, HardshipGround, MatterCategory,
+    QualityGrade, StepInput, TerminationGround, UrgentGround, VerificationMethod,
+    VerificationResult,
 };
 use crate::domain::codes::encode_code_list;
 use crate::domain::consultation::{age_group, SpecialGroup};
@@ -174,6 +175,26 @@ pub struct ActionInput {
     /// the decision, not after today.
     #[schema(example = "2023-03-10")]
     pub served_on: Option<chrono::NaiveDate>,
+    /// `assign`, `change_provider`: why the provider is assigned although the conflict check
+    /// found cases of the provider or its organisation on the other side (kept in the trail);
+    /// without it such a conflict is a 422 on `provider_staff_id` naming the cases.
+    #[schema(min_length = 1, max_length = 500, pattern = "text")]
+    #[validate(length(min = 1, max = 500), custom(function = validation::text))]
+    pub conflict_override: Option<String>,
+    /// `close` (required): how the case ended.
+    pub outcome: Option<ClosingOutcome>,
+    /// `close`: the amount recovered for the client, in fen (分; 1 yuan = 100 fen), where there
+    /// is one.
+    #[schema(minimum = 0, maximum = 100_000_000_000i64)]
+    #[validate(range(min = 0, max = 100_000_000_000i64))]
+    pub amount_recovered_fen: Option<i64>,
+    /// `close` (required): the documents handed in (judgment, mediation agreement, …).
+    #[schema(min_items = 1, max_items = 20)]
+    #[validate(length(min = 1, max = 20))]
+    pub documents: Option<Vec<String>>,
+    /// `review` (required): the quality grade of the closing review (结案审查); the case
+    /// subsidy follows from the rate table for the year closed, the matter and the grade.
+    pub quality_grade: Option<QualityGrade>,
 }
 
 /// An officer's green-channel decision.
@@ -326,6 +347,13 @@ impl NewAidApplication {
             assignment_note: None,
             deadline_kind: None,
             deadline_at: None,
+            closed_at: None,
+            closing_outcome: None,
+            amount_recovered_fen: None,
+            closing_documents: None,
+            review_grade: None,
+            subsidy_fen: None,
+            reviewed_at: None,
             priority: 0,
             version: 1,
             created_at: at,
@@ -362,6 +390,11 @@ impl From<ActionInput> for StepInput {
             termination_ground: i.termination_ground,
             provider_staff_id: i.provider_staff_id,
             served_on: i.served_on,
+            conflict_override: i.conflict_override,
+            outcome: i.outcome,
+            amount_recovered_fen: i.amount_recovered_fen,
+            documents: i.documents,
+            quality_grade: i.quality_grade,
         }
     }
 }

@@ -8,9 +8,9 @@ use utoipa::ToSchema;
 use crate::api::AppState;
 use crate::auth::Principal;
 use crate::domain::aid::{
-    self, AidAction, AidChannel, AidState, DeadlineKind, GreenReason, HardshipCheck,
-    HardshipGround, MatterCategory, TerminationGround, UrgentGround, VerificationMethod,
-    VerificationResult,
+    self, AidAction, AidChannel, AidState, ClosingOutcome, DeadlineKind, GreenReason,
+    HardshipCheck, HardshipGround, MatterCategory, QualityGrade, TerminationGround, UrgentGround,
+    VerificationMethod, VerificationResult,
 };
 use crate::domain::codes::decode_code_list;
 use crate::domain::consultation::SpecialGroup;
@@ -162,6 +162,20 @@ pub struct AidApplication {
     pub termination_notice: Option<String>,
     /// The Art. 48 ground (or `not_eligible`: urgent aid refused afterwards), when terminated.
     pub termination_ground: Option<TerminationGround>,
+    /// When the case was closed.
+    pub closed_at: Option<DateTime<FixedOffset>>,
+    /// How the case ended (reported at closing).
+    pub closing_outcome: Option<ClosingOutcome>,
+    /// The amount recovered for the client, in fen (分), where there is one.
+    pub amount_recovered_fen: Option<i64>,
+    /// The documents handed in at closing.
+    pub closing_documents: Vec<String>,
+    /// The closing review's quality grade (结案审查).
+    pub review_grade: Option<QualityGrade>,
+    /// The case subsidy (办案补贴) the review computed from the rate table, in fen.
+    pub subsidy_fen: Option<i64>,
+    /// When the closing review was made.
+    pub reviewed_at: Option<DateTime<FixedOffset>>,
     /// The assigned provider.
     pub provider_staff_id: Option<i64>,
     /// The follow-up visit after closing and the satisfaction it found (on single reads).
@@ -184,7 +198,7 @@ impl Versioned for AidApplication {
     }
 }
 
-/// Context for building views: the caller, now, names for notices, the calendar.
+/// Context for building views: the caller, now, the calendar.
 pub struct ViewContext<'a> {
     /// The caller.
     pub principal: &'a Principal,
@@ -192,8 +206,6 @@ pub struct ViewContext<'a> {
     pub now: DateTime<chrono::Utc>,
     /// The business calendar around now.
     pub calendar: &'a crate::domain::calendar::BusinessCalendar,
-    /// Days the applicant has to object (for the notices).
-    pub objection_days: u32,
 }
 
 impl AidApplication {
@@ -201,7 +213,7 @@ impl AidApplication {
     pub fn view(
         app: Application,
         ctx: &ViewContext,
-        notice: Option<(String, String)>,
+        decision: Option<&store::aid::papers::PaperRow>,
     ) -> Result<Self, ApiError> {
         let Application { row, applicant: a } = app;
         let id = row.id;
@@ -259,36 +271,13 @@ impl AidApplication {
                 | AidState::Objection
                 | AidState::ObjectionDismissed
         );
-        let parties =
-            notice
-                .as_ref()
-                .filter(|_| served)
-                .map(|(centre, bureau)| aid::NoticeParties {
-                    applicant: if sight == privacy::Sight::Masked {
-                        "申请人"
-                    } else {
-                        &a.name
-                    },
-                    centre,
-                    bureau,
-                    objection_days: ctx.objection_days,
-                });
-        let (rejection_notice, termination_notice) = match (&parties, row.termination_ground) {
-            (Some(p), Some(ground)) => (
-                None,
-                Some(aid::termination_notice(
-                    p,
-                    ground,
-                    row.decision_note.as_deref(),
-                )),
-            ),
-            (Some(p), None) => (
-                row.decision_note
-                    .as_deref()
-                    .map(|reasons| aid::rejection_notice(p, reasons)),
-                None,
-            ),
-            (None, _) => (None, None),
+        let decision = decision
+            .filter(|_| served)
+            .map(|p| (p.kind, paper_text(p, &a.name, sight)));
+        let (rejection_notice, termination_notice) = match decision {
+            Some((aid::PaperKind::Refusal, text)) => (Some(text), None),
+            Some((aid::PaperKind::Termination, text)) => (None, Some(text)),
+            _ => (None, None),
         };
         Ok(AidApplication {
             id,
@@ -343,6 +332,17 @@ impl AidApplication {
             rejection_notice,
             termination_notice,
             decided_at: row.decided_at.map(to_cst),
+            closed_at: row.closed_at.map(to_cst),
+            closing_outcome: row.closing_outcome,
+            amount_recovered_fen: row.amount_recovered_fen,
+            closing_documents: row
+                .closing_documents
+                .as_deref()
+                .map(|m| m.lines().map(str::to_owned).collect())
+                .unwrap_or_default(),
+            review_grade: row.review_grade,
+            subsidy_fen: row.subsidy_fen,
+            reviewed_at: row.reviewed_at.map(to_cst),
             objection_note: row.objection_note,
             objection_decision_note: row.objection_decision_note,
             decision_note: row.decision_note,
@@ -365,50 +365,50 @@ pub(crate) async fn views(
     apps: Vec<Application>,
 ) -> Result<Vec<AidApplication>, ApiError> {
     let now = state.clock.now();
-    let need_notice: Vec<i64> = apps
-        .iter()
-        .filter(|a| {
-            matches!(
-                a.row.state,
-                AidState::Rejected
-                    | AidState::Terminated
-                    | AidState::Objection
-                    | AidState::ObjectionDismissed
-            )
-        })
-        .map(|a| a.row.centre_id)
-        .collect();
     let ids: Vec<i64> = apps.iter().map(|a| a.row.id).collect();
-    let (calendar, notices, mut refs) = store::run(&state.pool, move |c| {
+    let (calendar, mut decisions, mut refs) = store::run(&state.pool, move |c| {
         let calendar = store::calendar::current(c)?;
-        let mut notices = std::collections::HashMap::new();
-        for centre in need_notice {
-            if let std::collections::hash_map::Entry::Vacant(e) = notices.entry(centre) {
-                let (name, parent) = store::aid::unit_and_parent_names(c, centre)?;
-                e.insert((name, parent.unwrap_or_else(|| "司法行政机关".to_owned())));
-            }
-        }
+        let decisions = store::aid::papers::latest(
+            c,
+            &ids,
+            &[aid::PaperKind::Refusal, aid::PaperKind::Termination],
+        )?;
         let refs =
             store::external_refs::of(c, store::external_refs::RefEntity::AidApplication, &ids)?;
-        Ok((calendar, notices, refs))
+        Ok((calendar, decisions, refs))
     })
     .await?;
     let ctx = ViewContext {
         principal,
         now,
         calendar: &calendar,
-        objection_days: state.settings.objection_days,
     };
     apps.into_iter()
         .map(|a| {
-            let notice = notices.get(&a.row.centre_id).cloned();
+            let decision = decisions.remove(&a.row.id);
             let external_ref = refs.remove(&a.row.id);
-            AidApplication::view(a, &ctx, notice).map(|mut v| {
+            AidApplication::view(a, &ctx, decision.as_ref()).map(|mut v| {
                 v.external_ref = external_ref;
                 v
             })
         })
         .collect()
+}
+
+/// A paper's text as this reader may see it: the applicant's name masked unless the reader sees
+/// the contact details.
+pub fn paper_text(
+    paper: &store::aid::papers::PaperRow,
+    applicant: &str,
+    sight: privacy::Sight,
+) -> String {
+    let text = paper.text();
+    match sight.name(Some(applicant.to_owned())) {
+        Some(shown) if shown != applicant && !applicant.is_empty() => {
+            text.replace(applicant, &shown)
+        }
+        _ => text,
+    }
 }
 
 /// The views of a page of applications.
@@ -452,6 +452,8 @@ pub struct AidEvent {
     pub state: Option<String>,
     /// The note, reasons or assignment remarks given in this step.
     pub note: Option<String>,
+    /// The reference number of the document the step issued (see `…/papers`).
+    pub paper_reference: Option<String>,
 }
 
 /// The timeline.
@@ -524,6 +526,11 @@ impl From<AuditRow> for AidEvent {
             role: e.role,
             state: field("state"),
             note: field("step_note"),
+            paper_reference: after
+                .as_ref()
+                .and_then(|a| a.pointer("/paper/reference"))
+                .and_then(|v| v.as_str())
+                .map(str::to_owned),
             action: e.action,
         }
     }

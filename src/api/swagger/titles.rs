@@ -90,6 +90,12 @@ pub const OPERATIONS: &[(&str, &str, &str)] = &[
     ("act_on_aid_application", "法律援助流程操作", "Take a workflow step"),
     ("list_hardship_verifications", "经济困难核查记录", "Hardship verifications"),
     ("create_hardship_verification", "登记经济困难核查", "Record a hardship verification"),
+    ("list_aid_work_entries", "办案记录", "A case's work log"),
+    ("list_aid_papers", "案件文书", "A case's written documents"),
+    ("get_printable_aid_paper", "打印文书", "Print a document"),
+    ("create_aid_work_entry", "登记办案记录", "Record work on a case"),
+    ("list_aid_subsidy_rates", "办案补贴标准", "Case subsidy rates of a year"),
+    ("put_aid_subsidy_rate", "设定办案补贴标准", "Set a case subsidy rate"),
     // activities
     ("list_activities", "活动列表", "List activities"),
     ("create_activity", "登记活动", "Record an activity"),

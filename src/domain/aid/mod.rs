@@ -249,6 +249,65 @@ crate::code_table! {
         Terminate = "terminate": "终止援助",
         /// The applicant withdraws (or failed to supplement materials).
         Withdraw = "withdraw": "撤回申请",
+        /// Replace the provider, with the reason (the agreement is signed again).
+        ChangeProvider = "change_provider": "更换承办人员",
+        /// The centre's closing review (结案审查) of a filed case: a quality grade and the case
+        /// subsidy (办案补贴) from the rate table.
+        Review = "review": "结案审查",
+    }
+}
+
+crate::code_table! {
+    /// How a case ended, as the provider reports at closing.
+    pub enum ClosingOutcome as "aid_closing_outcome" {
+        /// A judgment or ruling.
+        Judgment = "judgment": "判决/裁定",
+        /// A mediation agreement or mediation document.
+        Mediation = "mediation": "调解",
+        /// A settlement between the parties.
+        Settlement = "settlement": "和解",
+        /// The claim or case was withdrawn.
+        Withdrawal = "withdrawal": "撤诉/撤回",
+        /// An arbitration award.
+        Arbitration = "arbitration": "仲裁裁决",
+        /// Another ending (e.g. a criminal case not prosecuted).
+        Other = "other": "其他",
+    }
+}
+
+crate::code_table! {
+    /// The quality grade of the closing review (结案审查).
+    pub enum QualityGrade as "aid_quality_grade" {
+        /// Excellent.
+        Excellent = "excellent": "优秀",
+        /// Good.
+        Good = "good": "良好",
+        /// Passed.
+        Pass = "pass": "合格",
+        /// Failed.
+        Fail = "fail": "不合格",
+    }
+}
+
+crate::code_table! {
+    /// What a provider did on a case (the work log).
+    pub enum WorkKind as "aid_work_kind" {
+        /// Met the client (or the accused in custody).
+        Meeting = "meeting": "会见/约见受援人",
+        /// Read the case file.
+        FileReading = "file_reading": "阅卷",
+        /// Gathered evidence.
+        Investigation = "investigation": "调查取证",
+        /// Drafted a legal document.
+        Drafting = "drafting": "代写法律文书",
+        /// Attended a hearing.
+        Hearing = "hearing": "出庭",
+        /// Took part in mediation or negotiation.
+        Mediation = "mediation": "参与调解/协商",
+        /// Reported a ground on which aid must end (Art. 48), for the centre to decide.
+        TerminationReport = "termination_report": "报告终止法律援助情形",
+        /// Anything else worth recording.
+        Other = "other": "其他",
     }
 }
 
@@ -269,6 +328,8 @@ crate::code_table! {
         Objection = "objection": "异议审查期限（5日）",
         /// Files within 30 days of closing.
         Filing = "filing": "提交立卷材料期限（30日）",
+        /// The centre reviews the file within 30 days of receiving it.
+        ClosingReview = "closing_review": "结案审查期限（30日）",
     }
 }
 
@@ -441,11 +502,16 @@ pub fn check_intake(i: &Intake) -> Result<(), IntakeError> {
     Ok(())
 }
 
+mod conflicts;
 mod notices;
 mod steps;
 mod workflow;
-pub use notices::{rejection_notice, termination_notice, NoticeParties};
-pub use steps::{check_step, StepError, StepInput};
+pub use conflicts::{conflicts, Conflict, OtherCase};
+pub use notices::{
+    assignment_notice, chinese_date, grant_decision, materials_notice, objection_decision,
+    reference, rejection_notice, termination_notice, NoticeParties, PaperKind,
+};
+pub use steps::{check_step, check_work_entry, StepError, StepInput};
 pub use workflow::*;
 
 #[cfg(test)]

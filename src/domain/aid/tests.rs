@@ -27,6 +27,7 @@ fn standing(state: AidState) -> Standing {
         notice: false,
         decided: false,
         materials_asked: false,
+        reviewed: false,
         resume: None,
         received_at: at,
         state_entered_at: at,
@@ -38,12 +39,13 @@ fn standing(state: AidState) -> Standing {
 /// Every combination of the conditions the guards look at.
 fn situations(state: AidState) -> Vec<Standing> {
     let mut out = Vec::new();
-    for bits in 0..16u8 {
+    for bits in 0..32u8 {
         let mut s = standing(state);
         s.urgent = bits & 1 != 0;
         s.notice = bits & 2 != 0;
         s.decided = bits & 4 != 0;
         s.materials_asked = bits & 8 != 0;
+        s.reviewed = bits & 16 != 0;
         out.push(s);
     }
     out
@@ -103,14 +105,14 @@ fn the_paths_of_the_law() {
             A::Start,
             A::Close,
             A::File,
+            A::Review,
         ],
     );
     assert_eq!(s.state, AidState::Filed);
-    for end in [
-        AidState::Filed,
-        AidState::Withdrawn,
-        AidState::ObjectionDismissed,
-    ] {
+    let mut reviewed = s;
+    reviewed.reviewed = true;
+    assert!(allowed_actions(&reviewed).is_empty(), "reviewed once");
+    for end in [AidState::Withdrawn, AidState::ObjectionDismissed] {
         for s in situations(end) {
             assert!(allowed_actions(&s).is_empty(), "{end:?} is final");
         }
@@ -231,7 +233,16 @@ fn deadlines_follow_the_law_and_pause_for_materials() {
     );
     c.state = AidState::InProgress;
     assert_eq!(due(&c), None);
+    // Filed Fri 03-10: the review's 30 days end Sun 04-09, so Mon 04-10; reviewed, nothing.
     c.state = AidState::Filed;
+    assert_eq!(
+        due(&c),
+        Some((
+            DeadlineKind::ClosingReview,
+            chrono::NaiveDate::from_ymd_opt(2023, 4, 10).unwrap()
+        ))
+    );
+    c.reviewed = true;
     assert_eq!(due(&c), None);
     // An official notice received Fri 03-10: assigned by Mon 03-13 (3 days, Art. 36).
     let mut n = standing(AidState::Submitted);
@@ -406,7 +417,7 @@ fn the_notices_name_the_remedies_of_article_49() {
     };
     let n = rejection_notice(&p, "1. 不属于法律援助事项范围。");
     assert!(
-        n.starts_with("不予法律援助决定书")
+        n.starts_with("张某：")
             && n.contains("异议")
             && n.contains("沁水县司法局")
             && n.contains("15日内")
@@ -418,7 +429,7 @@ fn the_notices_name_the_remedies_of_article_49() {
     );
     let t = termination_notice(&p, TerminationGround::OwnLawyer, Some("受援人书面告知。"));
     assert!(
-        t.starts_with("终止法律援助决定书")
+        t.contains("终止对你的法律援助")
             && t.contains("自行委托律师")
             && t.contains("第四十八条")
             && t.contains("行政诉讼")
@@ -427,4 +438,41 @@ fn the_notices_name_the_remedies_of_article_49() {
     );
     let u = termination_notice(&p, TerminationGround::NotEligible, None);
     assert!(u.contains("第四十四条"), "{u}");
+}
+
+#[test]
+fn papers_carry_a_reference_and_the_law_s_time_limits() {
+    assert_eq!(
+        reference("沁水县法律援助中心", false, 2023, 12),
+        "沁援〔2023〕12号"
+    );
+    assert_eq!(
+        reference("沁水县司法局", true, 2023, 3),
+        "沁司援〔2023〕3号"
+    );
+    let p = NoticeParties {
+        applicant: "张某",
+        centre: "沁水县法律援助中心",
+        bureau: "沁水县司法局",
+        objection_days: 15,
+    };
+    let m = materials_notice(
+        &p,
+        &["户口簿复印件".to_owned(), "经济困难状况说明表".to_owned()],
+        NaiveDate::from_ymd_opt(2023, 3, 13).unwrap(),
+    );
+    assert!(
+        m.contains("2023年3月13日前")
+            && m.contains("2. 经济困难状况说明表")
+            && m.contains("视为撤回"),
+        "{m}"
+    );
+    let g = grant_decision(&p, "请求给付赡养费", Some("赡养纠纷"));
+    assert!(g.contains("三日内指派"), "{g}");
+    let a = assignment_notice(&p, "某律师事务所", "王律师", "刑事辩护", true);
+    assert!(a.contains("第三十六条") && a.contains("五日内"), "{a}");
+    let d = objection_decision(&p, false, "");
+    assert!(d.contains("维持") && d.contains("行政诉讼"), "{d}");
+    let u = objection_decision(&p, true, "");
+    assert!(u.contains("责令沁水县法律援助中心改正"), "{u}");
 }

@@ -16,6 +16,10 @@ pub const OBJECTION_DAYS: u32 = 15;
 pub const OBJECTION_BASIS: &str =
     "《法律援助法》第四十九条；山西省规定自收到决定之日起十五日内向设立法律援助机构的司法行政部门提出";
 
+/// Years after closing during which a provider's cases (and its organisation's) count in the
+/// conflict check of an assignment (the deployment may set its own: `HUIMIN_CONFLICT_YEARS`).
+pub const CONFLICT_YEARS: u32 = 3;
+
 /// When a row of [`TRANSITIONS`] applies, besides its state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Guard {
@@ -35,6 +39,8 @@ pub enum Guard {
     Decided,
     /// No materials notice yet: missing materials are asked for once (一次性告知).
     FirstNotice,
+    /// The filed case has had no closing review yet: it is reviewed once.
+    NotReviewed,
 }
 
 /// Where an application stands: what the table and the periods look at.
@@ -50,6 +56,8 @@ pub struct Standing {
     pub decided: bool,
     /// Whether a materials notice was ever given.
     pub materials_asked: bool,
+    /// Whether the centre reviewed the filed case (结案审查).
+    pub reviewed: bool,
     /// After a termination: the state aid resumes in when the objection to it is upheld.
     pub resume: Option<AidState>,
     /// When the application was received.
@@ -73,6 +81,7 @@ impl Guard {
             Guard::AwaitingDecision => s.urgent && !s.decided,
             Guard::Decided => s.decided,
             Guard::FirstNotice => !s.materials_asked,
+            Guard::NotReviewed => !s.reviewed,
         }
     }
 
@@ -110,6 +119,10 @@ impl Guard {
             Guard::Decided => Message::new(
                 "urgent aid given before review is decided (approve or reject) before the case is closed",
                 "先行提供法律援助的案件须先补办审查决定，方可结案",
+            ),
+            Guard::NotReviewed => Message::new(
+                "the closing review of this case is done; it is reviewed once",
+                "本案已作结案审查，不得重复审查",
             ),
             Guard::FirstNotice => Message::new(
                 "missing materials are asked for once, in one notice (一次性告知); this application had its notice",
@@ -160,6 +173,7 @@ pub const TRANSITIONS: &[(AidState, AidAction, AidState, Guard)] = {
         (S::Assigned, A::Reject, S::Terminated, G::AwaitingDecision),
         (S::Assigned, A::SignAgreement, S::AgreementSigned, G::Always),
         (S::Assigned, A::Terminate, S::Terminated, G::Always),
+        (S::Assigned, A::ChangeProvider, S::Assigned, G::Always),
         (
             S::AgreementSigned,
             A::Approve,
@@ -175,6 +189,12 @@ pub const TRANSITIONS: &[(AidState, AidAction, AidState, Guard)] = {
         (S::AgreementSigned, A::Start, S::InProgress, G::Always),
         (S::AgreementSigned, A::Terminate, S::Terminated, G::Always),
         (
+            S::AgreementSigned,
+            A::ChangeProvider,
+            S::Assigned,
+            G::Always,
+        ),
+        (
             S::InProgress,
             A::Approve,
             S::InProgress,
@@ -183,8 +203,10 @@ pub const TRANSITIONS: &[(AidState, AidAction, AidState, Guard)] = {
         (S::InProgress, A::Reject, S::Terminated, G::AwaitingDecision),
         (S::InProgress, A::Close, S::Closed, G::Decided),
         (S::InProgress, A::Terminate, S::Terminated, G::Always),
+        (S::InProgress, A::ChangeProvider, S::Assigned, G::Always),
         (S::Terminated, A::Object, S::Objection, G::Always),
         (S::Closed, A::File, S::Filed, G::Always),
+        (S::Filed, A::Review, S::Filed, G::NotReviewed),
     ]
 };
 
@@ -291,6 +313,11 @@ pub const PERIODS: &[Period] = &[
         days: 30,
         basis: "《办理法律援助案件程序规定》：法律援助人员自结案之日起三十日内向法律援助机构提交立卷材料",
     },
+    Period {
+        kind: DeadlineKind::ClosingReview,
+        days: 30,
+        basis: "《办理法律援助案件程序规定》：法律援助机构自收到立卷材料之日起三十日内审查，并按规定支付办案补贴（《法律援助法》第五十二条）",
+    },
 ];
 
 /// The period of a deadline (the materials reply has none of its own: each notice sets it).
@@ -322,6 +349,7 @@ pub fn current_deadline(
         S::Assigned => after(K::Agreement, s.state_entered_at, 0),
         S::Objection => after(K::Objection, s.state_entered_at, 0),
         S::Closed => after(K::Filing, s.state_entered_at, 0),
+        S::Filed if !s.reviewed => after(K::ClosingReview, s.state_entered_at, 0),
         _ => None,
     };
     let decision = match s.state {

@@ -8,8 +8,8 @@ use utoipa::IntoParams;
 use crate::db::schema::{aid_applicants, aid_applications, units};
 use crate::db::DbConnection;
 use crate::domain::aid::{
-    self, AidChannel, AidState, DeadlineKind, HardshipCheck, HardshipGround, MatterCategory,
-    Standing, TerminationGround, UrgentGround,
+    self, AidChannel, AidState, ClosingOutcome, DeadlineKind, HardshipCheck, HardshipGround,
+    MatterCategory, QualityGrade, Standing, TerminationGround, UrgentGround,
 };
 use crate::domain::calendar::BusinessCalendar;
 use crate::domain::id_card::Sex;
@@ -24,10 +24,14 @@ use crate::store::write;
 use crate::store::write::record;
 use crate::store::Actor;
 
+pub mod papers;
+pub mod rates;
 mod verifications;
+mod work_log;
 mod workflow;
 
 pub use verifications::{verifications, verify_hardship, VerificationInput, VerificationRow};
+pub use work_log::{log_work, work_log, WorkEntryInput, WorkEntryRow};
 pub use workflow::{act, events, set_green};
 
 /// A stored application.
@@ -78,6 +82,13 @@ pub struct AidRow {
     pub assignment_note: Option<String>,
     pub deadline_kind: Option<DeadlineKind>,
     pub deadline_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub closing_outcome: Option<ClosingOutcome>,
+    pub amount_recovered_fen: Option<i64>,
+    pub closing_documents: Option<String>,
+    pub review_grade: Option<QualityGrade>,
+    pub subsidy_fen: Option<i64>,
+    pub reviewed_at: Option<NaiveDateTime>,
     pub priority: i32,
     pub version: i64,
     pub created_at: NaiveDateTime,
@@ -176,6 +187,7 @@ pub fn standing(row: &AidRow) -> Standing {
         notice: row.channel == AidChannel::OfficialNotice,
         decided: row.decided_at.is_some(),
         materials_asked: row.materials_list.is_some(),
+        reviewed: row.reviewed_at.is_some(),
         resume: row.resume_state,
         received_at: row.received_at.and_utc(),
         state_entered_at: row.state_entered_at.and_utc(),

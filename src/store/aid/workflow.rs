@@ -1,12 +1,12 @@
 //! The workflow's steps (one at a time, versioned and audited), the green-channel decision and
 //! the timeline.
 
-use chrono::Duration;
+use chrono::{Datelike, Duration};
 use diesel::prelude::*;
 
 use super::{find, refresh, AidRow, Application, Reader};
 use crate::config::Settings;
-use crate::db::schema::{aid_applications, audit_events, staff, units};
+use crate::db::schema::{aid_applicants, aid_applications, audit_events, staff, units};
 use crate::db::DbConnection;
 use crate::domain::aid::{self, AidAction, AidState, GreenReason, StepInput, TerminationGround};
 use crate::domain::codes::{decode_code_list, encode_code_list, CodeTable};
@@ -27,6 +27,9 @@ struct Stepped {
     app: Application,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     step_note: Option<String>,
+    /// The written document the step issued: its number and the digest of its text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    paper: Option<super::papers::PaperStamp>,
 }
 
 impl Record for Stepped {
@@ -60,7 +63,7 @@ fn step(
         &mut crate::store::audit::AuditLog,
         &Application,
         &mut AidRow,
-    ) -> Result<Option<String>, ApiError>,
+    ) -> Result<(Option<String>, Option<super::papers::PaperRow>), ApiError>,
 ) -> Result<Application, ApiError> {
     let stepped = write::update(
         conn,
@@ -71,11 +74,13 @@ fn step(
             Ok(Stepped {
                 app: find(tx, reader, id)?,
                 step_note: None,
+                paper: None,
             })
         },
         |tx, log, current| {
             let mut row = current.app.row.clone();
-            let step_note = change(tx, log, &current.app, &mut row)?;
+            let (step_note, paper) = change(tx, log, &current.app, &mut row)?;
+            let paper = paper.as_ref().map(super::papers::PaperStamp::from);
             row.version += 1;
             row.updated_at = log.at();
             refresh(&mut row, &crate::store::calendar::current(tx)?);
@@ -90,6 +95,7 @@ fn step(
                     applicant: current.app.applicant.clone(),
                 },
                 step_note,
+                paper,
             })
         },
     )?;
@@ -205,8 +211,58 @@ pub fn act(
                     }
                 }
                 AidAction::DismissObjection => row.objection_decision_note = note.clone(),
-                AidAction::Assign => {
-                    assign(tx, row, input, state)?;
+                AidAction::Close => {
+                    row.closed_at = Some(now);
+                    row.closing_outcome = input.outcome;
+                    row.amount_recovered_fen = input.amount_recovered_fen;
+                    row.closing_documents = input.documents.as_ref().map(|d| d.join("\n"));
+                }
+                AidAction::Review => {
+                    let grade = input.quality_grade.ok_or_else(|| {
+                        ApiError::invalid_field("quality_grade", "required", "grade the case")
+                    })?;
+                    let closed = row.closed_at.unwrap_or(row.state_entered_at);
+                    let year = crate::time::to_cst(closed).year();
+                    let rate = super::rates::amount(tx, year, row.matter_category, grade)?
+                        .ok_or_else(|| {
+                            conflict(Message::new(
+                                format!(
+                                    "no case subsidy is set for {}, {} in {year} or before: an admin sets it in the rate table first",
+                                    row.matter_category.code(),
+                                    grade.code()
+                                ),
+                                format!(
+                                    "{year}年及以前均未设定“{}”案件“{}”等级的办案补贴标准，请管理员先在补贴标准表中设定",
+                                    row.matter_category.label(),
+                                    grade.label()
+                                ),
+                            ))
+                        })?;
+                    row.review_grade = Some(grade);
+                    row.subsidy_fen = Some(rate);
+                    row.reviewed_at = Some(now);
+                    note = Some(format!(
+                        "结案审查：{}；办案补贴 {}.{:02} 元{}",
+                        grade.label(),
+                        rate / 100,
+                        rate % 100,
+                        note.map(|n| format!("。{n}")).unwrap_or_default()
+                    ));
+                }
+                AidAction::Assign | AidAction::ChangeProvider => {
+                    assign(
+                        tx,
+                        row,
+                        &current.applicant.name,
+                        input,
+                        state,
+                        settings.conflict_years,
+                        now,
+                    )?;
+                    if action == AidAction::ChangeProvider {
+                        // The new provider signs a new agreement: its period starts now.
+                        row.state_entered_at = now;
+                    }
                     if standing.notice {
                         // 通知辩护: the notice is the decision (Art. 25, 36).
                         row.decided_at = Some(now);
@@ -231,7 +287,17 @@ pub fn act(
                     due_on,
                 )?;
             }
-            Ok(note)
+            let paper = super::papers::issue_for_step(
+                tx,
+                row,
+                &current.applicant.name,
+                action,
+                state,
+                input,
+                settings,
+                now,
+            )?;
+            Ok((note, paper))
         },
     )
 }
@@ -294,15 +360,20 @@ pub(super) fn check_provider(
     }
 }
 
-/// Assignment: an active provider of the area the centre serves (its parent's subtree: law firms,
-/// legal service offices, the service centre); a preference (点援制) that is not honoured needs
-/// a recorded reason unless no preferred provider is active; open cases of the provider against
-/// the same opposing party give a conflict warning.
+/// Assignment (and a change of provider): an active provider of the area the centre serves (its
+/// parent's subtree: law firms, legal service offices, the service centre); a preference (点援制)
+/// that is not honoured needs a recorded reason unless no preferred provider is active; a
+/// provider or organisation on the other side of the case is refused unless the officer
+/// overrides the conflict with a reason; open cases of the provider against the same opposing
+/// party give a warning.
 fn assign(
     tx: &mut DbConnection,
     row: &mut AidRow,
+    applicant: &str,
     input: &StepInput,
     from: AidState,
+    conflict_years: u32,
+    now: chrono::NaiveDateTime,
 ) -> Result<(), ApiError> {
     let provider = input.provider_staff_id.ok_or_else(|| {
         ApiError::invalid_field(
@@ -313,15 +384,50 @@ fn assign(
     })?;
     check_provider(tx, row.centre_id, provider, "provider_staff_id")?;
     let mut notes = Vec::new();
+    let found = conflicts_of(tx, row, applicant, provider, conflict_years, now)?;
+    if !found.is_empty() {
+        let list = found
+            .iter()
+            .map(|c| c.why.as_str())
+            .collect::<Vec<_>>()
+            .join("；");
+        match &input.conflict_override {
+            Some(reason) => notes.push(format!("利益冲突经审查放行（{list}）：{reason}")),
+            None => {
+                return Err(ApiError::invalid_field(
+                    "provider_staff_id",
+                    "conflict",
+                    format!(
+                        "conflict of interest: {list}; choose another provider, or give `conflict_override` with the reason"
+                    ),
+                ))
+            }
+        }
+    }
     if from == AidState::Submitted {
         notes.push("通知辩护：收到办案机关通知后指派".to_owned());
     }
     if from == AidState::Accepted {
         notes.push("先行提供法律援助（临时指派，材料后补）".to_owned());
     }
+    let changing = matches!(
+        from,
+        AidState::Assigned | AidState::AgreementSigned | AidState::InProgress
+    );
+    if changing {
+        // A change of provider: the reason, and who had the case.
+        let before = row
+            .provider_staff_id
+            .map(|p| format!("（原承办人员 {p}）"))
+            .unwrap_or_default();
+        notes.push(format!(
+            "更换承办人员{before}：{}",
+            input.note.clone().unwrap_or_default()
+        ));
+    }
     let preferred = row.preferred_providers();
     let departs_from_choice = !preferred.is_empty() && !preferred.contains(&provider);
-    if let (Some(note), false) = (&input.note, departs_from_choice) {
+    if let (Some(note), false, false) = (&input.note, departs_from_choice, changing) {
         notes.push(note.clone());
     }
     if departs_from_choice {
@@ -410,7 +516,7 @@ pub fn set_green(
             } else {
                 String::new()
             };
-            Ok(Some(format!("绿色通道：{reason}")))
+            Ok((Some(format!("绿色通道：{reason}")), None))
         },
     )
 }
@@ -424,4 +530,85 @@ pub fn events(conn: &mut DbConnection, reader: Reader, id: i64) -> Result<Vec<Au
         .order(audit_events::id.asc())
         .select(AuditRow::as_select())
         .load(conn)?)
+}
+
+/// The cases of the provider and of its organisation (the other staff of its unit) that put
+/// them on the other side of this case: open ones, and those ended within `years`.
+fn conflicts_of(
+    tx: &mut DbConnection,
+    row: &AidRow,
+    applicant: &str,
+    provider: i64,
+    years: u32,
+    now: chrono::NaiveDateTime,
+) -> Result<Vec<aid::Conflict>, ApiError> {
+    let unit: i64 = staff::table
+        .filter(staff::id.eq(provider))
+        .select(staff::unit_id)
+        .first(tx)?;
+    let team: Vec<i64> = staff::table
+        .filter(staff::unit_id.eq(unit))
+        .select(staff::id)
+        .load(tx)?;
+    let applicant = applicant.trim().to_owned();
+    let opposing = row
+        .opposing_party
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned);
+    let mut q = aid_applications::table
+        .inner_join(aid_applicants::table)
+        .filter(aid_applications::provider_staff_id.eq_any(team))
+        .filter(aid_applications::id.ne(row.id))
+        .into_boxed();
+    q = match &opposing {
+        Some(p) => q.filter(
+            aid_applications::opposing_party
+                .eq(applicant.clone())
+                .or(aid_applicants::name.eq(p.clone())),
+        ),
+        None => q.filter(aid_applications::opposing_party.eq(applicant.clone())),
+    };
+    type Found = (
+        i64,
+        Option<i64>,
+        String,
+        Option<String>,
+        AidState,
+        chrono::NaiveDateTime,
+        Option<chrono::NaiveDateTime>,
+    );
+    let found: Vec<Found> = q
+        .select((
+            aid_applications::id,
+            aid_applications::provider_staff_id,
+            aid_applicants::name,
+            aid_applications::opposing_party,
+            aid_applications::state,
+            aid_applications::state_entered_at,
+            aid_applications::closed_at,
+        ))
+        .load(tx)?;
+    let cutoff = now
+        .checked_sub_months(chrono::Months::new(12 * years))
+        .unwrap_or(now);
+    let open = [
+        AidState::Assigned,
+        AidState::AgreementSigned,
+        AidState::InProgress,
+    ];
+    let others: Vec<aid::OtherCase> = found
+        .into_iter()
+        .filter(|(_, _, _, _, state, entered, closed)| {
+            open.contains(state) || closed.unwrap_or(*entered) >= cutoff
+        })
+        .map(|(id, p, name, opposing_party, _, _, _)| aid::OtherCase {
+            id,
+            applicant: name,
+            opposing_party,
+            same_provider: p == Some(provider),
+        })
+        .collect();
+    Ok(aid::conflicts(&applicant, opposing.as_deref(), &others))
 }

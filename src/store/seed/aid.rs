@@ -12,7 +12,9 @@ use super::rng::Rng;
 use super::roster::Roster;
 use super::year::{add_working_days, at, next_working, working_days_before, Story};
 use crate::db::DbConnection;
-use crate::domain::aid::{self, AidAction, StepInput, TerminationGround, UrgentGround};
+use crate::domain::aid::{
+    self, AidAction, ClosingOutcome, QualityGrade, StepInput, TerminationGround, UrgentGround,
+};
 use crate::domain::calendar::BusinessCalendar;
 use crate::error::ApiError;
 use crate::precondition::IfMatch;
@@ -53,6 +55,7 @@ const STANDARD: &[(A, i64)] = &[
     (A::Start, 9),
     (A::Close, 70),
     (A::File, 80),
+    (A::Review, 88),
 ];
 const GREEN: &[(A, i64)] = &[
     (A::Accept, 0),
@@ -62,6 +65,7 @@ const GREEN: &[(A, i64)] = &[
     (A::Start, 4),
     (A::Close, 50),
     (A::File, 58),
+    (A::Review, 63),
 ];
 /// Urgent aid (先行提供): assigned on the day, the decision and its papers follow.
 const URGENT: &[(A, i64)] = &[
@@ -72,6 +76,7 @@ const URGENT: &[(A, i64)] = &[
     (A::Start, 2),
     (A::Close, 45),
     (A::File, 55),
+    (A::Review, 60),
 ];
 const MATERIALS: &[(A, i64)] = &[
     (A::Accept, 0),
@@ -83,6 +88,7 @@ const MATERIALS: &[(A, i64)] = &[
     (A::Start, 15),
     (A::Close, 80),
     (A::File, 90),
+    (A::Review, 96),
 ];
 const LAPSED: &[(A, i64)] = &[(A::Accept, 0), (A::RequestMaterials, 2), (A::Withdraw, 16)];
 const WITHDRAWN: &[(A, i64)] = &[(A::Withdraw, 2)];
@@ -103,6 +109,7 @@ const UPHELD: &[(A, i64)] = &[
     (A::Start, 17),
     (A::Close, 80),
     (A::File, 92),
+    (A::Review, 99),
 ];
 const TERMINATED: &[(A, i64)] = &[
     (A::Accept, 0),
@@ -121,6 +128,7 @@ const LATE: &[(A, i64)] = &[
     (A::Start, 17),
     (A::Close, 70),
     (A::File, 84),
+    (A::Review, 90),
 ];
 
 /// The cases that show each open state today: (working days before today received, the
@@ -160,6 +168,8 @@ const SHOWCASE: &[(i64, Path, bool)] = &[
     (1, &[(A::Accept, 0), (A::Assign, 0)], true),
     // Closed, the case file not yet handed in.
     (75, STANDARD, false),
+    // Filed, the closing review still to come.
+    (84, STANDARD, false),
     (45, DISMISSED, false),
     (60, TERMINATED, false),
     (40, LAPSED, false),
@@ -204,6 +214,7 @@ pub fn plan(
         for (a, d) in path {
             let d = match (a, steps.last()) {
                 (A::File, Some((_, closed))) => closed + r.range(5, 20),
+                (A::Review, Some((_, filed))) => filed + r.range(2, 15),
                 (_, _) if *d >= 30 => d + r.range(-20, 60),
                 _ => *d,
             };
@@ -368,6 +379,36 @@ fn input(r: &mut Rng, roster: &Roster, action: A, prev: Option<A>) -> StepInput 
         },
         A::DismissObjection => StepInput {
             note: note("经审查异议不成立，维持不予法律援助决定。"),
+            ..Default::default()
+        },
+        A::Close => StepInput {
+            outcome: Some(*r.pick(&[
+                ClosingOutcome::Judgment,
+                ClosingOutcome::Mediation,
+                ClosingOutcome::Mediation,
+                ClosingOutcome::Settlement,
+            ])),
+            amount_recovered_fen: r.chance(0.6).then(|| r.range(3_000, 60_000) * 100),
+            documents: Some(vec![
+                "法律援助案件结案报告".into(),
+                "判决书、调解书或和解协议复印件".into(),
+                "委托协议及会见笔录".into(),
+            ]),
+            ..Default::default()
+        },
+        A::File => StepInput {
+            note: note("立卷材料已提交法律援助中心。"),
+            ..Default::default()
+        },
+        A::Review => StepInput {
+            quality_grade: Some(*r.pick(&[
+                QualityGrade::Excellent,
+                QualityGrade::Good,
+                QualityGrade::Good,
+                QualityGrade::Good,
+                QualityGrade::Pass,
+            ])),
+            note: note("卷宗材料齐全，办案质量符合要求。"),
             ..Default::default()
         },
         A::Assign => {

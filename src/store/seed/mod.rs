@@ -298,6 +298,37 @@ pub fn seed_targets(
     // own targets summed), and a bureau target of its own would count them twice.
     let county = unit_by_code(tx, COUNTY)?;
     targets::upsert(tx, log, county.id, year, &any, target(None, None))?;
+    seed_subsidy_rates(tx, log, county.id, year)
+}
+
+/// The year's case subsidy rates, per matter and grade, in fen. Demo figures in the range
+/// counties pay (criminal defence and civil cases alike), not a province's published table.
+fn seed_subsidy_rates(
+    tx: &mut DbConnection,
+    log: &mut audit::AuditLog,
+    county: i64,
+    year: i32,
+) -> Result<(), ApiError> {
+    use crate::domain::aid::{MatterCategory, QualityGrade};
+    use crate::domain::codes::CodeTable;
+    for matter in MatterCategory::ALL {
+        for grade in QualityGrade::ALL {
+            let yuan = match grade {
+                QualityGrade::Excellent => 1_800,
+                QualityGrade::Good => 1_500,
+                QualityGrade::Pass => 1_200,
+                QualityGrade::Fail => 0,
+            };
+            crate::store::aid::rates::upsert(
+                tx,
+                log,
+                county,
+                (year, *matter, *grade),
+                &IfMatch::any(),
+                yuan * 100,
+            )?;
+        }
+    }
     Ok(())
 }
 
