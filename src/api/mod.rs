@@ -136,10 +136,12 @@ fn operations_mut(
 }
 
 /// The operations anyone may call without a token: signing in, the public duty board and its
-/// feed, the holiday calendar, the code tables and health.
+/// feed, the holiday calendar, the case subsidy rates, the code tables and health (the rows of
+/// the access table whose scope is public; a test holds the two together).
 pub const PUBLIC_OPERATIONS: &[&str] = &[
     "create_token",
     "get_calendar",
+    "list_aid_subsidy_rates",
     "get_dictionaries",
     "get_duty_feed",
     "get_duty_today",
@@ -611,4 +613,22 @@ pub async fn fallback(
         format!("no resource at {}", req.path()),
         format!("{} 处没有资源", req.path()),
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_public_operations_are_the_access_table_s() {
+        let mut table: Vec<&str> = crate::domain::access::TABLE
+            .iter()
+            .filter(|r| r.scope == crate::domain::access::Scope::Public)
+            .map(|r| r.operation_id)
+            .collect();
+        table.sort_unstable();
+        let mut listed = PUBLIC_OPERATIONS.to_vec();
+        listed.sort_unstable();
+        assert_eq!(listed, table);
+    }
 }
