@@ -214,7 +214,7 @@ impl From<store::aid::rates::RateRow> for SubsidyRate {
     params(("year" = i32, Path, description = "Year, 2000 to 2100", minimum = 2000, maximum = 2100, example = 2023)),
     responses(
         (status = 200, description = "The rates of the year", body = SubsidyRates),
-        e::Public,
+        e::Public, e::NotFound,
     ),
 )]
 #[get("/aid-subsidy-rates/{year}")]
