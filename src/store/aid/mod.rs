@@ -471,24 +471,3 @@ pub fn queue(
         next_cursor: page.next_cursor,
     })
 }
-
-/// The names of a unit and its parent (for notices).
-pub fn unit_and_parent_names(
-    conn: &mut DbConnection,
-    unit_id: i64,
-) -> Result<(String, Option<String>), ApiError> {
-    let (name, parent): (String, Option<i64>) = units::table
-        .filter(units::id.eq(unit_id))
-        .select((units::name, units::parent_id))
-        .first(conn)?;
-    let parent_name = match parent {
-        Some(p) => Some(
-            units::table
-                .filter(units::id.eq(p))
-                .select(units::name)
-                .first(conn)?,
-        ),
-        None => None,
-    };
-    Ok((name, parent_name))
-}

@@ -90,6 +90,20 @@ pub fn issue_for_step(
     settings: &Settings,
     at: NaiveDateTime,
 ) -> Result<Option<PaperRow>, ApiError> {
+    use AidAction as A;
+    if !matches!(
+        action,
+        A::RequestMaterials
+            | A::Approve
+            | A::Reject
+            | A::Terminate
+            | A::Assign
+            | A::ChangeProvider
+            | A::UpholdObjection
+            | A::DismissObjection
+    ) {
+        return Ok(None);
+    }
     let (centre, parent) = name_of(tx, row.centre_id)?;
     let (bureau_id, bureau) = match parent {
         Some(p) => (p, name_of(tx, p)?.0),
