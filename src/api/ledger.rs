@@ -85,63 +85,6 @@ fn labels<T: CodeTable>(items: &[T]) -> String {
         .join("、")
 }
 
-/// One ledger line, masked for `principal` exactly as the consultation's JSON view is (it is
-/// built from that view): name, ID number, phone, age and a home address as `privacy` decides.
-fn line(
-    row: ConsultationRow,
-    principal: &Principal,
-    names: &Names,
-) -> Result<Vec<String>, ApiError> {
-    let unit = names.units.get(&row.unit_id).cloned().unwrap_or_default();
-    let staff_name = row
-        .staff_id
-        .and_then(|s| names.staff.get(&s).cloned())
-        .unwrap_or_default();
-    let c = Consultation::view(row, principal, None)?;
-    let opt = |v: Option<String>| v.unwrap_or_default();
-    Ok(vec![
-        c.id.to_string(),
-        unit,
-        c.received_at.format("%Y-%m-%d %H:%M").to_string(),
-        c.channel.label().to_owned(),
-        c.site.label().to_owned(),
-        opt(c.place),
-        opt(c.person.name),
-        c.person
-            .sex
-            .map(|s| s.label().to_owned())
-            .unwrap_or_default(),
-        c.person.age.map(|a| a.to_string()).unwrap_or_default(),
-        c.person
-            .birth_year
-            .map(|y| y.to_string())
-            .unwrap_or_default(),
-        c.person
-            .age_group
-            .map(|g| g.label().to_owned())
-            .unwrap_or_default(),
-        opt(c.person.id_number),
-        opt(c.person.phone),
-        labels(&c.special_groups),
-        labels(&c.topics),
-        c.question,
-        opt(c.answer),
-        c.outcome.label().to_owned(),
-        c.matters_count.to_string(),
-        if c.callback_consent { "是" } else { "否" }.to_owned(),
-        c.review.state.label().to_owned(),
-        staff_name,
-        c.registered_by,
-    ])
-}
-
-/// Where the export has got to.
-struct Progress {
-    after: Option<(NaiveDateTime, i64)>,
-    started: bool,
-    done: bool,
-}
-
 /// A cell as a spreadsheet must read it: text that starts like a formula (`=`, `+`, `-`, `@`, a
 /// tab, a carriage return or a line feed, which some spreadsheets skip before a formula) gets a
 /// leading `'`, so that it is shown, never evaluated (OWASP's advice against CSV injection).
@@ -152,14 +95,6 @@ fn inert(cell: &str) -> std::borrow::Cow<'_, [u8]> {
     } else {
         cell.as_bytes().into()
     }
-}
-
-fn csv_bytes(lines: &[Vec<String>], with_header: bool) -> Result<Vec<u8>, ApiError> {
-    let cells: Vec<Vec<Cell>> = lines
-        .iter()
-        .map(|l| l.iter().map(|c| Cell::Text(c.clone())).collect())
-        .collect();
-    csv_table(with_header.then_some(&HEADERS[..]), &cells)
 }
 
 /// A cell of an exported table: text (written inert), or a number (a spreadsheet reads it as
@@ -278,12 +213,41 @@ pub fn attachment(format: LedgerFormat, stem: &str) -> actix_web::HttpResponseBu
     response
 }
 
-fn csv_stream(
-    state: web::Data<AppState>,
-    principal: Principal,
-    who: Reader,
-    filter: ConsultationFilter,
-    names: std::sync::Arc<Names>,
+/// A ledger (台账) to export: rows read in batches in the order of a key (a time and an id), each
+/// made a line of cells masked for the reader; written as CSV streamed batch by batch, or as a
+/// workbook built in constant memory, so that a province's year never sits in memory.
+pub trait Ledger: Clone + Send + 'static {
+    /// What one batch holds per line.
+    type Row: Send + 'static;
+    /// The sheet's name.
+    const SHEET: &'static str;
+    /// The columns, in Chinese.
+    const HEADERS: &'static [&'static str];
+    /// The columns' widths in the workbook, in characters.
+    const WIDTHS: &'static [f64];
+    /// The next rows after `after`, at most `limit`.
+    fn batch(
+        &self,
+        conn: &mut DbConnection,
+        after: Option<(NaiveDateTime, i64)>,
+        limit: i64,
+    ) -> Result<Vec<Self::Row>, ApiError>;
+    /// The key of a row (the next batch starts after it).
+    fn key(row: &Self::Row) -> (NaiveDateTime, i64);
+    /// The line of a row, as the reader may see it.
+    fn line(&self, row: Self::Row) -> Result<Vec<Cell>, ApiError>;
+}
+
+/// Where a streamed export has got to.
+struct Progress {
+    after: Option<(NaiveDateTime, i64)>,
+    started: bool,
+    done: bool,
+}
+
+fn csv_stream<L: Ledger>(
+    pool: crate::db::DbPool,
+    ledger: L,
 ) -> impl futures_util::Stream<Item = Result<web::Bytes, actix_web::Error>> {
     let progress = Progress {
         after: None,
@@ -291,29 +255,22 @@ fn csv_stream(
         done: false,
     };
     futures_util::stream::unfold(progress, move |mut p| {
-        let (state, principal, filter, names) = (
-            state.clone(),
-            principal.clone(),
-            filter.clone(),
-            names.clone(),
-        );
+        let (pool, ledger) = (pool.clone(), ledger.clone());
         async move {
             if p.done {
                 return None;
             }
             let after = p.after;
-            let batch = store::run(&state.pool, move |c| {
-                store::consultations::ledger_batch(c, who, &filter, after, BATCH)
-            })
-            .await;
+            let reader = ledger.clone();
+            let batch = store::run(&pool, move |c| reader.batch(c, after, BATCH)).await;
             let chunk = batch.and_then(|rows| {
                 p.done = (rows.len() as i64) < BATCH;
-                p.after = rows.last().map(|r| (r.received_at, r.id));
+                p.after = rows.last().map(L::key);
                 let lines = rows
                     .into_iter()
-                    .map(|row| line(row, &principal, &names))
+                    .map(|row| ledger.line(row))
                     .collect::<Result<Vec<_>, _>>()?;
-                let bytes = csv_bytes(&lines, !p.started)?;
+                let bytes = csv_table((!p.started).then_some(L::HEADERS), &lines)?;
                 p.started = true;
                 Ok(web::Bytes::from(bytes))
             });
@@ -330,12 +287,9 @@ fn csv_stream(
 }
 
 /// Writes the workbook to a temporary file with the worksheet in constant-memory mode.
-fn write_xlsx(
+fn write_xlsx<L: Ledger>(
     conn: &mut DbConnection,
-    who: Reader,
-    filter: &ConsultationFilter,
-    principal: &Principal,
-    names: &Names,
+    ledger: &L,
 ) -> Result<tempfile::NamedTempFile, ApiError> {
     use rust_xlsxwriter::{Format, Workbook};
     let xerr = |e: rust_xlsxwriter::XlsxError| {
@@ -346,26 +300,30 @@ fn write_xlsx(
     let sheet = workbook
         .add_worksheet_with_constant_memory()
         .map_err(xerr)?;
-    sheet.set_name("咨询台账").map_err(xerr)?;
-    for (col, (title, width)) in HEADERS.iter().zip(WIDTHS).enumerate() {
+    sheet.set_name(L::SHEET).map_err(xerr)?;
+    for (col, (title, width)) in L::HEADERS.iter().zip(L::WIDTHS).enumerate() {
         let col = col as u16;
         sheet
             .write_string_with_format(0, col, *title, &bold)
             .map_err(xerr)?;
-        sheet.set_column_width(col, width).map_err(xerr)?;
+        sheet.set_column_width(col, *width).map_err(xerr)?;
     }
     sheet.set_freeze_panes(1, 0).map_err(xerr)?;
     let mut row_no: u32 = 1;
     let mut after = None;
     loop {
-        let rows = store::consultations::ledger_batch(conn, who, filter, after, BATCH)?;
+        let rows = ledger.batch(conn, after, BATCH)?;
         let last_batch = (rows.len() as i64) < BATCH;
-        after = rows.last().map(|r| (r.received_at, r.id));
+        after = rows.last().map(L::key);
         for row in rows {
-            for (col, value) in line(row, principal, names)?.into_iter().enumerate() {
-                sheet
-                    .write_string(row_no, col as u16, value)
-                    .map_err(xerr)?;
+            for (col, cell) in ledger.line(row)?.into_iter().enumerate() {
+                let col = col as u16;
+                match cell {
+                    Cell::Text(t) => sheet.write_string(row_no, col, t).map(|_| ()),
+                    Cell::Number(n) => sheet.write_number(row_no, col, n).map(|_| ()),
+                    Cell::Empty => Ok(()),
+                }
+                .map_err(xerr)?;
             }
             row_no += 1;
             if row_no >= 1_048_576 {
@@ -384,6 +342,48 @@ fn write_xlsx(
         .map_err(|e| ApiError::Internal(format!("temporary file: {e}")))?;
     workbook.save(file.path()).map_err(xerr)?;
     Ok(file)
+}
+
+/// Sends a ledger of `principal`'s scope as `format`, named `{stem}-{time}`: the export is an
+/// event of the trail (`entity`, with the filters as `recorded`), recorded before the file is
+/// sent.
+pub async fn send<L: Ledger>(
+    state: &web::Data<AppState>,
+    principal: &Principal,
+    entity: &'static str,
+    recorded: impl serde::Serialize + Send + 'static,
+    format: LedgerFormat,
+    stem: &str,
+    ledger: L,
+) -> Result<HttpResponse, ApiError> {
+    let stamp = state
+        .clock
+        .now()
+        .with_timezone(&crate::time::cst())
+        .format("%Y%m%d-%H%M");
+    let actor = state.actor(principal);
+    store::run(&state.pool, move |c| {
+        store::audit::record_export(
+            c,
+            &actor,
+            entity,
+            actor.unit_id,
+            &recorded,
+            match format {
+                LedgerFormat::Csv => "csv",
+                LedgerFormat::Xlsx => "xlsx",
+            },
+        )
+    })
+    .await?;
+    let mut response = attachment(format, &format!("{stem}-{stamp}"));
+    Ok(match format {
+        LedgerFormat::Csv => response.streaming(csv_stream(state.pool.clone(), ledger)),
+        LedgerFormat::Xlsx => {
+            let file = store::run(&state.pool, move |c| write_xlsx(c, &ledger)).await?;
+            response.streaming(file_stream(file))
+        }
+    })
 }
 
 fn file_stream(
@@ -408,6 +408,92 @@ fn file_stream(
             Err(e) => Some((Err(ApiError::from(e).into()), None)),
         }
     })
+}
+
+/// One ledger line, masked for `principal` exactly as the consultation's JSON view is (it is
+/// built from that view): name, ID number, phone, age and a home address as `privacy` decides.
+fn line(
+    row: ConsultationRow,
+    principal: &Principal,
+    names: &Names,
+) -> Result<Vec<String>, ApiError> {
+    let unit = names.units.get(&row.unit_id).cloned().unwrap_or_default();
+    let staff_name = row
+        .staff_id
+        .and_then(|s| names.staff.get(&s).cloned())
+        .unwrap_or_default();
+    let c = Consultation::view(row, principal, None)?;
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    Ok(vec![
+        c.id.to_string(),
+        unit,
+        c.received_at.format("%Y-%m-%d %H:%M").to_string(),
+        c.channel.label().to_owned(),
+        c.site.label().to_owned(),
+        opt(c.place),
+        opt(c.person.name),
+        c.person
+            .sex
+            .map(|s| s.label().to_owned())
+            .unwrap_or_default(),
+        c.person.age.map(|a| a.to_string()).unwrap_or_default(),
+        c.person
+            .birth_year
+            .map(|y| y.to_string())
+            .unwrap_or_default(),
+        c.person
+            .age_group
+            .map(|g| g.label().to_owned())
+            .unwrap_or_default(),
+        opt(c.person.id_number),
+        opt(c.person.phone),
+        labels(&c.special_groups),
+        labels(&c.topics),
+        c.question,
+        opt(c.answer),
+        c.outcome.label().to_owned(),
+        c.matters_count.to_string(),
+        if c.callback_consent { "是" } else { "否" }.to_owned(),
+        c.review.state.label().to_owned(),
+        staff_name,
+        c.registered_by,
+    ])
+}
+
+/// The consultation ledger of a reader.
+#[derive(Clone)]
+struct ConsultationLedger {
+    principal: Principal,
+    who: Reader,
+    filter: ConsultationFilter,
+    names: std::sync::Arc<Names>,
+}
+
+impl Ledger for ConsultationLedger {
+    type Row = ConsultationRow;
+    const SHEET: &'static str = "咨询台账";
+    const HEADERS: &'static [&'static str] = &HEADERS;
+    const WIDTHS: &'static [f64] = &WIDTHS;
+
+    fn batch(
+        &self,
+        conn: &mut DbConnection,
+        after: Option<(NaiveDateTime, i64)>,
+        limit: i64,
+    ) -> Result<Vec<ConsultationRow>, ApiError> {
+        store::consultations::ledger_batch(conn, self.who, &self.filter, after, limit)
+    }
+
+    fn key(row: &ConsultationRow) -> (NaiveDateTime, i64) {
+        (row.received_at, row.id)
+    }
+
+    fn line(&self, row: ConsultationRow) -> Result<Vec<Cell>, ApiError> {
+        Ok(line(row, &self.principal, &self.names)?
+            .into_iter()
+            .map(Cell::Text)
+            .collect())
+    }
 }
 
 #[utoipa::path(
@@ -438,56 +524,26 @@ pub async fn export_consultations(
     crate::validation::query_external_ref(filter.external_ref.as_deref())?;
     let who = crate::api::consultations::reader_of(&principal);
     let root = principal.unit_id;
-    let stamp = state
-        .clock
-        .now()
-        .with_timezone(&crate::time::cst())
-        .format("%Y%m%d-%H%M");
-    // Every export of personal data is an event of the trail, recorded before the file is sent.
-    let (actor, recorded, format) = (state.actor(&principal), filter.clone(), query.format);
-    store::run(&state.pool, move |c| {
-        store::audit::record_export(
-            c,
-            &actor,
-            "consultation_ledger",
-            actor.unit_id,
-            &recorded,
-            match format {
-                LedgerFormat::Csv => "csv",
-                LedgerFormat::Xlsx => "xlsx",
-            },
-        )
+    let names = store::run(&state.pool, move |c| {
+        store::consultations::ledger_names(c, root)
     })
     .await?;
-    match query.format {
-        LedgerFormat::Csv => {
-            let names = std::sync::Arc::new(
-                store::run(&state.pool, move |c| {
-                    store::consultations::ledger_names(c, root)
-                })
-                .await?,
-            );
-            Ok(
-                attachment(query.format, &format!("consultations-{stamp}")).streaming(csv_stream(
-                    state.clone(),
-                    principal,
-                    who,
-                    filter,
-                    names,
-                )),
-            )
-        }
-        LedgerFormat::Xlsx => {
-            let p = principal.clone();
-            let file = store::run(&state.pool, move |c| {
-                let names = store::consultations::ledger_names(c, root)?;
-                write_xlsx(c, who, &filter, &p, &names)
-            })
-            .await?;
-            Ok(attachment(query.format, &format!("consultations-{stamp}"))
-                .streaming(file_stream(file)))
-        }
-    }
+    let ledger = ConsultationLedger {
+        principal: principal.clone(),
+        who,
+        filter: filter.clone(),
+        names: std::sync::Arc::new(names),
+    };
+    send(
+        &state,
+        &principal,
+        "consultation_ledger",
+        filter,
+        query.format,
+        "consultations",
+        ledger,
+    )
+    .await
 }
 
 #[cfg(test)]

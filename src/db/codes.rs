@@ -94,6 +94,7 @@ text_codes!(
     crate::domain::aid::HardshipGround,
     crate::domain::aid::UrgentGround,
     crate::domain::aid::AidState,
+    crate::domain::aid::AidAction,
     crate::domain::aid::TerminationGround,
     crate::domain::aid::DeadlineKind,
     crate::domain::aid::ClosingOutcome,

@@ -565,7 +565,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    aid_steps (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        action -> Text,
+        state_after -> Text,
+        taken_at -> Timestamp,
+        period_kind -> Nullable<Text>,
+        due_date -> Nullable<Date>,
+        due_at -> Nullable<Timestamp>,
+        met -> Nullable<Bool>,
+    }
+}
+
 diesel::joinable!(aid_work_entries -> aid_applications (application_id));
+diesel::joinable!(aid_steps -> aid_applications (application_id));
 diesel::joinable!(aid_papers -> aid_applications (application_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -603,4 +618,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     aid_work_entries,
     aid_subsidy_rates,
     aid_papers,
+    aid_steps,
 );

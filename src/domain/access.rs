@@ -101,6 +101,8 @@ macro_rules! operations {
 
 operations! {
     ListAidApplications = "list_aid_applications",
+    ExportAidApplications = "export_aid_applications",
+    CorrectAidApplication = "correct_aid_application",
     CreateAidApplication = "create_aid_application",
     GetAidQueue = "get_aid_queue",
     GetAidApplication = "get_aid_application",
@@ -339,6 +341,8 @@ pub const TABLE: &[Rule] = {
         row("update_recognition", ADMINS, S::Subtree),
         // Legal aid.
         row("list_aid_applications", ALL, S::AidCases),
+        row("export_aid_applications", ALL, S::AidCases),
+        row("correct_aid_application", CORRECTORS, S::AidCases),
         row("get_aid_queue", ALL, S::AidCases),
         row("get_aid_application", ALL, S::AidCases),
         row("get_aid_events", ALL, S::AidCases),

@@ -157,6 +157,8 @@ catalogue! {
         WebhookTypes = "webhook_types": "names kinds of change the feed does not have", "包含变更记录中没有的类型";
         /// A role an API client may not have.
         ClientRole = "client_role": "is not a role an API client may have", "接入客户端不能具有该角色";
+        /// A correction that changes nothing.
+        NoChange = "no_change": "changes nothing", "未更正任何内容";
         /// A value that may not change once set.
         Immutable = "immutable": "may not change once set", "设定后不能更改";
         /// A write without an account to own what it sets.

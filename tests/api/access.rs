@@ -1174,6 +1174,8 @@ async fn call_for(app: &TestApp, w: &World, rule: &Rule, role: Role, inside: boo
         // Legal aid: cases of a township reach its office and the centre; a provider reaches
         // the cases assigned to it, and not a colleague's.
         "list_aid_applications"
+        | "export_aid_applications"
+        | "correct_aid_application"
         | "get_aid_queue"
         | "get_aid_application"
         | "get_aid_events"
@@ -1212,6 +1214,17 @@ async fn call_for(app: &TestApp, w: &World, rule: &Rule, role: Role, inside: boo
                 "list_aid_applications" => {
                     Call::new(M::GET, "/api/v1/aid-applications?limit=200", listed(id))
                 }
+                "export_aid_applications" => Call::new(
+                    M::GET,
+                    "/api/v1/aid-applications/export?format=csv",
+                    listed(id),
+                ),
+                "correct_aid_application" => Call::new(
+                    M::PATCH,
+                    format!("/api/v1/aid-applications/{id}"),
+                    found,
+                )
+                .body(json!({"reason": "事项类别录入错误", "matter_category": "work_injury"})),
                 "get_aid_queue" => {
                     let step = if provider { "agreement" } else { "accept" };
                     Call::new(
@@ -1436,12 +1449,12 @@ async fn check(app: &TestApp, call: &Call, user: Option<&str>, expect: &Expect) 
             if status != 200 {
                 true
             } else if call.path.contains("/export") {
-                // The header, then one line per entry found.
+                // The header, then one line per entry found, its number first.
+                let number = id.to_string();
                 let has = String::from_utf8_lossy(&res.body)
                     .lines()
-                    .filter(|l| !l.trim().is_empty())
-                    .count()
-                    > 1;
+                    .skip(1)
+                    .any(|l| l.split(',').next() == Some(number.as_str()));
                 matches!(expect, Expect::Lists(_)) != has
             } else if call.path.contains("/changes") {
                 let has = res.json()["items"]

@@ -26,11 +26,11 @@ fn closing() -> Value {
     json!({"outcome": "judgment", "documents": ["判决书"]})
 }
 
-fn version(a: &Value) -> i64 {
+pub(crate) fn version(a: &Value) -> i64 {
     a["version"].as_i64().expect("version")
 }
 
-async fn lawyer(app: &TestApp) -> i64 {
+pub(crate) async fn lawyer(app: &TestApp) -> i64 {
     app.get(
         &format!("/api/v1/staff?unit_id={}", app.unit_id("140521-GGFLFW")),
         "admin",
@@ -67,7 +67,7 @@ async fn refused(
     .assert_problem(status)
 }
 
-async fn next(app: &TestApp, user: &str, a: &Value, action: &str, body: Value) -> Value {
+pub(crate) async fn next(app: &TestApp, user: &str, a: &Value, action: &str, body: Value) -> Value {
     ok_step(
         app,
         user,

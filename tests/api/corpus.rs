@@ -606,6 +606,7 @@ const KINDS: &[Kind] = &[
     Kind::ReferToAid,
     Kind::CreateAid,
     Kind::GreenChannel,
+    Kind::CorrectAid,
     Kind::VerifyHardship,
     Kind::LogWork,
     Kind::PutSubsidyRate,
@@ -660,6 +661,7 @@ enum Kind {
     ReferToAid,
     CreateAid,
     GreenChannel,
+    CorrectAid,
     VerifyHardship,
     LogWork,
     PutSubsidyRate,
@@ -1243,6 +1245,13 @@ async fn prepare(app: &TestApp, ctx: &Ctx, kind: Kind) -> Base {
                 .param("id", id)
                 .version_of(&a)
                 .body(json!({"green_channel": true, "reason": "独居，行动不便"}))
+        }
+        Kind::CorrectAid => {
+            let (id, a) = aid_application(app, ctx, &["accept"]).await;
+            Base::new("PATCH /api/v1/aid-applications/{id}", admin)
+                .param("id", id)
+                .version_of(&a)
+                .body(json!({"reason": "核对身份证原件后更正", "case_type": "赡养费纠纷", "applicant": {"disabled": true}}))
         }
         Kind::VerifyHardship => {
             let (id, _) = aid_application(app, ctx, &[]).await;

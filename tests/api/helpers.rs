@@ -552,7 +552,9 @@ impl TestApp {
             inspections,
             inspection_units,
             inspection_checks,
-            recognitions
+            recognitions,
+            aid_steps,
+            aid_papers
         );
         let session_events = audit_events::table
             .filter(audit_events::action.eq_any([

@@ -7,6 +7,7 @@ mod process;
 mod access;
 mod activities;
 mod aid;
+mod aid_ledger;
 mod audit;
 mod auth;
 mod browser;

@@ -1,15 +1,16 @@
 //! Applications: submission, the list, the work queues, one application and its timeline.
 
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, patch, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use validator::Validate;
 
 use super::reader_of;
-use super::types::NewAidApplication;
+use super::types::{AidCorrection, NewAidApplication};
 use super::views::{one_view, page_of_views, AidApplication, AidEvent, AidTimeline};
 use crate::api::errors as e;
 use crate::api::etag;
+use crate::api::etag::{IfMatch, IfMatchHeader};
 use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
 use crate::api::AppState;
@@ -176,6 +177,49 @@ pub async fn get_aid_application(
     let mut view = one_view(&state, &principal, app).await?;
     view.follow_up = crate::api::follow_ups::FollowUpSummary::from_stored(follow_up);
     Ok(etag::ok(&view))
+}
+
+#[utoipa::path(
+    tag = "aid",
+    params(("id" = i64, Path, description = "Application id"), IfMatchHeader),
+    request_body = AidCorrection,
+    responses(
+        (status = 200, description = "Corrected (audited: the timeline names the fields changed and the reason); the green channel and its reasons recomputed", body = AidApplication,
+            headers(("ETag" = String, description = "The new version"))),
+        e::Update, e::Conflict,
+    ),
+)]
+#[patch("/aid-applications/{id}")]
+/// Correct the intake of an application before its decision (admins, unit staff, aid
+/// officers): the applicant (a wrong ID number, name, phone, special groups), the matter, the
+/// hardship ground, urgency, safe contact. Only the fields sent change; they are checked as at
+/// submission, and the green channel is recomputed. After the decision (or for a case already
+/// assigned as urgent aid) a correction is a 409.
+pub async fn correct_aid_application(
+    state: web::Data<AppState>,
+    principal: Authorized<op::CorrectAidApplication>,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    body: Json<AidCorrection>,
+) -> Result<HttpResponse, ApiError> {
+    body.validate()?;
+    let id = id.into_inner();
+    let actor = state.actor(&principal);
+    let who = reader_of(&principal);
+    let at = actor.at;
+    let app = store::run(&state.pool, move |c| {
+        store::aid::correct(
+            c,
+            &actor,
+            who,
+            id,
+            &if_match,
+            body.reason.trim(),
+            |current| body.merged(current)?.to_rows(at),
+        )
+    })
+    .await?;
+    Ok(etag::ok(&one_view(&state, &principal, app).await?))
 }
 
 #[utoipa::path(

@@ -2,6 +2,7 @@
 //! its deadlines, work queues and the timeline.
 
 mod applications;
+mod ledger;
 mod papers;
 mod referral;
 mod types;
@@ -11,6 +12,7 @@ mod work_log;
 mod workflow;
 
 pub use applications::*;
+pub use ledger::*;
 pub use papers::*;
 pub use referral::*;
 pub use types::*;
@@ -47,7 +49,9 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_aid_application)
         .service(list_aid_applications)
         .service(get_aid_queue)
+        .service(export_aid_applications)
         .service(get_aid_application)
+        .service(correct_aid_application)
         .service(get_aid_events)
         .service(set_green_channel)
         .service(create_hardship_verification)

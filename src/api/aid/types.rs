@@ -143,6 +143,199 @@ pub struct NewAidApplication {
     pub external_ref: Option<String>,
 }
 
+/// Corrections to the applicant: only the fields sent change; `null` clears an optional one.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicantCorrection {
+    /// Name.
+    #[schema(min_length = 1, max_length = 50, pattern = "line")]
+    #[validate(length(min = 1, max = 50), custom(function = validation::line))]
+    pub name: Option<String>,
+    /// Resident ID number (checked again; birth date, age, sex and the green channel follow).
+    #[schema(min_length = 18, max_length = 18, pattern = "id_number")]
+    pub id_number: Option<String>,
+    /// Phone, or null.
+    #[serde(default, deserialize_with = "validation::double_option")]
+    #[schema(value_type = Option<String>, min_length = 7, max_length = 20, pattern = "phone")]
+    #[validate(length(min = 7, max = 20))]
+    pub phone: Option<Option<String>>,
+    /// Address, or null.
+    #[serde(default, deserialize_with = "validation::double_option")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200, pattern = "line")]
+    #[validate(length(min = 1, max = 200), custom(function = validation::line))]
+    pub address: Option<Option<String>>,
+    /// Special groups (replaces the list).
+    #[schema(max_items = 8)]
+    #[validate(length(max = 8))]
+    pub special_groups: Option<Vec<SpecialGroup>>,
+    /// Whether the applicant has a disability.
+    pub disabled: Option<bool>,
+    /// Guardian or agent, or null.
+    #[serde(default, deserialize_with = "validation::double_option")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 50, pattern = "line")]
+    #[validate(length(min = 1, max = 50), custom(function = validation::line))]
+    pub guardian_name: Option<Option<String>>,
+    /// The guardian's relation, or null.
+    #[serde(default, deserialize_with = "validation::double_option")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 20, pattern = "line")]
+    #[validate(length(min = 1, max = 20), custom(function = validation::line))]
+    pub guardian_relation: Option<Option<String>>,
+    /// The guardian's phone, or null.
+    #[serde(default, deserialize_with = "validation::double_option")]
+    #[schema(value_type = Option<String>, min_length = 7, max_length = 20, pattern = "phone")]
+    #[validate(length(min = 7, max = 20))]
+    pub guardian_phone: Option<Option<String>>,
+}
+
+/// A correction of the intake before the decision: only the fields sent change (`null` clears an
+/// optional one), checked as at submission; the green channel and its reasons are recomputed
+/// (an officer's decision to put it on the channel is kept). The reason is kept in the trail.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "reason": "身份证号录入错误，按身份证原件更正",
+    "applicant": {"id_number": "140521194905120012"},
+    "matter_category": "support_payments"
+}))]
+pub struct AidCorrection {
+    /// Why, kept with the correction in the trail and shown in the timeline.
+    #[schema(min_length = 1, max_length = 500, pattern = "text")]
+    #[validate(length(min = 1, max = 500), custom(function = validation::text))]
+    pub reason: String,
+    /// The applicant's fields to correct.
+    #[validate(nested)]
+    pub applicant: Option<ApplicantCorrection>,
+    /// The matter.
+    pub matter_category: Option<MatterCategory>,
+    /// The kind of case, or null.
+    #[serde(default, deserialize_with = "validation::double_option")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, pattern = "line")]
+    #[validate(length(min = 1, max = 100), custom(function = validation::line))]
+    pub case_type: Option<Option<String>>,
+    /// The opposing party, or null.
+    #[serde(default, deserialize_with = "validation::double_option")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, pattern = "line")]
+    #[validate(length(min = 1, max = 100), custom(function = validation::line))]
+    pub opposing_party: Option<Option<String>>,
+    /// The facts.
+    #[schema(min_length = 1, max_length = 8000, pattern = "text")]
+    #[validate(length(min = 1, max = 8000), custom(function = validation::text))]
+    pub facts: Option<String>,
+    /// How hardship is established.
+    pub hardship_check: Option<HardshipCheck>,
+    /// The Art. 42 or Art. 32 ground, or null.
+    #[serde(default, deserialize_with = "validation::double_option")]
+    #[schema(value_type = Option<HardshipGround>)]
+    pub hardship_ground: Option<Option<HardshipGround>>,
+    /// Providers the applicant chose (replaces the list), at most two.
+    #[schema(max_items = 2)]
+    #[validate(length(max = 2))]
+    pub preferred_provider_ids: Option<Vec<i64>>,
+    /// Urgent aid before review (先行提供, Art. 44).
+    pub urgent: Option<bool>,
+    /// Its ground, or null.
+    #[serde(default, deserialize_with = "validation::double_option")]
+    #[schema(value_type = Option<UrgentGround>)]
+    pub urgent_ground: Option<Option<UrgentGround>>,
+    /// Domestic-violence safe contact.
+    pub safe_contact: Option<bool>,
+    /// How to reach the applicant safely, or null.
+    #[serde(default, deserialize_with = "validation::double_option")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200, pattern = "line")]
+    #[validate(length(min = 1, max = 200), custom(function = validation::line))]
+    pub safe_contact_means: Option<Option<String>>,
+    /// The phone of that safe channel, or null.
+    #[serde(default, deserialize_with = "validation::double_option")]
+    #[schema(value_type = Option<String>, min_length = 7, max_length = 20, pattern = "phone")]
+    #[validate(length(min = 7, max = 20))]
+    pub safe_contact_phone: Option<Option<String>>,
+}
+
+fn set<T: Clone>(target: &mut T, new: &Option<T>) {
+    if let Some(v) = new {
+        *target = v.clone();
+    }
+}
+
+impl AidCorrection {
+    /// The application as corrected: the stored intake with the fields sent put in.
+    pub fn merged(&self, current: &store::aid::Application) -> Result<NewAidApplication, ApiError> {
+        let (row, a) = (&current.row, &current.applicant);
+        let mut applicant = ApplicantInput {
+            name: a.name.clone(),
+            id_number: a.id_number.clone(),
+            phone: a.phone.clone(),
+            address: a.address.clone(),
+            special_groups: crate::domain::codes::decode_code_list(&a.special_groups)
+                .map_err(|e| ApiError::Internal(e.to_string()))?,
+            disabled: a.disabled,
+            guardian_name: a.guardian_name.clone(),
+            guardian_relation: a.guardian_relation.clone(),
+            guardian_phone: a.guardian_phone.clone(),
+        };
+        if let Some(c) = &self.applicant {
+            set(&mut applicant.name, &c.name);
+            set(&mut applicant.id_number, &c.id_number);
+            set(&mut applicant.phone, &c.phone);
+            set(&mut applicant.address, &c.address);
+            set(&mut applicant.special_groups, &c.special_groups);
+            set(&mut applicant.disabled, &c.disabled);
+            set(&mut applicant.guardian_name, &c.guardian_name);
+            set(&mut applicant.guardian_relation, &c.guardian_relation);
+            set(&mut applicant.guardian_phone, &c.guardian_phone);
+        }
+        let mut merged = NewAidApplication {
+            unit_id: row.unit_id,
+            consultation_id: row.consultation_id,
+            received_at: Some(crate::time::to_cst(row.received_at)),
+            channel: row.channel,
+            applicant,
+            matter_category: row.matter_category,
+            case_type: row.case_type.clone(),
+            opposing_party: row.opposing_party.clone(),
+            facts: row.facts.clone(),
+            hardship_check: row.hardship_check,
+            hardship_ground: row.hardship_ground,
+            preferred_provider_ids: row.preferred_providers(),
+            urgent: row.urgent,
+            urgent_ground: row.urgent_ground,
+            safe_contact: row.safe_contact,
+            safe_contact_means: a.safe_contact_means.clone(),
+            safe_contact_phone: a.safe_contact_phone.clone(),
+            external_ref: None,
+        };
+        set(&mut merged.matter_category, &self.matter_category);
+        set(&mut merged.case_type, &self.case_type);
+        set(&mut merged.opposing_party, &self.opposing_party);
+        set(&mut merged.facts, &self.facts);
+        set(&mut merged.hardship_check, &self.hardship_check);
+        set(&mut merged.hardship_ground, &self.hardship_ground);
+        set(
+            &mut merged.preferred_provider_ids,
+            &self.preferred_provider_ids,
+        );
+        set(&mut merged.urgent, &self.urgent);
+        set(&mut merged.urgent_ground, &self.urgent_ground);
+        set(&mut merged.safe_contact, &self.safe_contact);
+        set(&mut merged.safe_contact_means, &self.safe_contact_means);
+        set(&mut merged.safe_contact_phone, &self.safe_contact_phone);
+        if !merged.urgent {
+            // Not urgent: no ground of urgency.
+            merged.urgent_ground = None;
+        }
+        if !merged.safe_contact {
+            // Safe contact withdrawn: its means go with it unless sent (then refused below).
+            if self.safe_contact_means.is_none() {
+                merged.safe_contact_means = None;
+            }
+            if self.safe_contact_phone.is_none() {
+                merged.safe_contact_phone = None;
+            }
+        }
+        Ok(merged)
+    }
+}
+
 /// The data of a workflow step; which fields a step needs is in the operation's description.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]

@@ -178,6 +178,9 @@ pub struct AidApplication {
     pub reviewed_at: Option<DateTime<FixedOffset>>,
     /// The assigned provider.
     pub provider_staff_id: Option<i64>,
+    /// The steps taken, oldest first: when, and for a step that completed a period of the law,
+    /// when that period fell due and whether the step met it.
+    pub steps: Vec<AidStep>,
     /// The follow-up visit after closing and the satisfaction it found (on single reads).
     pub follow_up: Option<crate::api::follow_ups::FollowUpSummary>,
     /// Notes of the assignment: preference not followed, conflict warning, provisional.
@@ -195,6 +198,43 @@ pub struct AidApplication {
 impl Versioned for AidApplication {
     fn version(&self) -> i64 {
         self.version
+    }
+}
+
+/// A step taken on an application.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"action": "approve", "state": "approved", "taken_at": "2023-03-07T16:20:00+08:00",
+    "period_kind": "review", "due_date": "2023-03-08", "due_at": "2023-03-09T00:00:00+08:00", "met": true}))]
+pub struct AidStep {
+    /// The step.
+    pub action: AidAction,
+    /// The state it led to.
+    pub state: AidState,
+    /// When it was taken.
+    pub taken_at: DateTime<FixedOffset>,
+    /// The period of the law the step completed (review, assignment, agreement, objection,
+    /// filing, closing review, materials reply), if any.
+    pub period_kind: Option<DeadlineKind>,
+    /// The period's last day (China Standard Time); absent when the calendar did not hold its
+    /// year, or for steps recorded from the trail before periods were recorded.
+    pub due_date: Option<NaiveDate>,
+    /// When the period ended: 24:00 China Standard Time of `due_date`.
+    pub due_at: Option<DateTime<FixedOffset>>,
+    /// Whether the step was taken within the period (absent when that is not known).
+    pub met: Option<bool>,
+}
+
+impl From<store::aid::steps::StepRow> for AidStep {
+    fn from(s: store::aid::steps::StepRow) -> Self {
+        AidStep {
+            action: s.action,
+            state: s.state_after,
+            taken_at: to_cst(s.taken_at),
+            period_kind: s.period_kind,
+            due_date: s.due_date,
+            due_at: s.due_at.map(to_cst),
+            met: s.met,
+        }
     }
 }
 
@@ -348,6 +388,7 @@ impl AidApplication {
             decision_note: row.decision_note,
             termination_ground: row.termination_ground,
             provider_staff_id: row.provider_staff_id,
+            steps: Vec::new(),
             follow_up: None,
             assignment_note: row.assignment_note,
             external_ref: None,
@@ -366,7 +407,7 @@ pub(crate) async fn views(
 ) -> Result<Vec<AidApplication>, ApiError> {
     let now = state.clock.now();
     let ids: Vec<i64> = apps.iter().map(|a| a.row.id).collect();
-    let (calendar, mut decisions, mut refs) = store::run(&state.pool, move |c| {
+    let (calendar, mut decisions, mut refs, mut steps) = store::run(&state.pool, move |c| {
         let calendar = store::calendar::current(c)?;
         let decisions = store::aid::papers::latest(
             c,
@@ -375,7 +416,8 @@ pub(crate) async fn views(
         )?;
         let refs =
             store::external_refs::of(c, store::external_refs::RefEntity::AidApplication, &ids)?;
-        Ok((calendar, decisions, refs))
+        let steps = store::aid::steps::of(c, &ids)?;
+        Ok((calendar, decisions, refs, steps))
     })
     .await?;
     let ctx = ViewContext {
@@ -387,8 +429,10 @@ pub(crate) async fn views(
         .map(|a| {
             let decision = decisions.remove(&a.row.id);
             let external_ref = refs.remove(&a.row.id);
+            let taken = steps.remove(&a.row.id).unwrap_or_default();
             AidApplication::view(a, &ctx, decision.as_ref()).map(|mut v| {
                 v.external_ref = external_ref;
+                v.steps = taken.into_iter().map(AidStep::from).collect();
                 v
             })
         })

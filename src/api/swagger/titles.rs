@@ -82,6 +82,8 @@ pub const OPERATIONS: &[(&str, &str, &str)] = &[
     // legal aid
     ("refer_to_aid", "咨询转法律援助", "Refer a consultation to legal aid"),
     ("list_aid_applications", "法律援助申请列表", "List aid applications"),
+    ("export_aid_applications", "导出法律援助案件台账", "Export the aid ledger"),
+    ("correct_aid_application", "更正法律援助申请受理信息", "Correct an application's intake"),
     ("create_aid_application", "提交法律援助申请", "Submit an aid application"),
     ("get_aid_queue", "法律援助工作队列", "A work queue of aid applications"),
     ("get_aid_application", "查看法律援助申请", "Read an aid application"),

@@ -265,6 +265,83 @@ fn deadlines_follow_the_law_and_pause_for_materials() {
 }
 
 #[test]
+fn a_step_keeps_the_period_it_completes_or_misses_it() {
+    // 10:00 in China on day `d` of March 2023; 23:59:59 in China on day `d`.
+    let t = |d: u32| Utc.with_ymd_and_hms(2023, 3, d, 2, 0, 0).unwrap();
+    let last_second = |d: u32| Utc.with_ymd_and_hms(2023, 3, d, 15, 59, 59).unwrap();
+    let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2023, 3, d).unwrap();
+    let cal = BusinessCalendar::published();
+    // Received Wed 03-01: the review ends with Wed 03-08.
+    let mut c = standing(AidState::Accepted);
+    c.received_at = t(1);
+    let kept = |c: &Standing, a: AidAction, at| period_kept(c, a, at, &cal);
+    let approved = kept(&c, AidAction::Approve, last_second(8)).unwrap();
+    assert_eq!(approved.kind, DeadlineKind::Review);
+    assert_eq!(approved.due.as_ref().unwrap().date, day(8));
+    assert_eq!(approved.met, Some(true));
+    // At 00:00 of Thu 03-09 it is one second late.
+    let late = kept(
+        &c,
+        AidAction::Reject,
+        last_second(8) + chrono::Duration::seconds(1),
+    );
+    assert_eq!(late.unwrap().met, Some(false));
+    // A materials notice pauses the review; it completes nothing.
+    assert_eq!(kept(&c, AidAction::RequestMaterials, t(2)), None);
+    assert_eq!(kept(&c, AidAction::Withdraw, t(2)), None);
+    // Approved Fri 03-10: assigned Mon 03-13 (3 days end Mon 03-13) is in time.
+    c.state = AidState::Approved;
+    c.state_entered_at = t(10);
+    let assigned = kept(&c, AidAction::Assign, t(13)).unwrap();
+    assert_eq!(
+        (assigned.kind, assigned.met),
+        (DeadlineKind::Assignment, Some(true))
+    );
+    // Urgent aid assigned Thu 03-02 before its decision: signing completes the agreement's
+    // period (ends Tue 03-07), approving completes the review's (ends Wed 03-08), each its own.
+    let mut u = standing(AidState::Assigned);
+    u.urgent = true;
+    u.received_at = t(1);
+    u.state_entered_at = t(2);
+    let signed = kept(&u, AidAction::SignAgreement, t(8)).unwrap();
+    assert_eq!(
+        (signed.kind, signed.met),
+        (DeadlineKind::Agreement, Some(false))
+    );
+    let decided = kept(&u, AidAction::Approve, t(8)).unwrap();
+    assert_eq!(
+        (decided.kind, decided.met),
+        (DeadlineKind::Review, Some(true))
+    );
+    // Closed Fri 03-10: filed by Mon 04-10 (30 days end Sun 04-09, moved) is in time.
+    let mut f = standing(AidState::Closed);
+    f.state_entered_at = t(10);
+    let filed = kept(
+        &f,
+        AidAction::File,
+        Utc.with_ymd_and_hms(2023, 4, 10, 9, 0, 0).unwrap(),
+    )
+    .unwrap();
+    assert_eq!((filed.kind, filed.met), (DeadlineKind::Filing, Some(true)));
+    // A period that reaches a year without a calendar: completed, but whether in time is not
+    // known.
+    let mut far = standing(AidState::Closed);
+    far.state_entered_at = Utc.with_ymd_and_hms(2040, 3, 1, 2, 0, 0).unwrap();
+    let unknown = kept(&far, AidAction::File, far.state_entered_at).unwrap();
+    assert!(unknown.due.is_err());
+    assert_eq!(unknown.met, None);
+    // Every kind of deadline has the step that completes it.
+    for kind in DeadlineKind::ALL {
+        assert!(
+            COMPLETED_BY
+                .iter()
+                .any(|(k, actions)| k == kind && !actions.is_empty()),
+            "{kind:?}"
+        );
+    }
+}
+
+#[test]
 fn green_channel_reasons() {
     let elderly = Applicant {
         age_group: Some(AgeGroup::Elderly),

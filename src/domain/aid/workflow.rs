@@ -270,6 +270,30 @@ pub fn transition(s: &Standing, action: AidAction) -> Result<AidState, IllegalTr
     })
 }
 
+/// Whether the intake of an application may still be corrected (its applicant, matter, hardship
+/// ground, urgency, safe contact): only before the decision, while it is received, accepted or
+/// waiting for materials. Afterwards the decision stands on what was recorded, and a wrong fact
+/// is a ground to terminate (Art. 48) or to decide an objection, never an edit.
+pub fn check_correctable(s: &Standing) -> Result<(), Message> {
+    use AidState as S;
+    let before_decision =
+        matches!(s.state, S::Submitted | S::Accepted | S::MaterialsRequested) && !s.decided;
+    if before_decision {
+        Ok(())
+    } else {
+        Err(Message::new(
+            format!(
+                "the intake is corrected only before the decision; the application is {}",
+                s.state.code()
+            ),
+            format!(
+                "受理信息只能在作出决定前更正；本申请当前为{}",
+                s.state.label()
+            ),
+        ))
+    }
+}
+
 /// A period of the workflow: how many days, and the rule that sets it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Period {
@@ -325,13 +349,13 @@ pub fn period(kind: DeadlineKind) -> Option<&'static Period> {
     PERIODS.iter().find(|p| p.kind == kind)
 }
 
-/// The deadline an application is under now, if any, and when it falls due (or why that cannot
-/// be known: a year without a calendar). When two run at once (urgent aid assigned before its
-/// decision: the agreement and the decision), the earlier one.
-pub fn current_deadline(
+/// The periods running for an application now, with when each falls due (or why that cannot
+/// be known: a year without a calendar): its state's own period, and for urgent aid assigned
+/// before its decision also the decision's (the review period, which runs on).
+pub fn running_periods(
     s: &Standing,
     calendar: &BusinessCalendar,
-) -> Option<(DeadlineKind, Result<Due, NoCalendar>)> {
+) -> Vec<(DeadlineKind, Result<Due, NoCalendar>)> {
     use AidState as S;
     use DeadlineKind as K;
     let after = |kind: DeadlineKind, start: DateTime<Utc>, paused: u32| {
@@ -356,10 +380,70 @@ pub fn current_deadline(
         S::Assigned | S::AgreementSigned | S::InProgress if awaiting => review(),
         _ => None,
     };
-    match (own, decision) {
-        (Some(a), Some(b)) => Some(earlier(a, b)),
-        (a, b) => a.or(b),
-    }
+    own.into_iter().chain(decision).collect()
+}
+
+/// The deadline an application is under now, if any, and when it falls due (or why that cannot
+/// be known). When two run at once (urgent aid assigned before its decision: the agreement and
+/// the decision), the earlier one.
+pub fn current_deadline(
+    s: &Standing,
+    calendar: &BusinessCalendar,
+) -> Option<(DeadlineKind, Result<Due, NoCalendar>)> {
+    running_periods(s, calendar).into_iter().reduce(earlier)
+}
+
+/// The step that completes each period: the period is met when that step is taken before it
+/// ends. (A period that ends otherwise, by withdrawal or termination, or a materials notice
+/// that pauses the review, is not completed.)
+pub const COMPLETED_BY: &[(DeadlineKind, &[AidAction])] = &[
+    (
+        DeadlineKind::Review,
+        &[AidAction::Approve, AidAction::Reject],
+    ),
+    (DeadlineKind::MaterialsReply, &[AidAction::ReceiveMaterials]),
+    (DeadlineKind::Assignment, &[AidAction::Assign]),
+    (DeadlineKind::NoticeAssignment, &[AidAction::Assign]),
+    (DeadlineKind::Agreement, &[AidAction::SignAgreement]),
+    (
+        DeadlineKind::Objection,
+        &[AidAction::UpholdObjection, AidAction::DismissObjection],
+    ),
+    (DeadlineKind::Filing, &[AidAction::File]),
+    (DeadlineKind::ClosingReview, &[AidAction::Review]),
+];
+
+/// A period completed by a step, and whether the step kept it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodKept {
+    /// Which period.
+    pub kind: DeadlineKind,
+    /// When it fell due (or why that is not known).
+    pub due: Result<Due, NoCalendar>,
+    /// Whether the step was taken by then (unknown when the due date is).
+    pub met: Option<bool>,
+}
+
+/// The period that `action`, taken at `at` on an application standing as `s`, completes, if
+/// one of the periods running is completed by it.
+pub fn period_kept(
+    s: &Standing,
+    action: AidAction,
+    at: DateTime<Utc>,
+    calendar: &BusinessCalendar,
+) -> Option<PeriodKept> {
+    running_periods(s, calendar)
+        .into_iter()
+        .find(|(kind, _)| {
+            COMPLETED_BY
+                .iter()
+                .any(|(k, actions)| k == kind && actions.contains(&action))
+        })
+        .map(|(kind, due)| PeriodKept {
+            kind,
+            met: due.as_ref().ok().map(|d| d.met_by(at)),
+            due,
+        })
 }
 
 /// The earlier of two deadlines; one whose date is unknown is shown (it may be the earlier).

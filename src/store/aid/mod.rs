@@ -26,13 +26,14 @@ use crate::store::Actor;
 
 pub mod papers;
 pub mod rates;
+pub mod steps;
 mod verifications;
 mod work_log;
 mod workflow;
 
 pub use verifications::{verifications, verify_hardship, VerificationInput, VerificationRow};
 pub use work_log::{log_work, work_log, WorkEntryInput, WorkEntryRow};
-pub use workflow::{act, events, set_green};
+pub use workflow::{act, correct, events, set_green};
 
 /// A stored application.
 #[derive(
@@ -96,8 +97,18 @@ pub struct AidRow {
 }
 
 /// The applicant of an application.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Queryable,
+    Selectable,
+    Insertable,
+    AsChangeset,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[diesel(table_name = aid_applicants)]
+#[diesel(treat_none_as_null = true)]
 pub struct ApplicantRow {
     pub application_id: i64,
     #[serde(rename = "applicant_name")]
@@ -361,7 +372,7 @@ fn with_applicants(
 }
 
 /// Filters of the list.
-#[derive(Debug, Clone, Default, serde::Deserialize, IntoParams)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AidFilter {
     /// Only in this state.
@@ -380,22 +391,32 @@ pub struct AidFilter {
     /// Only the record with this external reference (as any account set it).
     #[param(min_length = 1, max_length = 64, pattern = "external_ref")]
     pub external_ref: Option<String>,
+    /// Received on or after this day (China time).
+    pub received_from: Option<NaiveDate>,
+    /// Received on or before this day (China time).
+    pub received_to: Option<NaiveDate>,
+    /// Decided (approved, refused, ordered on objection, or assigned on an official notice) on
+    /// or after this day (China time).
+    pub decided_from: Option<NaiveDate>,
+    /// Decided on or before this day (China time).
+    pub decided_to: Option<NaiveDate>,
+    /// Closed on or after this day (China time).
+    pub closed_from: Option<NaiveDate>,
+    /// Closed on or before this day (China time).
+    pub closed_to: Option<NaiveDate>,
 }
 
-/// Applications of the reader's scope, newest first.
-pub fn list(
-    conn: &mut DbConnection,
-    reader: Reader,
-    f: &AidFilter,
-    page: &PageRequest,
-) -> Result<Page<Application>, ApiError> {
-    let mut q = scoped(reader)
-        .select(AidRow::as_select())
-        .order(aid_applications::id.desc())
-        .limit(page.fetch_limit());
-    if let Some(after) = page.after_id_of("aid_applications.id", Order::Descending) {
-        q = q.filter(after);
-    }
+/// The first instant of a China day, and the first instant after it (a day range's bounds).
+fn day_bounds(from: Option<NaiveDate>, to: Option<NaiveDate>) -> [Option<NaiveDateTime>; 2] {
+    [
+        from.and_then(crate::time::day_start_utc),
+        to.and_then(|d| d.succ_opt())
+            .and_then(crate::time::day_start_utc),
+    ]
+}
+
+fn filtered<'a>(reader: Reader, f: &AidFilter) -> Boxed<'a> {
+    let mut q = scoped(reader);
     if let Some(state) = f.state {
         q = q.filter(aid_applications::state.eq(state));
     }
@@ -418,12 +439,137 @@ pub fn list(
             r,
         ));
     }
+    let [from, until] = day_bounds(f.received_from, f.received_to);
+    if let Some(t) = from {
+        q = q.filter(aid_applications::received_at.ge(t));
+    }
+    if let Some(t) = until {
+        q = q.filter(aid_applications::received_at.lt(t));
+    }
+    let [from, until] = day_bounds(f.decided_from, f.decided_to);
+    if let Some(t) = from {
+        q = q.filter(aid_applications::decided_at.ge(t));
+    }
+    if let Some(t) = until {
+        q = q.filter(aid_applications::decided_at.lt(t));
+    }
+    let [from, until] = day_bounds(f.closed_from, f.closed_to);
+    if let Some(t) = from {
+        q = q.filter(aid_applications::closed_at.ge(t));
+    }
+    if let Some(t) = until {
+        q = q.filter(aid_applications::closed_at.lt(t));
+    }
+    q
+}
+
+/// Applications of the reader's scope, newest first.
+pub fn list(
+    conn: &mut DbConnection,
+    reader: Reader,
+    f: &AidFilter,
+    page: &PageRequest,
+) -> Result<Page<Application>, ApiError> {
+    let mut q = filtered(reader, f)
+        .select(AidRow::as_select())
+        .order(aid_applications::id.desc())
+        .limit(page.fetch_limit());
+    if let Some(after) = page.after_id_of("aid_applications.id", Order::Descending) {
+        q = q.filter(after);
+    }
     let rows = q.load(conn)?;
     let page = page.finish(rows, |r| Cursor::by_id(r.id), Ok)?;
     Ok(Page {
         items: with_applicants(conn, page.items)?,
         next_cursor: page.next_cursor,
     })
+}
+
+/// An application as the ledger prints it: with the steps taken and the names of its units and
+/// provider.
+#[derive(Debug, Clone)]
+pub struct LedgerEntry {
+    /// The application and its applicant.
+    pub app: Application,
+    /// The steps taken, oldest first.
+    pub steps: Vec<steps::StepRow>,
+    /// The receiving unit's name.
+    pub unit: String,
+    /// The centre's name.
+    pub centre: String,
+    /// The provider's name, when assigned.
+    pub provider: Option<String>,
+}
+
+/// One batch of the ledger, oldest received first, after `after` (received time and id).
+pub fn ledger_batch(
+    conn: &mut DbConnection,
+    reader: Reader,
+    f: &AidFilter,
+    after: Option<(NaiveDateTime, i64)>,
+    limit: i64,
+) -> Result<Vec<LedgerEntry>, ApiError> {
+    use crate::db::schema::staff;
+    use std::collections::HashMap;
+    let mut q = filtered(reader, f)
+        .select(AidRow::as_select())
+        .order((
+            aid_applications::received_at.asc(),
+            aid_applications::id.asc(),
+        ))
+        .limit(limit);
+    if let Some((at, id)) = after {
+        q = q.filter(
+            aid_applications::received_at
+                .gt(at)
+                .or(aid_applications::received_at
+                    .eq(at)
+                    .and(aid_applications::id.gt(id))),
+        );
+    }
+    let rows = q.load(conn)?;
+    let apps = with_applicants(conn, rows)?;
+    let ids: Vec<i64> = apps.iter().map(|a| a.row.id).collect();
+    let unit_ids: Vec<i64> = apps
+        .iter()
+        .flat_map(|a| [a.row.unit_id, a.row.centre_id])
+        .collect();
+    let staff_ids: Vec<i64> = apps
+        .iter()
+        .filter_map(|a| a.row.provider_staff_id)
+        .collect();
+    let unit_names: HashMap<i64, String> = units::table
+        .filter(units::id.eq_any(unit_ids))
+        .select((units::id, units::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    let staff_names: HashMap<i64, String> = staff::table
+        .filter(staff::id.eq_any(staff_ids))
+        .select((staff::id, staff::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    let mut taken = steps::of(conn, &ids)?;
+    Ok(apps
+        .into_iter()
+        .map(|app| LedgerEntry {
+            steps: taken.remove(&app.row.id).unwrap_or_default(),
+            unit: unit_names
+                .get(&app.row.unit_id)
+                .cloned()
+                .unwrap_or_default(),
+            centre: unit_names
+                .get(&app.row.centre_id)
+                .cloned()
+                .unwrap_or_default(),
+            provider: app
+                .row
+                .provider_staff_id
+                .and_then(|p| staff_names.get(&p).cloned()),
+            app,
+        })
+        .collect())
 }
 
 /// A work queue: applications in `states`, urgent first, then green channel, then the earliest

@@ -4,7 +4,7 @@
 use chrono::{Datelike, Duration};
 use diesel::prelude::*;
 
-use super::{find, refresh, AidRow, Application, Reader};
+use super::{find, refresh, AidRow, ApplicantRow, Application, Reader};
 use crate::config::Settings;
 use crate::db::schema::{aid_applicants, aid_applications, audit_events, staff, units};
 use crate::db::DbConnection;
@@ -63,6 +63,7 @@ fn step(
         &mut crate::store::audit::AuditLog,
         &Application,
         &mut AidRow,
+        &mut ApplicantRow,
     ) -> Result<(Option<String>, Option<super::papers::PaperRow>), ApiError>,
 ) -> Result<Application, ApiError> {
     let stepped = write::update(
@@ -79,7 +80,8 @@ fn step(
         },
         |tx, log, current| {
             let mut row = current.app.row.clone();
-            let (step_note, paper) = change(tx, log, &current.app, &mut row)?;
+            let mut applicant = current.app.applicant.clone();
+            let (step_note, paper) = change(tx, log, &current.app, &mut row, &mut applicant)?;
             let paper = paper.as_ref().map(super::papers::PaperStamp::from);
             row.version += 1;
             row.updated_at = log.at();
@@ -92,7 +94,7 @@ fn step(
             Ok(Stepped {
                 app: Application {
                     row: stored,
-                    applicant: current.app.applicant.clone(),
+                    applicant,
                 },
                 step_note,
                 paper,
@@ -125,7 +127,7 @@ pub fn act(
         id,
         if_match,
         action.code(),
-        |tx, log, current, row| {
+        |tx, log, current, row, _| {
             let state = current.row.state;
             let standing = super::standing(&current.row);
             let conflict = |detail: Message| ApiError::Conflict {
@@ -297,6 +299,8 @@ pub fn act(
                 settings,
                 now,
             )?;
+            let kept = aid::period_kept(&standing, action, now.and_utc(), &calendar);
+            super::steps::record(tx, id, action, row.state, now, kept.as_ref())?;
             Ok((note, paper))
         },
     )
@@ -486,6 +490,140 @@ fn assign(
     Ok(())
 }
 
+/// Corrects the intake of an application before its decision: `corrected` gives the rows as
+/// the corrected application would be submitted now (checked as at submission); the intake
+/// fields of the application and its applicant are replaced, and the green channel follows
+/// from them (an officer's decision to put it on the channel is kept). The step's note names
+/// the fields changed (never their values) and the reason; a correction that changes nothing
+/// is refused.
+pub fn correct(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    reader: Reader,
+    id: i64,
+    if_match: &IfMatch,
+    reason: &str,
+    corrected: impl FnOnce(&Application) -> Result<(AidRow, ApplicantRow), ApiError>,
+) -> Result<Application, ApiError> {
+    step(
+        conn,
+        actor,
+        reader,
+        id,
+        if_match,
+        "correct",
+        |tx, _, current, row, applicant| {
+            let standing = super::standing(&current.row);
+            aid::check_correctable(&standing).map_err(|detail| ApiError::Conflict {
+                detail,
+                allowed_actions: Some(
+                    aid::allowed_actions(&standing)
+                        .iter()
+                        .map(|a| a.to_string())
+                        .collect(),
+                ),
+            })?;
+            let (new, new_applicant) = corrected(current)?;
+            if new.preferred_provider_ids != row.preferred_provider_ids {
+                for (i, provider) in new.preferred_providers().into_iter().enumerate() {
+                    check_provider(
+                        tx,
+                        row.centre_id,
+                        provider,
+                        &format!("preferred_provider_ids[{i}]"),
+                    )?;
+                }
+            }
+            let officer = decode_code_list::<GreenReason>(&row.green_reasons)
+                .map_err(|e| ApiError::Internal(e.to_string()))?
+                .contains(&GreenReason::SetByOfficer);
+            let mut reasons: Vec<GreenReason> = decode_code_list(&new.green_reasons)
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            if officer {
+                reasons.push(GreenReason::SetByOfficer);
+            }
+            row.matter_category = new.matter_category;
+            row.case_type = new.case_type;
+            row.opposing_party = new.opposing_party;
+            row.facts = new.facts;
+            row.hardship_check = new.hardship_check;
+            row.hardship_ground = new.hardship_ground;
+            row.preferred_provider_ids = new.preferred_provider_ids;
+            row.urgent = new.urgent;
+            row.urgent_ground = new.urgent_ground;
+            row.safe_contact = new.safe_contact;
+            row.green_channel = !reasons.is_empty();
+            row.green_reasons = encode_code_list(&reasons);
+            *applicant = ApplicantRow {
+                application_id: id,
+                ..new_applicant
+            };
+            let after = Application {
+                row: row.clone(),
+                applicant: applicant.clone(),
+            };
+            let fields = changed_fields(current, &after)?;
+            if fields.is_empty() {
+                return Err(ApiError::invalid_field(
+                    "body",
+                    "no_change",
+                    "the correction changes nothing",
+                ));
+            }
+            diesel::update(aid_applicants::table.filter(aid_applicants::application_id.eq(id)))
+                .set(&*applicant)
+                .execute(tx)?;
+            let green = if row.green_channel {
+                reasons
+                    .iter()
+                    .map(|r| r.label())
+                    .collect::<Vec<_>>()
+                    .join("、")
+            } else {
+                "否".to_owned()
+            };
+            Ok((
+                Some(format!(
+                    "更正受理信息（{}）：{reason}；绿色通道：{green}",
+                    fields.join("、")
+                )),
+                None,
+            ))
+        },
+    )
+}
+
+/// The fields that differ between two versions of an application (the applicant's prefixed
+/// `applicant.`).
+fn changed_fields(before: &Application, after: &Application) -> Result<Vec<String>, ApiError> {
+    let json = |v: Result<serde_json::Value, serde_json::Error>| {
+        v.map_err(|e| ApiError::Internal(e.to_string()))
+    };
+    let mut out = Vec::new();
+    for (prefix, b, a) in [
+        (
+            "",
+            json(serde_json::to_value(&before.row))?,
+            json(serde_json::to_value(&after.row))?,
+        ),
+        (
+            "applicant.",
+            json(serde_json::to_value(&before.applicant))?,
+            json(serde_json::to_value(&after.applicant))?,
+        ),
+    ] {
+        if let (Some(b), Some(a)) = (b.as_object(), a.as_object()) {
+            for (key, value) in a {
+                if b.get(key) != Some(value) {
+                    let key = key.strip_prefix("applicant_").unwrap_or(key);
+                    out.push(format!("{prefix}{key}"));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Puts an application on or off the green channel by an officer's decision.
 pub fn set_green(
     conn: &mut DbConnection,
@@ -503,7 +641,7 @@ pub fn set_green(
         id,
         if_match,
         "set_green_channel",
-        |_, _, _, row| {
+        |_, _, _, row, _| {
             let mut reasons: Vec<GreenReason> = decode_code_list(&row.green_reasons)
                 .map_err(|e| ApiError::Internal(e.to_string()))?;
             reasons.retain(|r| *r != GreenReason::SetByOfficer);
