@@ -441,10 +441,16 @@ async fn a_reply_after_its_date_is_refused_and_the_application_withdrawn_as_deem
         p["detail"].as_str().unwrap().contains("deemed withdrawn"),
         "{p}"
     );
-    assert_eq!(
-        p["allowed_actions"],
-        json!(["receive_materials", "withdraw"])
-    );
+    // Past its date, the reply is no longer offered: the withdrawal is.
+    assert_eq!(p["allowed_actions"], json!(["withdraw"]));
+    let shown = app
+        .get(
+            &format!("/api/v1/aid-applications/{}", a["id"]),
+            "aid.officer",
+        )
+        .await
+        .json();
+    assert_eq!(shown["allowed_actions"], json!(["withdraw"]));
     let w = next(
         &app,
         "aid.officer",
@@ -954,6 +960,17 @@ async fn a_provider_or_firm_on_the_other_side_is_a_conflict_unless_overridden(ba
     )
     .await;
     assert_eq!(p["errors"][0]["field"], "note");
+    // A change names another provider than the one the case has.
+    let p = refused(
+        &app,
+        "aid.officer",
+        &a,
+        "change_provider",
+        json!({"provider_staff_id": a["provider_staff_id"], "note": "原承办律师调离"}),
+        422,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "provider_staff_id", "{p}");
     // The firm now acts for 李四 too: a change within it is checked like an assignment.
     let p = refused(
         &app,

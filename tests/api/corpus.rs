@@ -356,12 +356,14 @@ async fn injection_strings_are_stored_verbatim_or_refused(backend: Backend) {
                 if res.status.is_success() {
                     ok += 1;
                     let answer = serde_json::from_slice::<Value>(&res.body).unwrap_or_default();
-                    // A workflow step's note is kept in the application's timeline.
+                    // A workflow step's note (a correction's reason) is kept in the
+                    // application's timeline.
                     let in_timeline = match answer["id"].as_i64() {
                         Some(id)
                             if base
                                 .label
-                                .starts_with("POST /api/v1/aid-applications/{id}/") =>
+                                .starts_with("POST /api/v1/aid-applications/{id}/")
+                                || base.label == "PATCH /api/v1/aid-applications/{id}" =>
                         {
                             let path = format!("/api/v1/aid-applications/{id}/events");
                             contains_text(&app.get(&path, "admin").await.json(), injection)

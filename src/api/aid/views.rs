@@ -357,7 +357,7 @@ impl AidApplication {
             green_reasons: decode_code_list(&row.green_reasons)
                 .map_err(|e| ApiError::Internal(e.to_string()))?,
             green_target_date,
-            allowed_actions: aid::allowed_actions(&standing),
+            allowed_actions: aid::allowed_actions_at(&standing, ctx.now),
             state,
             received_at: to_cst(row.received_at),
             state_entered_at: to_cst(row.state_entered_at),

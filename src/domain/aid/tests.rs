@@ -180,6 +180,11 @@ fn a_late_reply_and_a_late_objection_are_refused() {
     // 23:00 on Mon 03-13 in China is 15:00 UTC: in time; 00:00 on Tue 03-14 is not.
     assert!(check_timing(&s, AidAction::ReceiveMaterials, on(13, 15), None, &cal).is_ok());
     assert!(check_timing(&s, AidAction::ReceiveMaterials, on(13, 16), None, &cal).is_err());
+    // What the application offers follows: the reply while in time, only the withdrawal after.
+    assert!(allowed_actions_at(&s, on(13, 15)).contains(&AidAction::ReceiveMaterials));
+    let late = allowed_actions_at(&s, on(13, 16));
+    assert!(!late.contains(&AidAction::ReceiveMaterials), "{late:?}");
+    assert!(late.contains(&AidAction::Withdraw), "{late:?}");
     // Refused Fri 2023-09-15, served the same day: 15 days end Sat 09-30, in the National Day
     // holiday (09-29 … 10-06), so the window runs to 24:00 on Sat 10-07, an adjusted working day.
     let served = NaiveDate::from_ymd_opt(2023, 9, 15).unwrap();

@@ -234,6 +234,17 @@ pub fn allowed_actions(s: &Standing) -> Vec<AidAction> {
     out
 }
 
+/// The actions allowed for an application at `now`: those of the table, less a reply to a
+/// materials notice whose date has passed (the application is then deemed withdrawn: the
+/// officer withdraws it).
+pub fn allowed_actions_at(s: &Standing, now: DateTime<Utc>) -> Vec<AidAction> {
+    let late = s.materials_due_at.is_some_and(|due| now >= due);
+    allowed_actions(s)
+        .into_iter()
+        .filter(|a| !(late && *a == AidAction::ReceiveMaterials))
+        .collect()
+}
+
 /// The state an action leads to, or why it may not be taken now.
 pub fn transition(s: &Standing, action: AidAction) -> Result<AidState, IllegalTransition> {
     let rows: Vec<&(AidState, AidAction, AidState, Guard)> = TRANSITIONS

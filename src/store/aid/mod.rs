@@ -24,6 +24,7 @@ use crate::store::write;
 use crate::store::write::record;
 use crate::store::Actor;
 
+mod assignment;
 pub mod papers;
 pub mod rates;
 pub mod steps;
@@ -299,7 +300,7 @@ pub fn create(
             check_consultation(tx, root, id)?;
         }
         for (i, provider) in row.preferred_providers().into_iter().enumerate() {
-            workflow::check_provider(
+            assignment::check_provider(
                 tx,
                 row.centre_id,
                 provider,
