@@ -295,6 +295,16 @@ impl PageRequest {
 }
 
 /// `(key op ? OR (key = ? AND id op ?))`: the rows after (`value`, `last_id`) in `order`.
+/// The rows after `after` (a time and an id) of a read ordered by (`time`, `id`) ascending, both
+/// columns named as `table.column`: how an export reads a whole list in batches.
+pub fn after_time_id<QS: 'static>(
+    time: &'static str,
+    id: &'static str,
+    after: (chrono::NaiveDateTime, i64),
+) -> Keyset<QS> {
+    keyset::<QS, Timestamp, _>(time, id, after.0, after.1, Order::Ascending)
+}
+
 fn keyset<QS: 'static, ST, V>(
     key: &'static str,
     id: &'static str,

@@ -247,14 +247,12 @@ pub fn ledger_batch(
         .select(ConsultationRow::as_select())
         .order((consultations::received_at.asc(), consultations::id.asc()))
         .limit(limit);
-    if let Some((at, id)) = after {
-        q = q.filter(
-            consultations::received_at
-                .gt(at)
-                .or(consultations::received_at
-                    .eq(at)
-                    .and(consultations::id.gt(id))),
-        );
+    if let Some(after) = after {
+        q = q.filter(crate::paging::after_time_id(
+            "consultations.received_at",
+            "consultations.id",
+            after,
+        ));
     }
     Ok(q.load(conn)?)
 }

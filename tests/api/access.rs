@@ -1324,12 +1324,18 @@ async fn call_for(app: &TestApp, w: &World, rule: &Rule, role: Role, inside: boo
             } else {
                 w.lawyer_staff
             };
+            // A change of provider names another than the one the case has.
+            let provider_for_step = match action {
+                AidAction::ChangeProvider if to == w.lawyer_staff => w.colleague_staff,
+                AidAction::ChangeProvider => w.lawyer_staff,
+                _ => provider_for_assign,
+            };
             Call::new(
                 M::POST,
                 format!("/api/v1/aid-applications/{id}/{}", action.code()),
                 found,
             )
-            .body(step_body(action, provider_for_assign))
+            .body(step_body(action, provider_for_step))
         }
         // Outreach and training.
         "list_activities" | "get_activity" | "update_activity" | "delete_activity" => {

@@ -519,14 +519,12 @@ pub fn ledger_batch(
             aid_applications::id.asc(),
         ))
         .limit(limit);
-    if let Some((at, id)) = after {
-        q = q.filter(
-            aid_applications::received_at
-                .gt(at)
-                .or(aid_applications::received_at
-                    .eq(at)
-                    .and(aid_applications::id.gt(id))),
-        );
+    if let Some(after) = after {
+        q = q.filter(crate::paging::after_time_id(
+            "aid_applications.received_at",
+            "aid_applications.id",
+            after,
+        ));
     }
     let rows = q.load(conn)?;
     let apps = with_applicants(conn, rows)?;
