@@ -225,6 +225,8 @@ pub trait Ledger: Clone + Send + 'static {
     const HEADERS: &'static [&'static str];
     /// The columns' widths in the workbook, in characters.
     const WIDTHS: &'static [f64];
+    /// The filter that shortens the period exported (named when a workbook would overflow).
+    const PERIOD_END: &'static str;
     /// The next rows after `after`, at most `limit`.
     fn batch(
         &self,
@@ -328,7 +330,7 @@ fn write_xlsx<L: Ledger>(
             row_no += 1;
             if row_no >= 1_048_576 {
                 return Err(ApiError::invalid_field(
-                    "to",
+                    L::PERIOD_END,
                     "too_many_rows",
                     "more rows than one sheet holds: export a shorter period",
                 ));
@@ -474,6 +476,7 @@ impl Ledger for ConsultationLedger {
     const SHEET: &'static str = "咨询台账";
     const HEADERS: &'static [&'static str] = &HEADERS;
     const WIDTHS: &'static [f64] = &WIDTHS;
+    const PERIOD_END: &'static str = "to";
 
     fn batch(
         &self,

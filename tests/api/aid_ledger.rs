@@ -364,8 +364,13 @@ async fn the_intake_is_corrected_before_the_decision_only(backend: Backend) {
         "applicant": {"id_number": right},
         "matter_category": "support_payments"
     });
-    // Providers do not correct intakes; a stale version is a 412.
+    // Providers do not correct intakes, nor does a reader who sees the applicant masked (the
+    // county bureau's staff); a stale version is a 412.
     correct(&app, "lawyer", &a, fix.clone())
+        .await
+        .assert_problem(403);
+    crate::masks::create_account(&app, "staff.county", "unit_staff", app.unit_id("140521")).await;
+    correct(&app, "staff.county", &a, fix.clone())
         .await
         .assert_problem(403);
     let mut stale = a.clone();
@@ -455,6 +460,30 @@ async fn the_intake_is_corrected_before_the_decision_only(backend: Backend) {
         "{note}"
     );
     assert!(!note.contains(&right) && !note.contains("1980"), "{note}");
+    // An officer's decision stands: taken off the channel, a later correction leaves it off.
+    let res = app
+        .call(
+            app.req(
+                Method::POST,
+                &format!("/api/v1/aid-applications/{}/green-channel", c["id"]),
+                Some("aid.officer"),
+            )
+            .insert_header((header::IF_MATCH, format!("\"{}\"", version(&c))))
+            .set_json(json!({"green_channel": false, "reason": "子女陪同办理，无需优先"})),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let off = res.json();
+    let res = correct(
+        &app,
+        "aid.officer",
+        &off,
+        json!({"reason": "更正地址", "applicant": {"address": "沁水县龙港镇东关村"}}),
+    )
+    .await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let c = res.json();
+    assert_eq!(c["green_channel"], false, "{c}");
     // Urgency corrected: the queue's priority follows; a ground is then required.
     let p = correct(
         &app,
@@ -480,6 +509,37 @@ async fn the_intake_is_corrected_before_the_decision_only(backend: Backend) {
             .as_str()
             .unwrap()
             .contains("before the decision"),
+        "{p}"
+    );
+    // A materials notice unanswered past its date: deemed withdrawn, no longer corrected.
+    app.state.clock.set(at("2023-03-01T10:00:00+08:00"));
+    let mut body = application(
+        app.unit_id("140521-SFS-LG"),
+        &id_number("1980-05-05", 83),
+        "2023-03-01T10:00:00+08:00",
+    );
+    body["matter_category"] = json!("labour_wages");
+    let d = submit(&app, "staff.longgang", &body).await;
+    let d = next(&app, "aid.officer", &d, "accept", json!({})).await;
+    let d = next(
+        &app,
+        "aid.officer",
+        &d,
+        "request_materials",
+        json!({"materials": ["劳动合同"], "reply_days": 5}),
+    )
+    .await;
+    app.state.clock.set(at("2023-03-07T00:05:00+08:00"));
+    let p = correct(
+        &app,
+        "aid.officer",
+        &d,
+        json!({"reason": "更正", "case_type": "欠薪"}),
+    )
+    .await
+    .assert_problem(409);
+    assert!(
+        p["detail"].as_str().unwrap().contains("deemed withdrawn"),
         "{p}"
     );
 }

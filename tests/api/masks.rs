@@ -42,7 +42,7 @@ struct World {
     assigned_staff: i64,
 }
 
-async fn create_account(app: &TestApp, username: &str, role: &str, unit: i64) -> i64 {
+pub(crate) async fn create_account(app: &TestApp, username: &str, role: &str, unit: i64) -> i64 {
     let res = app
         .post(
             "/api/v1/users",

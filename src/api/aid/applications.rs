@@ -193,8 +193,10 @@ pub async fn get_aid_application(
 /// Correct the intake of an application before its decision (admins, unit staff, aid
 /// officers): the applicant (a wrong ID number, name, phone, special groups), the matter, the
 /// hardship ground, urgency, safe contact. Only the fields sent change; they are checked as at
-/// submission, and the green channel is recomputed. After the decision (or for a case already
-/// assigned as urgent aid) a correction is a 409.
+/// submission, and the green channel is recomputed (an officer's decision, on or off, stands).
+/// Only callers who see the applicant in full correct it (others: 403). After the decision,
+/// for a case already assigned as urgent aid, or once a materials notice has gone unanswered
+/// past its date, a correction is a 409.
 pub async fn correct_aid_application(
     state: web::Data<AppState>,
     principal: Authorized<op::CorrectAidApplication>,
@@ -207,6 +209,7 @@ pub async fn correct_aid_application(
     let actor = state.actor(&principal);
     let who = reader_of(&principal);
     let at = actor.at;
+    let caller = (*principal).clone();
     let app = store::run(&state.pool, move |c| {
         store::aid::correct(
             c,
@@ -215,7 +218,22 @@ pub async fn correct_aid_application(
             id,
             &if_match,
             body.reason.trim(),
-            |current| body.merged(current)?.to_rows(at),
+            |current| {
+                // Only a reader who sees the applicant in full corrects what it sees.
+                let sight = crate::privacy::sight_of_application(
+                    &caller,
+                    current.row.unit_id,
+                    current.row.centre_id,
+                    current.row.provider_staff_id,
+                );
+                if !matches!(sight, crate::privacy::Sight::Full) {
+                    return Err(ApiError::forbidden(
+                        "only the receiving unit, the centre and admins above them, who see the applicant in full, correct the intake",
+                        "只有能查看申请人完整信息的接收单位、法律援助中心及其上级管理员可以更正受理信息",
+                    ));
+                }
+                body.merged(current)?.to_rows(at)
+            },
         )
     })
     .await?;

@@ -144,6 +144,7 @@ impl Ledger for AidLedger {
     const SHEET: &'static str = "法律援助案件台账";
     const HEADERS: &'static [&'static str] = &HEADERS;
     const WIDTHS: &'static [f64] = &WIDTHS;
+    const PERIOD_END: &'static str = "received_to";
 
     fn batch(
         &self,

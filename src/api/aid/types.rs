@@ -319,8 +319,8 @@ impl AidCorrection {
         set(&mut merged.safe_contact, &self.safe_contact);
         set(&mut merged.safe_contact_means, &self.safe_contact_means);
         set(&mut merged.safe_contact_phone, &self.safe_contact_phone);
-        if !merged.urgent {
-            // Not urgent: no ground of urgency.
+        if !merged.urgent && self.urgent_ground.is_none() {
+            // Urgency withdrawn: its ground goes with it unless sent.
             merged.urgent_ground = None;
         }
         if !merged.safe_contact {

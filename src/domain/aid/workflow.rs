@@ -283,12 +283,18 @@ pub fn transition(s: &Standing, action: AidAction) -> Result<AidState, IllegalTr
 
 /// Whether the intake of an application may still be corrected (its applicant, matter, hardship
 /// ground, urgency, safe contact): only before the decision, while it is received, accepted or
-/// waiting for materials. Afterwards the decision stands on what was recorded, and a wrong fact
+/// waiting for materials (and not past the materials notice's date: it is then deemed withdrawn). Afterwards the decision stands on what was recorded, and a wrong fact
 /// is a ground to terminate (Art. 48) or to decide an objection, never an edit.
-pub fn check_correctable(s: &Standing) -> Result<(), Message> {
+pub fn check_correctable(s: &Standing, now: DateTime<Utc>) -> Result<(), Message> {
     use AidState as S;
     let before_decision =
         matches!(s.state, S::Submitted | S::Accepted | S::MaterialsRequested) && !s.decided;
+    if s.state == S::MaterialsRequested && s.materials_due_at.is_some_and(|due| now >= due) {
+        return Err(Message::new(
+            "the materials notice went unanswered past its date: the application is deemed withdrawn (视为撤回), and its intake is no longer corrected",
+            "补充材料期限已过，视为撤回申请，不再更正受理信息",
+        ));
+    }
     if before_decision {
         Ok(())
     } else {

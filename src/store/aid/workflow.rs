@@ -264,8 +264,9 @@ pub fn act(
                         // The new provider signs a new agreement: its period starts now.
                         row.state_entered_at = now;
                     }
-                    if standing.notice {
-                        // 通知辩护: the notice is the decision (Art. 25, 36).
+                    if standing.notice && action == AidAction::Assign {
+                        // 通知辩护: the notice is the decision (Art. 25, 36); a later change of
+                        // provider does not move it.
                         row.decided_at = Some(now);
                     }
                     note = row.assignment_note.clone();
@@ -351,12 +352,13 @@ pub fn correct(
         id,
         if_match,
         "correct",
-        |tx, _, current, row, applicant| {
+        |tx, log, current, row, applicant| {
             let standing = super::standing(&current.row);
-            aid::check_correctable(&standing).map_err(|detail| ApiError::Conflict {
+            let now = log.at().and_utc();
+            aid::check_correctable(&standing, now).map_err(|detail| ApiError::Conflict {
                 detail,
                 allowed_actions: Some(
-                    aid::allowed_actions(&standing)
+                    aid::allowed_actions_at(&standing, now)
                         .iter()
                         .map(|a| a.to_string())
                         .collect(),
@@ -373,13 +375,19 @@ pub fn correct(
                     )?;
                 }
             }
-            let officer = decode_code_list::<GreenReason>(&row.green_reasons)
+            // An officer's decision stands: put on the channel (its reason is kept), or taken
+            // off it although the applicant qualified (nothing else takes it off).
+            let officer_on = decode_code_list::<GreenReason>(&row.green_reasons)
                 .map_err(|e| ApiError::Internal(e.to_string()))?
                 .contains(&GreenReason::SetByOfficer);
+            let officer_off = !row.green_channel && !qualifies(current)?.is_empty();
             let mut reasons: Vec<GreenReason> = decode_code_list(&new.green_reasons)
                 .map_err(|e| ApiError::Internal(e.to_string()))?;
-            if officer {
+            if officer_on {
                 reasons.push(GreenReason::SetByOfficer);
+            }
+            if officer_off {
+                reasons.clear();
             }
             row.matter_category = new.matter_category;
             row.case_type = new.case_type;
@@ -412,7 +420,9 @@ pub fn correct(
             diesel::update(aid_applicants::table.filter(aid_applicants::application_id.eq(id)))
                 .set(&*applicant)
                 .execute(tx)?;
-            let green = if row.green_channel {
+            let green = if officer_off {
+                "否（工作人员已决定不走绿色通道）".to_owned()
+            } else if row.green_channel {
                 reasons
                     .iter()
                     .map(|r| r.label())
@@ -430,6 +440,20 @@ pub fn correct(
             ))
         },
     )
+}
+
+/// The green-channel reasons an application's applicant and matter give.
+fn qualifies(app: &Application) -> Result<Vec<GreenReason>, ApiError> {
+    let groups: Vec<crate::domain::consultation::SpecialGroup> =
+        decode_code_list(&app.applicant.special_groups)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(aid::green_reasons(&aid::Applicant {
+        age_group: Some(crate::domain::consultation::age_group(app.applicant.age)),
+        disabled: app.applicant.disabled,
+        special_groups: &groups,
+        hardship_ground: app.row.hardship_ground,
+        matter: Some(app.row.matter_category),
+    }))
 }
 
 /// The fields that differ between two versions of an application (the applicant's prefixed
