@@ -40,7 +40,7 @@ pub struct ChangeQuery {
     #[param(pattern = "^[A-Za-z0-9_-]{0,512}$")]
     pub after: Option<String>,
     /// Only these kinds of resource, comma-separated: `consultation`, `aid_application`,
-    /// `aid_verification`, `follow_up`, `unit`, `unit_target`, `staff`, `duty_shift`, `user`,
+    /// `aid_verification`, `aid_work_entry`, `follow_up`, `unit`, `unit_target`, `staff`, `duty_shift`, `user`,
     /// `calendar_day`, `activity`, `monthly_report`, `inspection`, `recognition` (default: all
     /// the caller's role may read). An unknown kind is a 400.
     #[param(max_length = 300)]
@@ -81,7 +81,8 @@ pub struct Change {
     /// In which role.
     pub role: Option<String>,
     /// The resource after the change, as its own read shows it to the caller (masked as that
-    /// read masks it): a `Consultation`, `AidApplication`, `HardshipVerification`, `FollowUp`,
+    /// read masks it): a `Consultation`, `AidApplication`, `HardshipVerification`, `WorkEntry`
+    /// (an entry of a case's work log), `FollowUp`,
     /// `Unit`, `UnitTarget`, `Staff`, `DutyShift`, `User`, `CalendarDay`, `Activity`,
     /// `MonthlyReport`, `Inspection` or `Recognition`. Absent for a deletion.
     #[schema(value_type = Option<Object>)]
@@ -103,6 +104,7 @@ fn read_by(resource: &str) -> &'static str {
         "consultation" => "list_consultations",
         "aid_application" => "list_aid_applications",
         "aid_verification" => "list_hardship_verifications",
+        "aid_work_entry" => "list_aid_work_entries",
         "follow_up" => "list_follow_ups",
         "unit" => "list_units",
         "unit_target" => "list_unit_targets",
@@ -272,6 +274,12 @@ async fn views(
             .into_iter()
             .map(aid::HardshipVerification::from)
             .collect())?,
+    );
+
+    let (at, list) = parsed::<store::aid::WorkEntryRow>(rows, "aid_work_entry");
+    put(
+        at,
+        all(list.into_iter().map(aid::WorkEntry::from).collect())?,
     );
 
     let (at, list) = parsed::<store::follow_ups::FollowUpRow>(rows, "follow_up");

@@ -26,6 +26,7 @@ pub const RESOURCES: &[&str] = &[
     "consultation",
     "aid_application",
     "aid_verification",
+    "aid_work_entry",
     "follow_up",
     "unit",
     "unit_target",
@@ -44,11 +45,12 @@ pub const RESOURCES: &[&str] = &[
 pub fn resource_of(entity: &str, action: &str) -> Option<&'static str> {
     match (entity, action) {
         ("aid_application", "verify_hardship") => Some("aid_verification"),
+        ("aid_application", "log_work") => Some("aid_work_entry"),
         ("user", "login_failed") => None,
         (entity, _) => RESOURCES
             .iter()
             .copied()
-            .filter(|r| *r != "aid_verification")
+            .filter(|r| !matches!(*r, "aid_verification" | "aid_work_entry"))
             .find(|r| *r == entity),
     }
 }

@@ -15,6 +15,7 @@ backend_tests!(
     the_list_and_the_ledger_filter_by_received_decided_and_closed_days,
     the_ledger_exports_csv_and_xlsx_masked_as_the_json,
     the_intake_is_corrected_before_the_decision_only,
+    a_work_log_entry_reaches_the_change_feed_as_its_own_kind,
 );
 
 /// The steps of an application as (action, period kind, due date, met).
@@ -542,4 +543,35 @@ async fn the_intake_is_corrected_before_the_decision_only(backend: Backend) {
         p["detail"].as_str().unwrap().contains("deemed withdrawn"),
         "{p}"
     );
+}
+
+async fn a_work_log_entry_reaches_the_change_feed_as_its_own_kind(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = case_through(&app, 91, &FULL_PATH[..5]).await;
+    assert_eq!(a["state"], "in_progress");
+    let res = app
+        .post(
+            &format!("/api/v1/aid-applications/{}/work-log", a["id"]),
+            "aid.officer",
+            &json!({"kind": "meeting", "done_on": "2023-03-20", "note": "约见受援人，了解案情"}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+    crate::changes::settled(&app).await;
+    let (entries, _) = crate::changes::all_items(&app, "admin", "&types=aid_work_entry").await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let e = &entries[0];
+    assert_eq!(e["type"], "aid_work_entry");
+    assert_eq!(e["action"], "log_work");
+    assert_eq!(e["resource_id"], a["id"]);
+    assert_eq!(e["data"]["kind"], "meeting");
+    assert_eq!(e["data"]["application_id"], a["id"]);
+    // The application's own changes all carry the application: none reads as a deletion.
+    let (changes, _) = crate::changes::all_items(&app, "admin", "&types=aid_application").await;
+    let mine: Vec<&Value> = changes
+        .iter()
+        .filter(|c| c["resource_id"] == a["id"])
+        .collect();
+    assert_eq!(mine.len(), 6, "create and five steps: {mine:?}");
+    assert!(mine.iter().all(|c| c["data"]["id"] == a["id"]), "{mine:?}");
 }
