@@ -134,6 +134,11 @@ fn filtered<'a>(reader: Reader, f: &ConsultationFilter) -> Boxed<'a> {
     if let Some(unit) = f.unit_id {
         q = q.filter(unit_id_in_subtree("consultations.unit_id", unit));
     }
+    conditions(q, f)
+}
+
+/// The filter's conditions other than the units.
+fn conditions<'a>(mut q: Boxed<'a>, f: &ConsultationFilter) -> Boxed<'a> {
     if let Some(from) = f.from {
         if let Some(t) = crate::time::day_start_utc(from) {
             q = q.filter(consultations::received_at.ge(t));
@@ -191,19 +196,69 @@ pub fn list(
     f: &ConsultationFilter,
     page: &PageRequest,
 ) -> Result<Page<ConsultationRow>, ApiError> {
-    let mut q = filtered(reader, f)
-        .select(ConsultationRow::as_select())
-        .order((consultations::received_at.desc(), consultations::id.desc()))
-        .limit(page.fetch_limit());
-    if let Some(after) = page.after_time(
-        "consultations.received_at",
-        "consultations.id",
-        Order::Descending,
-    )? {
-        q = q.filter(after);
-    }
-    let rows = q.load(conn)?;
+    let newest_first =
+        |conn: &mut DbConnection, q: Boxed<'static>| -> Result<Vec<ConsultationRow>, ApiError> {
+            let mut q = q
+                .select(ConsultationRow::as_select())
+                .order((consultations::received_at.desc(), consultations::id.desc()))
+                .limit(page.fetch_limit());
+            if let Some(after) = page.after_time(
+                "consultations.received_at",
+                "consultations.id",
+                Order::Descending,
+            )? {
+                q = q.filter(after);
+            }
+            Ok(q.load(conn)?)
+        };
+    let rows = match few_units(conn, reader, f.unit_id)? {
+        // A small subtree (a village, a township): the newest rows of each unit, each an index
+        // scan of (unit_id, received_at, id) that stops after a page, merged here. Its cost
+        // does not grow with the table, where one query over the subtree either sorts every row
+        // of the subtree or walks the whole table's time index until it finds a page.
+        Some(units) => {
+            let mut rows = Vec::new();
+            for unit in units {
+                let one = consultations::table
+                    .into_boxed()
+                    .filter(consultations::unit_id.eq(unit));
+                rows.extend(newest_first(conn, conditions(one, f))?);
+            }
+            rows.sort_by(|a, b| (b.received_at, b.id).cmp(&(a.received_at, a.id)));
+            rows.truncate(page.fetch_limit() as usize);
+            rows
+        }
+        // A large one (a county, a city, the province) holds a steady share of every day's
+        // rows: walking the time index finds a page after about a page divided by that share.
+        None => newest_first(conn, filtered(reader, f))?,
+    };
     page.finish(rows, |r| Cursor::by_time(r.received_at, r.id), Ok)
+}
+
+/// Subtrees of at most this many units are listed unit by unit.
+const FEW_UNITS: i64 = 32;
+
+/// The units a subtree reader's list covers (its subtree, within the `unit` filter's subtree
+/// when one is given), when there are at most [`FEW_UNITS`] of them.
+fn few_units(
+    conn: &mut DbConnection,
+    reader: Reader,
+    unit: Option<i64>,
+) -> Result<Option<Vec<i64>>, ApiError> {
+    let Reach::Subtree(root) = reader.reach else {
+        return Ok(None);
+    };
+    let mut q = units::table
+        .select(units::id)
+        .filter(unit_in_subtree(root))
+        .order(units::id)
+        .limit(FEW_UNITS + 1)
+        .into_boxed();
+    if let Some(unit) = unit {
+        q = q.filter(unit_in_subtree(unit));
+    }
+    let ids: Vec<i64> = q.load(conn)?;
+    Ok((ids.len() as i64 <= FEW_UNITS).then_some(ids))
 }
 
 /// Pending consultations, oldest request for review first.

@@ -11,6 +11,7 @@ backend_tests!(
     an_id_number_ending_in_x_is_accepted_and_a_wrong_check_digit_is_not,
     filters_and_chinese_text_search_return_the_right_rows,
     paging_is_stable_while_new_rows_arrive,
+    small_and_large_subtrees_list_the_same_rows_in_the_same_order,
     review_approves_returns_and_an_edit_reopens,
     repeat_visitors_are_recognised,
     the_ledger_exports_csv_and_xlsx_with_chinese_headers_and_masking,
@@ -222,6 +223,84 @@ async fn paging_is_stable_while_new_rows_arrive(backend: Backend) {
         seen, expected,
         "each existing row exactly once, newest first"
     );
+}
+
+/// A subtree of a few units is listed unit by unit and merged, a larger one by one query over
+/// the subtree: both give the same rows in the same order, page after page.
+async fn small_and_large_subtrees_list_the_same_rows_in_the_same_order(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let lg = app.unit_id("140521-SFS-LG");
+    let other = app.unit_id("140521-SFS-ZC");
+    // Interleaved times across two offices, and two rows at the same instant (the id decides).
+    for (n, (unit, day)) in [
+        (lg, 3),
+        (other, 2),
+        (lg, 1),
+        (other, 3),
+        (other, 5),
+        (lg, 5),
+        (lg, 4),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut b = body(unit, &format!("分页核对{n}"));
+        b["received_at"] = json!(format!("2023-06-{day:02}T09:00:00+08:00"));
+        register(&app, "admin", &b).await;
+    }
+    let walk = || async {
+        let mut seen = Vec::new();
+        let mut next = Some(String::new());
+        while let Some(cursor) = next {
+            let query = if cursor.is_empty() {
+                String::new()
+            } else {
+                format!("&cursor={cursor}")
+            };
+            let page = app
+                .get(
+                    &format!("/api/v1/consultations?limit=2&q=%E5%88%86%E9%A1%B5%E6%A0%B8%E5%AF%B9{query}"),
+                    "admin",
+                )
+                .await
+                .json();
+            for item in page["items"].as_array().unwrap() {
+                seen.push((
+                    item["received_at"].as_str().unwrap().to_owned(),
+                    item["id"].as_i64().unwrap(),
+                ));
+            }
+            next = page["next_cursor"].as_str().map(str::to_owned);
+        }
+        seen
+    };
+    let units = app.get("/api/v1/units?limit=100", "admin").await.json();
+    let count = units["items"].as_array().unwrap().len();
+    assert!(
+        count <= 32,
+        "the demo county is a small subtree ({count} units)"
+    );
+    let few = walk().await;
+    assert_eq!(few.len(), 7);
+    let mut expected = few.clone();
+    expected.sort_by(|a, b| b.cmp(a));
+    assert_eq!(
+        few, expected,
+        "newest first, the larger id first at the same instant"
+    );
+    // Enough villages that the county's subtree is no longer a small one.
+    for n in 0..40 {
+        let res = app
+            .post(
+                "/api/v1/units",
+                "admin",
+                &json!({"parent_id": lg, "kind": "village_workstation",
+                        "code": format!("140521-LG-{n:03}"), "name": format!("第{n}村工作室")}),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+    }
+    assert_eq!(walk().await, few);
 }
 
 async fn review_approves_returns_and_an_edit_reopens(backend: Backend) {
