@@ -224,7 +224,7 @@ pub fn list(
                     .filter(consultations::unit_id.eq(unit));
                 rows.extend(newest_first(conn, conditions(one, f))?);
             }
-            rows.sort_by(|a, b| (b.received_at, b.id).cmp(&(a.received_at, a.id)));
+            rows.sort_by_key(|r| std::cmp::Reverse((r.received_at, r.id)));
             rows.truncate(page.fetch_limit() as usize);
             rows
         }
