@@ -66,8 +66,12 @@ def sh(cmd, **kw):
 
 
 def with_db(url, name):
+    """The URL of database `name` on the same server. On loopback without TLS, as a service
+    beside its database is deployed (PERFORMANCE.md): the service and pgbench alike."""
     parts = urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+    query = parts.query if "sslmode=" in parts.query else "&".join(
+        q for q in (parts.query, "sslmode=disable") if q)
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}", query=query))
 
 
 def psql(url, sql, *extra):
@@ -103,7 +107,7 @@ def service_env(url):
 def load(args, scale, url):
     """Creates the scale's database with the service's migrations and the generated province.
     With --reuse, a database already loaded at the same scale is kept."""
-    name = url.rsplit("/", 1)[1].split("?")[0]
+    name = urllib.parse.urlsplit(url).path.lstrip("/")
     n = SCALES[scale]
     if args.reuse:
         try:
@@ -121,18 +125,6 @@ def load(args, scale, url):
     today = datetime.date.today().isoformat()
     sh(["psql", "-X", "-q", "-v", f"n={n}", "-v", f"today='{today}'", "-f",
         os.path.join(ROOT, "bench", "province.sql"), url], stdout=subprocess.DEVNULL)
-    # The aid officer's stock of submitted applications, each accepted once by a transition.
-    psql(url, f"""
-        INSERT INTO aid_applications (unit_id, centre_id, matter_category, facts, channel,
-            hardship_check, state, received_at, state_entered_at, created_at, updated_at)
-        SELECT 1000, 3000, 'labour_wages', '追索劳动报酬。', 'walk_in', 'pledge', 'submitted',
-               now() - interval '1 day', now() - interval '1 day', now(), now()
-        FROM generate_series(1, {STOCK});
-        INSERT INTO aid_applicants (application_id, name, id_number, birth_date, sex, age)
-        SELECT id, '申请人' || id, '140521198001010011', date '1980-01-01', 'male', 45
-        FROM aid_applications WHERE state = 'submitted' AND unit_id = 1000 AND centre_id = 3000
-          AND NOT EXISTS (SELECT 1 FROM aid_applicants p WHERE p.application_id = id);
-    """)
     for username, role, unit in ACCOUNTS:
         sh([args.binary, "user", "add", "--username", username, "--role", role,
             "--unit-code", unit, "--display-name", username], env=env,
@@ -250,9 +242,23 @@ def endpoints(tokens, n):
 
 
 class Stock:
-    """The submitted applications, handed out once each."""
+    """The submitted applications at the first county's centre, handed out once each: topped up
+    to STOCK first (a reused database has spent some)."""
 
     def __init__(self, url):
+        psql(url, f"""
+            WITH added AS (
+                INSERT INTO aid_applications (unit_id, centre_id, matter_category, facts, channel,
+                    hardship_check, state, received_at, state_entered_at, created_at, updated_at)
+                SELECT 1000, 3000, 'labour_wages', '追索劳动报酬。', 'walk_in', 'pledge',
+                       'submitted', now() - interval '1 day', now() - interval '1 day', now(), now()
+                FROM generate_series(1, {STOCK} - (
+                    SELECT count(*) FROM aid_applications WHERE state = 'submitted'
+                      AND centre_id = 3000 AND unit_id = 1000 AND version = 1))
+                RETURNING id)
+            INSERT INTO aid_applicants (application_id, name, id_number, birth_date, sex, age)
+            SELECT id, '申请人' || id, '140521198001010011', date '1980-01-01', 'male', 45
+            FROM added""")
         self.ids = [int(x) for x in psql(
             url, "SELECT id FROM aid_applications WHERE state = 'submitted' AND centre_id = 3000 "
                  "AND unit_id = 1000 AND version = 1 ORDER BY id").split()]
@@ -614,7 +620,7 @@ def run_scale(args, scale):
         results = {name: {"service": [], "pgbench": [], "fixed": []} for name, *_ in eps}
         for r in range(args.rounds):
             for name, method, path, token, body, kind in eps:
-                ids = stock.take(int(args.seconds * 2000)) if kind == "transition" else ()
+                ids = stock.take(int(args.seconds * 1000)) if kind == "transition" else ()
                 res = wrk(args.seconds, method, path, token, body, ids)
                 results[name]["service"].append(res)
                 if name in scripts:
@@ -721,7 +727,7 @@ def markdown(args, runs):
 def main():
     global BASE_URL
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--scales", default="10k,1m", help="comma-separated: tiny, 10k, 100k, 1m, 10m")
+    ap.add_argument("--scales", default="10k,1m,10m", help="comma-separated: tiny, 10k, 100k, 1m, 10m")
     ap.add_argument("--pg", default=os.environ.get(
         "HUIMIN_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres"))
     ap.add_argument("--seconds", type=int, default=10)
@@ -733,6 +739,8 @@ def main():
     ap.add_argument("--binary", default=os.path.join(ROOT, "target", "release", "huimin"))
     ap.add_argument("--reuse", action="store_true", help="keep a database already loaded")
     ap.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    ap.add_argument("--load-only", action="store_true",
+                    help="only load the scales' databases (measure later with --reuse)")
     ap.add_argument("--results", default=os.path.join(ROOT, "bench"))
     args = ap.parse_args()
     BASE_URL = args.pg
@@ -741,6 +749,10 @@ def main():
         if s not in SCALES:
             sys.exit(f"unknown scale {s}: use {', '.join(SCALES)}")
     ensure_tools(args.binary)
+    if args.load_only:
+        for scale in scales:
+            load(args, scale, with_db(args.pg, f"huimin_bench_{scale}"))
+        return
     runs = []
     for scale in scales:
         runs.append(run_scale(args, scale))

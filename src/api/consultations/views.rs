@@ -61,6 +61,7 @@ pub struct EarlierVisit {
     /// Its id.
     pub id: i64,
     /// When.
+    #[serde(serialize_with = "crate::time::rfc3339")]
     pub received_at: DateTime<FixedOffset>,
     /// Where to read it.
     pub href: String,
@@ -76,8 +77,10 @@ pub struct Review {
     /// Who decided.
     pub reviewed_by: Option<String>,
     /// When.
+    #[serde(serialize_with = "crate::time::rfc3339_opt")]
     pub reviewed_at: Option<DateTime<FixedOffset>>,
     /// Since when the entry waits (or last waited) for review.
+    #[serde(serialize_with = "crate::time::rfc3339")]
     pub requested_at: DateTime<FixedOffset>,
 }
 
@@ -108,6 +111,7 @@ pub struct Consultation {
     /// The duty shift it was answered on.
     pub duty_shift_id: Option<i64>,
     /// When the person asked.
+    #[serde(serialize_with = "crate::time::rfc3339")]
     pub received_at: DateTime<FixedOffset>,
     /// How the person reached the service.
     pub channel: Channel,
@@ -146,8 +150,10 @@ pub struct Consultation {
     /// Version, sent as `ETag`.
     pub version: i64,
     /// Created at.
+    #[serde(serialize_with = "crate::time::rfc3339")]
     pub created_at: DateTime<FixedOffset>,
     /// Last changed at.
+    #[serde(serialize_with = "crate::time::rfc3339")]
     pub updated_at: DateTime<FixedOffset>,
 }
 
