@@ -385,3 +385,45 @@ impl std::fmt::Debug for MetricsToken {
         f.write_str("MetricsToken(…)")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    fn read_url(database: &str, read: &str) -> Result<Option<DbUrl>, String> {
+        Cli::try_parse_from([
+            "huimin",
+            "--database-url",
+            database,
+            "--database-read-url",
+            read,
+        ])
+        .map_err(|e| e.to_string())?
+        .config
+        .db_read_url()
+    }
+
+    #[test]
+    fn a_read_replica_needs_postgresql_on_both_sides() {
+        assert_eq!(
+            read_url("postgres://h/db", "postgres://r/db").unwrap(),
+            Some(DbUrl::Postgres("postgres://r/db".into()))
+        );
+        assert_eq!(read_url("postgres://h/db", "").unwrap(), None);
+        for (database, read) in [
+            ("huimin.db", "postgres://r/db"),
+            ("postgres://h/db", "sqlite://replica.db"),
+            ("postgres://h/db", "mysql://r/db"),
+        ] {
+            let e = read_url(database, read).unwrap_err();
+            assert!(e.contains("HUIMIN_DATABASE_READ_URL"), "{e}");
+        }
+    }
+}

@@ -119,6 +119,8 @@ impl PrivatePostgres {
                 "-R",
                 "-X",
                 "stream",
+                // At once, not after a spread checkpoint (which takes minutes).
+                "--checkpoint=fast",
                 "--no-sync",
             ],
         );
