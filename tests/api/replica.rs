@@ -22,6 +22,33 @@ use crate::private_postgres::PrivatePostgres;
 const AUTHOR: &str = "staff.longgang";
 const READER: &str = "admin";
 
+/// The reads that go to the replica: lists, the board, statistics and exports.
+const REPLICA_READS: &[&str] = &[
+    "/api/v1/units",
+    "/api/v1/staff",
+    "/api/v1/duty-shifts",
+    "/api/v1/consultations",
+    "/api/v1/aid-applications",
+    "/api/v1/follow-ups",
+    "/api/v1/activities",
+    "/api/v1/monthly-reports",
+    "/api/v1/inspections",
+    "/api/v1/recognitions",
+    "/api/v1/duty/today",
+    "/board/today",
+    "/api/v1/duty-shifts.ics",
+    "/api/v1/stats/targets",
+    "/api/v1/stats/targets/export?format=xlsx",
+    "/api/v1/stats/consultations?from=2023-01-01&to=2023-12-31&group_by=unit",
+    "/api/v1/stats/consultations/export?format=csv&from=2023-01-01&to=2023-12-31&group_by=topic",
+    "/api/v1/stats/aid?from=2023-01-01&to=2023-12-31&group_by=state",
+    "/api/v1/stats/aid/export?format=xlsx&from=2023-01-01&to=2023-12-31&group_by=unit",
+    "/api/v1/consultations/export?format=csv",
+    "/api/v1/consultations/export?format=xlsx",
+    "/api/v1/aid-applications/export?format=csv",
+    "/api/v1/aid-applications/export?format=xlsx",
+];
+
 #[derive(diesel::QueryableByName)]
 struct Flag {
     #[diesel(sql_type = diesel::sql_types::Bool)]
@@ -127,6 +154,16 @@ async fn lists_are_served_by_the_replica_and_go_on_when_it_stops() {
     let earlier = register(&app, "早先的咨询：复制前已有").await;
     wait_until_caught_up(&primary_url, &replica_url);
     assert!(listed(&app, READER).await.0.contains(&earlier));
+    // Every read that may go to the replica works on a hot standby (none writes, none locks).
+    for path in REPLICA_READS {
+        let res = app.get(path, READER).await;
+        assert_eq!(
+            res.status,
+            200,
+            "{path}: {}",
+            String::from_utf8_lossy(&res.body)
+        );
+    }
 
     // Replay paused: the replica serves what it had.
     let mut standby = connect(&replica_url);
