@@ -25,6 +25,24 @@ pub struct Config {
         hide_env_values = true
     )]
     pub database_url: String,
+    /// A PostgreSQL streaming replica of the database, for lists, the board, statistics and
+    /// exports (see the README's "Read replica"); only with a PostgreSQL `DATABASE_URL`.
+    #[arg(
+        long,
+        env = "HUIMIN_DATABASE_READ_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub database_read_url: Option<String>,
+    /// Seconds after a caller's last successful write during which its reads go to the primary
+    /// (per instance), so that it reads what it wrote although the replica lags.
+    #[arg(
+        long,
+        env = "HUIMIN_READ_AFTER_WRITE_SECONDS",
+        default_value_t = 5,
+        global = true
+    )]
+    pub read_after_write_seconds: u64,
     /// Most pooled database connections.
     #[arg(long, env = "HUIMIN_DB_POOL_SIZE", default_value_t = 8, global = true)]
     pub db_pool_size: u32,
@@ -191,6 +209,33 @@ impl Config {
         DbUrl::parse(&self.database_url)
     }
 
+    /// The parsed read replica URL, if one is set: both it and `DATABASE_URL` must name
+    /// PostgreSQL.
+    pub fn db_read_url(&self) -> Result<Option<DbUrl>, String> {
+        let Some(read) = self
+            .database_read_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+        else {
+            return Ok(None);
+        };
+        let read = DbUrl::parse(read).map_err(|e| {
+            format!(
+                "HUIMIN_DATABASE_READ_URL: {}",
+                e.replace("DATABASE_URL ", "")
+            )
+        })?;
+        if !read.is_postgres() || !self.db_url()?.is_postgres() {
+            return Err("HUIMIN_DATABASE_READ_URL names a PostgreSQL streaming replica: it and DATABASE_URL must both be postgres://… URLs".into());
+        }
+        Ok(Some(read))
+    }
+
+    /// How long a caller's reads go to the primary after its last successful write.
+    pub fn read_after_write(&self) -> Duration {
+        Duration::from_secs(self.read_after_write_seconds.min(3600))
+    }
+
     /// Settings of the programme's rules.
     pub fn settings(&self) -> Settings {
         Settings {
@@ -338,5 +383,47 @@ impl MetricsToken {
 impl std::fmt::Debug for MetricsToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("MetricsToken(…)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    fn read_url(database: &str, read: &str) -> Result<Option<DbUrl>, String> {
+        Cli::try_parse_from([
+            "huimin",
+            "--database-url",
+            database,
+            "--database-read-url",
+            read,
+        ])
+        .map_err(|e| e.to_string())?
+        .config
+        .db_read_url()
+    }
+
+    #[test]
+    fn a_read_replica_needs_postgresql_on_both_sides() {
+        assert_eq!(
+            read_url("postgres://h/db", "postgres://r/db").unwrap(),
+            Some(DbUrl::Postgres("postgres://r/db".into()))
+        );
+        assert_eq!(read_url("postgres://h/db", "").unwrap(), None);
+        for (database, read) in [
+            ("huimin.db", "postgres://r/db"),
+            ("postgres://h/db", "sqlite://replica.db"),
+            ("postgres://h/db", "mysql://r/db"),
+        ] {
+            let e = read_url(database, read).unwrap_err();
+            assert!(e.contains("HUIMIN_DATABASE_READ_URL"), "{e}");
+        }
     }
 }

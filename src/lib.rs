@@ -84,6 +84,7 @@ pub fn build_app(
         .default_service(web::to(api::fallback))
         .wrap(from_fn(api::etag::not_modified))
         .wrap(from_fn(api::query::declared_only))
+        .wrap(from_fn(api::reads::middleware))
         .wrap(from_fn(api::rate_limit::middleware))
         .wrap(from_fn(auth::session::middleware))
         .wrap(from_fn(api::method_guard))

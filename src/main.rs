@@ -347,7 +347,8 @@ fn serve(config: &Config, args: &ServeArgs) -> Result<(), String> {
     let keys = config.jwt_keys(args.demo)?;
     let audit_keys = config.audit_keys(args.demo)?;
     huimin::paging::set_cursor_key(keys.cursor_key());
-    let pool = connect(config)?;
+    let read_url = config.db_read_url()?;
+    let mut pool = connect(config)?;
     if args.demo {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
         seed_demo(&mut conn, &audit_keys)?;
@@ -369,7 +370,17 @@ fn serve(config: &Config, args: &ServeArgs) -> Result<(), String> {
         })
         .max(1);
     let blocking = (config.db_pool_size as usize / workers).max(1);
+    if let Some(read_url) = read_url {
+        // Opened lazily, never migrated: the service starts while the replica is away.
+        log::info!(
+            "read replica: {} (lists, the board, statistics and exports; a caller's reads stay on the primary for {} s after its writes)",
+            read_url.redacted(),
+            config.read_after_write().as_secs()
+        );
+        pool = pool.with_replica(db::build_replica_pool(&read_url, &config.pool_settings())?);
+    }
     let mut state = AppState::new(pool, audit_keys)?;
+    state.recent_writers = huimin::api::reads::RecentWriters::new(config.read_after_write());
     state.settings = config.settings();
     state.client_limits = huimin::api::rate_limit::ClientLimiter::new(
         config

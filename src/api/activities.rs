@@ -283,7 +283,7 @@ pub async fn list_activities(
     let page = page.resolve("activities")?;
     let filter = filter.into_inner();
     let root = principal.unit_id;
-    let rows = store::run(&state.pool, move |c| {
+    let rows = crate::api::reads::read(&state.pool, move |c| {
         store::activities::list(c, root, &filter, &page)
     })
     .await?;

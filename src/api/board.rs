@@ -168,7 +168,7 @@ pub async fn build_board(state: &AppState, query: BoardQuery) -> Result<DutyBoar
     let date = query.date.unwrap_or(today);
     let current_half = (date == today).then(|| DutyPeriod::half_at(now.time()));
     let root = query.unit_id;
-    let (working_day, rows) = store::run(&state.pool, move |c| {
+    let (working_day, rows) = crate::api::reads::read(&state.pool, move |c| {
         let calendar = store::calendar::load(c, date, date)?;
         let rows = store::board::units_with_shifts(c, root, date, date)?;
         Ok((calendar.is_working_day(date), rows))
@@ -419,7 +419,7 @@ pub async fn get_duty_feed(
     let to = q.to.unwrap_or(from.max(today) + Duration::days(90));
     crate::time::check_period(from, to, 400).map_err(ApiError::BadRequest)?;
     let (root, staff_id) = (q.unit_id, q.staff_id);
-    let units = store::run(&state.pool, move |c| {
+    let units = crate::api::reads::read(&state.pool, move |c| {
         let mut units = store::board::units_with_shifts(c, root, from, to)?;
         if let Some(staff_id) = staff_id {
             for (_, shifts) in units.iter_mut() {

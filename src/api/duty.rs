@@ -333,7 +333,7 @@ pub async fn list_duty_shifts(
     let page = page.resolve("duty_shifts")?;
     let filter = filter.into_inner();
     let reach = reach_of(&principal);
-    let page = store::run(&state.pool, move |c| {
+    let page = crate::api::reads::read(&state.pool, move |c| {
         store::duty::list(c, reach, &filter, &page)
     })
     .await?;

@@ -247,8 +247,11 @@ struct Progress {
     done: bool,
 }
 
+/// Streams the ledger as CSV; `fresh`: its batches read from the primary (the stream is read
+/// after the handler returned, outside the request's [`crate::api::reads::fresh`]).
 fn csv_stream<L: Ledger>(
     pool: crate::db::DbPool,
+    fresh: bool,
     ledger: L,
 ) -> impl futures_util::Stream<Item = Result<web::Bytes, actix_web::Error>> {
     let progress = Progress {
@@ -264,7 +267,7 @@ fn csv_stream<L: Ledger>(
             }
             let after = p.after;
             let reader = ledger.clone();
-            let batch = store::run(&pool, move |c| reader.batch(c, after, BATCH)).await;
+            let batch = store::read(&pool, fresh, move |c| reader.batch(c, after, BATCH)).await;
             let chunk = batch.and_then(|rows| {
                 p.done = (rows.len() as i64) < BATCH;
                 p.after = rows.last().map(L::key);
@@ -380,9 +383,14 @@ pub async fn send<L: Ledger>(
     .await?;
     let mut response = attachment(format, &format!("{stem}-{stamp}"));
     Ok(match format {
-        LedgerFormat::Csv => response.streaming(csv_stream(state.pool.clone(), ledger)),
+        LedgerFormat::Csv => response.streaming(csv_stream(
+            state.pool.clone(),
+            crate::api::reads::fresh(),
+            ledger,
+        )),
         LedgerFormat::Xlsx => {
-            let file = store::run(&state.pool, move |c| write_xlsx(c, &ledger)).await?;
+            let file =
+                crate::api::reads::read(&state.pool, move |c| write_xlsx(c, &ledger)).await?;
             response.streaming(file_stream(file))
         }
     })
@@ -527,7 +535,7 @@ pub async fn export_consultations(
     crate::validation::query_external_ref(filter.external_ref.as_deref())?;
     let who = crate::api::consultations::reader_of(&principal);
     let root = principal.unit_id;
-    let names = store::run(&state.pool, move |c| {
+    let names = crate::api::reads::read(&state.pool, move |c| {
         store::consultations::ledger_names(c, root)
     })
     .await?;

@@ -22,6 +22,7 @@ pub mod meta;
 pub mod monthly_reports;
 pub mod query;
 pub mod rate_limit;
+pub mod reads;
 pub mod recognitions;
 pub mod shapes;
 pub mod staff;
@@ -64,6 +65,9 @@ pub struct AppState {
     pub audit_keys: crate::store::audit::AuditKeys,
     /// Requests of OAuth clients in their current window (per instance).
     pub client_limits: rate_limit::ClientLimiter,
+    /// Callers who wrote recently, whose reads go to the primary (per instance; see
+    /// [`reads`]).
+    pub recent_writers: reads::RecentWriters,
 }
 
 impl AppState {
@@ -83,6 +87,7 @@ impl AppState {
             metrics_token: None,
             audit_keys,
             client_limits: Default::default(),
+            recent_writers: Default::default(),
         })
     }
 

@@ -439,7 +439,7 @@ pub async fn list_monthly_reports(
         period_param(p)?;
     }
     let root = principal.unit_id;
-    let rows = store::run(&state.pool, move |c| {
+    let rows = crate::api::reads::read(&state.pool, move |c| {
         store::monthly_reports::list(c, root, &filter, &page)
     })
     .await?;

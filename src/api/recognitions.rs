@@ -196,7 +196,7 @@ pub async fn list_recognitions(
         crate::domain::targets::check_year(year).map_err(ApiError::BadRequest)?;
     }
     let root = principal.unit_id;
-    let rows = store::run(&state.pool, move |c| {
+    let rows = crate::api::reads::read(&state.pool, move |c| {
         store::recognitions::list(c, root, &filter, &page)
     })
     .await?;

@@ -207,7 +207,7 @@ pub async fn list_staff(
     let filter = filter.into_inner();
     validation::query_text("q", filter.q.as_deref(), 50)?;
     let root = principal.unit_id;
-    let rows = store::run(&state.pool, move |c| {
+    let rows = crate::api::reads::read(&state.pool, move |c| {
         store::staff::list(c, root, &filter, &page)
     })
     .await?;

@@ -347,7 +347,7 @@ pub async fn list_units(
     let filter = filter.into_inner();
     validation::query_text("q", filter.q.as_deref(), 100)?;
     let root = principal.unit_id;
-    let rows = store::run(&state.pool, move |c| {
+    let rows = crate::api::reads::read(&state.pool, move |c| {
         store::units::list(c, root, &filter, &page)
     })
     .await?;

@@ -154,6 +154,8 @@ struct PoolHealth {
     losses: AtomicU64,
     /// The last attempt to open a connection failed: the database is away.
     unreachable: AtomicBool,
+    /// A read replica only: its last read fell back to the primary (logged when this changes).
+    fell_back: AtomicBool,
 }
 
 /// How long a request waits for a connection while the database is known to be away. Requests
@@ -161,6 +163,12 @@ struct PoolHealth {
 /// 503s of a busy service still come within the timeout; the pool keeps trying to connect in the
 /// background, and the first success ends this.
 const WAIT_WHILE_UNREACHABLE: Duration = Duration::from_millis(100);
+
+/// How long a read waits for a connection to the read replica before it reads from the primary
+/// instead (at most the pool's timeout). While the replica is known to be away, a read takes an
+/// idle connection to it or none, without waiting: the pool keeps trying to connect in the
+/// background, and reads return to the replica once it answers again.
+pub const REPLICA_WAIT: Duration = Duration::from_millis(500);
 
 /// A pooled connection with what the pool needs to know about it: whether it was lost, and which
 /// connection losses (anywhere in the pool) it has been checked against since.
@@ -235,18 +243,55 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 }
 
-/// The pool every request borrows from.
+/// The pool every request borrows from: the primary database, and beside it the pool of its
+/// read replica when one is configured (`HUIMIN_DATABASE_READ_URL`).
 #[derive(Debug, Clone)]
 pub struct DbPool {
     pool: r2d2::Pool<ConnectionManager>,
     health: Arc<PoolHealth>,
     timeout: Duration,
+    /// How long a checkout waits while the database is known to be away.
+    wait_while_unreachable: Duration,
+    replica: Option<Arc<DbPool>>,
 }
 
 impl DbPool {
     /// How long a request may wait for a connection (`HUIMIN_DB_TIMEOUT_SECONDS`).
     pub fn timeout(&self) -> Duration {
         self.timeout
+    }
+
+    /// This pool with `replica` (from [`build_replica_pool`]) beside it for the reads that may
+    /// be served by it (see `crate::store::read`).
+    pub fn with_replica(mut self, replica: DbPool) -> Self {
+        self.replica = Some(Arc::new(replica));
+        self
+    }
+
+    /// The read replica's pool, if one is configured.
+    pub fn replica(&self) -> Option<&DbPool> {
+        self.replica.as_deref()
+    }
+
+    /// Borrows a connection to the read replica for a read, waiting at most [`REPLICA_WAIT`]
+    /// (and not at all while the replica is known to be away); none: read from the primary.
+    pub fn replica_checkout(&self) -> Option<Result<PooledConn, Unavailable>> {
+        let replica = self.replica()?;
+        Some(replica.checkout(Instant::now() + REPLICA_WAIT.min(replica.timeout)))
+    }
+
+    /// Notes whether a read was served by the read replica (`true`) or fell back to the primary,
+    /// and logs when that changes (the cause names no person: a connection or server error).
+    pub fn note_replica(&self, served: bool, cause: &str) {
+        let Some(replica) = self.replica() else {
+            return;
+        };
+        let fell_back = replica.health.fell_back.swap(!served, Ordering::SeqCst);
+        if served && fell_back {
+            log::info!("the read replica serves reads again");
+        } else if !served && !fell_back {
+            log::warn!("the read replica is unavailable, reads go to the primary: {cause}");
+        }
     }
 
     /// Borrows a connection, waiting at most the pool's timeout.
@@ -261,16 +306,24 @@ impl DbPool {
     pub fn checkout(&self, deadline: Instant) -> Result<PooledConn, Unavailable> {
         for _ in 0..=self.pool.max_size() {
             let mut wait = deadline.saturating_duration_since(Instant::now());
-            if self.health.unreachable.load(Ordering::SeqCst) {
-                wait = wait.min(WAIT_WHILE_UNREACHABLE);
+            let unreachable = self.health.unreachable.load(Ordering::SeqCst);
+            if unreachable {
+                wait = wait.min(self.wait_while_unreachable);
             }
-            if wait.is_zero() {
+            let mut conn = if !wait.is_zero() {
+                self.pool
+                    .get_timeout(wait)
+                    .map_err(|e| Unavailable(format!("no database connection available: {e}")))?
+            } else if unreachable {
+                // Not waiting for a database known to be away (a replica): an idle connection
+                // will do, if there is one.
+                match self.pool.try_get() {
+                    Some(conn) => conn,
+                    None => break,
+                }
+            } else {
                 break;
-            }
-            let mut conn = self
-                .pool
-                .get_timeout(wait)
-                .map_err(|e| Unavailable(format!("no database connection available: {e}")))?;
+            };
             let losses = self.health.losses.load(Ordering::SeqCst);
             if conn.losses_seen == losses {
                 return Ok(conn);
@@ -316,6 +369,21 @@ pub fn connect_and_migrate(url: &DbUrl, settings: &PoolSettings) -> Result<DbPoo
     Ok(build_pool(url, settings))
 }
 
+/// Builds the pool of a read replica without connecting (connections open on demand, so the
+/// service starts while the replica is away). No migrations run on it: a streaming replica is
+/// read-only and receives the primary's schema. Only PostgreSQL has replicas.
+pub fn build_replica_pool(url: &DbUrl, settings: &PoolSettings) -> Result<DbPool, String> {
+    if !url.is_postgres() {
+        return Err(format!(
+            "HUIMIN_DATABASE_READ_URL must name a PostgreSQL streaming replica, not {}",
+            url.redacted()
+        ));
+    }
+    let mut pool = build_pool(url, settings);
+    pool.wait_while_unreachable = Duration::ZERO;
+    Ok(pool)
+}
+
 /// Builds the pool without connecting (connections open on demand).
 pub fn build_pool(url: &DbUrl, settings: &PoolSettings) -> DbPool {
     let health = Arc::new(PoolHealth::default());
@@ -336,6 +404,8 @@ pub fn build_pool(url: &DbUrl, settings: &PoolSettings) -> DbPool {
         pool,
         health,
         timeout: settings.timeout,
+        wait_while_unreachable: WAIT_WHILE_UNREACHABLE,
+        replica: None,
     }
 }
 

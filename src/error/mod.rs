@@ -450,6 +450,7 @@ fn is_transient(message: &str) -> bool {
         || m.contains("could not connect")
         || m.contains("the database system is")
         || m.contains("lock timeout")
+        || m.contains("conflict with recovery")
 }
 
 impl From<crate::db::Unavailable> for ApiError {

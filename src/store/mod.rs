@@ -106,10 +106,75 @@ where
     F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
+    let primary = pool.clone();
+    blocking(pool, move |deadline| on_primary(&primary, deadline, f)).await
+}
+
+/// Runs a blocking read as [`run`] does, on the read replica when there is one and the read
+/// need not be `fresh`; otherwise, or when the replica gives no connection in time or the read
+/// fails there as unavailable (a lost connection, a replica that stopped, a query cancelled by a
+/// conflict with recovery), on the primary. So reads carry on while the replica is away, and a
+/// replica known to be away costs them no wait (see [`crate::db::REPLICA_WAIT`]).
+///
+/// `f` must only read: a replica refuses writes. It may run twice (on the replica, then on the
+/// primary).
+pub async fn read<T, F>(pool: &DbPool, fresh: bool, f: F) -> Result<T, ApiError>
+where
+    F: Fn(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    if fresh || pool.replica().is_none() {
+        return run(pool, f).await;
+    }
+    let primary = pool.clone();
+    blocking(pool, move |_| {
+        let cause = match primary.replica_checkout() {
+            Some(Ok(mut conn)) => match f(&mut conn) {
+                Err(ApiError::Unavailable(cause)) => {
+                    conn.check_after_failure();
+                    cause
+                }
+                done => {
+                    primary.note_replica(true, "");
+                    return done;
+                }
+            },
+            Some(Err(e)) => e.0,
+            None => String::new(),
+        };
+        primary.note_replica(false, &cause);
+        // The primary gets its own timeout: the replica may have taken some of the request's.
+        on_primary(&primary, Instant::now() + primary.timeout(), f)
+    })
+    .await
+}
+
+/// Runs `f` on a connection of the primary borrowed by `deadline`; a connection on which `f`
+/// failed as unavailable is checked (see [`crate::db::TrackedConnection`]).
+fn on_primary<T>(
+    pool: &DbPool,
+    deadline: Instant,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let mut conn = pool.checkout(deadline)?;
+    let result = f(&mut conn);
+    if let Err(ApiError::Unavailable(_)) = &result {
+        conn.check_after_failure();
+    }
+    result
+}
+
+/// Runs `work(deadline)` on the blocking thread pool, `deadline` being the pool's timeout from
+/// now. Work that has not started by the deadline never starts and the request answers 503;
+/// work that has started is awaited.
+async fn blocking<T, W>(pool: &DbPool, work: W) -> Result<T, ApiError>
+where
+    W: FnOnce(Instant) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
     const QUEUED: u8 = 0;
     const STARTED: u8 = 1;
     const ABANDONED: u8 = 2;
-    let pool = pool.clone();
     let deadline = Instant::now() + pool.timeout();
     let state = Arc::new(AtomicU8::new(QUEUED));
     let work_state = state.clone();
@@ -120,12 +185,7 @@ where
         {
             return Err(ApiError::Unavailable("abandoned while queued".into()));
         }
-        let mut conn = pool.checkout(deadline)?;
-        let result = f(&mut conn);
-        if let Err(ApiError::Unavailable(_)) = &result {
-            conn.check_after_failure();
-        }
-        result
+        work(deadline)
     });
     let mut work = std::pin::pin!(work);
     match tokio::time::timeout_at(deadline.into(), work.as_mut()).await {

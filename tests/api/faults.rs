@@ -6,7 +6,6 @@
 //! - SIGTERM while a request is in flight: the request completes, then the process exits cleanly;
 //! - a second instance starting while another holds the migration lock waits, then starts.
 
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -21,153 +20,13 @@ use huimin::db::DbUrl;
 use crate::backend_tests;
 use crate::consultations::body as consultation;
 use crate::helpers::{fresh_database, in_ci, postgres_url, report, Backend};
-use crate::process::{database_url, free_port, http, Service};
+use crate::private_postgres::PrivatePostgres;
+use crate::process::{database_url, http, Service};
 
 backend_tests!(
     sigterm_drains_the_request_in_flight_then_exits,
     a_write_lock_held_elsewhere_is_a_503_after_the_timeout_and_reads_go_on,
 );
-
-/// A PostgreSQL server of the test's own: `initdb` into a temporary folder, a free port, its
-/// socket in that folder. The shared server is never touched.
-struct PrivatePostgres {
-    dir: tempfile::TempDir,
-    bin: PathBuf,
-    port: u16,
-    as_postgres_user: bool,
-}
-
-impl PrivatePostgres {
-    /// The newest installed server binaries.
-    fn binaries() -> Option<PathBuf> {
-        let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-            .ok()?
-            .flatten()
-            .filter_map(|e| {
-                let version = e.file_name().to_string_lossy().parse::<u32>().ok()?;
-                let bin = e.path().join("bin");
-                bin.join("initdb").exists().then_some((version, bin))
-            })
-            .collect();
-        found.sort();
-        found.pop().map(|(_, bin)| bin)
-    }
-
-    fn init() -> Option<PrivatePostgres> {
-        let bin = Self::binaries()?;
-        let dir = tempfile::tempdir().expect("temp dir");
-        // initdb refuses to run as root: the server then runs as the `postgres` account.
-        let as_postgres_user = Command::new("id")
-            .arg("-u")
-            .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-            .unwrap_or(false);
-        if as_postgres_user {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777))
-                .expect("chmod");
-        }
-        let pg = PrivatePostgres {
-            dir,
-            bin,
-            port: free_port(),
-            as_postgres_user,
-        };
-        let data = pg.data();
-        pg.run(
-            "initdb",
-            &[
-                "-D",
-                &data,
-                "-U",
-                "postgres",
-                "-A",
-                "trust",
-                "-E",
-                "UTF8",
-                "--no-sync",
-                "--no-instructions",
-            ],
-        );
-        Some(pg)
-    }
-
-    fn data(&self) -> String {
-        self.dir.path().join("data").to_string_lossy().into_owned()
-    }
-
-    fn run(&self, program: &str, args: &[&str]) {
-        let exe = self.bin.join(program);
-        let mut cmd = if self.as_postgres_user {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(&exe);
-            c
-        } else {
-            Command::new(&exe)
-        };
-        let out = cmd
-            .args(args)
-            .current_dir(self.dir.path())
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-        assert!(
-            out.status.success(),
-            "{program} {args:?} failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    fn start(&self) {
-        let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
-            self.port,
-            self.dir.path().display()
-        );
-        let log = self.dir.path().join("postgres.log");
-        self.run(
-            "pg_ctl",
-            &[
-                "-D",
-                &self.data(),
-                "-l",
-                &log.to_string_lossy(),
-                "-o",
-                &options,
-                "-w",
-                "-t",
-                "60",
-                "start",
-            ],
-        );
-    }
-
-    /// Stops the server the hard way: every backend is killed, no checkpoint (as in a crash).
-    fn stop_immediately(&self) {
-        self.run("pg_ctl", &["-D", &self.data(), "-m", "immediate", "stop"]);
-    }
-
-    fn url(&self, database: &str) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
-    }
-}
-
-impl Drop for PrivatePostgres {
-    fn drop(&mut self) {
-        let exe = self.bin.join("pg_ctl");
-        let data = self.data();
-        let args = ["-D", data.as_str(), "-m", "immediate", "stop"];
-        let _ = if self.as_postgres_user {
-            Command::new("runuser")
-                .args(["-u", "postgres", "--"])
-                .arg(exe)
-                .args(args)
-                .output()
-        } else {
-            Command::new(exe).args(args).output()
-        };
-    }
-}
 
 /// What one write request of the load saw.
 #[derive(Debug, Clone)]

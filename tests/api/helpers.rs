@@ -99,6 +99,8 @@ pub fn report(line: &str) {
 pub enum TestDb {
     /// The folder holding the SQLite file.
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    /// A database on a server the test runs and removes itself.
+    Managed,
     /// A PostgreSQL database to drop.
     Postgres {
         /// The server's maintenance URL.
@@ -275,6 +277,12 @@ pub async fn spawn_app_with_keys(backend: Backend, keys: JwtKeys) -> TestApp {
 pub async fn spawn_app_over(backend: Backend, url: DbUrl, db: TestDb) -> TestApp {
     let pool = open_pool(&url);
     assemble(backend, test_keys(), url, pool, db).await
+}
+
+/// Starts the app over a pool the test built (e.g. with a read replica beside it) on a database
+/// the test runs itself, with the default keys.
+pub async fn spawn_app_with_pool(url: DbUrl, pool: DbPool) -> TestApp {
+    assemble(Backend::Postgres, test_keys(), url, pool, TestDb::Managed).await
 }
 
 fn open_pool(url: &DbUrl) -> DbPool {

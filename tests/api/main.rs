@@ -2,6 +2,7 @@
 //! backend (`…::sqlite`, `…::postgres`).
 
 mod helpers;
+mod private_postgres;
 mod process;
 
 mod access;
@@ -32,6 +33,7 @@ mod periods;
 mod queries;
 mod races;
 mod recognitions;
+mod replica;
 mod sessions;
 mod stats;
 mod swagger;

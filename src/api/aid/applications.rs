@@ -80,7 +80,7 @@ pub async fn list_aid_applications(
     let filter = filter.into_inner();
     crate::validation::query_external_ref(filter.external_ref.as_deref())?;
     let who = reader_of(&principal);
-    let result = store::run(&state.pool, move |c| {
+    let result = crate::api::reads::read(&state.pool, move |c| {
         store::aid::list(c, who, &filter, &page)
     })
     .await?;

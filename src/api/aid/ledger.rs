@@ -249,7 +249,7 @@ pub async fn export_aid_applications(
     crate::validation::query_external_ref(filter.external_ref.as_deref())?;
     let who = reader_of(&principal);
     let principal: Principal = (*principal).clone();
-    let calendar = store::run(&state.pool, store::calendar::current).await?;
+    let calendar = crate::api::reads::read(&state.pool, store::calendar::current).await?;
     let ledger = AidLedger {
         principal: principal.clone(),
         who,

@@ -79,7 +79,7 @@ pub async fn list_consultations(
     validation::query_text("q", filter.q.as_deref(), 100)?;
     validation::query_external_ref(filter.external_ref.as_deref())?;
     let who = reader_of(&principal);
-    let (rows, mut refs) = store::run(&state.pool, move |c| {
+    let (rows, mut refs) = crate::api::reads::read(&state.pool, move |c| {
         let rows = store::consultations::list(c, who, &filter, &page)?;
         let ids: Vec<i64> = rows.items.iter().map(|r| r.id).collect();
         Ok((

@@ -34,7 +34,7 @@ pub async fn list_follow_ups(
     let page = page.resolve("follow_ups")?;
     let filter = filter.into_inner();
     let root = principal.unit_id;
-    let rows = store::run(&state.pool, move |c| {
+    let rows = crate::api::reads::read(&state.pool, move |c| {
         store::follow_ups::list(c, root, &filter, &page)
     })
     .await?;

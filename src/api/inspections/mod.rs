@@ -55,7 +55,7 @@ pub async fn list_inspections(
     }
     let today = china_date(state.clock.now());
     let root = principal.unit_id;
-    let rows = store::run(&state.pool, move |c| {
+    let rows = crate::api::reads::read(&state.pool, move |c| {
         store::inspections::list(c, root, &filter, today, &page)
     })
     .await?;

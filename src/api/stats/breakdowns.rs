@@ -183,7 +183,7 @@ pub(crate) async fn consultations(
     let root = q.unit_id.unwrap_or(scope);
     let (group, buckets) = (q.group_by, months(q.from, q.to));
     let (units, counted): (Vec<(i64, String, String)>, Breakdown) =
-        store::run(&state.pool, move |c| {
+        crate::api::reads::read(&state.pool, move |c| {
             let units = store::stats::subtree_units(c, scope, root)?;
             let counted = store::stats::consultation_breakdown(c, root, bounds, group, &buckets)?;
             Ok((units, counted))
@@ -236,7 +236,7 @@ pub(crate) async fn aid(
     let root = q.unit_id.unwrap_or(scope);
     let now = state.clock.now();
     let (group, buckets) = (q.group_by, months(q.from, q.to));
-    let (units, counted, outside) = store::run(&state.pool, move |c| {
+    let (units, counted, outside) = crate::api::reads::read(&state.pool, move |c| {
         let units = store::stats::subtree_units(c, scope, root)?;
         let counted =
             store::stats::aid_breakdown(c, root, bounds, group, &buckets, now.naive_utc())?;

@@ -281,7 +281,7 @@ pub(crate) async fn load(
     let (Some(from), Some(to)) = bounds else {
         return Err(ApiError::BadRequest(crate::domain::targets::bad_year()));
     };
-    let counts = store::run(&state.pool, move |c| {
+    let counts = crate::api::reads::read(&state.pool, move |c| {
         store::stats::year_counts(c, scope, root, year, (from, to))
     })
     .await?;
