@@ -1,6 +1,6 @@
 //! "The caller's subtree" as one SQL filter: a unit is in scope when its materialised path
 //! starts with the path of the caller's unit. The filter is a portable SQL fragment (`||` and
-//! `LIKE` mean the same on PostgreSQL and SQLite) with the root id bound as a parameter.
+//! text comparison mean the same on PostgreSQL and SQLite) with the root id bound as a parameter.
 
 use diesel::dsl::sql;
 use diesel::expression::{AsExpression, SqlLiteral, UncheckedBind};
@@ -15,32 +15,33 @@ use crate::error::ApiError;
 pub type SubtreeFilter =
     SqlLiteral<Bool, UncheckedBind<SqlLiteral<Bool>, <i64 as AsExpression<BigInt>>::Expression>>;
 
-pub(crate) const ROOT_PATH: &str =
-    "(SELECT scope_root.path FROM units scope_root WHERE scope_root.id = ";
+/// The ids of the units in the subtree of the root whose id is bound right after this text (then
+/// close with `)`). A unit is in the subtree when its path starts with the root's, written as a
+/// range (paths hold only digits and `/`, which sort below `~`): an index on `units.path` serves
+/// it with the root's path read once, where `LIKE` with a computed pattern reads every unit (a
+/// province has sixteen thousand).
+pub(crate) const SUBTREE_IDS: &str = "(SELECT scope_unit.id FROM units scope_root JOIN units \
+     scope_unit ON scope_unit.path >= scope_root.path AND scope_unit.path < scope_root.path || '~' \
+     WHERE scope_root.id = ";
 
 /// On `units`: the unit and its descendants. A root that does not exist matches nothing.
 pub fn unit_in_subtree(root_unit_id: i64) -> SubtreeFilter {
-    sql::<Bool>(&format!("units.path LIKE {ROOT_PATH}"))
+    sql::<Bool>(&format!("units.id IN {SUBTREE_IDS}"))
         .bind::<BigInt, _>(root_unit_id)
-        .sql(") || '%'")
+        .sql(")")
 }
 
 /// On any table with a unit column (`users.unit_id`, …): rows of units in the subtree.
 pub fn unit_id_in_subtree(unit_column: &'static str, root_unit_id: i64) -> SubtreeFilter {
-    sql::<Bool>(&format!(
-        "{unit_column} IN (SELECT scope_unit.id FROM units scope_unit WHERE scope_unit.path LIKE {ROOT_PATH}"
-    ))
-    .bind::<BigInt, _>(root_unit_id)
-    .sql(") || '%')")
+    sql::<Bool>(&format!("{unit_column} IN {SUBTREE_IDS}"))
+        .bind::<BigInt, _>(root_unit_id)
+        .sql(")")
 }
 
 /// The same filter as [`unit_id_in_subtree`], as SQL text for a hand-written query whose root id
 /// is bound at `placeholder` (`$1`, …).
 pub fn unit_id_in_subtree_sql(unit_column: &str, placeholder: &str) -> String {
-    format!(
-        "{unit_column} IN (SELECT scope_unit.id FROM units scope_unit WHERE scope_unit.path LIKE \
-         {ROOT_PATH}{placeholder}) || '%')"
-    )
+    format!("{unit_column} IN {SUBTREE_IDS}{placeholder})")
 }
 
 /// A row named by a field of a request body (`staff_id`, `unit_id`, …) must exist in the
@@ -78,12 +79,9 @@ pub fn check_referenced(
             "EXISTS (SELECT 1 FROM {table} WHERE {table}.id = "
         ))
         .bind::<BigInt, _>(id)
-        .sql(&format!(
-            " AND {table}.unit_id IN (SELECT scope_unit.id FROM units scope_unit \
-                 WHERE scope_unit.path LIKE {ROOT_PATH}"
-        ))
+        .sql(&format!(" AND {table}.unit_id IN {SUBTREE_IDS}"))
         .bind::<BigInt, _>(root)
-        .sql(") || '%'))"),
+        .sql("))"),
     )
     .get_result(tx)?;
     referenced(Ok(exists.then_some(())), field, what)
@@ -109,10 +107,10 @@ pub fn nothing() -> SqlLiteral<Bool> {
 pub fn parent_in_subtree(unit_column: &'static str, root_unit_id: i64) -> SubtreeFilter {
     sql::<Bool>(&format!(
         "{unit_column} IN (SELECT scope_child.id FROM units scope_child WHERE scope_child.parent_id IN \
-         (SELECT scope_unit.id FROM units scope_unit WHERE scope_unit.path LIKE {ROOT_PATH}"
+         {SUBTREE_IDS}"
     ))
     .bind::<BigInt, _>(root_unit_id)
-    .sql(") || '%'))")
+    .sql("))")
 }
 
 /// Service-wide data (the holiday calendar, the subsidy rates) is kept by the admins of a root

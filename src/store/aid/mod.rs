@@ -168,13 +168,12 @@ fn received_or_handled_in(root: i64) -> diesel::dsl::Or<SubtreeFilter, SubtreeFi
 pub fn events_handled_in(root: i64) -> SubtreeFilter {
     diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
         "(audit_events.entity = '{}' AND audit_events.entity_id IN (SELECT handled.id FROM \
-         aid_applications handled WHERE handled.centre_id IN (SELECT scope_unit.id FROM units \
-         scope_unit WHERE scope_unit.path LIKE {}",
+         aid_applications handled WHERE handled.centre_id IN {}",
         <Application as crate::store::write::Record>::ENTITY,
-        crate::store::scope::ROOT_PATH
+        crate::store::scope::SUBTREE_IDS
     ))
     .bind::<diesel::sql_types::BigInt, _>(root)
-    .sql(") || '%')))")
+    .sql(")))")
 }
 
 fn scoped<'a>(r: Reader) -> Boxed<'a> {
