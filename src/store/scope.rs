@@ -11,37 +11,55 @@ use diesel::RunQueryDsl;
 use crate::db::DbConnection;
 use crate::error::ApiError;
 
-/// A boolean SQL filter with one bound id.
-pub type SubtreeFilter =
-    SqlLiteral<Bool, UncheckedBind<SqlLiteral<Bool>, <i64 as AsExpression<BigInt>>::Expression>>;
+/// A boolean SQL filter with the root's id bound twice.
+pub type SubtreeFilter = SqlLiteral<
+    Bool,
+    UncheckedBind<
+        SqlLiteral<
+            Bool,
+            UncheckedBind<SqlLiteral<Bool>, <i64 as AsExpression<BigInt>>::Expression>,
+        >,
+        <i64 as AsExpression<BigInt>>::Expression,
+    >,
+>;
 
-/// The ids of the units in the subtree of the root whose id is bound right after this text (then
-/// close with `)`). A unit is in the subtree when its path starts with the root's, written as a
-/// range (paths hold only digits and `/`, which sort below `~`): an index on `units.path` serves
-/// it with the root's path read once, where `LIKE` with a computed pattern reads every unit (a
-/// province has sixteen thousand).
-pub(crate) const SUBTREE_IDS: &str = "(SELECT scope_unit.id FROM units scope_root JOIN units \
-     scope_unit ON scope_unit.path >= scope_root.path AND scope_unit.path < scope_root.path || '~' \
-     WHERE scope_root.id = ";
+/// The ids of the units in the subtree of a root, as SQL in three pieces with the root's id bound
+/// between the first and second and between the second and third. A unit is in the subtree when
+/// its path starts with the root's, written as a range (paths hold only digits and `/`, which
+/// sort below `~`) whose bounds are the root's path read once: an index on `units.path` serves
+/// it, where `LIKE` with a computed pattern reads every unit (a province has sixteen thousand).
+pub(crate) const SUBTREE_IDS: [&str; 3] = [
+    "(SELECT scope_unit.id FROM units scope_unit WHERE scope_unit.path >= \
+     (SELECT scope_root.path FROM units scope_root WHERE scope_root.id = ",
+    ") AND scope_unit.path < (SELECT scope_root.path FROM units scope_root WHERE scope_root.id = ",
+    ") || '~')",
+];
+
+/// `{pre} IN` the subtree of `root`, then `post`.
+pub(crate) fn in_subtree(pre: &str, root: i64, post: &str) -> SubtreeFilter {
+    let [open, middle, close] = SUBTREE_IDS;
+    sql::<Bool>(&format!("{pre} IN {open}"))
+        .bind::<BigInt, _>(root)
+        .sql(middle)
+        .bind::<BigInt, _>(root)
+        .sql(&format!("{close}{post}"))
+}
 
 /// On `units`: the unit and its descendants. A root that does not exist matches nothing.
 pub fn unit_in_subtree(root_unit_id: i64) -> SubtreeFilter {
-    sql::<Bool>(&format!("units.id IN {SUBTREE_IDS}"))
-        .bind::<BigInt, _>(root_unit_id)
-        .sql(")")
+    in_subtree("units.id", root_unit_id, "")
 }
 
 /// On any table with a unit column (`users.unit_id`, …): rows of units in the subtree.
 pub fn unit_id_in_subtree(unit_column: &'static str, root_unit_id: i64) -> SubtreeFilter {
-    sql::<Bool>(&format!("{unit_column} IN {SUBTREE_IDS}"))
-        .bind::<BigInt, _>(root_unit_id)
-        .sql(")")
+    in_subtree(unit_column, root_unit_id, "")
 }
 
 /// The same filter as [`unit_id_in_subtree`], as SQL text for a hand-written query whose root id
 /// is bound at `placeholder` (`$1`, …).
 pub fn unit_id_in_subtree_sql(unit_column: &str, placeholder: &str) -> String {
-    format!("{unit_column} IN {SUBTREE_IDS}{placeholder})")
+    let [open, middle, close] = SUBTREE_IDS;
+    format!("{unit_column} IN {open}{placeholder}{middle}{placeholder}{close}")
 }
 
 /// A row named by a field of a request body (`staff_id`, `unit_id`, …) must exist in the
@@ -79,9 +97,11 @@ pub fn check_referenced(
             "EXISTS (SELECT 1 FROM {table} WHERE {table}.id = "
         ))
         .bind::<BigInt, _>(id)
-        .sql(&format!(" AND {table}.unit_id IN {SUBTREE_IDS}"))
+        .sql(&format!(" AND {table}.unit_id IN {}", SUBTREE_IDS[0]))
         .bind::<BigInt, _>(root)
-        .sql("))"),
+        .sql(SUBTREE_IDS[1])
+        .bind::<BigInt, _>(root)
+        .sql(&format!("{})", SUBTREE_IDS[2])),
     )
     .get_result(tx)?;
     referenced(Ok(exists.then_some(())), field, what)
@@ -105,12 +125,13 @@ pub fn nothing() -> SqlLiteral<Bool> {
 /// On any table with a unit column: rows of units whose parent is in the subtree of `root`
 /// (e.g. the legal aid centres set up by a bureau in the subtree).
 pub fn parent_in_subtree(unit_column: &'static str, root_unit_id: i64) -> SubtreeFilter {
-    sql::<Bool>(&format!(
-        "{unit_column} IN (SELECT scope_child.id FROM units scope_child WHERE scope_child.parent_id IN \
-         {SUBTREE_IDS}"
-    ))
-    .bind::<BigInt, _>(root_unit_id)
-    .sql("))")
+    in_subtree(
+        &format!(
+            "{unit_column} IN (SELECT scope_child.id FROM units scope_child WHERE scope_child.parent_id"
+        ),
+        root_unit_id,
+        ")",
+    )
 }
 
 /// Service-wide data (the holiday calendar, the subsidy rates) is kept by the admins of a root

@@ -166,14 +166,15 @@ fn received_or_handled_in(root: i64) -> diesel::dsl::Or<SubtreeFilter, SubtreeFi
 /// of the units in the subtree (where applications are received), the events a
 /// [`Reader::Cases`] of `root` reads.
 pub fn events_handled_in(root: i64) -> SubtreeFilter {
-    diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
-        "(audit_events.entity = '{}' AND audit_events.entity_id IN (SELECT handled.id FROM \
-         aid_applications handled WHERE handled.centre_id IN {}",
-        <Application as crate::store::write::Record>::ENTITY,
-        crate::store::scope::SUBTREE_IDS
-    ))
-    .bind::<diesel::sql_types::BigInt, _>(root)
-    .sql(")))")
+    crate::store::scope::in_subtree(
+        &format!(
+            "(audit_events.entity = '{}' AND audit_events.entity_id IN (SELECT handled.id FROM \
+             aid_applications handled WHERE handled.centre_id",
+            <Application as crate::store::write::Record>::ENTITY,
+        ),
+        root,
+        "))",
+    )
 }
 
 fn scoped<'a>(r: Reader) -> Boxed<'a> {
