@@ -12,11 +12,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
-use diesel::dsl::sql;
 use diesel::expression::BoxableExpression;
-use diesel::sql_types::{BigInt, Bool, Date, Timestamp};
+use diesel::sql_types::Bool;
 use diesel::BoolExpressionMethods;
 
+use crate::db::fragment::{Bindable, Fragment};
 use crate::db::MultiBackend;
 use crate::error::ApiError;
 
@@ -238,13 +238,23 @@ impl PageRequest {
         id: &'static str,
         order: Order,
     ) -> Result<Option<Keyset<QS>>, ApiError> {
+        Ok(self
+            .after_time_sql(time, id, order)?
+            .map(|f| Box::new(f) as Keyset<QS>))
+    }
+
+    /// [`Self::after_time`] as a fragment of SQL, for a statement written by hand.
+    pub fn after_time_sql(
+        &self,
+        time: &'static str,
+        id: &'static str,
+        order: Order,
+    ) -> Result<Option<Fragment<Bool>>, ApiError> {
         let Some(cursor) = &self.after else {
             return Ok(None);
         };
         let at = cursor.at.ok_or_else(not_of_this_list)?;
-        Ok(Some(keyset::<QS, Timestamp, _>(
-            time, id, at, cursor.id, order,
-        )))
+        Ok(Some(keyset(time, id, at, cursor.id, order)))
     }
 
     /// The rows after the cursor of a list ordered by (`day`, `id`), where `day` is a date
@@ -259,9 +269,7 @@ impl PageRequest {
             return Ok(None);
         };
         let day_of = cursor.at.ok_or_else(not_of_this_list)?.date();
-        Ok(Some(keyset::<QS, Date, _>(
-            day, id, day_of, cursor.id, order,
-        )))
+        Ok(Some(Box::new(keyset(day, id, day_of, cursor.id, order))))
     }
 
     /// The rows after the cursor of a list ordered by a rank first (highest first), then by
@@ -280,8 +288,8 @@ impl PageRequest {
         else {
             return Err(not_of_this_list());
         };
-        let before = sql::<Bool>(&format!("{rank} < ")).bind::<BigInt, _>(r);
-        let same = sql::<Bool>(&format!("{rank} = ")).bind::<BigInt, _>(r);
+        let before = Fragment::<Bool>::new(rank).sql(" < ").bind(r);
+        let same = Fragment::<Bool>::new(rank).sql(" = ").bind(r);
         Ok(Some(Box::new(before.or(same.and(by_time)))))
     }
 
@@ -289,12 +297,11 @@ impl PageRequest {
     pub fn after_id_of<QS>(&self, id: &'static str, order: Order) -> Option<Keyset<QS>> {
         let cursor = self.after.as_ref()?;
         Some(Box::new(
-            sql::<Bool>(&format!("{id} {} ", order.after())).bind::<BigInt, _>(cursor.id),
+            Fragment::<Bool>::new(id).sql(order.after()).bind(cursor.id),
         ))
     }
 }
 
-/// `(key op ? OR (key = ? AND id op ?))`: the rows after (`value`, `last_id`) in `order`.
 /// The rows after `after` (a time and an id) of a read ordered by (`time`, `id`) ascending, both
 /// columns named as `table.column`: how an export reads a whole list in batches.
 pub fn after_time_id<QS: 'static>(
@@ -302,38 +309,50 @@ pub fn after_time_id<QS: 'static>(
     id: &'static str,
     after: (chrono::NaiveDateTime, i64),
 ) -> Keyset<QS> {
-    keyset::<QS, Timestamp, _>(time, id, after.0, after.1, Order::Ascending)
+    Box::new(keyset(time, id, after.0, after.1, Order::Ascending))
 }
 
-fn keyset<QS: 'static, ST, V>(
+fn keyset(
     key: &'static str,
     id: &'static str,
-    value: V,
+    value: impl Bindable + Clone,
     last_id: i64,
     order: Order,
-) -> Keyset<QS>
-where
-    ST: diesel::sql_types::SqlType + diesel::sql_types::SingleValue + 'static,
-    V: diesel::expression::AsExpression<ST> + Clone,
-    V::Expression: diesel::query_builder::QueryFragment<MultiBackend> + Send + 'static,
-{
+) -> Fragment<Bool> {
     let op = order.after();
-    Box::new(
-        sql::<Bool>(&format!("({key} {op} "))
-            .bind::<ST, _>(value.clone())
-            .sql(&format!(" OR ({key} = "))
-            .bind::<ST, _>(value)
-            .sql(&format!(" AND {id} {op} "))
-            .bind::<BigInt, _>(last_id)
-            .sql("))"),
-    )
+    // The first bound (`key <= value` when descending) is implied by the rest; it is there so
+    // that an index on (`key`, `id`) starts at the cursor rather than at the list's head.
+    Fragment::<Bool>::new("(")
+        .sql(key)
+        .sql(order.at_or_after())
+        .bind(value.clone())
+        .sql(" AND (")
+        .sql(key)
+        .sql(op)
+        .bind(value.clone())
+        .sql(" OR (")
+        .sql(key)
+        .sql(" = ")
+        .bind(value)
+        .sql(" AND ")
+        .sql(id)
+        .sql(op)
+        .bind(last_id)
+        .sql(")))")
 }
 
 impl Order {
     fn after(self) -> &'static str {
         match self {
-            Order::Ascending => ">",
-            Order::Descending => "<",
+            Order::Ascending => " > ",
+            Order::Descending => " < ",
+        }
+    }
+
+    fn at_or_after(self) -> &'static str {
+        match self {
+            Order::Ascending => " >= ",
+            Order::Descending => " <= ",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The database: one connection enum over PostgreSQL and SQLite, the pool, and migrations.
 
 pub mod codes;
+pub mod fragment;
 pub mod schema;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

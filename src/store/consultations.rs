@@ -7,6 +7,7 @@ use utoipa::IntoParams;
 
 use std::collections::HashMap;
 
+use crate::db::fragment::Fragment;
 use crate::db::schema::{consultations, staff, units};
 use crate::db::DbConnection;
 use crate::domain::consultation::{
@@ -20,10 +21,11 @@ use crate::store::audit::AuditLog;
 use crate::store::external_refs::{self, RefEntity};
 use crate::store::idempotency::Idempotency;
 use crate::store::scope::check_referenced;
-use crate::store::scope::{nothing, unit_id_in_subtree, unit_in_subtree, Reach};
+use crate::store::scope::{in_subtree, nothing, unit_id_in_subtree, unit_in_subtree, Reach};
 use crate::store::write;
 use crate::store::write::record;
 use crate::store::Actor;
+use diesel::sql_types::BigInt;
 
 /// A stored consultation.
 #[derive(
@@ -106,6 +108,37 @@ pub struct ConsultationFilter {
     /// Only the record with this external reference (as any account set it).
     #[param(min_length = 1, max_length = 64, pattern = "external_ref")]
     pub external_ref: Option<String>,
+}
+
+impl ConsultationFilter {
+    /// Whether the filter names nothing but units: the list of a subtree as it stands.
+    fn scope_only(&self) -> bool {
+        let ConsultationFilter {
+            unit_id: _,
+            from,
+            to,
+            channel,
+            topic,
+            special_group,
+            outcome,
+            review_state,
+            staff_id,
+            q,
+            updated_after,
+            external_ref,
+        } = self;
+        from.is_none()
+            && to.is_none()
+            && channel.is_none()
+            && topic.is_none()
+            && special_group.is_none()
+            && outcome.is_none()
+            && review_state.is_none()
+            && staff_id.is_none()
+            && q.as_deref().map(str::trim).is_none_or(str::is_empty)
+            && updated_after.is_none()
+            && external_ref.is_none()
+    }
 }
 
 /// Who reads: the caller's unit, and what it reaches of consultations.
@@ -245,12 +278,27 @@ pub fn list(
             }
             Ok(q.load(conn)?)
         };
-    let rows = match few_units(conn, reader, f.unit_id)? {
+    let units = subtree_units(conn, reader, f.unit_id)?;
+    let on_postgres = matches!(conn, DbConnection::Postgresql(_));
+    let rows = match (reader.reach, units) {
+        // A subtree of up to a county's size, on PostgreSQL, unfiltered: the page's ids in one
+        // statement that reads the newest rows of each unit from the cursor and merges them.
+        (Reach::Subtree(root), Some(units))
+            if on_postgres && units.len() <= BY_UNIT_IN_SQL && f.scope_only() =>
+        {
+            let ids = newest_ids_by_unit(conn, root, f.unit_id, page)?;
+            let mut rows: Vec<ConsultationRow> = consultations::table
+                .select(ConsultationRow::as_select())
+                .filter(consultations::id.eq_any(ids))
+                .load(conn)?;
+            rows.sort_by_key(|r| std::cmp::Reverse((r.received_at, r.id)));
+            rows
+        }
         // A small subtree (a village, a township): the newest rows of each unit, each an index
         // scan of (unit_id, received_at, id) that stops after a page, merged here. Its cost
         // does not grow with the table, where one query over the subtree either sorts every row
         // of the subtree or walks the whole table's time index until it finds a page.
-        Some(units) => {
+        (_, Some(units)) if units.len() <= BY_UNIT_HERE => {
             let mut rows = Vec::new();
             for unit in units {
                 let one = consultations::table
@@ -262,9 +310,9 @@ pub fn list(
             rows.truncate(page.fetch_limit() as usize);
             rows
         }
-        // A large one (a county, a city, the province) holds a steady share of every day's
-        // rows: walking the time index finds a page after about a page divided by that share.
-        None => {
+        // A large one (a city, the province) holds a steady share of every day's rows: walking
+        // the time index from the cursor finds a page after about a page divided by that share.
+        _ => {
             let q = filtered_by_path(conn, reader, f)?;
             newest_first(conn, q)?
         }
@@ -272,12 +320,16 @@ pub fn list(
     page.finish(rows, |r| Cursor::by_time(r.received_at, r.id), Ok)
 }
 
-/// Subtrees of at most this many units are listed unit by unit.
-const FEW_UNITS: i64 = 32;
+/// Subtrees of at most this many units are listed unit by unit by the service.
+const BY_UNIT_HERE: usize = 32;
+
+/// Subtrees of at most this many units (a county has a hundred and more) are listed unit by unit
+/// in one statement on PostgreSQL.
+const BY_UNIT_IN_SQL: usize = 400;
 
 /// The units a subtree reader's list covers (its subtree, within the `unit` filter's subtree
-/// when one is given), when there are at most [`FEW_UNITS`] of them.
-fn few_units(
+/// when one is given), when there are at most [`BY_UNIT_IN_SQL`] of them.
+fn subtree_units(
     conn: &mut DbConnection,
     reader: Reader,
     unit: Option<i64>,
@@ -289,13 +341,50 @@ fn few_units(
         .select(units::id)
         .filter(unit_in_subtree(root))
         .order(units::id)
-        .limit(FEW_UNITS + 1)
+        .limit(BY_UNIT_IN_SQL as i64 + 1)
         .into_boxed();
     if let Some(unit) = unit {
         q = q.filter(unit_in_subtree(unit));
     }
     let ids: Vec<i64> = q.load(conn)?;
-    Ok((ids.len() as i64 <= FEW_UNITS).then_some(ids))
+    Ok((ids.len() <= BY_UNIT_IN_SQL).then_some(ids))
+}
+
+/// The ids of a page of the consultations of the subtree of `root` (within that of `unit`),
+/// newest first (PostgreSQL): for each unit, its newest rows after the cursor, read from the
+/// index on (unit_id, received_at, id) and stopping after a page; then the newest of those. The
+/// cost is a page a unit, however large the table and however deep the page.
+fn newest_ids_by_unit(
+    conn: &mut DbConnection,
+    root: i64,
+    unit: Option<i64>,
+    page: &PageRequest,
+) -> Result<Vec<i64>, ApiError> {
+    let after = page.after_time_sql(
+        "consultations.received_at",
+        "consultations.id",
+        Order::Descending,
+    )?;
+    let mut q = Fragment::<BigInt>::new(
+        "SELECT newest.id FROM units walk CROSS JOIN LATERAL (SELECT consultations.received_at, \
+         consultations.id FROM consultations WHERE consultations.unit_id = walk.id",
+    );
+    if let Some(after) = after {
+        q = q.sql(" AND ").then(after);
+    }
+    q = q
+        .sql(" ORDER BY consultations.received_at DESC, consultations.id DESC LIMIT ")
+        .bind(page.fetch_limit())
+        .sql(") newest WHERE ");
+    q = in_subtree(q.sql("walk.id"), root);
+    if let Some(unit) = unit {
+        q = in_subtree(q.sql(" AND walk.id"), unit);
+    }
+    Ok(
+        q.sql(" ORDER BY newest.received_at DESC, newest.id DESC LIMIT ")
+            .bind(page.fetch_limit())
+            .load(conn)?,
+    )
 }
 
 /// Pending consultations, oldest request for review first.

@@ -5,11 +5,10 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
-use diesel::dsl::sql;
-use diesel::expression::{AsExpression, SqlLiteral, UncheckedBind};
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
+use diesel::sql_types::Bool;
 
+use crate::db::fragment::Fragment;
 use crate::db::schema::external_refs;
 use crate::db::DbConnection;
 use crate::error::ApiError;
@@ -131,15 +130,14 @@ pub fn one(
 /// A filter on a list: the record's id (`id_column`, e.g. `consultations.id`) is one that
 /// carries this reference, as any account set it. The entity code is a constant of ours; the
 /// reference is bound.
-pub type RefFilter =
-    SqlLiteral<Bool, UncheckedBind<SqlLiteral<Bool>, <String as AsExpression<Text>>::Expression>>;
+pub type RefFilter = Fragment<Bool>;
 
 /// See [`RefFilter`].
 pub fn carrying(id_column: &'static str, entity: RefEntity, external_ref: &str) -> RefFilter {
-    sql::<Bool>(&format!(
-        "{id_column} IN (SELECT er.entity_id FROM external_refs er WHERE er.entity = '{}' AND er.external_ref = ",
-        entity.code()
-    ))
-    .bind::<Text, _>(external_ref.to_owned())
-    .sql(")")
+    Fragment::new(id_column)
+        .sql(" IN (SELECT er.entity_id FROM external_refs er WHERE er.entity = '")
+        .sql(entity.code())
+        .sql("' AND er.external_ref = ")
+        .bind(external_ref.to_owned())
+        .sql(")")
 }

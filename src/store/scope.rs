@@ -2,26 +2,16 @@
 //! starts with the path of the caller's unit. The filter is a portable SQL fragment (`||` and
 //! text comparison mean the same on PostgreSQL and SQLite) with the root id bound as a parameter.
 
-use diesel::dsl::sql;
-use diesel::expression::{AsExpression, SqlLiteral, UncheckedBind};
-use diesel::sql_types::{BigInt, Bool};
+use diesel::sql_types::Bool;
 
 use diesel::RunQueryDsl;
 
+use crate::db::fragment::Fragment;
 use crate::db::DbConnection;
 use crate::error::ApiError;
 
-/// A boolean SQL filter with the root's id bound twice.
-pub type SubtreeFilter = SqlLiteral<
-    Bool,
-    UncheckedBind<
-        SqlLiteral<
-            Bool,
-            UncheckedBind<SqlLiteral<Bool>, <i64 as AsExpression<BigInt>>::Expression>,
-        >,
-        <i64 as AsExpression<BigInt>>::Expression,
-    >,
->;
+/// A boolean SQL filter written by the program, with the root's id bound (twice).
+pub type SubtreeFilter = Fragment<Bool>;
 
 /// The ids of the units in the subtree of a root, as SQL in three pieces with the root's id bound
 /// between the first and second and between the second and third. A unit is in the subtree when
@@ -35,30 +25,51 @@ pub(crate) const SUBTREE_IDS: [&str; 3] = [
     ") || '~')",
 ];
 
-/// `{pre} IN` the subtree of `root`, then `post`.
-pub(crate) fn in_subtree(pre: &str, root: i64, post: &str) -> SubtreeFilter {
+/// `start IN` the subtree of `root`.
+pub(crate) fn in_subtree<ST>(start: Fragment<ST>, root: i64) -> Fragment<ST> {
     let [open, middle, close] = SUBTREE_IDS;
-    sql::<Bool>(&format!("{pre} IN {open}"))
-        .bind::<BigInt, _>(root)
+    start
+        .sql(" IN ")
+        .sql(open)
+        .bind(root)
         .sql(middle)
-        .bind::<BigInt, _>(root)
-        .sql(&format!("{close}{post}"))
+        .bind(root)
+        .sql(close)
 }
 
 /// On `units`: the unit and its descendants. A root that does not exist matches nothing.
 pub fn unit_in_subtree(root_unit_id: i64) -> SubtreeFilter {
-    in_subtree("units.id", root_unit_id, "")
+    in_subtree(Fragment::new("units.id"), root_unit_id)
 }
 
 /// On any table with a unit column (`users.unit_id`, …): rows of units in the subtree.
 pub fn unit_id_in_subtree(unit_column: &'static str, root_unit_id: i64) -> SubtreeFilter {
-    in_subtree(unit_column, root_unit_id, "")
+    in_subtree(Fragment::new(unit_column), root_unit_id)
 }
 
 /// The same filter as [`unit_id_in_subtree`], as SQL text for a hand-written query whose root id
 /// is bound at `placeholder` (`$1`, …).
 pub fn unit_id_in_subtree_sql(unit_column: &str, placeholder: &str) -> String {
     let [open, middle, close] = SUBTREE_IDS;
+    format!("{unit_column} IN {open}{placeholder}{middle}{placeholder}{close}")
+}
+
+/// [`unit_id_in_subtree_sql`] limited to the units of one kind (e.g. the legal aid centres that
+/// handle applications): the planner then counts on a few units, not on the whole subtree.
+pub fn unit_id_in_subtree_of_kind_sql(
+    unit_column: &str,
+    kind: crate::domain::units::UnitKind,
+    placeholder: &str,
+) -> String {
+    let [open, middle, close] = SUBTREE_IDS;
+    let open = open.replacen(
+        " WHERE ",
+        &format!(
+            " WHERE scope_unit.kind = '{}' AND ",
+            crate::domain::codes::CodeTable::code(kind)
+        ),
+        1,
+    );
     format!("{unit_column} IN {open}{placeholder}{middle}{placeholder}{close}")
 }
 
@@ -93,15 +104,19 @@ pub fn check_referenced(
     what: &str,
 ) -> Result<(), ApiError> {
     let exists: bool = diesel::select(
-        sql::<Bool>(&format!(
-            "EXISTS (SELECT 1 FROM {table} WHERE {table}.id = "
-        ))
-        .bind::<BigInt, _>(id)
-        .sql(&format!(" AND {table}.unit_id IN {}", SUBTREE_IDS[0]))
-        .bind::<BigInt, _>(root)
-        .sql(SUBTREE_IDS[1])
-        .bind::<BigInt, _>(root)
-        .sql(&format!("{})", SUBTREE_IDS[2])),
+        in_subtree(
+            Fragment::<Bool>::new("EXISTS (SELECT 1 FROM ")
+                .sql(table)
+                .sql(" WHERE ")
+                .sql(table)
+                .sql(".id = ")
+                .bind(id)
+                .sql(" AND ")
+                .sql(table)
+                .sql(".unit_id"),
+            root,
+        )
+        .sql(")"),
     )
     .get_result(tx)?;
     referenced(Ok(exists.then_some(())), field, what)
@@ -118,20 +133,19 @@ pub enum Reach {
 }
 
 /// A filter that matches no row.
-pub fn nothing() -> SqlLiteral<Bool> {
-    sql::<Bool>("1 = 0")
+pub fn nothing() -> Fragment<Bool> {
+    Fragment::new("1 = 0")
 }
 
 /// On any table with a unit column: rows of units whose parent is in the subtree of `root`
 /// (e.g. the legal aid centres set up by a bureau in the subtree).
 pub fn parent_in_subtree(unit_column: &'static str, root_unit_id: i64) -> SubtreeFilter {
     in_subtree(
-        &format!(
-            "{unit_column} IN (SELECT scope_child.id FROM units scope_child WHERE scope_child.parent_id"
-        ),
+        Fragment::new(unit_column)
+            .sql(" IN (SELECT scope_child.id FROM units scope_child WHERE scope_child.parent_id"),
         root_unit_id,
-        ")",
     )
+    .sql(")")
 }
 
 /// Service-wide data (the holiday calendar, the subsidy rates) is kept by the admins of a root

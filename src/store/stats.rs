@@ -21,7 +21,9 @@ use crate::domain::stats::{
 use crate::domain::units::UnitKind;
 use crate::error::ApiError;
 use crate::store::follow_ups::SatisfactionCount;
-use crate::store::scope::{unit_id_in_subtree, unit_id_in_subtree_sql, unit_in_subtree};
+use crate::store::scope::{
+    unit_id_in_subtree, unit_id_in_subtree_of_kind_sql, unit_id_in_subtree_sql, unit_in_subtree,
+};
 use crate::store::targets::TargetRow;
 
 /// A unit of the subtree read.
@@ -308,7 +310,13 @@ pub fn aid_breakdown(
     let first = extra.len() + 1;
     let (root_param, from_param, to_param) = (format!("${first}"), first + 1, first + 2);
     let in_unit = unit_id_in_subtree_sql("aid_applications.unit_id", &root_param);
-    let in_centre = unit_id_in_subtree_sql("aid_applications.centre_id", &root_param);
+    // Applications name a legal aid centre as their centre: the kind tells the planner that
+    // the subtree holds one or two, so it reads their applications by index.
+    let in_centre = unit_id_in_subtree_of_kind_sql(
+        "aid_applications.centre_id",
+        UnitKind::LegalAidCentre,
+        &root_param,
+    );
     // The scope is "received in the subtree, or handled by a centre in it": two disjoint parts,
     // each reached through its own index (an `OR` of the two would read every application).
     let part = |filter: String| {

@@ -165,24 +165,22 @@ fn lock_unchanged(
     id: i64,
     read: i64,
 ) -> Result<(), ApiError> {
+    use crate::db::fragment::Fragment;
     use diesel::sql_types::BigInt;
     use diesel::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct Current {
-        #[diesel(sql_type = BigInt)]
-        version: i64,
-    }
     let lock = match tx {
         DbConnection::Postgresql(_) => " FOR UPDATE",
         DbConnection::Sqlite(_) => "",
     };
-    let now: Option<Current> =
-        diesel::sql_query(format!("SELECT version FROM {table} WHERE id = $1{lock}"))
-            .bind::<BigInt, _>(id)
-            .get_result(tx)
-            .optional()?;
+    let now: Option<i64> = Fragment::<BigInt>::new("SELECT version FROM ")
+        .sql(table)
+        .sql(" WHERE id = ")
+        .bind(id)
+        .sql(lock)
+        .get_result(tx)
+        .optional()?;
     match now {
-        Some(now) if now.version == read => Ok(()),
+        Some(now) if now == read => Ok(()),
         _ => Err(ApiError::conflict(
             "the record was changed by another request while this one read it; read it again and retry",
             "在本请求读取期间记录已被其他请求修改；请重新读取后重试",

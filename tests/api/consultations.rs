@@ -248,7 +248,9 @@ async fn small_and_large_subtrees_list_the_same_rows_in_the_same_order(backend: 
         b["received_at"] = json!(format!("2023-06-{day:02}T09:00:00+08:00"));
         register(&app, "admin", &b).await;
     }
-    let walk = || async {
+    // Every page of the list, `filter` applied.
+    let app = &app;
+    let walk = |filter: String| async move {
         let mut seen = Vec::new();
         let mut next = Some(String::new());
         while let Some(cursor) = next {
@@ -259,7 +261,7 @@ async fn small_and_large_subtrees_list_the_same_rows_in_the_same_order(backend: 
             };
             let page = app
                 .get(
-                    &format!("/api/v1/consultations?limit=2&q=%E5%88%86%E9%A1%B5%E6%A0%B8%E5%AF%B9{query}"),
+                    &format!("/api/v1/consultations?limit=2{filter}{query}"),
                     "admin",
                 )
                 .await
@@ -274,13 +276,25 @@ async fn small_and_large_subtrees_list_the_same_rows_in_the_same_order(backend: 
         }
         seen
     };
+    const MINE: &str = "&q=%E5%88%86%E9%A1%B5%E6%A0%B8%E5%AF%B9";
+    // The unfiltered list (read unit by unit in one statement on PostgreSQL) holds the filtered
+    // one (read by the service unit by unit, or by time) in the same order.
+    let agree = |all: &[(String, i64)], mine: &[(String, i64)]| {
+        let ids: std::collections::HashSet<i64> = mine.iter().map(|m| m.1).collect();
+        let of_mine: Vec<_> = all.iter().filter(|a| ids.contains(&a.1)).cloned().collect();
+        assert_eq!(of_mine, mine, "the unfiltered and the filtered list agree");
+        let mut sorted = all.to_vec();
+        sorted.sort_by(|a, b| b.cmp(a));
+        sorted.dedup();
+        assert_eq!(all, sorted, "newest first, each row once");
+    };
     let units = app.get("/api/v1/units?limit=100", "admin").await.json();
     let count = units["items"].as_array().unwrap().len();
     assert!(
         count <= 32,
         "the demo county is a small subtree ({count} units)"
     );
-    let few = walk().await;
+    let few = walk(MINE.to_owned()).await;
     assert_eq!(few.len(), 7);
     let mut expected = few.clone();
     expected.sort_by(|a, b| b.cmp(a));
@@ -288,6 +302,8 @@ async fn small_and_large_subtrees_list_the_same_rows_in_the_same_order(backend: 
         few, expected,
         "newest first, the larger id first at the same instant"
     );
+    let all = walk(String::new()).await;
+    agree(&all, &few);
     // Enough villages that the county's subtree is no longer a small one.
     for n in 0..40 {
         let res = app
@@ -300,7 +316,13 @@ async fn small_and_large_subtrees_list_the_same_rows_in_the_same_order(backend: 
             .await;
         assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
     }
-    assert_eq!(walk().await, few);
+    assert_eq!(walk(MINE.to_owned()).await, few);
+    assert_eq!(walk(String::new()).await, all);
+    // A unit filter narrows the unit-by-unit read to that office's subtree.
+    let of_lg = walk(format!("&unit_id={lg}")).await;
+    let lg_rows: Vec<_> = few.iter().filter(|r| of_lg.contains(r)).cloned().collect();
+    assert_eq!(lg_rows.len(), 4, "the four rows registered at the office");
+    agree(&of_lg, &lg_rows);
 }
 
 async fn review_approves_returns_and_an_edit_reopens(backend: Backend) {

@@ -167,14 +167,15 @@ fn received_or_handled_in(root: i64) -> diesel::dsl::Or<SubtreeFilter, SubtreeFi
 /// [`Reader::Cases`] of `root` reads.
 pub fn events_handled_in(root: i64) -> SubtreeFilter {
     crate::store::scope::in_subtree(
-        &format!(
-            "(audit_events.entity = '{}' AND audit_events.entity_id IN (SELECT handled.id FROM \
-             aid_applications handled WHERE handled.centre_id",
-            <Application as crate::store::write::Record>::ENTITY,
-        ),
+        crate::db::fragment::Fragment::new("(audit_events.entity = '")
+            .sql(<Application as crate::store::write::Record>::ENTITY)
+            .sql(
+                "' AND audit_events.entity_id IN (SELECT handled.id FROM aid_applications \
+                 handled WHERE handled.centre_id",
+            ),
         root,
-        "))",
     )
+    .sql("))")
 }
 
 fn scoped<'a>(r: Reader) -> Boxed<'a> {

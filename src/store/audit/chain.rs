@@ -8,6 +8,7 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
+use crate::db::fragment::Fragment;
 use crate::db::schema::{audit_chains, units};
 use crate::db::DbConnection;
 use crate::domain::units::UnitKind;
@@ -67,9 +68,10 @@ pub fn chain_of(conn: &mut DbConnection, unit_id: i64) -> Result<i64, ApiError> 
 /// Takes the lock of chain `chain` for the rest of the transaction (creating its head on its
 /// first write). On SQLite the first statement also takes the database's write lock.
 pub fn lock(tx: &mut DbConnection, chain: i64) -> Result<(), ApiError> {
+    // Statements written as fragments are prepared once: every write takes a head.
     let touch = |tx: &mut DbConnection| {
-        diesel::update(audit_chains::table.filter(audit_chains::id.eq(chain)))
-            .set(audit_chains::last_seq.eq(audit_chains::last_seq))
+        Fragment::<BigInt>::new("UPDATE audit_chains SET last_seq = last_seq WHERE id = ")
+            .bind(chain)
             .execute(tx)
     };
     if touch(tx)? == 1 {
@@ -104,11 +106,12 @@ pub fn head(tx: &mut DbConnection, chain: i64) -> Result<(i64, String), ApiError
 
 /// Moves the head of chain `chain`.
 pub fn set_head(tx: &mut DbConnection, chain: i64, seq: i64, hash: &str) -> Result<(), ApiError> {
-    diesel::update(audit_chains::table.filter(audit_chains::id.eq(chain)))
-        .set((
-            audit_chains::last_seq.eq(seq),
-            audit_chains::last_hash.eq(hash),
-        ))
+    Fragment::<BigInt>::new("UPDATE audit_chains SET last_seq = ")
+        .bind(seq)
+        .sql(", last_hash = ")
+        .bind(hash.to_owned())
+        .sql(" WHERE id = ")
+        .bind(chain)
         .execute(tx)?;
     Ok(())
 }
@@ -121,8 +124,8 @@ pub fn next_ids(tx: &mut DbConnection, n: usize) -> Result<Vec<i64>, ApiError> {
     }
     match tx {
         DbConnection::Postgresql(_) => Ok(diesel::select(
-            sql::<BigInt>("nextval('audit_events_id_seq') FROM generate_series(1, ")
-                .bind::<BigInt, _>(n as i64)
+            Fragment::<BigInt>::new("nextval('audit_events_id_seq') FROM generate_series(1, ")
+                .bind(n as i64)
                 .sql(")"),
         )
         .load(tx)?),
