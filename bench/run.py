@@ -367,7 +367,7 @@ def rebinding(statements, vary=None):
             gsets[k] = ""
         elif sql.startswith('SELECT "audit_chains"."last_seq", "audit_chains"."last_hash"'):
             gsets[k] = ""
-        elif sql.startswith('UPDATE "audit_chains" SET "last_seq" = $1'):
+        elif re.match(r'UPDATE "?audit_chains"? SET "?last_seq"? = \$1', sql):
             subst[(k, 0)] = "(:last_seq::bigint + 1)"
         elif sql.startswith("INSERT INTO change_snapshots (audit_event_id"):
             subst[(k, 0)] = ":nextval"

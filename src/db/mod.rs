@@ -92,8 +92,12 @@ impl DbUrl {
                 })?;
                 // A write waiting for a lock held elsewhere (a stuck session, a maintenance job)
                 // gives up after the timeout and answers 503, as SQLite's busy_timeout does.
+                //
+                // Statements are prepared once per connection, but planned for the values of
+                // each execution: a generic plan knows neither the subtree nor the page size
+                // (`LIMIT $n`), and for a list ordered by id it walks every row in id order.
                 conn.batch_execute(&format!(
-                    "SET lock_timeout = {}",
+                    "SET lock_timeout = {}; SET plan_cache_mode = force_custom_plan",
                     timeout.as_millis().max(1000)
                 ))
                 .map_err(|e| format!("cannot configure the PostgreSQL session: {e}"))?;

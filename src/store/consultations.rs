@@ -25,7 +25,7 @@ use crate::store::scope::{in_subtree, nothing, unit_id_in_subtree, unit_in_subtr
 use crate::store::write;
 use crate::store::write::record;
 use crate::store::Actor;
-use diesel::sql_types::BigInt;
+use diesel::sql_types::Bool;
 
 /// A stored consultation.
 #[derive(
@@ -286,13 +286,11 @@ pub fn list(
         (Reach::Subtree(root), Some(units))
             if on_postgres && units.len() <= BY_UNIT_IN_SQL && f.scope_only() =>
         {
-            let ids = newest_ids_by_unit(conn, root, f.unit_id, page)?;
-            let mut rows: Vec<ConsultationRow> = consultations::table
+            let q = consultations::table
                 .select(ConsultationRow::as_select())
-                .filter(consultations::id.eq_any(ids))
-                .load(conn)?;
-            rows.sort_by_key(|r| std::cmp::Reverse((r.received_at, r.id)));
-            rows
+                .filter(newest_by_unit(root, f.unit_id, page)?)
+                .order((consultations::received_at.desc(), consultations::id.desc()));
+            q.load(conn)?
         }
         // A small subtree (a village, a township): the newest rows of each unit, each an index
         // scan of (unit_id, received_at, id) that stops after a page, merged here. Its cost
@@ -340,7 +338,7 @@ fn subtree_units(
     let mut q = units::table
         .select(units::id)
         .filter(unit_in_subtree(root))
-        .order(units::id)
+        // No order: a prepared statement's generic plan would then walk every unit in id order.
         .limit(BY_UNIT_IN_SQL as i64 + 1)
         .into_boxed();
     if let Some(unit) = unit {
@@ -350,24 +348,24 @@ fn subtree_units(
     Ok((ids.len() <= BY_UNIT_IN_SQL).then_some(ids))
 }
 
-/// The ids of a page of the consultations of the subtree of `root` (within that of `unit`),
-/// newest first (PostgreSQL): for each unit, its newest rows after the cursor, read from the
-/// index on (unit_id, received_at, id) and stopping after a page; then the newest of those. The
-/// cost is a page a unit, however large the table and however deep the page.
-fn newest_ids_by_unit(
-    conn: &mut DbConnection,
+/// On consultations: those of a page of the subtree of `root` (within that of `unit`), newest
+/// first (PostgreSQL): for each unit, its newest rows after the cursor, read from the index on
+/// (unit_id, received_at, id) and stopping after a page; then the newest of those. The cost is a
+/// page a unit, however large the table and however deep the page.
+fn newest_by_unit(
     root: i64,
     unit: Option<i64>,
     page: &PageRequest,
-) -> Result<Vec<i64>, ApiError> {
+) -> Result<Fragment<Bool>, ApiError> {
     let after = page.after_time_sql(
         "consultations.received_at",
         "consultations.id",
         Order::Descending,
     )?;
-    let mut q = Fragment::<BigInt>::new(
-        "SELECT newest.id FROM units walk CROSS JOIN LATERAL (SELECT consultations.received_at, \
-         consultations.id FROM consultations WHERE consultations.unit_id = walk.id",
+    let mut q = Fragment::<Bool>::new(
+        "consultations.id IN (SELECT newest.id FROM units walk CROSS JOIN LATERAL (SELECT \
+         consultations.received_at, consultations.id FROM consultations WHERE \
+         consultations.unit_id = walk.id",
     );
     if let Some(after) = after {
         q = q.sql(" AND ").then(after);
@@ -383,7 +381,7 @@ fn newest_ids_by_unit(
     Ok(
         q.sql(" ORDER BY newest.received_at DESC, newest.id DESC LIMIT ")
             .bind(page.fetch_limit())
-            .load(conn)?,
+            .sql(")"),
     )
 }
 
