@@ -39,29 +39,23 @@ pub trait Bindable {
 #[derive(Debug, Clone)]
 pub struct PieceOf(Piece);
 
-impl Bindable for i64 {
-    fn piece(self) -> PieceOf {
-        PieceOf(Piece::BigInt(self))
-    }
+/// Each type a fragment binds, with the piece that carries it.
+macro_rules! bindable {
+    ($($t:ty => $piece:ident),+ $(,)?) => {$(
+        impl Bindable for $t {
+            fn piece(self) -> PieceOf {
+                PieceOf(Piece::$piece(self))
+            }
+        }
+    )+};
 }
 
-impl Bindable for String {
-    fn piece(self) -> PieceOf {
-        PieceOf(Piece::Text(self))
-    }
-}
-
-impl Bindable for NaiveDateTime {
-    fn piece(self) -> PieceOf {
-        PieceOf(Piece::Timestamp(self))
-    }
-}
-
-impl Bindable for NaiveDate {
-    fn piece(self) -> PieceOf {
-        PieceOf(Piece::Date(self))
-    }
-}
+bindable!(
+    i64 => BigInt,
+    String => Text,
+    NaiveDateTime => Timestamp,
+    NaiveDate => Date,
+);
 
 /// An SQL expression of type `ST` written by the program: static text with bound values.
 #[derive(Debug, Clone)]
