@@ -192,7 +192,9 @@ def login(username):
 
 
 def consultation_body():
-    return {"unit_id": 1000 + 1, "received_at": "2026-11-30T09:40:00+08:00", "channel": "walk_in",
+    # Dated before the generated years, so that what the writes add stays at the far end of the
+    # county's lists and searches, which later rounds measure again.
+    return {"unit_id": 1000 + 1, "received_at": "2021-03-02T09:40:00+08:00", "channel": "walk_in",
             "site": "fixed_station", "topics": ["support_maintenance"],
             "question": "子女不履行赡养义务怎么办？", "answer": "可协商、申请人民调解或起诉。",
             "outcome": "answered", "callback_consent": False}
