@@ -2,74 +2,60 @@
 //! enterprises, the themed tour "法律服务村村行", mobile stations on market days, publicity and
 //! training sessions; counted in the monthly report.
 
-use actix_web::{delete, get, patch, post, web, HttpResponse};
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use actix_web::{delete, get, patch, post};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::api::errors as e;
-use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
-use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
-use crate::api::json::Json;
+use crate::api::endpoint::{self, endpoint, record_view, Source};
 use crate::api::AppState;
-use crate::auth::principal::{op, Authorized};
 use crate::domain::activity::{
     decode_id_list, ActivityKind, ActivityTopic, MAX_AUDIENCE, MAX_MATERIALS,
 };
 use crate::domain::codes::decode_code_list;
 use crate::error::ApiError;
-use crate::paging::{Page, PageQuery};
+use crate::paging::Page;
 use crate::store;
 use crate::store::activities::{ActivityFilter, ActivityRow, ActivityValues};
 use crate::time::to_cst;
 use crate::validation;
 
-/// An outreach or training activity.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({
-    "id": 12, "unit_id": 4, "kind": "themed_tour", "title": "龙港镇“法律服务村村行”入户宣讲",
-    "date": "2026-11-05", "place": "龙港镇东关村", "topics": ["land_rights", "support_maintenance"],
-    "audience": "村民", "audience_size": 65, "materials_count": 120, "staff_ids": [7, 9],
-    "notes": "发放惠民工程服务卡", "version": 1,
-    "created_at": "2026-11-05T17:20:00+08:00", "updated_at": "2026-11-05T17:20:00+08:00"
-}))]
-pub struct Activity {
-    /// Id.
-    pub id: i64,
-    /// The unit that held it.
-    pub unit_id: i64,
-    /// Kind.
-    pub kind: ActivityKind,
-    /// Title.
-    pub title: String,
-    /// The day it was held (China).
-    pub date: NaiveDate,
-    /// Where.
-    pub place: String,
-    /// What it was about.
-    pub topics: Vec<ActivityTopic>,
-    /// Who the audience was (villagers, workers of an enterprise, staff).
-    pub audience: Option<String>,
-    /// How many people it reached.
-    pub audience_size: i32,
-    /// How many materials were handed out (leaflets, service cards, handbooks).
-    pub materials_count: i32,
-    /// The staff who took part.
-    pub staff_ids: Vec<i64>,
-    /// Notes.
-    pub notes: Option<String>,
-    /// Version, sent as `ETag`.
-    pub version: i64,
-    /// Created at.
-    pub created_at: DateTime<FixedOffset>,
-    /// Last changed at.
-    pub updated_at: DateTime<FixedOffset>,
-}
-
-impl Versioned for Activity {
-    fn version(&self) -> i64 {
-        self.version
+record_view! {
+    /// An outreach or training activity.
+    #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+    #[schema(example = json!({
+        "id": 12, "unit_id": 4, "kind": "themed_tour", "title": "龙港镇“法律服务村村行”入户宣讲",
+        "date": "2026-11-05", "place": "龙港镇东关村", "topics": ["land_rights", "support_maintenance"],
+        "audience": "村民", "audience_size": 65, "materials_count": 120, "staff_ids": [7, 9],
+        "notes": "发放惠民工程服务卡", "version": 1,
+        "created_at": "2026-11-05T17:20:00+08:00", "updated_at": "2026-11-05T17:20:00+08:00"
+    }))]
+    pub struct Activity {
+        /// Id.
+        pub id: i64,
+        /// The unit that held it.
+        pub unit_id: i64,
+        /// Kind.
+        pub kind: ActivityKind,
+        /// Title.
+        pub title: String,
+        /// The day it was held (China).
+        pub date: NaiveDate,
+        /// Where.
+        pub place: String,
+        /// What it was about.
+        pub topics: Vec<ActivityTopic>,
+        /// Who the audience was (villagers, workers of an enterprise, staff).
+        pub audience: Option<String>,
+        /// How many people it reached.
+        pub audience_size: i32,
+        /// How many materials were handed out (leaflets, service cards, handbooks).
+        pub materials_count: i32,
+        /// The staff who took part.
+        pub staff_ids: Vec<i64>,
+        /// Notes.
+        pub notes: Option<String>,
     }
 }
 
@@ -264,145 +250,68 @@ impl ActivityPatch {
     }
 }
 
-#[utoipa::path(
-    tag = "activities",
-    params(ActivityFilter, PageQuery),
-    responses(
-        (status = 200, description = "Activities of the caller's subtree, by date and id", body = Page<Activity>),
-        e::List,
-    ),
-)]
-#[get("/activities")]
-/// List the outreach and training activities of the caller's subtree.
-pub async fn list_activities(
-    state: web::Data<AppState>,
-    principal: Authorized<op::ListActivities>,
-    filter: web::Query<ActivityFilter>,
-    page: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let page = page.resolve("activities")?;
-    let filter = filter.into_inner();
-    let root = principal.unit_id;
-    let rows = crate::api::reads::read(&state.pool, move |c| {
-        store::activities::list(c, root, &filter, &page)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(rows.try_map(Activity::try_from)?))
-}
-
-#[utoipa::path(
-    tag = "activities",
-    params(IdempotencyKeyHeader),
-    request_body = NewActivity,
-    responses(
-        (status = 201, description = "Recorded", body = Activity,
-            headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new activity"))),
-        e::Create,
-    ),
-)]
-#[post("/activities")]
-/// Record an activity held by a unit of the caller's subtree (admin, unit staff, aid officers).
-pub async fn create_activity(
-    state: web::Data<AppState>,
-    principal: Authorized<op::CreateActivity>,
-    idem: IdempotencyKey,
-    body: Json<NewActivity>,
-) -> Result<HttpResponse, ApiError> {
-    body.validate()?;
-    not_future(&state, body.date)?;
-    let actor = state.actor(&principal);
-    let root = principal.unit_id;
-    let (row, replayed) = store::run(&state.pool, move |c| {
-        store::activities::create(c, &actor, root, body.values(), &*body, &idem)
-    })
-    .await?;
-    let activity = Activity::try_from(row)?;
-    Ok(etag::created(
-        &activity,
-        &format!("/api/v1/activities/{}", activity.id),
-        replayed,
-    ))
-}
-
-#[utoipa::path(
-    tag = "activities",
-    params(("id" = i64, Path, description = "Activity id")),
-    responses(
-        (status = 200, description = "The activity", body = Activity, headers(("ETag" = String, description = "The version"))),
-        e::Read,
-    ),
-)]
-#[get("/activities/{id}")]
-/// Read an activity of the caller's subtree.
-pub async fn get_activity(
-    state: web::Data<AppState>,
-    principal: Authorized<op::GetActivity>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let root = principal.unit_id;
-    let row = store::run(&state.pool, move |c| store::activities::find(c, root, id)).await?;
-    Ok(etag::ok(&Activity::try_from(row)?))
-}
-
-#[utoipa::path(
-    tag = "activities",
-    params(("id" = i64, Path, description = "Activity id"), IfMatchHeader),
-    request_body = ActivityPatch,
-    responses(
-        (status = 200, description = "The changed activity", body = Activity, headers(("ETag" = String, description = "The new version"))),
-        e::Update,
-    ),
-)]
-#[patch("/activities/{id}")]
-/// Change an activity of the caller's subtree (admin, unit staff, aid officers).
-pub async fn update_activity(
-    state: web::Data<AppState>,
-    principal: Authorized<op::UpdateActivity>,
-    id: web::Path<i64>,
-    if_match: IfMatch,
-    body: Json<ActivityPatch>,
-) -> Result<HttpResponse, ApiError> {
-    body.validate()?;
-    if let Some(date) = body.date {
-        not_future(&state, date)?;
+endpoint! {
+    /// List the outreach and training activities of the caller's subtree.
+    list list_activities("/activities", ListActivities, ActivityFilter) -> Activity,
+        tag = "activities", ok = "Activities of the caller's subtree, by date and id";
+    |state, principal, filter, page| {
+        let root = principal.unit_id;
+        let list = move |c: &mut _, p: &_| store::activities::list(c, root, &filter, p);
+        endpoint::page(&state, page, "activities", Source::Replica, list, Activity::try_from).await
     }
-    let id = id.into_inner();
-    let actor = state.actor(&principal);
-    let root = principal.unit_id;
-    let row = store::run(&state.pool, move |c| {
-        store::activities::update(c, &actor, root, id, &if_match, |current| {
-            body.apply(current)
-        })
-    })
-    .await?;
-    Ok(etag::ok(&Activity::try_from(row)?))
 }
 
-#[utoipa::path(
-    tag = "activities",
-    params(("id" = i64, Path, description = "Activity id"), IfMatchHeader),
-    responses(
-        (status = 204, description = "Deleted (the audit trail keeps it)"),
-        e::Read, e::Forbidden, e::Stale,
-    ),
-)]
-#[delete("/activities/{id}")]
-/// Delete an activity recorded in error (admin, unit staff, aid officers); audited.
-pub async fn delete_activity(
-    state: web::Data<AppState>,
-    principal: Authorized<op::DeleteActivity>,
-    id: web::Path<i64>,
-    if_match: IfMatch,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let actor = state.actor(&principal);
-    let root = principal.unit_id;
-    store::run(&state.pool, move |c| {
-        store::activities::delete(c, &actor, root, id, &if_match)
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+endpoint! {
+    /// Record an activity held by a unit of the caller's subtree (admin, unit staff, aid officers).
+    create create_activity("/activities", CreateActivity, NewActivity) -> Activity,
+        tag = "activities", ok = "Recorded", location = "The new activity";
+    |state, principal, idem, body| {
+        not_future(&state, body.date)?;
+        let (actor, root) = (state.actor(&principal), principal.unit_id);
+        let create = move |c: &mut _| {
+            store::activities::create(c, &actor, root, body.values(), &*body, &idem)
+        };
+        endpoint::created(&state, "/api/v1/activities", create, Activity::try_from).await
+    }
+}
+
+endpoint! {
+    /// Read an activity of the caller's subtree.
+    get get_activity("/activities/{id}", GetActivity) -> Activity,
+        tag = "activities", id = "Activity id", ok = "The activity";
+    |state, principal, id| {
+        let root = principal.unit_id;
+        let find = move |c: &mut _| store::activities::find(c, root, id);
+        endpoint::one(&state, find, Activity::try_from).await
+    }
+}
+
+endpoint! {
+    /// Change an activity of the caller's subtree (admin, unit staff, aid officers).
+    update update_activity("/activities/{id}", UpdateActivity, ActivityPatch) -> Activity,
+        tag = "activities", id = "Activity id", ok = "The changed activity";
+    |state, principal, id, if_match, body| {
+        if let Some(date) = body.date {
+            not_future(&state, date)?;
+        }
+        let (actor, root) = (state.actor(&principal), principal.unit_id);
+        let update = move |c: &mut _| {
+            store::activities::update(c, &actor, root, id, &if_match, |row| body.apply(row))
+        };
+        endpoint::one(&state, update, Activity::try_from).await
+    }
+}
+
+endpoint! {
+    /// Delete an activity recorded in error (admin, unit staff, aid officers); audited.
+    delete delete_activity("/activities/{id}", DeleteActivity),
+        tag = "activities", id = "Activity id", ok = "Deleted (the audit trail keeps it)";
+    |state, principal, id, if_match| {
+        let (actor, root) = (state.actor(&principal), principal.unit_id);
+        let delete = move |c: &mut _| store::activities::delete(c, &actor, root, id, &if_match);
+        store::run(&state.pool, delete).await?;
+        Ok(actix_web::HttpResponse::NoContent().finish())
+    }
 }
 
 /// Registers the routes of this module.

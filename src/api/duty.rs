@@ -2,14 +2,15 @@
 //! time, as an all-or-nothing batch, or from a weekly pattern over working days.
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::api::access::reach_of;
+use crate::api::endpoint::record_view;
 use crate::api::errors as e;
-use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
+use crate::api::etag::{self, IfMatch, IfMatchHeader};
 use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
 use crate::api::AppState;
@@ -47,42 +48,32 @@ impl From<ShiftPerson> for ShiftStaff {
     }
 }
 
-/// A duty shift.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({
-    "id": 12, "unit_id": 4, "date": "2023-03-06", "period": "morning", "kind": "station_duty",
-    "place": "龙港镇公共法律服务工作站", "note": null,
-    "staff": [{"id": 7, "name": "王敏", "kind": "judicial_office_staff"}],
-    "version": 1, "created_at": "2023-03-01T09:00:00+08:00", "updated_at": "2023-03-01T09:00:00+08:00"
-}))]
-pub struct DutyShift {
-    /// Id.
-    pub id: i64,
-    /// The unit on whose roster the shift is.
-    pub unit_id: i64,
-    /// The day.
-    pub date: NaiveDate,
-    /// The part of the day.
-    pub period: DutyPeriod,
-    /// What the people do.
-    pub kind: DutyKind,
-    /// Where: the station, a village or enterprise, a market-day site.
-    pub place: Option<String>,
-    /// A note.
-    pub note: Option<String>,
-    /// The people on the shift.
-    pub staff: Vec<ShiftStaff>,
-    /// Version, sent as `ETag`.
-    pub version: i64,
-    /// Created at.
-    pub created_at: DateTime<FixedOffset>,
-    /// Last changed at.
-    pub updated_at: DateTime<FixedOffset>,
-}
-
-impl Versioned for DutyShift {
-    fn version(&self) -> i64 {
-        self.version
+record_view! {
+    /// A duty shift.
+    #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+    #[schema(example = json!({
+        "id": 12, "unit_id": 4, "date": "2023-03-06", "period": "morning", "kind": "station_duty",
+        "place": "龙港镇公共法律服务工作站", "note": null,
+        "staff": [{"id": 7, "name": "王敏", "kind": "judicial_office_staff"}],
+        "version": 1, "created_at": "2023-03-01T09:00:00+08:00", "updated_at": "2023-03-01T09:00:00+08:00"
+    }))]
+    pub struct DutyShift {
+        /// Id.
+        pub id: i64,
+        /// The unit on whose roster the shift is.
+        pub unit_id: i64,
+        /// The day.
+        pub date: NaiveDate,
+        /// The part of the day.
+        pub period: DutyPeriod,
+        /// What the people do.
+        pub kind: DutyKind,
+        /// Where: the station, a village or enterprise, a market-day site.
+        pub place: Option<String>,
+        /// A note.
+        pub note: Option<String>,
+        /// The people on the shift.
+        pub staff: Vec<ShiftStaff>,
     }
 }
 

@@ -11,6 +11,7 @@ pub mod changes;
 pub mod clients;
 pub mod consultations;
 pub mod duty;
+pub mod endpoint;
 pub mod errors;
 pub mod etag;
 pub mod follow_ups;

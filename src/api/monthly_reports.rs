@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
+use crate::api::endpoint::versioned_view;
 use crate::api::errors as e;
-use crate::api::etag::{self, Versioned};
+use crate::api::etag::{self};
 use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
 use crate::api::AppState;
@@ -178,11 +179,7 @@ pub struct MonthlyReport {
     pub updated_at: DateTime<FixedOffset>,
 }
 
-impl Versioned for MonthlyReport {
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
+versioned_view!(MonthlyReport);
 
 impl TryFrom<Report> for MonthlyReport {
     type Error = ApiError;

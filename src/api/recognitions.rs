@@ -1,62 +1,47 @@
 //! Recognitions (附件1 举措10): the model stations (惠民工程示范站点) and pioneer posts (先锋岗) the
 //! bureau selects each year, with the reason.
 
-use actix_web::{get, patch, post, web, HttpResponse};
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use actix_web::{get, patch, post};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::api::errors as e;
-use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
-use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
-use crate::api::json::Json;
-use crate::api::AppState;
-use crate::auth::principal::{op, Authorized};
+use crate::api::endpoint::{self, endpoint, record_view, Source};
 use crate::domain::recognitions::RecognitionKind;
 use crate::error::ApiError;
-use crate::paging::{Page, PageQuery};
+use crate::paging::Page;
 use crate::store;
 use crate::store::recognitions::{RecognitionFilter, RecognitionInput, RecognitionRow};
 use crate::time::to_cst;
 use crate::validation;
 
-/// A unit or person recognised for a year.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({
-    "id": 3, "unit_id": 4, "staff_id": null, "year": 2023, "kind": "model_station",
-    "reason": "值班制度落实到位，咨询登记全面规范", "recognised_on": "2023-12-28",
-    "recognised_by": "沁水县司法局", "version": 1,
-    "created_at": "2023-12-28T10:00:00+08:00", "updated_at": "2023-12-28T10:00:00+08:00"
-}))]
-pub struct Recognition {
-    /// Id.
-    pub id: i64,
-    /// The unit recognised (for a pioneer post, the person's unit).
-    pub unit_id: i64,
-    /// The person recognised (pioneer posts).
-    pub staff_id: Option<i64>,
-    /// The year it is for.
-    pub year: i32,
-    /// Kind.
-    pub kind: RecognitionKind,
-    /// Why.
-    pub reason: String,
-    /// The day it was made.
-    pub recognised_on: NaiveDate,
-    /// Who made it.
-    pub recognised_by: String,
-    /// Version, sent as `ETag`.
-    pub version: i64,
-    /// Created at.
-    pub created_at: DateTime<FixedOffset>,
-    /// Last changed at.
-    pub updated_at: DateTime<FixedOffset>,
-}
-
-impl Versioned for Recognition {
-    fn version(&self) -> i64 {
-        self.version
+record_view! {
+    /// A unit or person recognised for a year.
+    #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+    #[schema(example = json!({
+        "id": 3, "unit_id": 4, "staff_id": null, "year": 2023, "kind": "model_station",
+        "reason": "值班制度落实到位，咨询登记全面规范", "recognised_on": "2023-12-28",
+        "recognised_by": "沁水县司法局", "version": 1,
+        "created_at": "2023-12-28T10:00:00+08:00", "updated_at": "2023-12-28T10:00:00+08:00"
+    }))]
+    pub struct Recognition {
+        /// Id.
+        pub id: i64,
+        /// The unit recognised (for a pioneer post, the person's unit).
+        pub unit_id: i64,
+        /// The person recognised (pioneer posts).
+        pub staff_id: Option<i64>,
+        /// The year it is for.
+        pub year: i32,
+        /// Kind.
+        pub kind: RecognitionKind,
+        /// Why.
+        pub reason: String,
+        /// The day it was made.
+        pub recognised_on: NaiveDate,
+        /// Who made it.
+        pub recognised_by: String,
     }
 }
 
@@ -174,120 +159,57 @@ impl RecognitionPatch {
     }
 }
 
-#[utoipa::path(
-    tag = "recognitions",
-    params(RecognitionFilter, PageQuery),
-    responses(
-        (status = 200, description = "Recognitions of the caller's subtree, the latest first", body = Page<Recognition>),
-        e::List,
-    ),
-)]
-#[get("/recognitions")]
-/// List the recognitions of units and people of the caller's subtree.
-pub async fn list_recognitions(
-    state: web::Data<AppState>,
-    principal: Authorized<op::ListRecognitions>,
-    filter: web::Query<RecognitionFilter>,
-    page: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let page = page.resolve("recognitions")?;
-    let filter = filter.into_inner();
-    if let Some(year) = filter.year {
-        crate::domain::targets::check_year(year).map_err(ApiError::BadRequest)?;
+endpoint! {
+    /// List the recognitions of units and people of the caller's subtree.
+    list list_recognitions("/recognitions", ListRecognitions, RecognitionFilter) -> Recognition,
+        tag = "recognitions", ok = "Recognitions of the caller's subtree, the latest first";
+    |state, principal, filter, page| {
+        if let Some(year) = filter.year {
+            crate::domain::targets::check_year(year).map_err(ApiError::BadRequest)?;
+        }
+        let root = principal.unit_id;
+        let list = move |c: &mut _, p: &_| store::recognitions::list(c, root, &filter, p);
+        endpoint::page(&state, page, "recognitions", Source::Replica, list, |r| Ok(Recognition::from(r))).await
     }
-    let root = principal.unit_id;
-    let rows = crate::api::reads::read(&state.pool, move |c| {
-        store::recognitions::list(c, root, &filter, &page)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(rows.try_map(|r| Ok(Recognition::from(r)))?))
 }
 
-#[utoipa::path(
-    tag = "recognitions",
-    params(IdempotencyKeyHeader),
-    request_body = NewRecognition,
-    responses(
-        (status = 201, description = "Recorded", body = Recognition,
-            headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new recognition"))),
-        e::Create, e::Conflict,
-    ),
-)]
-#[post("/recognitions")]
-/// Record a model station or pioneer post of the caller's subtree (admins); the same unit or
-/// person recognised twice as the same kind for one year is a 409.
-pub async fn create_recognition(
-    state: web::Data<AppState>,
-    principal: Authorized<op::CreateRecognition>,
-    idem: IdempotencyKey,
-    body: Json<NewRecognition>,
-) -> Result<HttpResponse, ApiError> {
-    body.validate()?;
-    let input = body.input();
-    let actor = state.actor(&principal);
-    let root = principal.unit_id;
-    let (row, replayed) = store::run(&state.pool, move |c| {
-        store::recognitions::create(c, &actor, root, &input, &*body, &idem)
-    })
-    .await?;
-    let view = Recognition::from(row);
-    Ok(etag::created(
-        &view,
-        &format!("/api/v1/recognitions/{}", view.id),
-        replayed,
-    ))
+endpoint! {
+    /// Record a model station or pioneer post of the caller's subtree (admins); the same unit or
+    /// person recognised twice as the same kind for one year is a 409.
+    create create_recognition("/recognitions", CreateRecognition, NewRecognition) -> Recognition,
+        tag = "recognitions", ok = "Recorded", location = "The new recognition", also = [Conflict];
+    |state, principal, idem, body| {
+        let input = body.input();
+        let (actor, root) = (state.actor(&principal), principal.unit_id);
+        let create = move |c: &mut _| {
+            store::recognitions::create(c, &actor, root, &input, &*body, &idem)
+        };
+        endpoint::created(&state, "/api/v1/recognitions", create, |r| Ok(Recognition::from(r))).await
+    }
 }
 
-#[utoipa::path(
-    tag = "recognitions",
-    params(("id" = i64, Path, description = "Recognition id")),
-    responses(
-        (status = 200, description = "The recognition", body = Recognition, headers(("ETag" = String, description = "The version"))),
-        e::Read,
-    ),
-)]
-#[get("/recognitions/{id}")]
-/// Read a recognition of the caller's subtree.
-pub async fn get_recognition(
-    state: web::Data<AppState>,
-    principal: Authorized<op::GetRecognition>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let root = principal.unit_id;
-    let row = store::run(&state.pool, move |c| store::recognitions::find(c, root, id)).await?;
-    Ok(etag::ok(&Recognition::from(row)))
+endpoint! {
+    /// Read a recognition of the caller's subtree.
+    get get_recognition("/recognitions/{id}", GetRecognition) -> Recognition,
+        tag = "recognitions", id = "Recognition id", ok = "The recognition";
+    |state, principal, id| {
+        let root = principal.unit_id;
+        let find = move |c: &mut _| store::recognitions::find(c, root, id);
+        endpoint::one(&state, find, |r| Ok(Recognition::from(r))).await
+    }
 }
 
-#[utoipa::path(
-    tag = "recognitions",
-    params(("id" = i64, Path, description = "Recognition id"), IfMatchHeader),
-    request_body = RecognitionPatch,
-    responses(
-        (status = 200, description = "The changed recognition", body = Recognition, headers(("ETag" = String, description = "The new version"))),
-        e::Update, e::Conflict,
-    ),
-)]
-#[patch("/recognitions/{id}")]
-/// Change a recognition of the caller's subtree (admins).
-pub async fn update_recognition(
-    state: web::Data<AppState>,
-    principal: Authorized<op::UpdateRecognition>,
-    id: web::Path<i64>,
-    if_match: IfMatch,
-    body: Json<RecognitionPatch>,
-) -> Result<HttpResponse, ApiError> {
-    body.validate()?;
-    let id = id.into_inner();
-    let actor = state.actor(&principal);
-    let root = principal.unit_id;
-    let row = store::run(&state.pool, move |c| {
-        store::recognitions::update(c, &actor, root, id, &if_match, |current| {
-            body.apply(current)
-        })
-    })
-    .await?;
-    Ok(etag::ok(&Recognition::from(row)))
+endpoint! {
+    /// Change a recognition of the caller's subtree (admins).
+    update update_recognition("/recognitions/{id}", UpdateRecognition, RecognitionPatch) -> Recognition,
+        tag = "recognitions", id = "Recognition id", ok = "The changed recognition", also = [Conflict];
+    |state, principal, id, if_match, body| {
+        let (actor, root) = (state.actor(&principal), principal.unit_id);
+        let update = move |c: &mut _| {
+            store::recognitions::update(c, &actor, root, id, &if_match, |row| body.apply(row))
+        };
+        endpoint::one(&state, update, |r| Ok(Recognition::from(r))).await
+    }
 }
 
 /// Registers the routes of this module.

@@ -1,64 +1,48 @@
 //! Staff: lawyers, grassroots legal workers, office and centre staff, mediators and volunteers
 //! who serve on the duty roster. Their phone numbers are personal data.
 
-use actix_web::{get, patch, post, web, HttpResponse};
-use chrono::{DateTime, FixedOffset};
+use actix_web::{get, patch, post};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::api::errors as e;
-use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
-use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
-use crate::api::json::Json;
-use crate::api::AppState;
-use crate::auth::principal::{op, Authorized};
+use crate::api::endpoint::{self, endpoint, record_view, Source};
 use crate::auth::Principal;
 use crate::domain::duty::StaffKind;
 use crate::domain::phone::PhoneNumber;
 use crate::error::ApiError;
-use crate::paging::{Page, PageQuery};
+use crate::paging::Page;
 use crate::store;
 use crate::store::staff::{StaffFilter, StaffRow, StaffValues};
 use crate::time::to_cst;
 use crate::{privacy, validation};
 
-/// A person who serves.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({
-    "id": 7, "unit_id": 4, "name": "王敏", "kind": "judicial_office_staff", "title": "所长",
-    "licence_no": null, "phone": "13812345678", "active": true, "version": 1,
-    "created_at": "2023-03-01T09:00:00+08:00", "updated_at": "2023-03-01T09:00:00+08:00"
-}))]
-pub struct Staff {
-    /// Id.
-    pub id: i64,
-    /// The unit the person belongs to.
-    pub unit_id: i64,
-    /// Name (shown on the public duty board).
-    pub name: String,
-    /// Kind.
-    pub kind: StaffKind,
-    /// Post or title.
-    pub title: Option<String>,
-    /// Practising licence number (lawyers, legal workers).
-    pub licence_no: Option<String>,
-    /// Personal phone: in full for admins and for staff of the person's own unit, masked
-    /// (`138****5678`) for everyone else; never on the public board.
-    pub phone: Option<String>,
-    /// Whether the person serves now.
-    pub active: bool,
-    /// Version, sent as `ETag`.
-    pub version: i64,
-    /// Created at.
-    pub created_at: DateTime<FixedOffset>,
-    /// Last changed at.
-    pub updated_at: DateTime<FixedOffset>,
-}
-
-impl Versioned for Staff {
-    fn version(&self) -> i64 {
-        self.version
+record_view! {
+    /// A person who serves.
+    #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+    #[schema(example = json!({
+        "id": 7, "unit_id": 4, "name": "王敏", "kind": "judicial_office_staff", "title": "所长",
+        "licence_no": null, "phone": "13812345678", "active": true, "version": 1,
+        "created_at": "2023-03-01T09:00:00+08:00", "updated_at": "2023-03-01T09:00:00+08:00"
+    }))]
+    pub struct Staff {
+        /// Id.
+        pub id: i64,
+        /// The unit the person belongs to.
+        pub unit_id: i64,
+        /// Name (shown on the public duty board).
+        pub name: String,
+        /// Kind.
+        pub kind: StaffKind,
+        /// Post or title.
+        pub title: Option<String>,
+        /// Practising licence number (lawyers, legal workers).
+        pub licence_no: Option<String>,
+        /// Personal phone: in full for admins and for staff of the person's own unit, masked
+        /// (`138****5678`) for everyone else; never on the public board.
+        pub phone: Option<String>,
+        /// Whether the person serves now.
+        pub active: bool,
     }
 }
 
@@ -187,128 +171,59 @@ fn parse_phone(field: &str, phone: Option<&str>) -> Result<Option<String>, ApiEr
         .transpose()
 }
 
-#[utoipa::path(
-    tag = "staff",
-    params(StaffFilter, PageQuery),
-    responses(
-        (status = 200, description = "People of the caller's subtree, by id", body = Page<Staff>),
-        e::List,
-    ),
-)]
-#[get("/staff")]
-/// List the people of the caller's subtree.
-pub async fn list_staff(
-    state: web::Data<AppState>,
-    principal: Authorized<op::ListStaff>,
-    filter: web::Query<StaffFilter>,
-    page: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let page = page.resolve("staff")?;
-    let filter = filter.into_inner();
-    validation::query_text("q", filter.q.as_deref(), 50)?;
-    let root = principal.unit_id;
-    let rows = crate::api::reads::read(&state.pool, move |c| {
-        store::staff::list(c, root, &filter, &page)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(rows.try_map(|row| Ok(Staff::view(row, &principal)))?))
+endpoint! {
+    /// List the people of the caller's subtree.
+    list list_staff("/staff", ListStaff, StaffFilter) -> Staff,
+        tag = "staff", ok = "People of the caller's subtree, by id";
+    |state, principal, filter, page| {
+        validation::query_text("q", filter.q.as_deref(), 50)?;
+        let root = principal.unit_id;
+        let list = move |c: &mut _, p: &_| store::staff::list(c, root, &filter, p);
+        let view = |row| Ok(Staff::view(row, &principal));
+        endpoint::page(&state, page, "staff", Source::Replica, list, view).await
+    }
 }
 
-#[utoipa::path(
-    tag = "staff",
-    params(IdempotencyKeyHeader),
-    request_body = NewStaff,
-    responses(
-        (status = 201, description = "Created", body = Staff,
-            headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new person"))),
-        e::Create,
-    ),
-)]
-#[post("/staff")]
-/// Add a person to a unit of the caller's subtree (admin, unit staff).
-pub async fn create_staff(
-    state: web::Data<AppState>,
-    principal: Authorized<op::CreateStaff>,
-    idem: IdempotencyKey,
-    body: Json<NewStaff>,
-) -> Result<HttpResponse, ApiError> {
-    body.validate()?;
-    let phone = parse_phone("phone", body.phone.as_deref())?;
-    let actor = state.actor(&principal);
-    let root = principal.unit_id;
-    let (row, replayed) = store::run(&state.pool, move |c| {
-        store::staff::create(
-            c,
-            &actor,
-            root,
-            body.values(phone.as_deref()),
-            &*body,
-            &idem,
-        )
-    })
-    .await?;
-    let staff = Staff::view(row, &principal);
-    Ok(etag::created(
-        &staff,
-        &format!("/api/v1/staff/{}", staff.id),
-        replayed,
-    ))
+endpoint! {
+    /// Add a person to a unit of the caller's subtree (admin, unit staff).
+    create create_staff("/staff", CreateStaff, NewStaff) -> Staff,
+        tag = "staff", ok = "Created", location = "The new person";
+    |state, principal, idem, body| {
+        let phone = parse_phone("phone", body.phone.as_deref())?;
+        let (actor, root) = (state.actor(&principal), principal.unit_id);
+        let create = move |c: &mut _| {
+            store::staff::create(c, &actor, root, body.values(phone.as_deref()), &*body, &idem)
+        };
+        endpoint::created(&state, "/api/v1/staff", create, |row| Ok(Staff::view(row, &principal))).await
+    }
 }
 
-#[utoipa::path(
-    tag = "staff",
-    params(("id" = i64, Path, description = "Staff id")),
-    responses(
-        (status = 200, description = "The person", body = Staff, headers(("ETag" = String, description = "The version"))),
-        e::Read,
-    ),
-)]
-#[get("/staff/{id}")]
-/// Read a person of the caller's subtree.
-pub async fn get_staff(
-    state: web::Data<AppState>,
-    principal: Authorized<op::GetStaff>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let root = principal.unit_id;
-    let row = store::run(&state.pool, move |c| store::staff::find(c, root, id)).await?;
-    Ok(etag::ok(&Staff::view(row, &principal)))
+endpoint! {
+    /// Read a person of the caller's subtree.
+    get get_staff("/staff/{id}", GetStaff) -> Staff,
+        tag = "staff", id = "Staff id", ok = "The person";
+    |state, principal, id| {
+        let root = principal.unit_id;
+        let find = move |c: &mut _| store::staff::find(c, root, id);
+        endpoint::one(&state, find, |row| Ok(Staff::view(row, &principal))).await
+    }
 }
 
-#[utoipa::path(
-    tag = "staff",
-    params(("id" = i64, Path, description = "Staff id"), IfMatchHeader),
-    request_body = StaffPatch,
-    responses(
-        (status = 200, description = "The changed person", body = Staff, headers(("ETag" = String, description = "The new version"))),
-        e::Update,
-    ),
-)]
-#[patch("/staff/{id}")]
-/// Change a person of the caller's subtree (admin, unit staff).
-pub async fn update_staff(
-    state: web::Data<AppState>,
-    principal: Authorized<op::UpdateStaff>,
-    id: web::Path<i64>,
-    if_match: IfMatch,
-    body: Json<StaffPatch>,
-) -> Result<HttpResponse, ApiError> {
-    body.validate()?;
-    let phone = match &body.phone {
-        Some(p) => Some(parse_phone("phone", p.as_deref())?),
-        None => None,
-    };
-    let id = id.into_inner();
-    let actor = state.actor(&principal);
-    let root = principal.unit_id;
-    let row = store::run(&state.pool, move |c| {
-        store::staff::update(c, &actor, root, id, &if_match, |current| {
-            body.apply(&phone, current)
-        })
-    })
-    .await?;
-    Ok(etag::ok(&Staff::view(row, &principal)))
+endpoint! {
+    /// Change a person of the caller's subtree (admin, unit staff).
+    update update_staff("/staff/{id}", UpdateStaff, StaffPatch) -> Staff,
+        tag = "staff", id = "Staff id", ok = "The changed person";
+    |state, principal, id, if_match, body| {
+        let phone = match &body.phone {
+            Some(p) => Some(parse_phone("phone", p.as_deref())?),
+            None => None,
+        };
+        let (actor, root) = (state.actor(&principal), principal.unit_id);
+        let update = move |c: &mut _| {
+            store::staff::update(c, &actor, root, id, &if_match, |row| body.apply(&phone, row))
+        };
+        endpoint::one(&state, update, |row| Ok(Staff::view(row, &principal))).await
+    }
 }
 
 /// Registers the routes of this module.

@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use crate::api::endpoint::{self, endpoint, versioned_view, Source};
 use crate::api::errors as e;
-use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
-use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
+use crate::api::etag::{self, IfMatch, IfMatchHeader};
 use crate::api::json::Json;
 use crate::api::AppState;
 use crate::auth::principal::{op, Authorized};
@@ -17,7 +17,7 @@ use crate::domain::codes::encode_code_list;
 use crate::domain::targets::SatisfactionPermille;
 use crate::domain::units::{Accessibility, UnitKind, UnitLevel};
 use crate::error::ApiError;
-use crate::paging::{Page, PageQuery};
+use crate::paging::Page;
 use crate::store;
 use crate::store::targets::{TargetRow, TargetValues};
 use crate::store::units::{UnitFilter, UnitRow, UnitValues};
@@ -68,11 +68,7 @@ pub struct Unit {
     pub updated_at: DateTime<FixedOffset>,
 }
 
-impl Versioned for Unit {
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
+versioned_view!(Unit);
 
 impl TryFrom<UnitRow> for Unit {
     type Error = ApiError;
@@ -216,11 +212,7 @@ pub struct UnitTarget {
     pub updated_at: DateTime<FixedOffset>,
 }
 
-impl Versioned for UnitTarget {
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
+versioned_view!(UnitTarget, no id);
 
 impl From<TargetRow> for UnitTarget {
     fn from(row: TargetRow) -> Self {
@@ -327,127 +319,52 @@ impl TargetInput {
     }
 }
 
-#[utoipa::path(
-    tag = "units",
-    params(UnitFilter, PageQuery),
-    responses(
-        (status = 200, description = "Units of the caller's subtree, ordered by id", body = Page<Unit>),
-        e::List,
-    ),
-)]
-#[get("/units")]
-/// List units of the caller's subtree.
-pub async fn list_units(
-    state: web::Data<AppState>,
-    principal: Authorized<op::ListUnits>,
-    filter: web::Query<UnitFilter>,
-    page: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let page = page.resolve("units")?;
-    let filter = filter.into_inner();
-    validation::query_text("q", filter.q.as_deref(), 100)?;
-    let root = principal.unit_id;
-    let rows = crate::api::reads::read(&state.pool, move |c| {
-        store::units::list(c, root, &filter, &page)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(rows.try_map(Unit::try_from)?))
+endpoint! {
+    /// List units of the caller's subtree.
+    list list_units("/units", ListUnits, UnitFilter) -> Unit,
+        tag = "units", ok = "Units of the caller's subtree, ordered by id";
+    |state, principal, filter, page| {
+        validation::query_text("q", filter.q.as_deref(), 100)?;
+        let root = principal.unit_id;
+        let list = move |c: &mut _, p: &_| store::units::list(c, root, &filter, p);
+        endpoint::page(&state, page, "units", Source::Replica, list, Unit::try_from).await
+    }
 }
 
-#[utoipa::path(
-    tag = "units",
-    params(IdempotencyKeyHeader),
-    request_body = NewUnit,
-    responses(
-        (status = 201, description = "Created", body = Unit,
-            headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new unit"))),
-        e::Create, e::NotFound, e::Conflict,
-    ),
-)]
-#[post("/units")]
-/// Create a unit under a parent in the caller's subtree (admin).
-pub async fn create_unit(
-    state: web::Data<AppState>,
-    principal: Authorized<op::CreateUnit>,
-    idem: IdempotencyKey,
-    body: Json<NewUnit>,
-) -> Result<HttpResponse, ApiError> {
-    body.validate()?;
-    let actor = state.actor(&principal);
-    let root = principal.unit_id;
-    let (row, replayed) = store::run(&state.pool, move |c| {
-        store::units::create(
-            c,
-            &actor,
-            root,
-            body.parent_id,
-            &body.values(),
-            &*body,
-            &idem,
-        )
-    })
-    .await?;
-    let unit = Unit::try_from(row)?;
-    Ok(etag::created(
-        &unit,
-        &format!("/api/v1/units/{}", unit.id),
-        replayed,
-    ))
+endpoint! {
+    /// Create a unit under a parent in the caller's subtree (admin).
+    create create_unit("/units", CreateUnit, NewUnit) -> Unit,
+        tag = "units", ok = "Created", location = "The new unit", also = [NotFound, Conflict];
+    |state, principal, idem, body| {
+        let (actor, root) = (state.actor(&principal), principal.unit_id);
+        let create = move |c: &mut _| {
+            store::units::create(c, &actor, root, body.parent_id, &body.values(), &*body, &idem)
+        };
+        endpoint::created(&state, "/api/v1/units", create, Unit::try_from).await
+    }
 }
 
-#[utoipa::path(
-    tag = "units",
-    params(("id" = i64, Path, description = "Unit id")),
-    responses(
-        (status = 200, description = "The unit", body = Unit, headers(("ETag" = String, description = "The version"))),
-        e::Read,
-    ),
-)]
-#[get("/units/{id}")]
-/// Read one unit of the caller's subtree.
-pub async fn get_unit(
-    state: web::Data<AppState>,
-    principal: Authorized<op::GetUnit>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let root = principal.unit_id;
-    let row = store::run(&state.pool, move |c| store::units::find(c, root, id)).await?;
-    Ok(etag::ok(&Unit::try_from(row)?))
+endpoint! {
+    /// Read one unit of the caller's subtree.
+    get get_unit("/units/{id}", GetUnit) -> Unit,
+        tag = "units", id = "Unit id", ok = "The unit";
+    |state, principal, id| {
+        let root = principal.unit_id;
+        endpoint::one(&state, move |c| store::units::find(c, root, id), Unit::try_from).await
+    }
 }
 
-#[utoipa::path(
-    tag = "units",
-    params(
-        ("id" = i64, Path, description = "Unit id"),
-        IfMatchHeader,
-    ),
-    request_body = UnitPatch,
-    responses(
-        (status = 200, description = "The changed unit", body = Unit, headers(("ETag" = String, description = "The new version"))),
-        e::Update, e::Conflict,
-    ),
-)]
-#[patch("/units/{id}")]
-/// Change a unit of the caller's subtree (admin).
-pub async fn update_unit(
-    state: web::Data<AppState>,
-    principal: Authorized<op::UpdateUnit>,
-    id: web::Path<i64>,
-    if_match: IfMatch,
-    body: Json<UnitPatch>,
-) -> Result<HttpResponse, ApiError> {
-    body.validate()?;
-    let id = id.into_inner();
-    let actor = state.actor(&principal);
-    let root = principal.unit_id;
-    let row = store::run(&state.pool, move |c| {
-        store::units::update(c, &actor, root, id, &if_match, |current| {
-            body.apply(current)
-        })
-    })
-    .await?;
-    Ok(etag::ok(&Unit::try_from(row)?))
+endpoint! {
+    /// Change a unit of the caller's subtree (admin).
+    update update_unit("/units/{id}", UpdateUnit, UnitPatch) -> Unit,
+        tag = "units", id = "Unit id", ok = "The changed unit", also = [Conflict];
+    |state, principal, id, if_match, body| {
+        let (actor, root) = (state.actor(&principal), principal.unit_id);
+        let update = move |c: &mut _| {
+            store::units::update(c, &actor, root, id, &if_match, |row| body.apply(row))
+        };
+        endpoint::one(&state, update, Unit::try_from).await
+    }
 }
 
 #[utoipa::path(

@@ -1,21 +1,16 @@
 //! Accounts, managed by admins within their subtree.
 
-use actix_web::{get, patch, post, web, HttpResponse};
+use actix_web::{get, patch, post};
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::api::errors as e;
-use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
-use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
-use crate::api::json::Json;
-use crate::api::AppState;
+use crate::api::endpoint::{self, endpoint, versioned_view, Source};
 use crate::auth::password::hash_password;
-use crate::auth::principal::{op, Authorized};
 use crate::domain::roles::Role;
 use crate::error::ApiError;
-use crate::paging::{Page, PageQuery};
+use crate::paging::Page;
 use crate::store;
 use crate::store::users::{AccountChanges, NewAccount, UserFilter, UserRow};
 use crate::time::to_cst;
@@ -55,11 +50,7 @@ pub struct User {
     pub updated_at: DateTime<FixedOffset>,
 }
 
-impl Versioned for User {
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
+versioned_view!(User);
 
 impl From<UserRow> for User {
     fn from(row: UserRow) -> Self {
@@ -235,123 +226,62 @@ impl UserPatch {
     }
 }
 
-#[utoipa::path(
-    tag = "users",
-    params(UserFilter, PageQuery),
-    responses(
-        (status = 200, description = "Accounts of the caller's subtree, by id", body = Page<User>),
-        e::List, e::Forbidden,
-    ),
-)]
-#[get("/users")]
-/// List accounts of the caller's subtree (admin).
-pub async fn list_users(
-    state: web::Data<AppState>,
-    principal: Authorized<op::ListUsers>,
-    filter: web::Query<UserFilter>,
-    page: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let page = page.resolve("users")?;
-    let filter = filter.into_inner();
-    let root = principal.unit_id;
-    let rows = store::run(&state.pool, move |c| {
-        store::users::list(c, root, &filter, &page)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(rows.try_map(|r| Ok(User::from(r)))?))
+endpoint! {
+    /// List accounts of the caller's subtree (admin).
+    list list_users("/users", ListUsers, UserFilter) -> User,
+        tag = "users", ok = "Accounts of the caller's subtree, by id", also = [Forbidden];
+    |state, principal, filter, page| {
+        let root = principal.unit_id;
+        let list = move |c: &mut _, p: &_| store::users::list(c, root, &filter, p);
+        endpoint::page(&state, page, "users", Source::Primary, list, |r| Ok(User::from(r))).await
+    }
 }
 
-#[utoipa::path(
-    tag = "users",
-    params(IdempotencyKeyHeader),
-    request_body = NewUser,
-    responses(
-        (status = 201, description = "Created", body = User,
-            headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new account"))),
-        e::Create, e::Conflict,
-    ),
-)]
-#[post("/users")]
-/// Create an account in a unit of the caller's subtree (admin).
-pub async fn create_user(
-    state: web::Data<AppState>,
-    principal: Authorized<op::CreateUser>,
-    idem: IdempotencyKey,
-    body: Json<NewUser>,
-) -> Result<HttpResponse, ApiError> {
-    body.validate()?;
-    let actor = state.actor(&principal);
-    let root = principal.unit_id;
-    let (row, replayed) = store::run(&state.pool, move |c| {
-        let hash = hash_password(&body.password).map_err(ApiError::Internal)?;
-        let request = body.fingerprint();
-        store::users::create(c, &actor, root, &body.account(), &hash, &request, &idem)
-    })
-    .await?;
-    let user = User::from(row);
-    Ok(etag::created(
-        &user,
-        &format!("/api/v1/users/{}", user.id),
-        replayed,
-    ))
+endpoint! {
+    /// Create an account in a unit of the caller's subtree (admin).
+    create create_user("/users", CreateUser, NewUser) -> User,
+        tag = "users", ok = "Created", location = "The new account", also = [Conflict];
+    |state, principal, idem, body| {
+        let (actor, root) = (state.actor(&principal), principal.unit_id);
+        let create = move |c: &mut _| {
+            let hash = hash_password(&body.password).map_err(ApiError::Internal)?;
+            let request = body.fingerprint();
+            store::users::create(c, &actor, root, &body.account(), &hash, &request, &idem)
+        };
+        endpoint::created(&state, "/api/v1/users", create, |r| Ok(User::from(r))).await
+    }
 }
 
-#[utoipa::path(
-    tag = "users",
-    params(("id" = i64, Path, description = "Account id")),
-    responses(
-        (status = 200, description = "The account", body = User, headers(("ETag" = String, description = "The version"))),
-        e::Read, e::Forbidden,
-    ),
-)]
-#[get("/users/{id}")]
-/// Read an account of the caller's subtree (admin).
-pub async fn get_user(
-    state: web::Data<AppState>,
-    principal: Authorized<op::GetUser>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let root = principal.unit_id;
-    let row = store::run(&state.pool, move |c| store::users::find(c, root, id)).await?;
-    Ok(etag::ok(&User::from(row)))
+endpoint! {
+    /// Read an account of the caller's subtree (admin).
+    get get_user("/users/{id}", GetUser) -> User,
+        tag = "users", id = "Account id", ok = "The account", also = [Forbidden];
+    |state, principal, id| {
+        let root = principal.unit_id;
+        let find = move |c: &mut _| store::users::find(c, root, id);
+        endpoint::one(&state, find, |r| Ok(User::from(r))).await
+    }
 }
 
-#[utoipa::path(
-    tag = "users",
-    params(
-        ("id" = i64, Path, description = "Account id"),
-        IfMatchHeader,
-    ),
-    request_body = UserPatch,
-    responses(
-        (status = 200, description = "The changed account", body = User, headers(("ETag" = String, description = "The new version"))),
-        e::Update, e::Conflict,
-    ),
-)]
-#[patch("/users/{id}")]
-/// Change an account of the caller's subtree (admin): name, role, unit, active, password, staff
-/// link, external subject. All but the name end the account's tokens on every instance.
-pub async fn update_user(
-    state: web::Data<AppState>,
-    principal: Authorized<op::UpdateUser>,
-    id: web::Path<i64>,
-    if_match: IfMatch,
-    body: Json<UserPatch>,
-) -> Result<HttpResponse, ApiError> {
-    body.validate()?;
-    body.check_external_subject()?;
-    let id = id.into_inner();
-    let actor = state.actor(&principal);
-    let root = principal.unit_id;
-    let row = store::run(&state.pool, move |c| {
-        let changes = body.changes()?;
-        store::users::update(c, &actor, root, id, &if_match, &changes)
-    })
-    .await?;
-    // This instance stops trusting what it read of accounts at once (others within seconds).
-    state.sessions.clear();
-    Ok(etag::ok(&User::from(row)))
+endpoint! {
+    /// Change an account of the caller's subtree (admin): name, role, unit, active, password, staff
+    /// link, external subject. All but the name end the account's tokens on every instance.
+    update update_user("/users/{id}", UpdateUser, UserPatch) -> User,
+        tag = "users", id = "Account id", ok = "The changed account", also = [Conflict];
+    |state, principal, id, if_match, body| {
+        body.check_external_subject()?;
+        let (actor, root) = (state.actor(&principal), principal.unit_id);
+        let update = move |c: &mut _| {
+            let changes = body.changes()?;
+            store::users::update(c, &actor, root, id, &if_match, &changes)
+        };
+        let answer = endpoint::one(&state, update, |r| Ok(User::from(r))).await;
+        // This instance stops trusting what it read of accounts at once (others within seconds).
+        if answer.is_ok() {
+            state.sessions.clear();
+        }
+        answer
+    }
 }
 
 /// Registers the routes of this module.

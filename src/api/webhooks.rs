@@ -10,8 +10,9 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::api::changes::resolve_types;
+use crate::api::endpoint::{self, endpoint, versioned_view};
 use crate::api::errors as e;
-use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
+use crate::api::etag::{self, Versioned};
 use crate::api::json::Json;
 use crate::api::AppState;
 use crate::auth::principal::{op, Authorized};
@@ -50,11 +51,7 @@ pub struct Webhook {
     pub updated_at: DateTime<FixedOffset>,
 }
 
-impl Versioned for Webhook {
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
+versioned_view!(Webhook);
 
 impl From<WebhookRow> for Webhook {
     fn from(r: WebhookRow) -> Self {
@@ -290,44 +287,22 @@ pub async fn create_webhook(
     Ok(etag::created(&created, &location, false))
 }
 
-#[utoipa::path(
-    tag = "webhooks",
-    params(("id" = i64, Path, description = "Subscription id"), IfMatchHeader),
-    request_body = WebhookPatch,
-    responses(
-        (status = 200, description = "The changed subscription", body = Webhook, headers(("ETag" = String, description = "The new version"))),
-        e::Update,
-    ),
-)]
-#[patch("/webhooks/{id}")]
-/// Change a subscription of the caller's subtree: URL, kinds, paused or not (admin,
-/// integration).
-pub async fn update_webhook(
-    state: web::Data<AppState>,
-    principal: Authorized<op::UpdateWebhook>,
-    id: web::Path<i64>,
-    if_match: IfMatch,
-    body: Json<WebhookPatch>,
-) -> Result<HttpResponse, ApiError> {
-    let values = WebhookValues {
-        url: body
-            .url
-            .as_deref()
-            .map(|u| check_url("url", u))
-            .transpose()?,
-        types: body
-            .types
-            .as_deref()
-            .map(|t| check_types(&principal, t))
-            .transpose()?,
-        active: body.active,
-    };
-    let (id, root, actor) = (id.into_inner(), principal.unit_id, state.actor(&principal));
-    let row = store::run(&state.pool, move |c| {
-        store::webhooks::update(c, &actor, root, id, &if_match, &values)
-    })
-    .await?;
-    Ok(etag::ok(&Webhook::from(row)))
+endpoint! {
+    /// Change a subscription of the caller's subtree: URL, kinds, paused or not (admin,
+    /// integration).
+    update update_webhook("/webhooks/{id}", UpdateWebhook, WebhookPatch) -> Webhook,
+        tag = "webhooks", id = "Subscription id", ok = "The changed subscription";
+    |state, principal, id, if_match, body| {
+        let check_url = |u: &str| check_url("url", u);
+        let values = WebhookValues {
+            url: body.url.as_deref().map(check_url).transpose()?,
+            types: body.types.as_deref().map(|t| check_types(&principal, t)).transpose()?,
+            active: body.active,
+        };
+        let (actor, root) = (state.actor(&principal), principal.unit_id);
+        let update = move |c: &mut _| store::webhooks::update(c, &actor, root, id, &if_match, &values);
+        endpoint::one(&state, update, |r| Ok(Webhook::from(r))).await
+    }
 }
 
 #[utoipa::path(

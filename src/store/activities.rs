@@ -13,6 +13,7 @@ use crate::domain::units::UnitKind;
 use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;
+use crate::store::changes::changed_since_filter;
 use crate::store::idempotency::Idempotency;
 use crate::store::scope::unit_id_in_subtree;
 use crate::store::write::{self, record, Record};
@@ -44,27 +45,24 @@ pub struct ActivityRow {
 
 record!(ActivityRow, "activity" in "activities", |r| id: r.id, unit: Some(r.unit_id), version: r.version);
 
-/// Filters of the activity list.
-#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ActivityFilter {
-    /// Only activities of this unit's subtree.
-    pub unit_id: Option<i64>,
-    /// Only this kind.
-    pub kind: Option<ActivityKind>,
-    /// Only activities about this topic.
-    pub topic: Option<ActivityTopic>,
-    /// Only activities this person took part in.
-    pub staff_id: Option<i64>,
-    /// Only activities on or after this day.
-    pub from: Option<NaiveDate>,
-    /// Only activities on or before this day.
-    pub to: Option<NaiveDate>,
-    /// Only records changed after this time (`updated_at` strictly later; RFC 3339, e.g.
-    /// `2024-01-01T00:00:00Z`; a `+08:00` offset must be sent as `%2B08:00`). With keyset
-    /// paging and the other filters, it fetches only what changed since a previous read.
-    #[param(value_type = Option<String>, format = DateTime)]
-    pub updated_after: Option<chrono::DateTime<chrono::FixedOffset>>,
+changed_since_filter! {
+    /// Filters of the activity list.
+    #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+    #[into_params(parameter_in = Query)]
+    pub struct ActivityFilter {
+        /// Only activities of this unit's subtree.
+        pub unit_id: Option<i64>,
+        /// Only this kind.
+        pub kind: Option<ActivityKind>,
+        /// Only activities about this topic.
+        pub topic: Option<ActivityTopic>,
+        /// Only activities this person took part in.
+        pub staff_id: Option<i64>,
+        /// Only activities on or after this day.
+        pub from: Option<NaiveDate>,
+        /// Only activities on or before this day.
+        pub to: Option<NaiveDate>,
+    }
 }
 
 /// The fields of an activity as written.

@@ -21,6 +21,23 @@ use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::store::scope::unit_id_in_subtree;
 
+/// Declares the filters of a list whose records change, and adds the filter every such list
+/// shares, `updated_after`, with which a reader fetches only what changed since its last read.
+macro_rules! changed_since_filter {
+    ($(#[$meta:meta])* pub struct $name:ident { $($fields:tt)* }) => {
+        $(#[$meta])*
+        pub struct $name {
+            $($fields)*
+            /// Only records changed after this time (`updated_at` strictly later; RFC 3339, e.g.
+            /// `2024-01-01T00:00:00Z`; a `+08:00` offset must be sent as `%2B08:00`). With keyset
+            /// paging and the other filters, it fetches only what changed since a previous read.
+            #[param(value_type = Option<String>, format = DateTime)]
+            pub updated_after: Option<chrono::DateTime<chrono::FixedOffset>>,
+        }
+    };
+}
+pub(crate) use changed_since_filter;
+
 /// The kinds of resource the feed carries (`types`), each the name of its API view.
 pub const RESOURCES: &[&str] = &[
     "consultation",

@@ -20,29 +20,27 @@ use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;
 use crate::store::audit::AuditLog;
+use crate::store::changes::changed_since_filter;
 use crate::store::scope::check_referenced;
 use crate::store::scope::unit_id_in_subtree;
 use crate::store::write::record;
 use crate::store::write::{self, Record};
 use crate::store::{audit, Actor};
 
-/// Filters of the list.
-#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct FollowUpFilter {
-    /// Only this unit's subtree.
-    pub unit_id: Option<i64>,
-    /// Only in this state.
-    pub status: Option<FollowUpStatus>,
-    /// Only about this kind of subject.
-    pub subject_kind: Option<SubjectKind>,
-    /// Only about this subject.
-    pub subject_id: Option<i64>,
-    /// Only records changed after this time (`updated_at` strictly later; RFC 3339, e.g.
-    /// `2024-01-01T00:00:00Z`; a `+08:00` offset must be sent as `%2B08:00`). With keyset
-    /// paging and the other filters, it fetches only what changed since a previous read.
-    #[param(value_type = Option<String>, format = DateTime)]
-    pub updated_after: Option<chrono::DateTime<chrono::FixedOffset>>,
+changed_since_filter! {
+    /// Filters of the list.
+    #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+    #[into_params(parameter_in = Query)]
+    pub struct FollowUpFilter {
+        /// Only this unit's subtree.
+        pub unit_id: Option<i64>,
+        /// Only in this state.
+        pub status: Option<FollowUpStatus>,
+        /// Only about this kind of subject.
+        pub subject_kind: Option<SubjectKind>,
+        /// Only about this subject.
+        pub subject_id: Option<i64>,
+    }
 }
 
 /// An attempt to record.

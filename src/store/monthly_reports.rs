@@ -22,6 +22,7 @@ use crate::domain::monthly_report::{
 use crate::domain::units::UnitKind;
 use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
+use crate::store::changes::changed_since_filter;
 use crate::store::idempotency::Idempotency;
 use crate::store::scope::{unit_id_in_subtree, unit_in_subtree};
 use crate::store::write::{self, record, Record};
@@ -69,28 +70,25 @@ pub struct Report {
 
 record!(Report, "monthly_report" in "monthly_reports", |r| id: r.report.id, unit: Some(r.report.unit_id), version: r.report.version);
 
-/// Filters of the report list.
-#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ReportFilter {
-    /// Only reports of this unit's subtree.
-    pub unit_id: Option<i64>,
-    /// Only reports of this period (`YYYY-MM`).
-    #[param(pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$")]
-    pub period: Option<String>,
-    /// Only reports of this period or later (`YYYY-MM`).
-    #[param(pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$")]
-    pub from_period: Option<String>,
-    /// Only reports of this period or earlier (`YYYY-MM`).
-    #[param(pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$")]
-    pub to_period: Option<String>,
-    /// Only reports first submitted late (true) or on time (false).
-    pub late: Option<bool>,
-    /// Only records changed after this time (`updated_at` strictly later; RFC 3339, e.g.
-    /// `2024-01-01T00:00:00Z`; a `+08:00` offset must be sent as `%2B08:00`). With keyset
-    /// paging and the other filters, it fetches only what changed since a previous read.
-    #[param(value_type = Option<String>, format = DateTime)]
-    pub updated_after: Option<chrono::DateTime<chrono::FixedOffset>>,
+changed_since_filter! {
+    /// Filters of the report list.
+    #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+    #[into_params(parameter_in = Query)]
+    pub struct ReportFilter {
+        /// Only reports of this unit's subtree.
+        pub unit_id: Option<i64>,
+        /// Only reports of this period (`YYYY-MM`).
+        #[param(pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$")]
+        pub period: Option<String>,
+        /// Only reports of this period or later (`YYYY-MM`).
+        #[param(pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$")]
+        pub from_period: Option<String>,
+        /// Only reports of this period or earlier (`YYYY-MM`).
+        #[param(pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$")]
+        pub to_period: Option<String>,
+        /// Only reports first submitted late (true) or on time (false).
+        pub late: Option<bool>,
+    }
 }
 
 /// A submission: the unit, the period and the three sections as JSON arrays.

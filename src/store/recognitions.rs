@@ -13,30 +13,28 @@ use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;
 use crate::store::audit::AuditLog;
+use crate::store::changes::changed_since_filter;
 use crate::store::idempotency::Idempotency;
 use crate::store::inspections::{refuse, today_of};
 use crate::store::scope::{referenced, unit_id_in_subtree};
 use crate::store::write::{self, record, Record};
 use crate::store::{units, Actor};
 
-/// Filters of the list.
-#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct RecognitionFilter {
-    /// Only for this year (2000 to 2100).
-    #[param(minimum = 2000, maximum = 2100)]
-    pub year: Option<i32>,
-    /// Only this kind.
-    pub kind: Option<RecognitionKind>,
-    /// Only units (and people of units) of this unit's subtree.
-    pub unit_id: Option<i64>,
-    /// Only this person.
-    pub staff_id: Option<i64>,
-    /// Only records changed after this time (`updated_at` strictly later; RFC 3339, e.g.
-    /// `2024-01-01T00:00:00Z`; a `+08:00` offset must be sent as `%2B08:00`). With keyset
-    /// paging and the other filters, it fetches only what changed since a previous read.
-    #[param(value_type = Option<String>, format = DateTime)]
-    pub updated_after: Option<chrono::DateTime<chrono::FixedOffset>>,
+changed_since_filter! {
+    /// Filters of the list.
+    #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+    #[into_params(parameter_in = Query)]
+    pub struct RecognitionFilter {
+        /// Only for this year (2000 to 2100).
+        #[param(minimum = 2000, maximum = 2100)]
+        pub year: Option<i32>,
+        /// Only this kind.
+        pub kind: Option<RecognitionKind>,
+        /// Only units (and people of units) of this unit's subtree.
+        pub unit_id: Option<i64>,
+        /// Only this person.
+        pub staff_id: Option<i64>,
+    }
 }
 
 /// A stored recognition.

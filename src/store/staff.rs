@@ -11,6 +11,7 @@ use crate::domain::duty::StaffKind;
 use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;
+use crate::store::changes::changed_since_filter;
 use crate::store::idempotency::Idempotency;
 use crate::store::scope::unit_id_in_subtree;
 use crate::store::write::record;
@@ -39,24 +40,21 @@ pub struct StaffRow {
 
 record!(StaffRow, "staff" in "staff", |r| id: r.id, unit: Some(r.unit_id), version: r.version);
 
-/// Filters of the staff list.
-#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct StaffFilter {
-    /// Only people of this unit.
-    pub unit_id: Option<i64>,
-    /// Only this kind.
-    pub kind: Option<StaffKind>,
-    /// Only active (true) or inactive (false) people.
-    pub active: Option<bool>,
-    /// Only names containing this text.
-    #[param(max_length = 50)]
-    pub q: Option<String>,
-    /// Only records changed after this time (`updated_at` strictly later; RFC 3339, e.g.
-    /// `2024-01-01T00:00:00Z`; a `+08:00` offset must be sent as `%2B08:00`). With keyset
-    /// paging and the other filters, it fetches only what changed since a previous read.
-    #[param(value_type = Option<String>, format = DateTime)]
-    pub updated_after: Option<chrono::DateTime<chrono::FixedOffset>>,
+changed_since_filter! {
+    /// Filters of the staff list.
+    #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+    #[into_params(parameter_in = Query)]
+    pub struct StaffFilter {
+        /// Only people of this unit.
+        pub unit_id: Option<i64>,
+        /// Only this kind.
+        pub kind: Option<StaffKind>,
+        /// Only active (true) or inactive (false) people.
+        pub active: Option<bool>,
+        /// Only names containing this text.
+        #[param(max_length = 50)]
+        pub q: Option<String>,
+    }
 }
 
 /// People of units in the subtree of `root`, by id.

@@ -5,6 +5,7 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::api::endpoint::record_view;
 use crate::api::AppState;
 use crate::auth::Principal;
 use crate::domain::aid::{
@@ -17,7 +18,6 @@ use crate::domain::consultation::SpecialGroup;
 use crate::domain::id_card::Sex;
 use crate::error::ApiError;
 use crate::paging::Page;
-use crate::precondition::Versioned;
 use crate::privacy;
 use crate::store;
 use crate::store::aid::Application;
@@ -88,116 +88,106 @@ pub struct Deadline {
     pub unknown_because: Option<String>,
 }
 
-/// An aid application.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct AidApplication {
-    /// Id.
-    pub id: i64,
-    /// The unit first asked (首问首办).
-    pub unit_id: i64,
-    /// The legal aid centre handling it.
-    pub centre_id: i64,
-    /// The consultation it came from.
-    pub consultation_id: Option<i64>,
-    /// The applicant.
-    pub applicant: Applicant,
-    /// The matter.
-    pub matter_category: MatterCategory,
-    /// The kind of case.
-    pub case_type: Option<String>,
-    /// The opposing party.
-    pub opposing_party: Option<String>,
-    /// The facts.
-    pub facts: String,
-    /// How it arrived.
-    pub channel: AidChannel,
-    /// How hardship is established.
-    pub hardship_check: HardshipCheck,
-    /// Its ground.
-    pub hardship_ground: Option<HardshipGround>,
-    /// Providers the applicant chose.
-    pub preferred_provider_ids: Vec<i64>,
-    /// Urgent aid.
-    pub urgent: bool,
-    /// Its ground.
-    pub urgent_ground: Option<UrgentGround>,
-    /// Domestic-violence safe contact.
-    pub safe_contact: bool,
-    /// On the green channel.
-    pub green_channel: bool,
-    /// Why.
-    pub green_reasons: Vec<GreenReason>,
-    /// The green channel's internal target for the current step (one working day).
-    pub green_target_date: Option<NaiveDate>,
-    /// Where it stands.
-    pub state: AidState,
-    /// What may be done next.
-    pub allowed_actions: Vec<AidAction>,
-    /// When received.
-    pub received_at: DateTime<FixedOffset>,
-    /// When the current state began.
-    pub state_entered_at: DateTime<FixedOffset>,
-    /// The deadline it is under now.
-    pub deadline: Option<Deadline>,
-    /// Days the review period stood still for a materials request (from the day asked to the day
-    /// received; counting resumes the day after).
-    pub review_paused_days: i32,
-    /// The open or last materials notice (一次性告知): every item.
-    pub materials: Vec<String>,
-    /// The reply deadline of an open materials request.
-    pub materials_due_at: Option<DateTime<FixedOffset>>,
-    /// The centre's reasons for a refusal or note of a termination or withdrawal.
-    pub decision_note: Option<String>,
-    /// When aid was decided: approved or refused (for urgent aid, after the assignment), ordered
-    /// on objection, or, for an official notice, assigned.
-    pub decided_at: Option<DateTime<FixedOffset>>,
-    /// The applicant's objection, as the justice bureau recorded it.
-    pub objection_note: Option<String>,
-    /// The justice bureau's decision on the objection.
-    pub objection_decision_note: Option<String>,
-    /// The written refusal (不予法律援助决定书), while a refusal stands or is objected to.
-    pub rejection_notice: Option<String>,
-    /// The written termination (终止法律援助决定书), while a termination stands or is objected
-    /// to.
-    pub termination_notice: Option<String>,
-    /// The Art. 48 ground (or `not_eligible`: urgent aid refused afterwards), when terminated.
-    pub termination_ground: Option<TerminationGround>,
-    /// When the case was closed.
-    pub closed_at: Option<DateTime<FixedOffset>>,
-    /// How the case ended (reported at closing).
-    pub closing_outcome: Option<ClosingOutcome>,
-    /// The amount recovered for the client, in fen (分), where there is one.
-    pub amount_recovered_fen: Option<i64>,
-    /// The documents handed in at closing.
-    pub closing_documents: Vec<String>,
-    /// The closing review's quality grade (结案审查).
-    pub review_grade: Option<QualityGrade>,
-    /// The case subsidy (办案补贴) the review computed from the rate table, in fen.
-    pub subsidy_fen: Option<i64>,
-    /// When the closing review was made.
-    pub reviewed_at: Option<DateTime<FixedOffset>>,
-    /// The assigned provider.
-    pub provider_staff_id: Option<i64>,
-    /// The steps taken, oldest first: when, and for a step that completed a period of the law,
-    /// when that period fell due and whether the step met it.
-    pub steps: Vec<AidStep>,
-    /// The follow-up visit after closing and the satisfaction it found (on single reads).
-    pub follow_up: Option<crate::api::follow_ups::FollowUpSummary>,
-    /// Notes of the assignment: preference not followed, conflict warning, provisional.
-    pub assignment_note: Option<String>,
-    /// The submitting account's own reference of the record, if it gave one.
-    pub external_ref: Option<String>,
-    /// Version, sent as `ETag`.
-    pub version: i64,
-    /// Created at.
-    pub created_at: DateTime<FixedOffset>,
-    /// Last changed at.
-    pub updated_at: DateTime<FixedOffset>,
-}
-
-impl Versioned for AidApplication {
-    fn version(&self) -> i64 {
-        self.version
+record_view! {
+    /// An aid application.
+    #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+    pub struct AidApplication {
+        /// Id.
+        pub id: i64,
+        /// The unit first asked (首问首办).
+        pub unit_id: i64,
+        /// The legal aid centre handling it.
+        pub centre_id: i64,
+        /// The consultation it came from.
+        pub consultation_id: Option<i64>,
+        /// The applicant.
+        pub applicant: Applicant,
+        /// The matter.
+        pub matter_category: MatterCategory,
+        /// The kind of case.
+        pub case_type: Option<String>,
+        /// The opposing party.
+        pub opposing_party: Option<String>,
+        /// The facts.
+        pub facts: String,
+        /// How it arrived.
+        pub channel: AidChannel,
+        /// How hardship is established.
+        pub hardship_check: HardshipCheck,
+        /// Its ground.
+        pub hardship_ground: Option<HardshipGround>,
+        /// Providers the applicant chose.
+        pub preferred_provider_ids: Vec<i64>,
+        /// Urgent aid.
+        pub urgent: bool,
+        /// Its ground.
+        pub urgent_ground: Option<UrgentGround>,
+        /// Domestic-violence safe contact.
+        pub safe_contact: bool,
+        /// On the green channel.
+        pub green_channel: bool,
+        /// Why.
+        pub green_reasons: Vec<GreenReason>,
+        /// The green channel's internal target for the current step (one working day).
+        pub green_target_date: Option<NaiveDate>,
+        /// Where it stands.
+        pub state: AidState,
+        /// What may be done next.
+        pub allowed_actions: Vec<AidAction>,
+        /// When received.
+        pub received_at: DateTime<FixedOffset>,
+        /// When the current state began.
+        pub state_entered_at: DateTime<FixedOffset>,
+        /// The deadline it is under now.
+        pub deadline: Option<Deadline>,
+        /// Days the review period stood still for a materials request (from the day asked to the day
+        /// received; counting resumes the day after).
+        pub review_paused_days: i32,
+        /// The open or last materials notice (一次性告知): every item.
+        pub materials: Vec<String>,
+        /// The reply deadline of an open materials request.
+        pub materials_due_at: Option<DateTime<FixedOffset>>,
+        /// The centre's reasons for a refusal or note of a termination or withdrawal.
+        pub decision_note: Option<String>,
+        /// When aid was decided: approved or refused (for urgent aid, after the assignment), ordered
+        /// on objection, or, for an official notice, assigned.
+        pub decided_at: Option<DateTime<FixedOffset>>,
+        /// The applicant's objection, as the justice bureau recorded it.
+        pub objection_note: Option<String>,
+        /// The justice bureau's decision on the objection.
+        pub objection_decision_note: Option<String>,
+        /// The written refusal (不予法律援助决定书), while a refusal stands or is objected to.
+        pub rejection_notice: Option<String>,
+        /// The written termination (终止法律援助决定书), while a termination stands or is objected
+        /// to.
+        pub termination_notice: Option<String>,
+        /// The Art. 48 ground (or `not_eligible`: urgent aid refused afterwards), when terminated.
+        pub termination_ground: Option<TerminationGround>,
+        /// When the case was closed.
+        pub closed_at: Option<DateTime<FixedOffset>>,
+        /// How the case ended (reported at closing).
+        pub closing_outcome: Option<ClosingOutcome>,
+        /// The amount recovered for the client, in fen (分), where there is one.
+        pub amount_recovered_fen: Option<i64>,
+        /// The documents handed in at closing.
+        pub closing_documents: Vec<String>,
+        /// The closing review's quality grade (结案审查).
+        pub review_grade: Option<QualityGrade>,
+        /// The case subsidy (办案补贴) the review computed from the rate table, in fen.
+        pub subsidy_fen: Option<i64>,
+        /// When the closing review was made.
+        pub reviewed_at: Option<DateTime<FixedOffset>>,
+        /// The assigned provider.
+        pub provider_staff_id: Option<i64>,
+        /// The steps taken, oldest first: when, and for a step that completed a period of the law,
+        /// when that period fell due and whether the step met it.
+        pub steps: Vec<AidStep>,
+        /// The follow-up visit after closing and the satisfaction it found (on single reads).
+        pub follow_up: Option<crate::api::follow_ups::FollowUpSummary>,
+        /// Notes of the assignment: preference not followed, conflict warning, provisional.
+        pub assignment_note: Option<String>,
+        /// The submitting account's own reference of the record, if it gave one.
+        pub external_ref: Option<String>,
     }
 }
 

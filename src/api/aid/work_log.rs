@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::reader_of;
+use crate::api::endpoint::versioned_view;
 use crate::api::errors as e;
 use crate::api::etag::{self, IfMatch, IfMatchHeader};
 use crate::api::json::Json;
@@ -14,7 +15,6 @@ use crate::api::AppState;
 use crate::auth::principal::{op, Authorized};
 use crate::domain::aid::{self, MatterCategory, QualityGrade, TerminationGround, WorkKind};
 use crate::error::ApiError;
-use crate::precondition::Versioned;
 use crate::store;
 use crate::time::to_cst;
 use crate::validation;
@@ -179,11 +179,7 @@ pub struct SubsidyRate {
     pub updated_at: DateTime<FixedOffset>,
 }
 
-impl Versioned for SubsidyRate {
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
+versioned_view!(SubsidyRate, no id);
 
 /// The rates of a year.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

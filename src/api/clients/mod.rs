@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use crate::api::endpoint::record_view;
 use crate::api::errors as e;
 use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
 use crate::api::json::Json;
@@ -27,43 +28,33 @@ use crate::store::clients::{ClientFilter, ClientRow, NewClient as StoredNewClien
 use crate::time::to_cst;
 use crate::validation;
 
-/// An OAuth client (never with its secret).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({
-    "id": 1, "client_id": "client-3f9a1c0b7d2e5a61", "name": "省法律援助信息平台",
-    "role": "integration", "unit_id": 1, "active": true, "requests_per_minute": null,
-    "secret_rotated_at": "2023-03-01T09:00:00+08:00", "version": 1,
-    "created_at": "2023-03-01T09:00:00+08:00", "updated_at": "2023-03-01T09:00:00+08:00"
-}))]
-pub struct Client {
-    /// Id.
-    pub id: i64,
-    /// The public identifier to send as `client_id` (HTTP Basic user name or form field).
-    pub client_id: String,
-    /// A name for people.
-    pub name: String,
-    /// The role its tokens carry.
-    pub role: Role,
-    /// Its unit: it sees this unit's subtree.
-    pub unit_id: i64,
-    /// Whether it may obtain tokens (deactivation is final).
-    pub active: bool,
-    /// Its own quota in requests per minute; `null`: the service's default
-    /// (`HUIMIN_CLIENT_REQUESTS_PER_MINUTE`, 600 unless configured).
-    pub requests_per_minute: Option<i32>,
-    /// When its secret was last set.
-    pub secret_rotated_at: DateTime<FixedOffset>,
-    /// Version, sent as `ETag`.
-    pub version: i64,
-    /// Created at.
-    pub created_at: DateTime<FixedOffset>,
-    /// Last changed at.
-    pub updated_at: DateTime<FixedOffset>,
-}
-
-impl Versioned for Client {
-    fn version(&self) -> i64 {
-        self.version
+record_view! {
+    /// An OAuth client (never with its secret).
+    #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+    #[schema(example = json!({
+        "id": 1, "client_id": "client-3f9a1c0b7d2e5a61", "name": "省法律援助信息平台",
+        "role": "integration", "unit_id": 1, "active": true, "requests_per_minute": null,
+        "secret_rotated_at": "2023-03-01T09:00:00+08:00", "version": 1,
+        "created_at": "2023-03-01T09:00:00+08:00", "updated_at": "2023-03-01T09:00:00+08:00"
+    }))]
+    pub struct Client {
+        /// Id.
+        pub id: i64,
+        /// The public identifier to send as `client_id` (HTTP Basic user name or form field).
+        pub client_id: String,
+        /// A name for people.
+        pub name: String,
+        /// The role its tokens carry.
+        pub role: Role,
+        /// Its unit: it sees this unit's subtree.
+        pub unit_id: i64,
+        /// Whether it may obtain tokens (deactivation is final).
+        pub active: bool,
+        /// Its own quota in requests per minute; `null`: the service's default
+        /// (`HUIMIN_CLIENT_REQUESTS_PER_MINUTE`, 600 unless configured).
+        pub requests_per_minute: Option<i32>,
+        /// When its secret was last set.
+        pub secret_rotated_at: DateTime<FixedOffset>,
     }
 }
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::etag::Versioned;
+use crate::api::endpoint::versioned_view;
 use crate::auth::Principal;
 use crate::domain::codes::decode_code_list;
 use crate::domain::consultation::{
@@ -157,11 +157,7 @@ pub struct Consultation {
     pub updated_at: DateTime<FixedOffset>,
 }
 
-impl Versioned for Consultation {
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
+versioned_view!(Consultation);
 
 impl Consultation {
     /// The API view of a row, masked as the principal must see it.

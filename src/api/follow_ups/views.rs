@@ -6,7 +6,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::etag::Versioned;
+use crate::api::endpoint::record_view;
 use crate::api::AppState;
 use crate::auth::Principal;
 use crate::domain::follow_up::{FollowUpMethod, FollowUpStatus, Satisfaction, SubjectKind};
@@ -30,74 +30,64 @@ pub struct Attempt {
     pub recorded_by: String,
 }
 
-/// A follow-up.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({
-    "id": 5, "unit_id": 4, "subject_kind": "consultation", "subject_id": 101, "subject_href": "/api/v1/consultations/101",
-    "staff_id": 7, "due_on": "2023-03-14", "overdue": false, "method": "phone", "status": "done", "failed_attempts": 0,
-    "satisfaction": "satisfied", "comments": "答复很清楚", "problem": null, "rectification_due": null,
-    "rectification_done_at": null, "rectification_note": null, "contact_phone": "138****5678", "safe_contact": false, "safe_contact_means": null,
-    "completed_at": "2023-03-13T10:00:00+08:00", "attempts": null, "version": 2,
-    "created_at": "2023-03-08T09:00:00+08:00", "updated_at": "2023-03-13T10:00:00+08:00"
-}))]
-pub struct FollowUp {
-    /// Id.
-    pub id: i64,
-    /// The unit that calls back.
-    pub unit_id: i64,
-    /// What it follows up.
-    pub subject_kind: SubjectKind,
-    /// The consultation or application.
-    pub subject_id: i64,
-    /// Where to read it.
-    pub subject_href: String,
-    /// The staff member who calls.
-    pub staff_id: Option<i64>,
-    /// Due.
-    pub due_on: NaiveDate,
-    /// Whether it is open past its due day.
-    pub overdue: bool,
-    /// How.
-    pub method: FollowUpMethod,
-    /// Where it stands.
-    pub status: FollowUpStatus,
-    /// Attempts that did not reach the person (three make them unreachable).
-    pub failed_attempts: i32,
-    /// The answer.
-    pub satisfaction: Option<Satisfaction>,
-    /// The person's comments.
-    pub comments: Option<String>,
-    /// A problem found.
-    pub problem: Option<String>,
-    /// When it must be put right.
-    pub rectification_due: Option<NaiveDate>,
-    /// When it was put right.
-    pub rectification_done_at: Option<DateTime<FixedOffset>>,
-    /// How.
-    pub rectification_note: Option<String>,
-    /// The phone to call: in full only for the staff member who will call, masked for everyone
-    /// else. For a safe-contact aid case (domestic violence), the safe channel's phone, never
-    /// the applicant's own.
-    pub contact_phone: Option<String>,
-    /// A safe-contact aid case: reach the applicant only by `safe_contact_means`.
-    pub safe_contact: bool,
-    /// How to reach the applicant safely: for the staff member who will call only.
-    pub safe_contact_means: Option<String>,
-    /// When it was completed (reached, or found unreachable).
-    pub completed_at: Option<DateTime<FixedOffset>>,
-    /// The attempts (on single reads).
-    pub attempts: Option<Vec<Attempt>>,
-    /// Version, sent as `ETag`.
-    pub version: i64,
-    /// Created at.
-    pub created_at: DateTime<FixedOffset>,
-    /// Last changed at.
-    pub updated_at: DateTime<FixedOffset>,
-}
-
-impl Versioned for FollowUp {
-    fn version(&self) -> i64 {
-        self.version
+record_view! {
+    /// A follow-up.
+    #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+    #[schema(example = json!({
+        "id": 5, "unit_id": 4, "subject_kind": "consultation", "subject_id": 101, "subject_href": "/api/v1/consultations/101",
+        "staff_id": 7, "due_on": "2023-03-14", "overdue": false, "method": "phone", "status": "done", "failed_attempts": 0,
+        "satisfaction": "satisfied", "comments": "答复很清楚", "problem": null, "rectification_due": null,
+        "rectification_done_at": null, "rectification_note": null, "contact_phone": "138****5678", "safe_contact": false, "safe_contact_means": null,
+        "completed_at": "2023-03-13T10:00:00+08:00", "attempts": null, "version": 2,
+        "created_at": "2023-03-08T09:00:00+08:00", "updated_at": "2023-03-13T10:00:00+08:00"
+    }))]
+    pub struct FollowUp {
+        /// Id.
+        pub id: i64,
+        /// The unit that calls back.
+        pub unit_id: i64,
+        /// What it follows up.
+        pub subject_kind: SubjectKind,
+        /// The consultation or application.
+        pub subject_id: i64,
+        /// Where to read it.
+        pub subject_href: String,
+        /// The staff member who calls.
+        pub staff_id: Option<i64>,
+        /// Due.
+        pub due_on: NaiveDate,
+        /// Whether it is open past its due day.
+        pub overdue: bool,
+        /// How.
+        pub method: FollowUpMethod,
+        /// Where it stands.
+        pub status: FollowUpStatus,
+        /// Attempts that did not reach the person (three make them unreachable).
+        pub failed_attempts: i32,
+        /// The answer.
+        pub satisfaction: Option<Satisfaction>,
+        /// The person's comments.
+        pub comments: Option<String>,
+        /// A problem found.
+        pub problem: Option<String>,
+        /// When it must be put right.
+        pub rectification_due: Option<NaiveDate>,
+        /// When it was put right.
+        pub rectification_done_at: Option<DateTime<FixedOffset>>,
+        /// How.
+        pub rectification_note: Option<String>,
+        /// The phone to call: in full only for the staff member who will call, masked for everyone
+        /// else. For a safe-contact aid case (domestic violence), the safe channel's phone, never
+        /// the applicant's own.
+        pub contact_phone: Option<String>,
+        /// A safe-contact aid case: reach the applicant only by `safe_contact_means`.
+        pub safe_contact: bool,
+        /// How to reach the applicant safely: for the staff member who will call only.
+        pub safe_contact_means: Option<String>,
+        /// When it was completed (reached, or found unreachable).
+        pub completed_at: Option<DateTime<FixedOffset>>,
+        /// The attempts (on single reads).
+        pub attempts: Option<Vec<Attempt>>,
     }
 }
 

@@ -11,146 +11,79 @@ pub use compliance::{
 };
 pub use types::{ChecklistEntry, Inspection, InspectionPatch, NewInspection};
 
-use actix_web::{get, patch, post, web, HttpResponse};
-use validator::Validate;
+use actix_web::{get, patch, post};
 
-use crate::api::errors as e;
-use crate::api::etag::{self, IfMatch, IfMatchHeader};
-use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
-use crate::api::json::Json;
-use crate::api::AppState;
-use crate::auth::principal::{op, Authorized};
+use crate::api::endpoint::{self, endpoint, Source};
 use crate::domain::periods::china_date;
 use crate::error::ApiError;
-use crate::paging::{Page, PageQuery};
+use crate::paging::Page;
 use crate::store;
 use crate::store::inspections::InspectionFilter;
 
-#[utoipa::path(
-    tag = "inspections",
-    params(InspectionFilter, PageQuery),
-    responses(
-        (status = 200, description = "Inspections made in the caller's subtree, the latest first", body = Page<Inspection>),
-        e::List, e::Forbidden,
-    ),
-)]
-#[get("/inspections")]
-/// List the inspections made by units of the caller's subtree (every role but providers);
-/// `rectification=overdue` lists those whose rectification is past its due day and not done.
-pub async fn list_inspections(
-    state: web::Data<AppState>,
-    principal: Authorized<op::ListInspections>,
-    filter: web::Query<InspectionFilter>,
-    page: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let page = page.resolve("inspections")?;
-    let filter = filter.into_inner();
-    if let (Some(from), Some(to)) = (filter.from, filter.to) {
-        if to < from {
-            return Err(ApiError::bad_request(
-                "`to` must be on or after `from`",
-                "`to` 须不早于 `from`",
-            ));
+endpoint! {
+    /// List the inspections made by units of the caller's subtree (every role but providers);
+    /// `rectification=overdue` lists those whose rectification is past its due day and not done.
+    list list_inspections("/inspections", ListInspections, InspectionFilter) -> Inspection,
+        tag = "inspections", ok = "Inspections made in the caller's subtree, the latest first",
+        also = [Forbidden];
+    |state, principal, filter, page| {
+        if let (Some(from), Some(to)) = (filter.from, filter.to) {
+            if to < from {
+                return Err(ApiError::bad_request(
+                    "`to` must be on or after `from`",
+                    "`to` 须不早于 `from`",
+                ));
+            }
         }
+        let today = china_date(state.clock.now());
+        let root = principal.unit_id;
+        let list = move |c: &mut _, p: &_| store::inspections::list(c, root, &filter, today, p);
+        let view = |s| Ok(Inspection::view(s, today));
+        endpoint::page(&state, page, "inspections", Source::Replica, list, view).await
     }
-    let today = china_date(state.clock.now());
-    let root = principal.unit_id;
-    let rows = crate::api::reads::read(&state.pool, move |c| {
-        store::inspections::list(c, root, &filter, today, &page)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(rows.try_map(|s| Ok(Inspection::view(s, today)))?))
 }
 
-#[utoipa::path(
-    tag = "inspections",
-    params(IdempotencyKeyHeader),
-    request_body = NewInspection,
-    responses(
-        (status = 201, description = "Recorded", body = Inspection,
-            headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new inspection"))),
-        e::Create,
-    ),
-)]
-#[post("/inspections")]
-/// Record a spot check, monthly meeting or on-site inspection made by a unit of the caller's
-/// subtree (admins).
-pub async fn create_inspection(
-    state: web::Data<AppState>,
-    principal: Authorized<op::CreateInspection>,
-    idem: IdempotencyKey,
-    body: Json<NewInspection>,
-) -> Result<HttpResponse, ApiError> {
-    body.validate()?;
-    let input = body.input();
-    let actor = state.actor(&principal);
-    let today = china_date(actor.at.and_utc());
-    let root = principal.unit_id;
-    let (row, replayed) = store::run(&state.pool, move |c| {
-        store::inspections::create(c, &actor, root, &input, &*body, &idem)
-    })
-    .await?;
-    let view = Inspection::view(row, today);
-    Ok(etag::created(
-        &view,
-        &format!("/api/v1/inspections/{}", view.id),
-        replayed,
-    ))
+endpoint! {
+    /// Record a spot check, monthly meeting or on-site inspection made by a unit of the caller's
+    /// subtree (admins).
+    create create_inspection("/inspections", CreateInspection, NewInspection) -> Inspection,
+        tag = "inspections", ok = "Recorded", location = "The new inspection";
+    |state, principal, idem, body| {
+        let input = body.input();
+        let actor = state.actor(&principal);
+        let (today, root) = (china_date(actor.at.and_utc()), principal.unit_id);
+        let create = move |c: &mut _| {
+            store::inspections::create(c, &actor, root, &input, &*body, &idem)
+        };
+        let view = |s| Ok(Inspection::view(s, today));
+        endpoint::created(&state, "/api/v1/inspections", create, view).await
+    }
 }
 
-#[utoipa::path(
-    tag = "inspections",
-    params(("id" = i64, Path, description = "Inspection id")),
-    responses(
-        (status = 200, description = "The inspection", body = Inspection, headers(("ETag" = String, description = "The version"))),
-        e::Read, e::Forbidden,
-    ),
-)]
-#[get("/inspections/{id}")]
-/// Read an inspection made in the caller's subtree (every role but providers).
-pub async fn get_inspection(
-    state: web::Data<AppState>,
-    principal: Authorized<op::GetInspection>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let root = principal.unit_id;
-    let today = china_date(state.clock.now());
-    let row = store::run(&state.pool, move |c| store::inspections::find(c, root, id)).await?;
-    Ok(etag::ok(&Inspection::view(row, today)))
+endpoint! {
+    /// Read an inspection made in the caller's subtree (every role but providers).
+    get get_inspection("/inspections/{id}", GetInspection) -> Inspection,
+        tag = "inspections", id = "Inspection id", ok = "The inspection", also = [Forbidden];
+    |state, principal, id| {
+        let (today, root) = (china_date(state.clock.now()), principal.unit_id);
+        let find = move |c: &mut _| store::inspections::find(c, root, id);
+        endpoint::one(&state, find, |s| Ok(Inspection::view(s, today))).await
+    }
 }
 
-#[utoipa::path(
-    tag = "inspections",
-    params(("id" = i64, Path, description = "Inspection id"), IfMatchHeader),
-    request_body = InspectionPatch,
-    responses(
-        (status = 200, description = "The changed inspection", body = Inspection, headers(("ETag" = String, description = "The new version"))),
-        e::Update,
-    ),
-)]
-#[patch("/inspections/{id}")]
-/// Change an inspection made in the caller's subtree, or record its rectification as done
-/// (`rectification_done_on`, `rectification_done_by`) (admins).
-pub async fn update_inspection(
-    state: web::Data<AppState>,
-    principal: Authorized<op::UpdateInspection>,
-    id: web::Path<i64>,
-    if_match: IfMatch,
-    body: Json<InspectionPatch>,
-) -> Result<HttpResponse, ApiError> {
-    body.validate()?;
-    let id = id.into_inner();
-    let actor = state.actor(&principal);
-    let today = china_date(actor.at.and_utc());
-    let root = principal.unit_id;
-    let row = store::run(&state.pool, move |c| {
-        store::inspections::update(c, &actor, root, id, &if_match, |current| {
-            body.apply(current)
-        })
-    })
-    .await?;
-    Ok(etag::ok(&Inspection::view(row, today)))
+endpoint! {
+    /// Change an inspection made in the caller's subtree, or record its rectification as done
+    /// (`rectification_done_on`, `rectification_done_by`) (admins).
+    update update_inspection("/inspections/{id}", UpdateInspection, InspectionPatch) -> Inspection,
+        tag = "inspections", id = "Inspection id", ok = "The changed inspection";
+    |state, principal, id, if_match, body| {
+        let actor = state.actor(&principal);
+        let (today, root) = (china_date(actor.at.and_utc()), principal.unit_id);
+        let update = move |c: &mut _| {
+            store::inspections::update(c, &actor, root, id, &if_match, |row| body.apply(row))
+        };
+        endpoint::one(&state, update, |s| Ok(Inspection::view(s, today))).await
+    }
 }
 
 /// Registers the routes of this module.

@@ -1,11 +1,11 @@
 //! The inspection as the API shows it, and the bodies that create and change one.
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::api::etag::Versioned;
+use crate::api::endpoint::record_view;
 use crate::domain::inspections::{
     rectification_status, ChecklistItem, InspectionKind, RectificationStatus,
 };
@@ -48,65 +48,55 @@ impl ChecklistEntry {
     }
 }
 
-/// A spot check, monthly meeting or on-site inspection, with the rectification it required.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({
-    "id": 12, "unit_id": 1, "kind": "on_site_inspection", "held_on": "2023-05-18", "staff_id": null,
-    "inspectors": "县司法局督查组", "unit_ids": [4], "summary": "对照《行动计划》逐项实地检查",
-    "findings": "标识标牌不醒目，其余项目合格",
-    "checklist": [
-        {"item": "public_awareness", "passed": true, "note": null},
-        {"item": "signage", "passed": false, "note": "门口标牌被遮挡"}
-    ],
-    "rectification_required": true, "rectification_due": "2023-06-02",
-    "rectification_done_on": null, "rectification_done_by": null, "rectification_note": null,
-    "rectification_status": "pending", "version": 1,
-    "created_at": "2023-05-18T16:00:00+08:00", "updated_at": "2023-05-18T16:00:00+08:00"
-}))]
-pub struct Inspection {
-    /// Id.
-    pub id: i64,
-    /// The inspecting unit (its subtree reads the inspection).
-    pub unit_id: i64,
-    /// Kind.
-    pub kind: InspectionKind,
-    /// The day it took place.
-    pub held_on: NaiveDate,
-    /// The staff member who led it.
-    pub staff_id: Option<i64>,
-    /// Who inspected (names or the team).
-    pub inspectors: Option<String>,
-    /// The units inspected (for a meeting: the units that attended).
-    pub unit_ids: Vec<i64>,
-    /// What was checked or discussed.
-    pub summary: Option<String>,
-    /// What was found.
-    pub findings: Option<String>,
-    /// The checklist of an on-site inspection, in the plan's order (empty for other kinds).
-    pub checklist: Vec<ChecklistEntry>,
-    /// Whether the inspected units must put something right.
-    pub rectification_required: bool,
-    /// By when.
-    pub rectification_due: Option<NaiveDate>,
-    /// The day it was put right.
-    pub rectification_done_on: Option<NaiveDate>,
-    /// Who put it right.
-    pub rectification_done_by: Option<String>,
-    /// How it was put right.
-    pub rectification_note: Option<String>,
-    /// Where the rectification stands today (China time): overdue from the day after the due day.
-    pub rectification_status: RectificationStatus,
-    /// Version, sent as `ETag`.
-    pub version: i64,
-    /// Created at.
-    pub created_at: DateTime<FixedOffset>,
-    /// Last changed at.
-    pub updated_at: DateTime<FixedOffset>,
-}
-
-impl Versioned for Inspection {
-    fn version(&self) -> i64 {
-        self.version
+record_view! {
+    /// A spot check, monthly meeting or on-site inspection, with the rectification it required.
+    #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+    #[schema(example = json!({
+        "id": 12, "unit_id": 1, "kind": "on_site_inspection", "held_on": "2023-05-18", "staff_id": null,
+        "inspectors": "县司法局督查组", "unit_ids": [4], "summary": "对照《行动计划》逐项实地检查",
+        "findings": "标识标牌不醒目，其余项目合格",
+        "checklist": [
+            {"item": "public_awareness", "passed": true, "note": null},
+            {"item": "signage", "passed": false, "note": "门口标牌被遮挡"}
+        ],
+        "rectification_required": true, "rectification_due": "2023-06-02",
+        "rectification_done_on": null, "rectification_done_by": null, "rectification_note": null,
+        "rectification_status": "pending", "version": 1,
+        "created_at": "2023-05-18T16:00:00+08:00", "updated_at": "2023-05-18T16:00:00+08:00"
+    }))]
+    pub struct Inspection {
+        /// Id.
+        pub id: i64,
+        /// The inspecting unit (its subtree reads the inspection).
+        pub unit_id: i64,
+        /// Kind.
+        pub kind: InspectionKind,
+        /// The day it took place.
+        pub held_on: NaiveDate,
+        /// The staff member who led it.
+        pub staff_id: Option<i64>,
+        /// Who inspected (names or the team).
+        pub inspectors: Option<String>,
+        /// The units inspected (for a meeting: the units that attended).
+        pub unit_ids: Vec<i64>,
+        /// What was checked or discussed.
+        pub summary: Option<String>,
+        /// What was found.
+        pub findings: Option<String>,
+        /// The checklist of an on-site inspection, in the plan's order (empty for other kinds).
+        pub checklist: Vec<ChecklistEntry>,
+        /// Whether the inspected units must put something right.
+        pub rectification_required: bool,
+        /// By when.
+        pub rectification_due: Option<NaiveDate>,
+        /// The day it was put right.
+        pub rectification_done_on: Option<NaiveDate>,
+        /// Who put it right.
+        pub rectification_done_by: Option<String>,
+        /// How it was put right.
+        pub rectification_note: Option<String>,
+        /// Where the rectification stands today (China time): overdue from the day after the due day.
+        pub rectification_status: RectificationStatus,
     }
 }
 

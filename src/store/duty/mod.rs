@@ -13,6 +13,7 @@ use crate::db::DbConnection;
 use crate::domain::duty::{DutyKind, DutyPeriod, StaffKind};
 use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
+use crate::store::changes::changed_since_filter;
 use crate::store::scope::{nothing, unit_id_in_subtree, Reach};
 use crate::store::write::record;
 
@@ -23,25 +24,22 @@ pub use writes::{
     MAX_BATCH,
 };
 
-/// Filters of the shift list.
-#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct DutyShiftFilter {
-    /// Only shifts of this unit's subtree.
-    pub unit_id: Option<i64>,
-    /// Only shifts this person is on.
-    pub staff_id: Option<i64>,
-    /// Only shifts on or after this day.
-    pub from: Option<NaiveDate>,
-    /// Only shifts on or before this day.
-    pub to: Option<NaiveDate>,
-    /// Only this kind.
-    pub kind: Option<DutyKind>,
-    /// Only records changed after this time (`updated_at` strictly later; RFC 3339, e.g.
-    /// `2024-01-01T00:00:00Z`; a `+08:00` offset must be sent as `%2B08:00`). With keyset
-    /// paging and the other filters, it fetches only what changed since a previous read.
-    #[param(value_type = Option<String>, format = DateTime)]
-    pub updated_after: Option<chrono::DateTime<chrono::FixedOffset>>,
+changed_since_filter! {
+    /// Filters of the shift list.
+    #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+    #[into_params(parameter_in = Query)]
+    pub struct DutyShiftFilter {
+        /// Only shifts of this unit's subtree.
+        pub unit_id: Option<i64>,
+        /// Only shifts this person is on.
+        pub staff_id: Option<i64>,
+        /// Only shifts on or after this day.
+        pub from: Option<NaiveDate>,
+        /// Only shifts on or before this day.
+        pub to: Option<NaiveDate>,
+        /// Only this kind.
+        pub kind: Option<DutyKind>,
+    }
 }
 
 /// A shift to write: its unit, day, period, kind, place, note and people.

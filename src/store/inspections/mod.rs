@@ -22,33 +22,31 @@ use crate::error::{ApiError, FieldError};
 use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;
 use crate::store::audit::AuditLog;
+use crate::store::changes::changed_since_filter;
 use crate::store::idempotency::Idempotency;
 use crate::store::scope::{check_referenced, unit_id_in_subtree};
 use crate::store::write::{self, record, Record};
 use crate::store::{units, Actor};
 
-/// Filters of the list.
-#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct InspectionFilter {
-    /// Only inspections made by units of this unit's subtree.
-    pub unit_id: Option<i64>,
-    /// Only inspections of this unit (one of the units inspected).
-    pub inspected_unit_id: Option<i64>,
-    /// Only this kind.
-    pub kind: Option<InspectionKind>,
-    /// Held on or after this day.
-    pub from: Option<NaiveDate>,
-    /// Held on or before this day.
-    pub to: Option<NaiveDate>,
-    /// Only with the rectification in this state today (China time): `overdue` lists the
-    /// rectifications past their due day and not done.
-    pub rectification: Option<RectificationStatus>,
-    /// Only records changed after this time (`updated_at` strictly later; RFC 3339, e.g.
-    /// `2024-01-01T00:00:00Z`; a `+08:00` offset must be sent as `%2B08:00`). With keyset
-    /// paging and the other filters, it fetches only what changed since a previous read.
-    #[param(value_type = Option<String>, format = DateTime)]
-    pub updated_after: Option<chrono::DateTime<chrono::FixedOffset>>,
+changed_since_filter! {
+    /// Filters of the list.
+    #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+    #[into_params(parameter_in = Query)]
+    pub struct InspectionFilter {
+        /// Only inspections made by units of this unit's subtree.
+        pub unit_id: Option<i64>,
+        /// Only inspections of this unit (one of the units inspected).
+        pub inspected_unit_id: Option<i64>,
+        /// Only this kind.
+        pub kind: Option<InspectionKind>,
+        /// Held on or after this day.
+        pub from: Option<NaiveDate>,
+        /// Held on or before this day.
+        pub to: Option<NaiveDate>,
+        /// Only with the rectification in this state today (China time): `overdue` lists the
+        /// rectifications past their due day and not done.
+        pub rectification: Option<RectificationStatus>,
+    }
 }
 
 /// A stored inspection, without its units and checklist.

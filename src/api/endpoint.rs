@@ -1,0 +1,291 @@
+//! The standard operations of a resource, written once: list, create, read, change and delete.
+//!
+//! [`endpoint!`] writes an operation's `#[utoipa::path]` (its parameters, success response and
+//! error set), its route and its signature; the caller writes only what differs, the body. The
+//! bodies share the helpers below: [`one`] answers a record with its version as `ETag`,
+//! [`page`] a page of a list read where lists are read (see [`reads`]), [`created`] a new record
+//! with its `Location`.
+//!
+//! The route attributes are `actix_web`'s `get`, `post`, `patch` and `delete` as the caller
+//! imports them: `utoipa` knows a route by those names.
+
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+
+use crate::api::etag;
+use crate::api::reads;
+use crate::api::AppState;
+use crate::db::DbConnection;
+use crate::error::ApiError;
+use crate::paging::{Page, PageQuery, PageRequest};
+use crate::precondition::Versioned;
+use crate::store;
+
+/// Answers the record that `find` reads or writes (on the primary), with its version as `ETag`.
+pub async fn one<R, V>(
+    state: &AppState,
+    find: impl FnOnce(&mut DbConnection) -> Result<R, ApiError> + Send + 'static,
+    view: impl FnOnce(R) -> Result<V, ApiError>,
+) -> Result<HttpResponse, ApiError>
+where
+    R: Send + 'static,
+    V: Serialize + Versioned,
+{
+    let row = store::run(&state.pool, find).await?;
+    Ok(etag::ok(&view(row)?))
+}
+
+/// Where a list is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The read replica, unless the caller wrote recently (the programme's records).
+    Replica,
+    /// The primary always (accounts and clients, which decide who may do what).
+    Primary,
+}
+
+/// Answers the page of the list `name` that `list` reads from `source`, each row as `view`
+/// makes it.
+pub async fn page<R, V>(
+    state: &AppState,
+    page: web::Query<PageQuery>,
+    name: &'static str,
+    source: Source,
+    list: impl Fn(&mut DbConnection, &PageRequest) -> Result<Page<R>, ApiError> + Send + 'static,
+    view: impl FnMut(R) -> Result<V, ApiError>,
+) -> Result<HttpResponse, ApiError>
+where
+    R: Send + 'static,
+    V: Serialize,
+{
+    let page = page.resolve(name)?;
+    let fresh = source == Source::Primary || reads::fresh();
+    let rows = store::read(&state.pool, fresh, move |c| list(c, &page)).await?;
+    Ok(HttpResponse::Ok().json(rows.try_map(view)?))
+}
+
+/// Answers the record that `create` wrote (201, or 200 when an idempotency key replayed it),
+/// with its version as `ETag` and its address under `collection` (`/api/v1/…`) as `Location`.
+pub async fn created<R, V>(
+    state: &AppState,
+    collection: &str,
+    create: impl FnOnce(&mut DbConnection) -> Result<(R, bool), ApiError> + Send + 'static,
+    view: impl FnOnce(R) -> Result<V, ApiError>,
+) -> Result<HttpResponse, ApiError>
+where
+    R: Send + 'static,
+    V: Serialize + Versioned + HasId,
+{
+    let (row, replayed) = store::run(&state.pool, create).await?;
+    let view = view(row)?;
+    let location = format!("{collection}/{}", view.id());
+    Ok(etag::created(&view, &location, replayed))
+}
+
+/// A view with an id, for its `Location`.
+pub trait HasId {
+    /// The record's id.
+    fn id(&self) -> i64;
+}
+
+/// Declares a view [`Versioned`] by its `version` field and, unless `no id` follows, [`HasId`] by
+/// its `id` field.
+macro_rules! versioned_view {
+    ($view:ty, no id) => {
+        impl $crate::precondition::Versioned for $view {
+            fn version(&self) -> i64 {
+                self.version
+            }
+        }
+    };
+    ($view:ty) => {
+        $crate::api::endpoint::versioned_view!($view, no id);
+
+        impl $crate::api::endpoint::HasId for $view {
+            fn id(&self) -> i64 {
+                self.id
+            }
+        }
+    };
+}
+pub(crate) use versioned_view;
+
+/// Declares the view of a versioned record: the fields given, then the three every such view
+/// ends with (`version`, `created_at`, `updated_at`), and [`versioned_view!`] for it.
+macro_rules! record_view {
+    ($(#[$meta:meta])* pub struct $name:ident { $($fields:tt)* }) => {
+        $(#[$meta])*
+        pub struct $name {
+            $($fields)*
+            /// Version, sent as `ETag`.
+            pub version: i64,
+            /// Created at.
+            pub created_at: chrono::DateTime<chrono::FixedOffset>,
+            /// Last changed at.
+            pub updated_at: chrono::DateTime<chrono::FixedOffset>,
+        }
+
+        $crate::api::endpoint::versioned_view!($name);
+    };
+}
+pub(crate) use record_view;
+
+/// Writes a standard operation: its OpenAPI description, route and signature, around `body`.
+///
+/// - `list name("/path", Op, Filter) -> View, tag = "…", ok = "…"; |state, principal, filter,
+///   page| { … }`: a page of a filtered list (`200` with `Page<View>`, errors [`e::List`]).
+/// - `create name("/path", Op, New) -> View, tag, ok, location = "…" [, also = [Conflict]];
+///   |state, principal, idem, body| { … }`: `201` with `ETag` and `Location`, errors
+///   [`e::Create`].
+/// - `get name("/path/{id}", Op) -> View, tag, id = "… id", ok; |state, principal, id| { … }`:
+///   `200` with `ETag`, errors [`e::Read`].
+/// - `update name("/path/{id}", Op, Patch) -> View, tag, id, ok [, also = […]]; |state,
+///   principal, id, if_match, body| { … }`: `200` with the new `ETag`, errors [`e::Update`].
+/// - `delete name("/path/{id}", Op), tag, id, ok; |state, principal, id, if_match| { … }`:
+///   `204`, errors [`e::Read`], [`e::Forbidden`], [`e::Stale`].
+///
+/// The doc comments before the operation are its summary and description.
+///
+/// [`e::List`]: crate::api::errors::List
+/// [`e::Create`]: crate::api::errors::Create
+/// [`e::Read`]: crate::api::errors::Read
+/// [`e::Update`]: crate::api::errors::Update
+/// [`e::Forbidden`]: crate::api::errors::Forbidden
+/// [`e::Stale`]: crate::api::errors::Stale
+macro_rules! endpoint {
+    (
+        $(#[doc = $doc:tt])*
+        list $name:ident($path:tt, $op:ident, $filter:ident) -> $view:ident,
+        tag = $tag:tt, ok = $ok:tt $(, also = [$($also:ident),+])?;
+        |$state:ident, $principal:ident, $f:ident, $page:ident| $body:block
+    ) => {
+        #[utoipa::path(
+            tag = $tag,
+            params($filter, $crate::paging::PageQuery),
+            responses(
+                (status = 200, description = $ok, body = Page<$view>),
+                $crate::api::errors::List $($(, $crate::api::errors::$also)+)?,
+            ),
+        )]
+        #[get($path)]
+        $(#[doc = $doc])*
+        pub async fn $name(
+            $state: actix_web::web::Data<$crate::api::AppState>,
+            $principal: $crate::auth::principal::Authorized<$crate::auth::principal::op::$op>,
+            $f: actix_web::web::Query<$filter>,
+            $page: actix_web::web::Query<$crate::paging::PageQuery>,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            let $f = $f.into_inner();
+            $body
+        }
+    };
+    (
+        $(#[doc = $doc:tt])*
+        create $name:ident($path:tt, $op:ident, $new:ident) -> $view:ident,
+        tag = $tag:tt, ok = $ok:tt, location = $location:tt $(, also = [$($also:ident),+])?;
+        |$state:ident, $principal:ident, $idem:ident, $b:ident| $body:block
+    ) => {
+        #[utoipa::path(
+            tag = $tag,
+            params($crate::api::idempotency::IdempotencyKeyHeader),
+            request_body = $new,
+            responses(
+                (status = 201, description = $ok, body = $view,
+                    headers(("ETag" = String, description = "The version"), ("Location" = String, description = $location))),
+                $crate::api::errors::Create $($(, $crate::api::errors::$also)+)?,
+            ),
+        )]
+        #[post($path)]
+        $(#[doc = $doc])*
+        pub async fn $name(
+            $state: actix_web::web::Data<$crate::api::AppState>,
+            $principal: $crate::auth::principal::Authorized<$crate::auth::principal::op::$op>,
+            $idem: $crate::api::idempotency::IdempotencyKey,
+            $b: $crate::api::json::Json<$new>,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            validator::Validate::validate(&*$b)?;
+            $body
+        }
+    };
+    (
+        $(#[doc = $doc:tt])*
+        get $name:ident($path:tt, $op:ident) -> $view:ident,
+        tag = $tag:tt, id = $id_doc:tt, ok = $ok:tt $(, also = [$($also:ident),+])?;
+        |$state:ident, $principal:ident, $id:ident| $body:block
+    ) => {
+        #[utoipa::path(
+            tag = $tag,
+            params(("id" = i64, Path, description = $id_doc)),
+            responses(
+                (status = 200, description = $ok, body = $view, headers(("ETag" = String, description = "The version"))),
+                $crate::api::errors::Read $($(, $crate::api::errors::$also)+)?,
+            ),
+        )]
+        #[get($path)]
+        $(#[doc = $doc])*
+        pub async fn $name(
+            $state: actix_web::web::Data<$crate::api::AppState>,
+            $principal: $crate::auth::principal::Authorized<$crate::auth::principal::op::$op>,
+            $id: actix_web::web::Path<i64>,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            let $id = $id.into_inner();
+            $body
+        }
+    };
+    (
+        $(#[doc = $doc:tt])*
+        update $name:ident($path:tt, $op:ident, $patch:ident) -> $view:ident,
+        tag = $tag:tt, id = $id_doc:tt, ok = $ok:tt $(, also = [$($also:ident),+])?;
+        |$state:ident, $principal:ident, $id:ident, $if_match:ident, $b:ident| $body:block
+    ) => {
+        #[utoipa::path(
+            tag = $tag,
+            params(("id" = i64, Path, description = $id_doc), $crate::api::etag::IfMatchHeader),
+            request_body = $patch,
+            responses(
+                (status = 200, description = $ok, body = $view, headers(("ETag" = String, description = "The new version"))),
+                $crate::api::errors::Update $($(, $crate::api::errors::$also)+)?,
+            ),
+        )]
+        #[patch($path)]
+        $(#[doc = $doc])*
+        pub async fn $name(
+            $state: actix_web::web::Data<$crate::api::AppState>,
+            $principal: $crate::auth::principal::Authorized<$crate::auth::principal::op::$op>,
+            $id: actix_web::web::Path<i64>,
+            $if_match: $crate::precondition::IfMatch,
+            $b: $crate::api::json::Json<$patch>,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            validator::Validate::validate(&*$b)?;
+            let $id = $id.into_inner();
+            $body
+        }
+    };
+    (
+        $(#[doc = $doc:tt])*
+        delete $name:ident($path:tt, $op:ident),
+        tag = $tag:tt, id = $id_doc:tt, ok = $ok:tt;
+        |$state:ident, $principal:ident, $id:ident, $if_match:ident| $body:block
+    ) => {
+        #[utoipa::path(
+            tag = $tag,
+            params(("id" = i64, Path, description = $id_doc), $crate::api::etag::IfMatchHeader),
+            responses(
+                (status = 204, description = $ok),
+                $crate::api::errors::Read, $crate::api::errors::Forbidden, $crate::api::errors::Stale,
+            ),
+        )]
+        #[delete($path)]
+        $(#[doc = $doc])*
+        pub async fn $name(
+            $state: actix_web::web::Data<$crate::api::AppState>,
+            $principal: $crate::auth::principal::Authorized<$crate::auth::principal::op::$op>,
+            $id: actix_web::web::Path<i64>,
+            $if_match: $crate::precondition::IfMatch,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            let $id = $id.into_inner();
+            $body
+        }
+    };
+}
+pub(crate) use endpoint;
