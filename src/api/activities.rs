@@ -309,8 +309,7 @@ endpoint! {
     |state, principal, id, if_match| {
         let (actor, root) = (state.actor(&principal), principal.unit_id);
         let delete = move |c: &mut _| store::activities::delete(c, &actor, root, id, &if_match);
-        store::run(&state.pool, delete).await?;
-        Ok(actix_web::HttpResponse::NoContent().finish())
+        endpoint::deleted(&state, delete).await
     }
 }
 

@@ -8,9 +8,9 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::api::access::reach_of;
-use crate::api::endpoint::record_view;
+use crate::api::endpoint::{self, endpoint, record_view};
 use crate::api::errors as e;
-use crate::api::etag::{self, IfMatch, IfMatchHeader};
+use crate::api::etag::{self};
 use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
 use crate::api::AppState;
@@ -331,39 +331,16 @@ pub async fn list_duty_shifts(
     Ok(HttpResponse::Ok().json(page.try_map(|row| Ok(DutyShift::from(row)))?))
 }
 
-#[utoipa::path(
-    tag = "duty",
-    params(IdempotencyKeyHeader),
-    request_body = NewDutyShift,
-    responses(
-        (status = 201, description = "Created", body = DutyShift,
-            headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new shift"))),
-        e::Create, e::Conflict,
-    ),
-)]
-#[post("/duty-shifts")]
-/// Book a shift (admin, unit staff). A person already booked in an overlapping period of the
-/// same day is a 409 naming the clash.
-pub async fn create_duty_shift(
-    state: web::Data<AppState>,
-    principal: Authorized<op::CreateDutyShift>,
-    idem: IdempotencyKey,
-    body: Json<NewDutyShift>,
-) -> Result<HttpResponse, ApiError> {
-    body.validate()?;
-    let actor = state.actor(&principal);
-    let root = principal.unit_id;
-    let input = body.input();
-    let (shift, replayed) = store::run(&state.pool, move |c| {
-        store::duty::create(c, &actor, &idem, root, &*body, &input)
-    })
-    .await?;
-    let shift = DutyShift::from(shift);
-    Ok(etag::created(
-        &shift,
-        &format!("/api/v1/duty-shifts/{}", shift.id),
-        replayed,
-    ))
+endpoint! {
+    /// Book a shift (admin, unit staff). A person already booked in an overlapping period of the
+    /// same day is a 409 naming the clash.
+    create create_duty_shift("/duty-shifts", CreateDutyShift, NewDutyShift) -> DutyShift,
+        tag = "duty", ok = "Created", location = "The new shift", also = [Conflict];
+    |state, principal, idem, body| {
+        let (actor, root, input) = (state.actor(&principal), principal.unit_id, body.input());
+        let create = move |c: &mut _| store::duty::create(c, &actor, &idem, root, &*body, &input);
+        endpoint::created(&state, "/api/v1/duty-shifts", create, |r| Ok(DutyShift::from(r))).await
+    }
 }
 
 #[utoipa::path(
@@ -473,60 +450,26 @@ pub async fn get_duty_shift(
     Ok(etag::ok(&DutyShift::from(shift)))
 }
 
-#[utoipa::path(
-    tag = "duty",
-    params(("id" = i64, Path, description = "Shift id"), IfMatchHeader),
-    request_body = DutyShiftPatch,
-    responses(
-        (status = 200, description = "The changed shift", body = DutyShift, headers(("ETag" = String, description = "The new version"))),
-        e::Update, e::Conflict,
-    ),
-)]
-#[patch("/duty-shifts/{id}")]
-/// Change a shift (admin, unit staff).
-pub async fn update_duty_shift(
-    state: web::Data<AppState>,
-    principal: Authorized<op::UpdateDutyShift>,
-    id: web::Path<i64>,
-    if_match: IfMatch,
-    body: Json<DutyShiftPatch>,
-) -> Result<HttpResponse, ApiError> {
-    body.validate()?;
-    let id = id.into_inner();
-    let actor = state.actor(&principal);
-    let root = principal.unit_id;
-    let change = body.change();
-    let shift = store::run(&state.pool, move |c| {
-        store::duty::update(c, &actor, root, id, &if_match, &change)
-    })
-    .await?;
-    Ok(etag::ok(&DutyShift::from(shift)))
+endpoint! {
+    /// Change a shift (admin, unit staff).
+    update update_duty_shift("/duty-shifts/{id}", UpdateDutyShift, DutyShiftPatch) -> DutyShift,
+        tag = "duty", id = "Shift id", ok = "The changed shift", also = [Conflict];
+    |state, principal, id, if_match, body| {
+        let (actor, root, change) = (state.actor(&principal), principal.unit_id, body.change());
+        let update = move |c: &mut _| store::duty::update(c, &actor, root, id, &if_match, &change);
+        endpoint::one(&state, update, |r| Ok(DutyShift::from(r))).await
+    }
 }
 
-#[utoipa::path(
-    tag = "duty",
-    params(("id" = i64, Path, description = "Shift id"), IfMatchHeader),
-    responses(
-        (status = 204, description = "Deleted (the audit trail keeps it)"),
-        e::Read, e::Forbidden, e::Stale,
-    ),
-)]
-#[delete("/duty-shifts/{id}")]
-/// Delete a shift (admin, unit staff); audited.
-pub async fn delete_duty_shift(
-    state: web::Data<AppState>,
-    principal: Authorized<op::DeleteDutyShift>,
-    id: web::Path<i64>,
-    if_match: IfMatch,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let actor = state.actor(&principal);
-    let root = principal.unit_id;
-    store::run(&state.pool, move |c| {
-        store::duty::delete(c, &actor, root, id, &if_match)
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+endpoint! {
+    /// Delete a shift (admin, unit staff); audited.
+    delete delete_duty_shift("/duty-shifts/{id}", DeleteDutyShift),
+        tag = "duty", id = "Shift id", ok = "Deleted (the audit trail keeps it)";
+    |state, principal, id, if_match| {
+        let (actor, root) = (state.actor(&principal), principal.unit_id);
+        let delete = move |c: &mut _| store::duty::delete(c, &actor, root, id, &if_match);
+        endpoint::deleted(&state, delete).await
+    }
 }
 
 /// Registers the routes of this module.

@@ -64,8 +64,9 @@ where
     Ok(HttpResponse::Ok().json(rows.try_map(view)?))
 }
 
-/// Answers the record that `create` wrote (201, or 200 when an idempotency key replayed it),
-/// with its version as `ETag` and its address under `collection` (`/api/v1/…`) as `Location`.
+/// Answers the record that `create` wrote (`201`, marked `Idempotent-Replayed` when an
+/// idempotency key replayed it), with its version as `ETag` and its address under `collection`
+/// (`/api/v1/…`) as `Location`.
 pub async fn created<R, V>(
     state: &AppState,
     collection: &str,
@@ -80,6 +81,15 @@ where
     let view = view(row)?;
     let location = format!("{collection}/{}", view.id());
     Ok(etag::created(&view, &location, replayed))
+}
+
+/// Answers `204 No Content` once `delete` has deleted a record (on the primary).
+pub async fn deleted(
+    state: &AppState,
+    delete: impl FnOnce(&mut DbConnection) -> Result<(), ApiError> + Send + 'static,
+) -> Result<HttpResponse, ApiError> {
+    store::run(&state.pool, delete).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// A view with an id, for its `Location`.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
-use crate::api::endpoint::versioned_view;
+use crate::api::endpoint::{self, endpoint, versioned_view, Source};
 use crate::api::errors as e;
 use crate::api::etag::{self};
 use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
@@ -18,7 +18,7 @@ use crate::auth::principal::{op, Authorized};
 use crate::domain::monthly_report::{self as rules, Figures, Period, ReportStatus};
 use crate::domain::units::UnitKind;
 use crate::error::ApiError;
-use crate::paging::{Page, PageQuery};
+use crate::paging::Page;
 use crate::store;
 use crate::store::monthly_reports::{Report, ReportFilter, RevisionRow, Submission};
 use crate::time::{cst, to_cst};
@@ -411,40 +411,25 @@ pub async fn get_monthly_report_status(
     }))
 }
 
-#[utoipa::path(
-    tag = "monthly-reports",
-    params(ReportFilter, PageQuery),
-    responses(
-        (status = 200, description = "Reports of the caller's subtree, by id, each with its latest submission", body = Page<MonthlyReport>),
-        e::List, e::Forbidden,
-    ),
-)]
-#[get("/monthly-reports")]
-/// List the monthly reports of the caller's subtree.
-pub async fn list_monthly_reports(
-    state: web::Data<AppState>,
-    principal: Authorized<op::ListMonthlyReports>,
-    filter: web::Query<ReportFilter>,
-    page: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let page = page.resolve("monthly_reports")?;
-    let filter = filter.into_inner();
-    for p in [&filter.period, &filter.from_period, &filter.to_period]
-        .into_iter()
-        .flatten()
-    {
-        period_param(p)?;
+endpoint! {
+    /// List the monthly reports of the caller's subtree.
+    list list_monthly_reports("/monthly-reports", ListMonthlyReports, ReportFilter) -> MonthlyReport,
+        tag = "monthly-reports", ok = "Reports of the caller's subtree, by id, each with its latest submission",
+        also = [Forbidden];
+    |state, principal, filter, page| {
+        let periods = [&filter.period, &filter.from_period, &filter.to_period];
+        for p in periods.into_iter().flatten() {
+            period_param(p)?;
+        }
+        let root = principal.unit_id;
+        let list = move |c: &mut _, p: &_| store::monthly_reports::list(c, root, &filter, p);
+        let view = |r| {
+            let mut report = MonthlyReport::try_from(r)?;
+            report.history = None;
+            Ok(report)
+        };
+        endpoint::page(&state, page, "monthly_reports", Source::Replica, list, view).await
     }
-    let root = principal.unit_id;
-    let rows = crate::api::reads::read(&state.pool, move |c| {
-        store::monthly_reports::list(c, root, &filter, &page)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(rows.try_map(|r| {
-        let mut report = MonthlyReport::try_from(r)?;
-        report.history = None;
-        Ok(report)
-    })?))
 }
 
 #[utoipa::path(
@@ -510,28 +495,16 @@ pub async fn create_monthly_report(
     ))
 }
 
-#[utoipa::path(
-    tag = "monthly-reports",
-    params(("id" = i64, Path, description = "Report id")),
-    responses(
-        (status = 200, description = "The report: its latest submission and every earlier one", body = MonthlyReport, headers(("ETag" = String, description = "The version"))),
-        e::Read, e::Forbidden,
-    ),
-)]
-#[get("/monthly-reports/{id}")]
-/// Read a monthly report of the caller's subtree with its history of submissions.
-pub async fn get_monthly_report(
-    state: web::Data<AppState>,
-    principal: Authorized<op::GetMonthlyReport>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let root = principal.unit_id;
-    let report = store::run(&state.pool, move |c| {
-        store::monthly_reports::find(c, root, id)
-    })
-    .await?;
-    Ok(etag::ok(&MonthlyReport::try_from(report)?))
+endpoint! {
+    /// Read a monthly report of the caller's subtree with its history of submissions.
+    get get_monthly_report("/monthly-reports/{id}", GetMonthlyReport) -> MonthlyReport,
+        tag = "monthly-reports", id = "Report id",
+        ok = "The report: its latest submission and every earlier one", also = [Forbidden];
+    |state, principal, id| {
+        let root = principal.unit_id;
+        let find = move |c: &mut _| store::monthly_reports::find(c, root, id);
+        endpoint::one(&state, find, MonthlyReport::try_from).await
+    }
 }
 
 /// Registers the routes of this module (the fixed paths before `{id}`).

@@ -15,6 +15,7 @@ use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;
 use crate::store::changes::changed_since_filter;
 use crate::store::idempotency::Idempotency;
+use crate::store::scope::find_in_subtree;
 use crate::store::scope::unit_id_in_subtree;
 use crate::store::write::{self, record, Record};
 use crate::store::{audit, duty, units, Actor};
@@ -122,15 +123,9 @@ pub fn list(
     page.finish(rows, |r| Cursor::by_day(r.held_on, r.id), Ok)
 }
 
-/// One activity of the subtree of `root`.
-pub fn find(conn: &mut DbConnection, root: i64, id: i64) -> Result<ActivityRow, ApiError> {
-    activities::table
-        .filter(activities::id.eq(id))
-        .filter(unit_id_in_subtree("activities.unit_id", root))
-        .select(ActivityRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| ApiError::not_found(crate::error::nouns::ACTIVITY, id))
+find_in_subtree! {
+    /// One activity of the subtree of `root`.
+    ActivityRow in activities, "activities.unit_id", ACTIVITY
 }
 
 /// The unit and the people, checked in the subtree of `root` (422 on their fields).
@@ -190,39 +185,33 @@ pub fn update(
     if_match: &IfMatch,
     change: impl FnOnce(&ActivityRow) -> Result<ActivityValues, ApiError>,
 ) -> Result<ActivityRow, ApiError> {
-    write::update(
-        conn,
-        actor,
-        if_match,
-        "update",
-        |tx| find(tx, root, id),
-        |tx, log, current| {
-            let v = change(current)?;
-            check_refs(tx, root, &v)?;
-            Ok(
-                diesel::update(activities::table.filter(activities::id.eq(id)))
-                    .set(&ActivityRow {
-                        id,
-                        unit_id: v.unit_id,
-                        kind: v.kind,
-                        title: v.title,
-                        held_on: v.held_on,
-                        place: v.place,
-                        topics: encode_code_list(&v.topics),
-                        audience: v.audience,
-                        audience_size: v.audience_size,
-                        materials_count: v.materials_count,
-                        staff_ids: encode_id_list(&v.staff_ids),
-                        notes: v.notes,
-                        version: current.version + 1,
-                        created_at: current.created_at,
-                        updated_at: log.at(),
-                    })
-                    .returning(activities::all_columns)
-                    .get_result(tx)?,
-            )
-        },
-    )
+    let read = |tx: &mut DbConnection| find(tx, root, id);
+    write::update(conn, actor, if_match, "update", read, |tx, log, current| {
+        let v = change(current)?;
+        check_refs(tx, root, &v)?;
+        Ok(
+            diesel::update(activities::table.filter(activities::id.eq(id)))
+                .set(&ActivityRow {
+                    id,
+                    unit_id: v.unit_id,
+                    kind: v.kind,
+                    title: v.title,
+                    held_on: v.held_on,
+                    place: v.place,
+                    topics: encode_code_list(&v.topics),
+                    audience: v.audience,
+                    audience_size: v.audience_size,
+                    materials_count: v.materials_count,
+                    staff_ids: encode_id_list(&v.staff_ids),
+                    notes: v.notes,
+                    version: current.version + 1,
+                    created_at: current.created_at,
+                    updated_at: log.at(),
+                })
+                .returning(activities::all_columns)
+                .get_result(tx)?,
+        )
+    })
 }
 
 /// Deletes an activity of the subtree of `root` (the trail keeps it).
@@ -233,20 +222,16 @@ pub fn delete(
     id: i64,
     if_match: &IfMatch,
 ) -> Result<(), ApiError> {
-    audit::write(conn, actor, |tx, log| {
-        let current = find(tx, root, id)?;
-        if_match.check(current.version)?;
-        diesel::delete(activities::table.filter(activities::id.eq(id))).execute(tx)?;
-        log.record::<_, ()>(
-            "delete",
-            ActivityRow::ENTITY,
-            id,
-            Some(current.unit_id),
-            Some(&current),
-            None,
-        );
-        Ok(())
-    })
+    write::delete(
+        conn,
+        actor,
+        if_match,
+        |tx| find(tx, root, id),
+        |tx| {
+            diesel::delete(activities::table.filter(activities::id.eq(id))).execute(tx)?;
+            Ok(())
+        },
+    )
 }
 
 /// The kinds a township office holds in turn through the demo year, with where and about what.

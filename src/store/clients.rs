@@ -278,12 +278,13 @@ pub fn rotate_secret(
     if_match: &IfMatch,
     secret_digest: &str,
 ) -> Result<ClientRow, ApiError> {
+    let read = |tx: &mut DbConnection| find(tx, root, id);
     write::update(
         conn,
         actor,
         if_match,
         "rotate_secret",
-        |tx| find(tx, root, id),
+        read,
         |tx, log, current| {
             let now = log.at();
             end_tokens(tx, current, now)?;
@@ -309,12 +310,13 @@ pub fn deactivate(
     id: i64,
     if_match: &IfMatch,
 ) -> Result<ClientRow, ApiError> {
+    let read = |tx: &mut DbConnection| find(tx, root, id);
     write::update(
         conn,
         actor,
         if_match,
         "deactivate",
-        |tx| find(tx, root, id),
+        read,
         |tx, log, current| {
             let now = log.at();
             end_tokens(tx, current, now)?;

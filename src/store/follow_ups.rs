@@ -22,6 +22,7 @@ use crate::precondition::IfMatch;
 use crate::store::audit::AuditLog;
 use crate::store::changes::changed_since_filter;
 use crate::store::scope::check_referenced;
+use crate::store::scope::find_in_subtree;
 use crate::store::scope::unit_id_in_subtree;
 use crate::store::write::record;
 use crate::store::write::{self, Record};
@@ -219,15 +220,9 @@ pub fn due(
     page.finish(rows, |r| Cursor::by_day(r.due_on, r.id), Ok)
 }
 
-/// One follow-up of the subtree.
-pub fn find(conn: &mut DbConnection, root: i64, id: i64) -> Result<FollowUpRow, ApiError> {
-    follow_ups::table
-        .filter(follow_ups::id.eq(id))
-        .filter(unit_id_in_subtree("follow_ups.unit_id", root))
-        .select(FollowUpRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| ApiError::not_found(crate::error::nouns::FOLLOW_UP, id))
+find_in_subtree! {
+    /// One follow-up of the subtree.
+    FollowUpRow in follow_ups, "follow_ups.unit_id", FOLLOW_UP
 }
 
 /// The attempts of a follow-up, oldest first.
@@ -410,40 +405,34 @@ pub fn update(
     if_match: &IfMatch,
     change: &FollowUpChange,
 ) -> Result<FollowUpRow, ApiError> {
-    write::update(
-        conn,
-        actor,
-        if_match,
-        "update",
-        |tx| find(tx, root, id),
-        |tx, log, current| {
-            if let Some(sid) = change.staff_id {
-                check_referenced(tx, "staff", sid, root, "staff_id", "staff member")?;
-            }
-            let done_at = match change.rectification_done {
-                Some(true) => Some(current.rectification_done_at.unwrap_or(log.at())),
-                Some(false) => None,
-                None => current.rectification_done_at,
-            };
-            Ok(
-                diesel::update(follow_ups::table.filter(follow_ups::id.eq(id)))
-                    .set((
-                        follow_ups::staff_id.eq(change.staff_id.or(current.staff_id)),
-                        follow_ups::due_on.eq(change.due_on.unwrap_or(current.due_on)),
-                        follow_ups::method.eq(change.method.unwrap_or(current.method)),
-                        follow_ups::rectification_done_at.eq(done_at),
-                        follow_ups::rectification_note.eq(change
-                            .rectification_note
-                            .clone()
-                            .or(current.rectification_note.clone())),
-                        follow_ups::version.eq(current.version + 1),
-                        follow_ups::updated_at.eq(log.at()),
-                    ))
-                    .returning(follow_ups::all_columns)
-                    .get_result(tx)?,
-            )
-        },
-    )
+    let read = |tx: &mut DbConnection| find(tx, root, id);
+    write::update(conn, actor, if_match, "update", read, |tx, log, current| {
+        if let Some(sid) = change.staff_id {
+            check_referenced(tx, "staff", sid, root, "staff_id", "staff member")?;
+        }
+        let done_at = match change.rectification_done {
+            Some(true) => Some(current.rectification_done_at.unwrap_or(log.at())),
+            Some(false) => None,
+            None => current.rectification_done_at,
+        };
+        Ok(
+            diesel::update(follow_ups::table.filter(follow_ups::id.eq(id)))
+                .set((
+                    follow_ups::staff_id.eq(change.staff_id.or(current.staff_id)),
+                    follow_ups::due_on.eq(change.due_on.unwrap_or(current.due_on)),
+                    follow_ups::method.eq(change.method.unwrap_or(current.method)),
+                    follow_ups::rectification_done_at.eq(done_at),
+                    follow_ups::rectification_note.eq(change
+                        .rectification_note
+                        .clone()
+                        .or(current.rectification_note.clone())),
+                    follow_ups::version.eq(current.version + 1),
+                    follow_ups::updated_at.eq(log.at()),
+                ))
+                .returning(follow_ups::all_columns)
+                .get_result(tx)?,
+        )
+    })
 }
 
 /// Plans follow-ups for a fair share of the consultations of a unit's subtree received in a

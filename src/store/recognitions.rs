@@ -16,6 +16,7 @@ use crate::store::audit::AuditLog;
 use crate::store::changes::changed_since_filter;
 use crate::store::idempotency::Idempotency;
 use crate::store::inspections::{refuse, today_of};
+use crate::store::scope::find_in_subtree;
 use crate::store::scope::{referenced, unit_id_in_subtree};
 use crate::store::write::{self, record, Record};
 use crate::store::{units, Actor};
@@ -121,15 +122,9 @@ pub fn list(
     page.finish(rows, |r| Cursor::by_day(r.recognised_on, r.id), Ok)
 }
 
-/// One recognition of the subtree of `root`.
-pub fn find(conn: &mut DbConnection, root: i64, id: i64) -> Result<RecognitionRow, ApiError> {
-    recognitions::table
-        .filter(recognitions::id.eq(id))
-        .filter(unit_id_in_subtree("recognitions.unit_id", root))
-        .select(RecognitionRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| ApiError::not_found(crate::error::nouns::RECOGNITION, id))
+find_in_subtree! {
+    /// One recognition of the subtree of `root`.
+    RecognitionRow in recognitions, "recognitions.unit_id", RECOGNITION
 }
 
 /// The rules and references of an input: the unit in the caller's subtree, the person one of
@@ -247,33 +242,27 @@ pub fn update(
     change: impl FnOnce(&RecognitionRow) -> RecognitionInput,
 ) -> Result<RecognitionRow, ApiError> {
     let today = today_of(actor);
-    write::update(
-        conn,
-        actor,
-        if_match,
-        "update",
-        |tx| find(tx, root, id),
-        |tx, log, current| {
-            let v = change(current);
-            check_all(tx, root, &v, today, Some(current))?;
-            Ok(
-                diesel::update(recognitions::table.filter(recognitions::id.eq(id)))
-                    .set((
-                        recognitions::unit_id.eq(v.unit_id),
-                        recognitions::staff_id.eq(v.staff_id),
-                        recognitions::year.eq(v.year),
-                        recognitions::kind.eq(v.kind),
-                        recognitions::reason.eq(&v.reason),
-                        recognitions::recognised_on.eq(v.recognised_on),
-                        recognitions::recognised_by.eq(&v.recognised_by),
-                        recognitions::version.eq(current.version + 1),
-                        recognitions::updated_at.eq(log.at()),
-                    ))
-                    .returning(recognitions::all_columns)
-                    .get_result(tx)?,
-            )
-        },
-    )
+    let read = |tx: &mut DbConnection| find(tx, root, id);
+    write::update(conn, actor, if_match, "update", read, |tx, log, current| {
+        let v = change(current);
+        check_all(tx, root, &v, today, Some(current))?;
+        Ok(
+            diesel::update(recognitions::table.filter(recognitions::id.eq(id)))
+                .set((
+                    recognitions::unit_id.eq(v.unit_id),
+                    recognitions::staff_id.eq(v.staff_id),
+                    recognitions::year.eq(v.year),
+                    recognitions::kind.eq(v.kind),
+                    recognitions::reason.eq(&v.reason),
+                    recognitions::recognised_on.eq(v.recognised_on),
+                    recognitions::recognised_by.eq(&v.recognised_by),
+                    recognitions::version.eq(current.version + 1),
+                    recognitions::updated_at.eq(log.at()),
+                ))
+                .returning(recognitions::all_columns)
+                .get_result(tx)?,
+        )
+    })
 }
 
 /// Inserts a recognition inside a write and records it (the demo year).

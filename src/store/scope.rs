@@ -47,6 +47,28 @@ pub fn unit_id_in_subtree(unit_column: &'static str, root_unit_id: i64) -> Subtr
     in_subtree(Fragment::new(unit_column), root_unit_id)
 }
 
+/// Writes a resource's `find`: its row by id, when the row's unit (`unit_column`) is in the
+/// subtree of `root`; else a 404 naming `noun`. The doc comments before it are the function's.
+macro_rules! find_in_subtree {
+    ($(#[doc = $doc:tt])* $row:ident in $table:ident, $unit_column:tt, $noun:ident) => {
+        $(#[doc = $doc])*
+        pub fn find(
+            conn: &mut $crate::db::DbConnection,
+            root: i64,
+            id: i64,
+        ) -> Result<$row, $crate::error::ApiError> {
+            $table::table
+                .filter($table::id.eq(id))
+                .filter($crate::store::scope::unit_id_in_subtree($unit_column, root))
+                .select($row::as_select())
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| $crate::error::ApiError::not_found($crate::error::nouns::$noun, id))
+        }
+    };
+}
+pub(crate) use find_in_subtree;
+
 /// The same filter as [`unit_id_in_subtree`], as SQL text for a hand-written query whose root id
 /// is bound at `placeholder` (`$1`, …).
 pub fn unit_id_in_subtree_sql(unit_column: &str, placeholder: &str) -> String {

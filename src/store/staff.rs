@@ -13,6 +13,7 @@ use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;
 use crate::store::changes::changed_since_filter;
 use crate::store::idempotency::Idempotency;
+use crate::store::scope::find_in_subtree;
 use crate::store::scope::unit_id_in_subtree;
 use crate::store::write::record;
 use crate::store::write::{self, Record};
@@ -96,15 +97,9 @@ pub fn list(
     page.finish(rows, |r| Cursor::by_id(r.id), Ok)
 }
 
-/// One person of the subtree of `root`.
-pub fn find(conn: &mut DbConnection, root: i64, id: i64) -> Result<StaffRow, ApiError> {
-    staff::table
-        .filter(staff::id.eq(id))
-        .filter(unit_id_in_subtree("staff.unit_id", root))
-        .select(StaffRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| ApiError::not_found(crate::error::nouns::STAFF, id))
+find_in_subtree! {
+    /// One person of the subtree of `root`.
+    StaffRow in staff, "staff.unit_id", STAFF
 }
 
 fn check_refs(tx: &mut DbConnection, root: i64, unit_id: i64) -> Result<(), ApiError> {
@@ -186,24 +181,18 @@ pub fn update(
     if_match: &IfMatch,
     change: impl FnOnce(&StaffRow) -> StaffRow,
 ) -> Result<StaffRow, ApiError> {
-    write::update(
-        conn,
-        actor,
-        if_match,
-        "update",
-        |tx| find(tx, root, id),
-        |tx, log, current| {
-            let next = change(current);
-            check_refs(tx, root, next.unit_id)?;
-            Ok(diesel::update(staff::table.filter(staff::id.eq(id)))
-                .set(&StaffRow {
-                    version: current.version + 1,
-                    created_at: current.created_at,
-                    updated_at: log.at(),
-                    ..next
-                })
-                .returning(staff::all_columns)
-                .get_result(tx)?)
-        },
-    )
+    let read = |tx: &mut DbConnection| find(tx, root, id);
+    write::update(conn, actor, if_match, "update", read, |tx, log, current| {
+        let next = change(current);
+        check_refs(tx, root, next.unit_id)?;
+        Ok(diesel::update(staff::table.filter(staff::id.eq(id)))
+            .set(&StaffRow {
+                version: current.version + 1,
+                created_at: current.created_at,
+                updated_at: log.at(),
+                ..next
+            })
+            .returning(staff::all_columns)
+            .get_result(tx)?)
+    })
 }

@@ -261,49 +261,43 @@ pub fn update(
     if_match: &IfMatch,
     change: impl FnOnce(&UnitRow) -> UnitRow,
 ) -> Result<UnitRow, ApiError> {
-    write::update(
-        conn,
-        actor,
-        if_match,
-        "update",
-        |tx| find(tx, root, id),
-        |tx, log, current| {
-            let next = change(current);
-            let new_parent = match next.parent_id {
-                Some(pid) if next.parent_id != current.parent_id => {
-                    if id == root {
-                        return Err(ApiError::forbidden(
-                            "you cannot move the unit your account belongs to",
-                            "不能移动您账号所属的单位",
-                        ));
-                    }
-                    let parent = find_referenced(tx, root, pid, "parent_id")?;
-                    if path_in_subtree(&parent.path, &current.path) {
-                        return Err(placement_error(PlacementError::Cycle));
-                    }
-                    Some(parent)
+    let read = |tx: &mut DbConnection| find(tx, root, id);
+    write::update(conn, actor, if_match, "update", read, |tx, log, current| {
+        let next = change(current);
+        let new_parent = match next.parent_id {
+            Some(pid) if next.parent_id != current.parent_id => {
+                if id == root {
+                    return Err(ApiError::forbidden(
+                        "you cannot move the unit your account belongs to",
+                        "不能移动您账号所属的单位",
+                    ));
                 }
-                _ => None,
-            };
-            check_kind(tx, current, new_parent.as_ref(), next.kind)?;
-            diesel::update(units::table.filter(units::id.eq(id)))
-                .set(&UnitRow {
-                    parent_id: new_parent
-                        .as_ref()
-                        .map_or(current.parent_id, |p| Some(p.id)),
-                    path: current.path.clone(),
-                    version: current.version + 1,
-                    created_at: current.created_at,
-                    updated_at: log.at(),
-                    ..next
-                })
-                .execute(tx)?;
-            if let Some(parent) = new_parent {
-                reroot(tx, &current.path, &child_path(Some(&parent.path), id))?;
+                let parent = find_referenced(tx, root, pid, "parent_id")?;
+                if path_in_subtree(&parent.path, &current.path) {
+                    return Err(placement_error(PlacementError::Cycle));
+                }
+                Some(parent)
             }
-            find(tx, root, id)
-        },
-    )
+            _ => None,
+        };
+        check_kind(tx, current, new_parent.as_ref(), next.kind)?;
+        diesel::update(units::table.filter(units::id.eq(id)))
+            .set(&UnitRow {
+                parent_id: new_parent
+                    .as_ref()
+                    .map_or(current.parent_id, |p| Some(p.id)),
+                path: current.path.clone(),
+                version: current.version + 1,
+                created_at: current.created_at,
+                updated_at: log.at(),
+                ..next
+            })
+            .execute(tx)?;
+        if let Some(parent) = new_parent {
+            reroot(tx, &current.path, &child_path(Some(&parent.path), id))?;
+        }
+        find(tx, root, id)
+    })
 }
 
 /// Checks a unit's (new) kind against its (new) parent and, when the kind changes, its children.

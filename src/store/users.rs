@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;
 use crate::store::idempotency::Idempotency;
+use crate::store::scope::find_in_subtree;
 use crate::store::scope::{check_referenced, unit_id_in_subtree};
 use crate::store::write::record;
 use crate::store::write::{self, Record};
@@ -175,15 +176,9 @@ pub fn list(
     page.finish(rows, |r| Cursor::by_id(r.id), Ok)
 }
 
-/// One account of the subtree of `root`.
-pub fn find(conn: &mut DbConnection, root: i64, id: i64) -> Result<UserRow, ApiError> {
-    users::table
-        .filter(users::id.eq(id))
-        .filter(unit_id_in_subtree("users.unit_id", root))
-        .select(UserRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| ApiError::not_found(crate::error::nouns::USER, id))
+find_in_subtree! {
+    /// One account of the subtree of `root`.
+    UserRow in users, "users.unit_id", USER
 }
 
 /// Creates an account in a unit of the subtree of `root`. `password_hash` is computed by the
@@ -314,57 +309,51 @@ pub fn update(
     } else {
         "update"
     };
-    write::update(
-        conn,
-        actor,
-        if_match,
-        action,
-        |tx| find(tx, root, id),
-        |tx, log, current| {
-            if actor.id == Some(id)
-                && (changes.active == Some(false) || changes.role.is_some_and(|r| r != Role::Admin))
-            {
-                return Err(ApiError::conflict(
-                    "you cannot deactivate your own account or give up its admin role",
-                    "不能停用自己的账号，也不能取消自己的管理员角色",
-                ));
-            }
-            if let Some(unit) = changes.unit_id {
-                units::find_referenced(tx, root, unit, "unit_id")?;
-            }
-            check_links(
-                tx,
-                root,
-                Some(id),
-                changes.staff_id.flatten(),
-                changes.external_subject.as_ref().and_then(|e| e.as_deref()),
-            )?;
-            let token_version = current.token_version + i64::from(changes.ends_tokens(current));
-            Ok(diesel::update(users::table.filter(users::id.eq(id)))
-                .set((
-                    users::display_name.eq(changes
-                        .display_name
-                        .as_deref()
-                        .map(str::trim)
-                        .unwrap_or(&current.display_name)),
-                    users::role.eq(changes.role.unwrap_or(current.role)),
-                    users::unit_id.eq(changes.unit_id.unwrap_or(current.unit_id)),
-                    users::active.eq(changes.active.unwrap_or(current.active)),
-                    users::password_hash.eq(changes
-                        .password_hash
-                        .as_deref()
-                        .unwrap_or(&current.password_hash)),
-                    users::staff_id.eq(changes.staff_id.unwrap_or(current.staff_id)),
-                    users::external_subject.eq(changes
-                        .external_subject
-                        .clone()
-                        .unwrap_or_else(|| current.external_subject.clone())),
-                    users::token_version.eq(token_version),
-                    users::version.eq(current.version + 1),
-                    users::updated_at.eq(log.at()),
-                ))
-                .returning(users::all_columns)
-                .get_result(tx)?)
-        },
-    )
+    let read = |tx: &mut DbConnection| find(tx, root, id);
+    write::update(conn, actor, if_match, action, read, |tx, log, current| {
+        if actor.id == Some(id)
+            && (changes.active == Some(false) || changes.role.is_some_and(|r| r != Role::Admin))
+        {
+            return Err(ApiError::conflict(
+                "you cannot deactivate your own account or give up its admin role",
+                "不能停用自己的账号，也不能取消自己的管理员角色",
+            ));
+        }
+        if let Some(unit) = changes.unit_id {
+            units::find_referenced(tx, root, unit, "unit_id")?;
+        }
+        check_links(
+            tx,
+            root,
+            Some(id),
+            changes.staff_id.flatten(),
+            changes.external_subject.as_ref().and_then(|e| e.as_deref()),
+        )?;
+        let token_version = current.token_version + i64::from(changes.ends_tokens(current));
+        Ok(diesel::update(users::table.filter(users::id.eq(id)))
+            .set((
+                users::display_name.eq(changes
+                    .display_name
+                    .as_deref()
+                    .map(str::trim)
+                    .unwrap_or(&current.display_name)),
+                users::role.eq(changes.role.unwrap_or(current.role)),
+                users::unit_id.eq(changes.unit_id.unwrap_or(current.unit_id)),
+                users::active.eq(changes.active.unwrap_or(current.active)),
+                users::password_hash.eq(changes
+                    .password_hash
+                    .as_deref()
+                    .unwrap_or(&current.password_hash)),
+                users::staff_id.eq(changes.staff_id.unwrap_or(current.staff_id)),
+                users::external_subject.eq(changes
+                    .external_subject
+                    .clone()
+                    .unwrap_or_else(|| current.external_subject.clone())),
+                users::token_version.eq(token_version),
+                users::version.eq(current.version + 1),
+                users::updated_at.eq(log.at()),
+            ))
+            .returning(users::all_columns)
+            .get_result(tx)?)
+    })
 }

@@ -18,6 +18,7 @@ use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;
 use crate::store::changes::Position;
+use crate::store::scope::find_in_subtree;
 use crate::store::scope::unit_id_in_subtree;
 use crate::store::write::{self, record};
 use crate::store::{audit, Actor};
@@ -165,15 +166,9 @@ pub fn list(
     page.finish(query.load(conn)?, |r| Cursor::by_id(r.id), Ok)
 }
 
-/// One subscription of the subtree of `root` (404 otherwise).
-pub fn find(conn: &mut DbConnection, root: i64, id: i64) -> Result<WebhookRow, ApiError> {
-    webhooks::table
-        .filter(webhooks::id.eq(id))
-        .filter(unit_id_in_subtree("webhooks.unit_id", root))
-        .select(WebhookRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| ApiError::not_found(crate::error::nouns::WEBHOOK, id))
+find_in_subtree! {
+    /// One subscription of the subtree of `root` (404 otherwise).
+    WebhookRow in webhooks, "webhooks.unit_id", WEBHOOK
 }
 
 /// Changes a subscription (versioned, audited).
@@ -185,27 +180,20 @@ pub fn update(
     if_match: &IfMatch,
     values: &WebhookValues,
 ) -> Result<WebhookRow, ApiError> {
-    write::update(
-        conn,
-        actor,
-        if_match,
-        "update",
-        |tx| find(tx, root, id),
-        |tx, log, current| {
-            let next: WebhookRow =
-                diesel::update(webhooks::table.filter(webhooks::id.eq(current.id)))
-                    .set((
-                        webhooks::url.eq(values.url.clone().unwrap_or(current.url.clone())),
-                        webhooks::types.eq(values.types.clone().unwrap_or(current.types.clone())),
-                        webhooks::active.eq(values.active.unwrap_or(current.active)),
-                        webhooks::version.eq(current.version + 1),
-                        webhooks::updated_at.eq(log.at()),
-                    ))
-                    .returning(webhooks::all_columns)
-                    .get_result(tx)?;
-            Ok(next)
-        },
-    )
+    let read = |tx: &mut DbConnection| find(tx, root, id);
+    write::update(conn, actor, if_match, "update", read, |tx, log, current| {
+        let next: WebhookRow = diesel::update(webhooks::table.filter(webhooks::id.eq(current.id)))
+            .set((
+                webhooks::url.eq(values.url.clone().unwrap_or(current.url.clone())),
+                webhooks::types.eq(values.types.clone().unwrap_or(current.types.clone())),
+                webhooks::active.eq(values.active.unwrap_or(current.active)),
+                webhooks::version.eq(current.version + 1),
+                webhooks::updated_at.eq(log.at()),
+            ))
+            .returning(webhooks::all_columns)
+            .get_result(tx)?;
+        Ok(next)
+    })
 }
 
 /// Deletes a subscription and its deliveries (audited).

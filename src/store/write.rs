@@ -123,6 +123,35 @@ where
     })
 }
 
+/// Deletes one record in one transaction: `find` reads it (in the caller's scope), `If-Match`
+/// is checked against its version, `remove` deletes it (with what hangs on it), and the event
+/// `delete` records what it was.
+pub fn delete<T>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    if_match: &IfMatch,
+    find: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+    remove: impl FnOnce(&mut DbConnection) -> Result<(), ApiError>,
+) -> Result<(), ApiError>
+where
+    T: Record + Versioned,
+{
+    audit::write(conn, actor, |tx, log| {
+        let current = find(tx)?;
+        if_match.check(current.version())?;
+        remove(tx)?;
+        log.record::<_, ()>(
+            "delete",
+            T::ENTITY,
+            current.id(),
+            current.unit_id(),
+            Some(&current),
+            None,
+        );
+        Ok(())
+    })
+}
+
 /// The work of [`update`] inside a write already under way: for the writes that change several
 /// records in one transaction (each read, checked, changed and recorded as [`update`] does).
 pub fn update_within<T>(

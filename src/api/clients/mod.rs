@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::api::endpoint::record_view;
+use crate::api::endpoint::{self, endpoint, record_view, Source};
 use crate::api::errors as e;
 use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
 use crate::api::json::Json;
@@ -22,7 +22,7 @@ use crate::auth::principal::{op, Authorized};
 use crate::domain::clients::{CLIENT_ROLES, MAX_REQUESTS_PER_MINUTE};
 use crate::domain::roles::Role;
 use crate::error::ApiError;
-use crate::paging::{Page, PageQuery};
+use crate::paging::Page;
 use crate::store;
 use crate::store::clients::{ClientFilter, ClientRow, NewClient as StoredNewClient};
 use crate::time::to_cst;
@@ -153,30 +153,15 @@ fn issued(status: actix_web::http::StatusCode, row: ClientRow, secret: String) -
     res.json(body)
 }
 
-#[utoipa::path(
-    tag = "clients",
-    params(ClientFilter, PageQuery),
-    responses(
-        (status = 200, description = "Clients of the caller's subtree, by id", body = Page<Client>),
-        e::List, e::Forbidden,
-    ),
-)]
-#[get("/clients")]
-/// List the OAuth clients of the caller's subtree (admin).
-pub async fn list_clients(
-    state: web::Data<AppState>,
-    principal: Authorized<op::ListClients>,
-    filter: web::Query<ClientFilter>,
-    page: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let page = page.resolve("clients")?;
-    let filter = filter.into_inner();
-    let root = principal.unit_id;
-    let rows = store::run(&state.pool, move |c| {
-        store::clients::list(c, root, &filter, &page)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(rows.try_map(|r| Ok(Client::from(r)))?))
+endpoint! {
+    /// List the OAuth clients of the caller's subtree (admin).
+    list list_clients("/clients", ListClients, ClientFilter) -> Client,
+        tag = "clients", ok = "Clients of the caller's subtree, by id", also = [Forbidden];
+    |state, principal, filter, page| {
+        let root = principal.unit_id;
+        let list = move |c: &mut _, p: &_| store::clients::list(c, root, &filter, p);
+        endpoint::page(&state, page, "clients", Source::Primary, list, |r| Ok(Client::from(r))).await
+    }
 }
 
 #[utoipa::path(
@@ -222,25 +207,14 @@ pub async fn create_client(
     Ok(issued(actix_web::http::StatusCode::CREATED, row, secret))
 }
 
-#[utoipa::path(
-    tag = "clients",
-    params(("id" = i64, Path, description = "Client id")),
-    responses(
-        (status = 200, description = "The client", body = Client, headers(("ETag" = String, description = "The version"))),
-        e::Read, e::Forbidden,
-    ),
-)]
-#[get("/clients/{id}")]
-/// Read an OAuth client of the caller's subtree (admin).
-pub async fn get_client(
-    state: web::Data<AppState>,
-    principal: Authorized<op::GetClient>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let root = principal.unit_id;
-    let row = store::run(&state.pool, move |c| store::clients::find(c, root, id)).await?;
-    Ok(etag::ok(&Client::from(row)))
+endpoint! {
+    /// Read an OAuth client of the caller's subtree (admin).
+    get get_client("/clients/{id}", GetClient) -> Client,
+        tag = "clients", id = "Client id", ok = "The client", also = [Forbidden];
+    |state, principal, id| {
+        let root = principal.unit_id;
+        endpoint::one(&state, move |c| store::clients::find(c, root, id), |r| Ok(Client::from(r))).await
+    }
 }
 
 #[utoipa::path(

@@ -17,7 +17,7 @@ use crate::store::audit::AuditLog;
 use crate::store::idempotency::Idempotency;
 use crate::store::scope::unit_id_in_subtree;
 use crate::store::write::{self, Record};
-use crate::store::{audit, calendar, Actor};
+use crate::store::{calendar, Actor};
 
 /// The most shifts one batch or pattern may create.
 pub const MAX_BATCH: usize = 400;
@@ -311,24 +311,18 @@ pub fn update(
     if_match: &IfMatch,
     change: &ShiftChange,
 ) -> Result<Shift, ApiError> {
-    write::update(
-        conn,
-        actor,
-        if_match,
-        "update",
-        |tx| find(tx, root, id),
-        |tx, log, current| {
-            let next = change.apply(current);
-            check(tx, root, &next, "", Some(id))?;
-            diesel::update(duty_shifts::table.filter(duty_shifts::id.eq(id)))
-                .set(ShiftValues::of(&next, current.version + 1, log.at()))
-                .execute(tx)?;
-            diesel::delete(duty_shift_staff::table.filter(duty_shift_staff::shift_id.eq(id)))
-                .execute(tx)?;
-            add_people(tx, id, &next.staff_ids)?;
-            find(tx, root, id)
-        },
-    )
+    let read = |tx: &mut DbConnection| find(tx, root, id);
+    write::update(conn, actor, if_match, "update", read, |tx, log, current| {
+        let next = change.apply(current);
+        check(tx, root, &next, "", Some(id))?;
+        diesel::update(duty_shifts::table.filter(duty_shifts::id.eq(id)))
+            .set(ShiftValues::of(&next, current.version + 1, log.at()))
+            .execute(tx)?;
+        diesel::delete(duty_shift_staff::table.filter(duty_shift_staff::shift_id.eq(id)))
+            .execute(tx)?;
+        add_people(tx, id, &next.staff_ids)?;
+        find(tx, root, id)
+    })
 }
 
 /// Deletes a shift of the subtree of `root`.
@@ -339,20 +333,16 @@ pub fn delete(
     id: i64,
     if_match: &IfMatch,
 ) -> Result<(), ApiError> {
-    audit::write(conn, actor, |tx, log| {
-        let current = find(tx, root, id)?;
-        if_match.check(current.version)?;
-        diesel::delete(duty_shift_staff::table.filter(duty_shift_staff::shift_id.eq(id)))
-            .execute(tx)?;
-        diesel::delete(duty_shifts::table.filter(duty_shifts::id.eq(id))).execute(tx)?;
-        log.record::<_, ()>(
-            "delete",
-            Shift::ENTITY,
-            id,
-            Some(current.unit_id),
-            Some(&current),
-            None,
-        );
-        Ok(())
-    })
+    write::delete(
+        conn,
+        actor,
+        if_match,
+        |tx| find(tx, root, id),
+        |tx| {
+            diesel::delete(duty_shift_staff::table.filter(duty_shift_staff::shift_id.eq(id)))
+                .execute(tx)?;
+            diesel::delete(duty_shifts::table.filter(duty_shifts::id.eq(id))).execute(tx)?;
+            Ok(())
+        },
+    )
 }

@@ -443,46 +443,39 @@ pub fn update(
     change: impl FnOnce(&Inspection) -> InspectionInput,
 ) -> Result<Inspection, ApiError> {
     let today = today_of(actor);
-    write::update(
-        conn,
-        actor,
-        if_match,
-        "update",
-        |tx| find(tx, root, id),
-        |tx, log, current| {
-            let next = change(current);
-            check_input(&next, today)?;
-            check_refs(tx, root, &next)?;
-            let row: InspectionRow =
-                diesel::update(inspections::table.filter(inspections::id.eq(id)))
-                    .set((
-                        inspections::unit_id.eq(next.unit_id),
-                        inspections::kind.eq(next.kind),
-                        inspections::held_on.eq(next.held_on),
-                        inspections::staff_id.eq(next.staff_id),
-                        inspections::inspectors.eq(&next.inspectors),
-                        inspections::summary.eq(&next.summary),
-                        inspections::findings.eq(&next.findings),
-                        inspections::rectification_required.eq(next.rectification_required),
-                        inspections::rectification_due.eq(next.rectification_due),
-                        inspections::rectification_done_on.eq(next.rectification_done_on),
-                        inspections::rectification_done_by.eq(&next.rectification_done_by),
-                        inspections::rectification_note.eq(&next.rectification_note),
-                        inspections::version.eq(current.row.version + 1),
-                        inspections::updated_at.eq(log.at()),
-                    ))
-                    .returning(inspections::all_columns)
-                    .get_result(tx)?;
-            write_children(tx, id, &next)?;
-            let mut checklist = next.checklist;
-            checklist.sort_by_key(|c| c.item);
-            Ok(Inspection {
-                unit_ids: next.unit_ids,
-                checklist,
-                row,
-            })
-        },
-    )
+    let read = |tx: &mut DbConnection| find(tx, root, id);
+    write::update(conn, actor, if_match, "update", read, |tx, log, current| {
+        let next = change(current);
+        check_input(&next, today)?;
+        check_refs(tx, root, &next)?;
+        let row: InspectionRow = diesel::update(inspections::table.filter(inspections::id.eq(id)))
+            .set((
+                inspections::unit_id.eq(next.unit_id),
+                inspections::kind.eq(next.kind),
+                inspections::held_on.eq(next.held_on),
+                inspections::staff_id.eq(next.staff_id),
+                inspections::inspectors.eq(&next.inspectors),
+                inspections::summary.eq(&next.summary),
+                inspections::findings.eq(&next.findings),
+                inspections::rectification_required.eq(next.rectification_required),
+                inspections::rectification_due.eq(next.rectification_due),
+                inspections::rectification_done_on.eq(next.rectification_done_on),
+                inspections::rectification_done_by.eq(&next.rectification_done_by),
+                inspections::rectification_note.eq(&next.rectification_note),
+                inspections::version.eq(current.row.version + 1),
+                inspections::updated_at.eq(log.at()),
+            ))
+            .returning(inspections::all_columns)
+            .get_result(tx)?;
+        write_children(tx, id, &next)?;
+        let mut checklist = next.checklist;
+        checklist.sort_by_key(|c| c.item);
+        Ok(Inspection {
+            unit_ids: next.unit_ids,
+            checklist,
+            row,
+        })
+    })
 }
 
 /// Inspections made by one unit itself (not by the units below it) in `first..=last`, counted
