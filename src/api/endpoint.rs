@@ -169,24 +169,20 @@ macro_rules! endpoint {
         tag = $tag:tt, ok = $ok:tt $(, also = [$($also:ident),+])?;
         |$state:ident, $principal:ident, $f:ident, $page:ident| $body:block
     ) => {
-        #[utoipa::path(
-            tag = $tag,
-            params($filter, $crate::paging::PageQuery),
-            responses(
-                (status = 200, description = $ok, body = Page<$view>),
-                $crate::api::errors::List $($(, $crate::api::errors::$also)+)?,
-            ),
-        )]
-        #[get($path)]
-        $(#[doc = $doc])*
-        pub async fn $name(
-            $state: actix_web::web::Data<$crate::api::AppState>,
-            $principal: $crate::auth::principal::Authorized<$crate::auth::principal::op::$op>,
-            $f: actix_web::web::Query<$filter>,
-            $page: actix_web::web::Query<$crate::paging::PageQuery>,
-        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
-            let $f = $f.into_inner();
-            $body
+        $crate::api::endpoint::endpoint! { @handler
+            #[utoipa::path(
+                tag = $tag,
+                params($filter, $crate::paging::PageQuery),
+                responses(
+                    (status = 200, description = $ok, body = Page<$view>),
+                    $crate::api::errors::List $($(, $crate::api::errors::$also)+)?,
+                ),
+            )]
+            #[get($path)]
+            $(#[doc = $doc])*
+            $name($state, $principal: $op, $f: actix_web::web::Query<$filter>,
+                $page: actix_web::web::Query<$crate::paging::PageQuery>)
+            { let $f = $f.into_inner(); $body }
         }
     };
     (
@@ -195,26 +191,22 @@ macro_rules! endpoint {
         tag = $tag:tt, ok = $ok:tt, location = $location:tt $(, also = [$($also:ident),+])?;
         |$state:ident, $principal:ident, $idem:ident, $b:ident| $body:block
     ) => {
-        #[utoipa::path(
-            tag = $tag,
-            params($crate::api::idempotency::IdempotencyKeyHeader),
-            request_body = $new,
-            responses(
-                (status = 201, description = $ok, body = $view,
-                    headers(("ETag" = String, description = "The version"), ("Location" = String, description = $location))),
-                $crate::api::errors::Create $($(, $crate::api::errors::$also)+)?,
-            ),
-        )]
-        #[post($path)]
-        $(#[doc = $doc])*
-        pub async fn $name(
-            $state: actix_web::web::Data<$crate::api::AppState>,
-            $principal: $crate::auth::principal::Authorized<$crate::auth::principal::op::$op>,
-            $idem: $crate::api::idempotency::IdempotencyKey,
-            $b: $crate::api::json::Json<$new>,
-        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
-            validator::Validate::validate(&*$b)?;
-            $body
+        $crate::api::endpoint::endpoint! { @handler
+            #[utoipa::path(
+                tag = $tag,
+                params($crate::api::idempotency::IdempotencyKeyHeader),
+                request_body = $new,
+                responses(
+                    (status = 201, description = $ok, body = $view,
+                        headers(("ETag" = String, description = "The version"), ("Location" = String, description = $location))),
+                    $crate::api::errors::Create $($(, $crate::api::errors::$also)+)?,
+                ),
+            )]
+            #[post($path)]
+            $(#[doc = $doc])*
+            $name($state, $principal: $op, $idem: $crate::api::idempotency::IdempotencyKey,
+                $b: $crate::api::json::Json<$new>)
+            { validator::Validate::validate(&*$b)?; $body }
         }
     };
     (
@@ -223,23 +215,19 @@ macro_rules! endpoint {
         tag = $tag:tt, id = $id_doc:tt, ok = $ok:tt $(, also = [$($also:ident),+])?;
         |$state:ident, $principal:ident, $id:ident| $body:block
     ) => {
-        #[utoipa::path(
-            tag = $tag,
-            params(("id" = i64, Path, description = $id_doc)),
-            responses(
-                (status = 200, description = $ok, body = $view, headers(("ETag" = String, description = "The version"))),
-                $crate::api::errors::Read $($(, $crate::api::errors::$also)+)?,
-            ),
-        )]
-        #[get($path)]
-        $(#[doc = $doc])*
-        pub async fn $name(
-            $state: actix_web::web::Data<$crate::api::AppState>,
-            $principal: $crate::auth::principal::Authorized<$crate::auth::principal::op::$op>,
-            $id: actix_web::web::Path<i64>,
-        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
-            let $id = $id.into_inner();
-            $body
+        $crate::api::endpoint::endpoint! { @handler
+            #[utoipa::path(
+                tag = $tag,
+                params(("id" = i64, Path, description = $id_doc)),
+                responses(
+                    (status = 200, description = $ok, body = $view, headers(("ETag" = String, description = "The version"))),
+                    $crate::api::errors::Read $($(, $crate::api::errors::$also)+)?,
+                ),
+            )]
+            #[get($path)]
+            $(#[doc = $doc])*
+            $name($state, $principal: $op, $id: actix_web::web::Path<i64>)
+            { let $id = $id.into_inner(); $body }
         }
     };
     (
@@ -248,27 +236,21 @@ macro_rules! endpoint {
         tag = $tag:tt, id = $id_doc:tt, ok = $ok:tt $(, also = [$($also:ident),+])?;
         |$state:ident, $principal:ident, $id:ident, $if_match:ident, $b:ident| $body:block
     ) => {
-        #[utoipa::path(
-            tag = $tag,
-            params(("id" = i64, Path, description = $id_doc), $crate::api::etag::IfMatchHeader),
-            request_body = $patch,
-            responses(
-                (status = 200, description = $ok, body = $view, headers(("ETag" = String, description = "The new version"))),
-                $crate::api::errors::Update $($(, $crate::api::errors::$also)+)?,
-            ),
-        )]
-        #[patch($path)]
-        $(#[doc = $doc])*
-        pub async fn $name(
-            $state: actix_web::web::Data<$crate::api::AppState>,
-            $principal: $crate::auth::principal::Authorized<$crate::auth::principal::op::$op>,
-            $id: actix_web::web::Path<i64>,
-            $if_match: $crate::precondition::IfMatch,
-            $b: $crate::api::json::Json<$patch>,
-        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
-            validator::Validate::validate(&*$b)?;
-            let $id = $id.into_inner();
-            $body
+        $crate::api::endpoint::endpoint! { @handler
+            #[utoipa::path(
+                tag = $tag,
+                params(("id" = i64, Path, description = $id_doc), $crate::api::etag::IfMatchHeader),
+                request_body = $patch,
+                responses(
+                    (status = 200, description = $ok, body = $view, headers(("ETag" = String, description = "The new version"))),
+                    $crate::api::errors::Update $($(, $crate::api::errors::$also)+)?,
+                ),
+            )]
+            #[patch($path)]
+            $(#[doc = $doc])*
+            $name($state, $principal: $op, $id: actix_web::web::Path<i64>,
+                $if_match: $crate::precondition::IfMatch, $b: $crate::api::json::Json<$patch>)
+            { validator::Validate::validate(&*$b)?; let $id = $id.into_inner(); $body }
         }
     };
     (
@@ -277,25 +259,33 @@ macro_rules! endpoint {
         tag = $tag:tt, id = $id_doc:tt, ok = $ok:tt;
         |$state:ident, $principal:ident, $id:ident, $if_match:ident| $body:block
     ) => {
-        #[utoipa::path(
-            tag = $tag,
-            params(("id" = i64, Path, description = $id_doc), $crate::api::etag::IfMatchHeader),
-            responses(
-                (status = 204, description = $ok),
-                $crate::api::errors::Read, $crate::api::errors::Forbidden, $crate::api::errors::Stale,
-            ),
-        )]
-        #[delete($path)]
-        $(#[doc = $doc])*
+        $crate::api::endpoint::endpoint! { @handler
+            #[utoipa::path(
+                tag = $tag,
+                params(("id" = i64, Path, description = $id_doc), $crate::api::etag::IfMatchHeader),
+                responses(
+                    (status = 204, description = $ok),
+                    $crate::api::errors::Read, $crate::api::errors::Forbidden, $crate::api::errors::Stale,
+                ),
+            )]
+            #[delete($path)]
+            $(#[doc = $doc])*
+            $name($state, $principal: $op, $id: actix_web::web::Path<i64>,
+                $if_match: $crate::precondition::IfMatch)
+            { let $id = $id.into_inner(); $body }
+        }
+    };
+    // The handler itself: its attributes, the state and the caller's permission, then the
+    // operation's own extractors.
+    (@handler $(#[$($attr:tt)*])* $name:ident($state:ident, $principal:ident: $op:ident,
+        $($arg:ident: $ty:ty),+) $body:block
+    ) => {
+        $(#[$($attr)*])*
         pub async fn $name(
             $state: actix_web::web::Data<$crate::api::AppState>,
             $principal: $crate::auth::principal::Authorized<$crate::auth::principal::op::$op>,
-            $id: actix_web::web::Path<i64>,
-            $if_match: $crate::precondition::IfMatch,
-        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
-            let $id = $id.into_inner();
-            $body
-        }
+            $($arg: $ty),+
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> $body
     };
 }
 pub(crate) use endpoint;
