@@ -2,6 +2,7 @@
 
 use std::net::IpAddr;
 
+use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{NaiveDateTime, TimeDelta};
 use serde::{Deserialize, Serialize};
@@ -270,53 +271,59 @@ async fn password_login(
         Some(a) if ok && a.active => a,
         other => return Err(failed(&state, attempt, other, ok, address, now).await),
     };
+    let grantee = Grant {
+        account_id: account.id,
+        username: &account.username,
+        role: account.role,
+        unit_id: account.unit_id,
+        session_id: 0,
+        token_version: account.token_version,
+    };
+    open_session(&state, &keys, grantee, attempt, address, now).await
+}
+
+/// Opens a session for `grantee` (its `session_id` is the new session's) in one audited write
+/// that also clears the grantee's failed attempts and purges ended sessions, and answers its
+/// bearer token, never to be cached (RFC 6749 §5.1): for a password login and a client alike.
+pub(crate) async fn open_session(
+    state: &AppState,
+    keys: &JwtKeys,
+    mut grantee: Grant<'_>,
+    attempt: AttemptKeys,
+    address: String,
+    now: NaiveDateTime,
+) -> Result<HttpResponse, ApiError> {
     let expires_at = now + TimeDelta::seconds(keys.ttl_secs);
     let actor = Actor {
-        id: Some(account.id),
-        name: account.username.clone(),
-        role: Some(account.role),
-        unit_id: account.unit_id,
-        ..anonymous(&state)
+        id: Some(grantee.account_id),
+        name: grantee.username.to_owned(),
+        role: Some(grantee.role),
+        unit_id: grantee.unit_id,
+        ..anonymous(state)
     };
-    let (account_id, unit_id) = (account.id, account.unit_id);
+    let (account_id, unit_id) = (grantee.account_id, grantee.unit_id);
     let session = store::run(&state.pool, move |c| {
         store::audit::write(c, &actor, |tx, log| {
             throttle::clear_account(tx, &attempt)?;
             store::sessions::purge_ended(tx, now)?;
-            store::sessions::open(
-                tx,
-                log,
-                account_id,
-                unit_id,
-                now,
-                expires_at,
-                Some(&address),
-            )
+            let address = Some(address.as_str());
+            store::sessions::open(tx, log, account_id, unit_id, now, expires_at, address)
         })
     })
     .await?;
-    let role = account.role;
+    grantee.session_id = session.id;
     let token = keys
-        .issue(
-            &Grant {
-                account_id: account.id,
-                username: &account.username,
-                role,
-                unit_id: account.unit_id,
-                session_id: session.id,
-                token_version: account.token_version,
-            },
-            now.and_utc().timestamp(),
-        )
+        .issue(&grantee, now.and_utc().timestamp())
         .map_err(ApiError::Internal)?;
     Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
         .json(TokenResponse {
             access_token: token,
             token_type: "Bearer".into(),
             expires_in: keys.ttl_secs,
-            role,
-            unit_id: account.unit_id,
+            role: grantee.role,
+            unit_id: grantee.unit_id,
         }))
 }
 

@@ -11,12 +11,12 @@ use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError};
 use base64::Engine;
-use chrono::{NaiveDateTime, TimeDelta};
+use chrono::NaiveDateTime;
 use futures_util::future::LocalBoxFuture;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::auth::{anonymous, client_address, now_utc, TokenRequest, TokenResponse};
+use crate::api::auth::{anonymous, client_address, now_utc, open_session, TokenRequest};
 use crate::api::json::{body_limit, read_limited, Json};
 use crate::api::AppState;
 use crate::auth::{client_secret, Grant, JwtKeys};
@@ -25,7 +25,6 @@ use crate::error::ApiError;
 use crate::store;
 use crate::store::clients::ClientRow;
 use crate::store::throttle::{self, AttemptKeys, ThrottleRow};
-use crate::store::Actor;
 
 /// The media type of the grant's body.
 pub const FORM: &str = "application/x-www-form-urlencoded";
@@ -302,54 +301,15 @@ pub async fn grant(
         Some(c) if secret_ok && c.active && CLIENT_ROLES.contains(&c.role) => c,
         other => return Err(refused(state, attempt, other, secret_ok, address, now).await),
     };
-    let expires_at = now + TimeDelta::seconds(keys.ttl_secs);
-    let actor = Actor {
-        id: Some(client.user_id),
-        name: client.client_id.clone(),
-        role: Some(client.role),
+    let grantee = Grant {
+        account_id: client.user_id,
+        username: &client.client_id,
+        role: client.role,
         unit_id: client.unit_id,
-        ..anonymous(state)
+        session_id: 0,
+        token_version: client.token_version,
     };
-    let (account_id, unit_id) = (client.user_id, client.unit_id);
-    let session = store::run(&state.pool, move |c| {
-        store::audit::write(c, &actor, |tx, log| {
-            throttle::clear_account(tx, &attempt)?;
-            store::sessions::purge_ended(tx, now)?;
-            store::sessions::open(
-                tx,
-                log,
-                account_id,
-                unit_id,
-                now,
-                expires_at,
-                Some(&address),
-            )
-        })
-    })
-    .await?;
-    let token = keys
-        .issue(
-            &Grant {
-                account_id: client.user_id,
-                username: &client.client_id,
-                role: client.role,
-                unit_id: client.unit_id,
-                session_id: session.id,
-                token_version: client.token_version,
-            },
-            now.and_utc().timestamp(),
-        )
-        .map_err(ApiError::Internal)?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::PRAGMA, "no-cache"))
-        .json(TokenResponse {
-            access_token: token,
-            token_type: "Bearer".into(),
-            expires_in: keys.ttl_secs,
-            role: client.role,
-            unit_id: client.unit_id,
-        }))
+    Ok(open_session(state, keys, grantee, attempt, address, now).await?)
 }
 
 /// A refused client: 429 while its attempts from this address are delayed, else counted,
