@@ -95,6 +95,19 @@ impl AccountChanges {
     }
 }
 
+/// Whether an account other than `id` (any account, for a new one) is among `holders`.
+fn held_by_another(
+    tx: &mut DbConnection,
+    holders: users::BoxedQuery<'_, crate::db::MultiBackend, diesel::sql_types::BigInt>,
+    id: Option<i64>,
+) -> Result<bool, ApiError> {
+    let others = match id {
+        Some(id) => holders.filter(users::id.ne(id)),
+        None => holders,
+    };
+    Ok(others.first::<i64>(tx).optional()?.is_some())
+}
+
 /// The links of an account must name a staff record in the subtree of `root` that no other
 /// account is linked to, and an external subject no other account has.
 fn check_links(
@@ -106,14 +119,8 @@ fn check_links(
 ) -> Result<(), ApiError> {
     if let Some(staff_id) = staff_id {
         check_referenced(tx, "staff", staff_id, root, "staff_id", "staff record")?;
-        let mut taken = users::table
-            .filter(users::staff_id.eq(staff_id))
-            .select(users::id)
-            .into_boxed();
-        if let Some(id) = id {
-            taken = taken.filter(users::id.ne(id));
-        }
-        if taken.first::<i64>(tx).optional()?.is_some() {
+        let holders = users::table.filter(users::staff_id.eq(staff_id));
+        if held_by_another(tx, holders.select(users::id).into_boxed(), id)? {
             return Err(ApiError::conflict(
                 "the staff record is already linked to another account",
                 "该工作人员记录已关联其他账号",
@@ -121,14 +128,8 @@ fn check_links(
         }
     }
     if let Some(subject) = external_subject {
-        let mut taken = users::table
-            .filter(users::external_subject.eq(subject))
-            .select(users::id)
-            .into_boxed();
-        if let Some(id) = id {
-            taken = taken.filter(users::id.ne(id));
-        }
-        if taken.first::<i64>(tx).optional()?.is_some() {
+        let holders = users::table.filter(users::external_subject.eq(subject));
+        if held_by_another(tx, holders.select(users::id).into_boxed(), id)? {
             return Err(ApiError::conflict(
                 "the external subject is already mapped to another account",
                 "该外部身份已关联其他账号",
