@@ -2,8 +2,6 @@
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use serde::Deserialize;
-use utoipa::IntoParams;
 
 use crate::db::schema::{activities, staff};
 use crate::db::DbConnection;
@@ -48,8 +46,6 @@ record!(ActivityRow, "activity" in "activities", |r| id: r.id, unit: Some(r.unit
 
 changed_since_filter! {
     /// Filters of the activity list.
-    #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-    #[into_params(parameter_in = Query)]
     pub struct ActivityFilter {
         /// Only activities of this unit's subtree.
         pub unit_id: Option<i64>,

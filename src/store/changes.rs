@@ -21,11 +21,14 @@ use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::store::scope::unit_id_in_subtree;
 
-/// Declares the filters of a list whose records change, and adds the filter every such list
-/// shares, `updated_after`, with which a reader fetches only what changed since its last read.
+/// Declares the query parameters of a list whose records change, and adds the filter every such
+/// list shares, `updated_after`, with which a reader fetches only what changed since its last
+/// read.
 macro_rules! changed_since_filter {
     ($(#[$meta:meta])* pub struct $name:ident { $($fields:tt)* }) => {
         $(#[$meta])*
+        #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+        #[into_params(parameter_in = Query)]
         pub struct $name {
             $($fields)*
             /// Only records changed after this time (`updated_at` strictly later; RFC 3339, e.g.

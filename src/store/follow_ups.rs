@@ -5,8 +5,6 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
-use serde::Deserialize;
-use utoipa::IntoParams;
 
 use crate::db::schema::{
     aid_applicants, aid_applications, consultations, follow_up_attempts, follow_ups, users,
@@ -30,8 +28,6 @@ use crate::store::{audit, Actor};
 
 changed_since_filter! {
     /// Filters of the list.
-    #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-    #[into_params(parameter_in = Query)]
     pub struct FollowUpFilter {
         /// Only this unit's subtree.
         pub unit_id: Option<i64>,

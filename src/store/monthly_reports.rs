@@ -5,7 +5,6 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::{count_star, sum};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use utoipa::IntoParams;
 
 use crate::db::schema::{
     activities, audit_events, consultations, follow_ups, monthly_report_revisions, monthly_reports,
@@ -72,8 +71,6 @@ record!(Report, "monthly_report" in "monthly_reports", |r| id: r.report.id, unit
 
 changed_since_filter! {
     /// Filters of the report list.
-    #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-    #[into_params(parameter_in = Query)]
     pub struct ReportFilter {
         /// Only reports of this unit's subtree.
         pub unit_id: Option<i64>,

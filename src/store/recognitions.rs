@@ -4,7 +4,6 @@
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use utoipa::IntoParams;
 
 use crate::db::schema::{recognitions, staff};
 use crate::db::DbConnection;
@@ -23,8 +22,6 @@ use crate::store::{units, Actor};
 
 changed_since_filter! {
     /// Filters of the list.
-    #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-    #[into_params(parameter_in = Query)]
     pub struct RecognitionFilter {
         /// Only for this year (2000 to 2100).
         #[param(minimum = 2000, maximum = 2100)]

@@ -2,8 +2,6 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::Deserialize;
-use utoipa::IntoParams;
 
 use crate::db::schema::staff;
 use crate::db::DbConnection;
@@ -43,8 +41,6 @@ record!(StaffRow, "staff" in "staff", |r| id: r.id, unit: Some(r.unit_id), versi
 
 changed_since_filter! {
     /// Filters of the staff list.
-    #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-    #[into_params(parameter_in = Query)]
     pub struct StaffFilter {
         /// Only people of this unit.
         pub unit_id: Option<i64>,

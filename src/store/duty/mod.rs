@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use utoipa::IntoParams;
 
 use crate::db::schema::{duty_shift_staff, duty_shifts, staff};
 use crate::db::DbConnection;
@@ -26,8 +25,6 @@ pub use writes::{
 
 changed_since_filter! {
     /// Filters of the shift list.
-    #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-    #[into_params(parameter_in = Query)]
     pub struct DutyShiftFilter {
         /// Only shifts of this unit's subtree.
         pub unit_id: Option<i64>,

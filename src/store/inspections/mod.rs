@@ -11,7 +11,6 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use utoipa::IntoParams;
 
 use crate::db::schema::{inspection_checks, inspection_units, inspections};
 use crate::db::DbConnection;
@@ -30,8 +29,6 @@ use crate::store::{units, Actor};
 
 changed_since_filter! {
     /// Filters of the list.
-    #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-    #[into_params(parameter_in = Query)]
     pub struct InspectionFilter {
         /// Only inspections made by units of this unit's subtree.
         pub unit_id: Option<i64>,
