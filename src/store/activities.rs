@@ -13,6 +13,7 @@ use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;
 use crate::store::changes::changed_since_filter;
 use crate::store::idempotency::Idempotency;
+use crate::store::optional::FilterSome;
 use crate::store::scope::find_in_subtree;
 use crate::store::scope::unit_id_in_subtree;
 use crate::store::write::{self, record, Record};
@@ -94,27 +95,21 @@ pub fn list(
     if let Some(after) = page.after_day("activities.held_on", "activities.id", Order::Ascending)? {
         query = query.filter(after);
     }
-    if let Some(unit) = filter.unit_id {
-        query = query.filter(unit_id_in_subtree("activities.unit_id", unit));
-    }
-    if let Some(kind) = filter.kind {
-        query = query.filter(activities::kind.eq(kind));
-    }
-    if let Some(topic) = filter.topic {
-        query = query.filter(activities::topics.like(format!("%,{topic},%")));
-    }
-    if let Some(staff_id) = filter.staff_id {
-        query = query.filter(activities::staff_ids.like(format!("%,{staff_id},%")));
-    }
-    if let Some(from) = filter.from {
-        query = query.filter(activities::held_on.ge(from));
-    }
-    if let Some(to) = filter.to {
-        query = query.filter(activities::held_on.le(to));
-    }
-    if let Some(t) = filter.updated_after {
-        query = query.filter(activities::updated_at.gt(t.naive_utc()));
-    }
+    query = query.filter_some(filter.unit_id, |unit| {
+        unit_id_in_subtree("activities.unit_id", unit)
+    });
+    query = query.filter_some(filter.kind, |kind| activities::kind.eq(kind));
+    query = query.filter_some(filter.topic, |topic| {
+        activities::topics.like(format!("%,{topic},%"))
+    });
+    query = query.filter_some(filter.staff_id, |staff_id| {
+        activities::staff_ids.like(format!("%,{staff_id},%"))
+    });
+    query = query.filter_some(filter.from, |from| activities::held_on.ge(from));
+    query = query.filter_some(filter.to, |to| activities::held_on.le(to));
+    query = query.filter_some(filter.updated_after, |t| {
+        activities::updated_at.gt(t.naive_utc())
+    });
     let rows = query.load(conn)?;
     page.finish(rows, |r| Cursor::by_day(r.held_on, r.id), Ok)
 }

@@ -20,6 +20,7 @@ use crate::domain::masking::{mask_id_number, mask_name, mask_phone};
 use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::store::changes;
+use crate::store::optional::FilterSome;
 use crate::store::scope::unit_id_in_subtree;
 use crate::store::Actor;
 
@@ -464,12 +465,8 @@ pub fn list(
     if let Some(entity) = &filter.entity {
         query = query.filter(audit_events::entity.eq(entity.clone()));
     }
-    if let Some(id) = filter.entity_id {
-        query = query.filter(audit_events::entity_id.eq(id));
-    }
-    if let Some(unit) = filter.unit_id {
-        query = query.filter(audit_events::unit_id.eq(unit));
-    }
+    query = query.filter_some(filter.entity_id, |id| audit_events::entity_id.eq(id));
+    query = query.filter_some(filter.unit_id, |unit| audit_events::unit_id.eq(unit));
     if let Some(actor) = &filter.actor {
         query = query.filter(audit_events::actor.eq(actor.clone()));
     }
@@ -480,12 +477,10 @@ pub fn list(
                 .or(audit_events::caller_request_id.eq(rid.clone())),
         );
     }
-    if let Some(from) = filter.from {
-        query = query.filter(audit_events::occurred_at.ge(from.naive_utc()));
-    }
-    if let Some(to) = filter.to {
-        query = query.filter(audit_events::occurred_at.lt(to.naive_utc()));
-    }
+    query = query.filter_some(filter.from, |from| {
+        audit_events::occurred_at.ge(from.naive_utc())
+    });
+    query = query.filter_some(filter.to, |to| audit_events::occurred_at.lt(to.naive_utc()));
     let rows = query.load(conn)?;
     page.finish(rows, |r| Cursor::by_id(r.id), Ok)
 }

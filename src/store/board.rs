@@ -9,6 +9,7 @@ use crate::db::schema::units;
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::store::duty::{self, Shift};
+use crate::store::optional::FilterSome;
 use crate::store::scope::unit_in_subtree;
 use crate::store::units::UnitRow;
 
@@ -26,9 +27,7 @@ pub fn units_with_shifts(
         .order(units::id.asc())
         .limit(5_000)
         .into_boxed();
-    if let Some(root) = root {
-        query = query.filter(unit_in_subtree(root));
-    }
+    query = query.filter_some(root, unit_in_subtree);
     let unit_rows = query.load(conn)?;
     if let (Some(root), true) = (root, unit_rows.is_empty()) {
         return Err(ApiError::not_found(crate::error::nouns::UNIT, root));

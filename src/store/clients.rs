@@ -14,6 +14,7 @@ use crate::domain::roles::Role;
 use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;
+use crate::store::optional::FilterSome;
 use crate::store::scope::unit_id_in_subtree;
 use crate::store::write::{self, record};
 use crate::store::{audit, units, Actor};
@@ -226,12 +227,8 @@ pub fn list(
     if let Some(after) = page.after_id_of("api_clients.id", Order::Ascending) {
         query = query.filter(after);
     }
-    if let Some(unit) = filter.unit_id {
-        query = query.filter(users::unit_id.eq(unit));
-    }
-    if let Some(active) = filter.active {
-        query = query.filter(users::active.eq(active));
-    }
+    query = query.filter_some(filter.unit_id, |unit| users::unit_id.eq(unit));
+    query = query.filter_some(filter.active, |active| users::active.eq(active));
     let rows: Vec<Tuple> = query.load(conn)?;
     page.finish(
         rows.into_iter().map(row).collect(),

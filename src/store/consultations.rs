@@ -20,6 +20,7 @@ use crate::precondition::IfMatch;
 use crate::store::audit::AuditLog;
 use crate::store::external_refs::{self, RefEntity};
 use crate::store::idempotency::Idempotency;
+use crate::store::optional::FilterSome;
 use crate::store::scope::check_referenced;
 use crate::store::scope::{in_subtree, nothing, unit_id_in_subtree, unit_in_subtree, Reach};
 use crate::store::write;
@@ -198,9 +199,9 @@ fn filtered_by_path<'a>(
 }
 
 fn filtered_from<'a>(mut q: Boxed<'a>, f: &ConsultationFilter) -> Boxed<'a> {
-    if let Some(unit) = f.unit_id {
-        q = q.filter(unit_id_in_subtree("consultations.unit_id", unit));
-    }
+    q = q.filter_some(f.unit_id, |unit| {
+        unit_id_in_subtree("consultations.unit_id", unit)
+    });
     conditions(q, f)
 }
 
@@ -216,27 +217,17 @@ fn conditions<'a>(mut q: Boxed<'a>, f: &ConsultationFilter) -> Boxed<'a> {
             q = q.filter(consultations::received_at.lt(t));
         }
     }
-    if let Some(c) = f.channel {
-        q = q.filter(consultations::channel.eq(c));
-    }
-    if let Some(t) = f.topic {
-        q = q.filter(consultations::topics.like(format!("%,{t},%")));
-    }
-    if let Some(g) = f.special_group {
-        q = q.filter(consultations::special_groups.like(format!("%,{g},%")));
-    }
-    if let Some(o) = f.outcome {
-        q = q.filter(consultations::outcome.eq(o));
-    }
-    if let Some(r) = f.review_state {
-        q = q.filter(consultations::review_state.eq(r));
-    }
-    if let Some(s) = f.staff_id {
-        q = q.filter(consultations::staff_id.eq(s));
-    }
-    if let Some(t) = f.updated_after {
-        q = q.filter(consultations::updated_at.gt(t.naive_utc()));
-    }
+    q = q.filter_some(f.channel, |c| consultations::channel.eq(c));
+    q = q.filter_some(f.topic, |t| consultations::topics.like(format!("%,{t},%")));
+    q = q.filter_some(f.special_group, |g| {
+        consultations::special_groups.like(format!("%,{g},%"))
+    });
+    q = q.filter_some(f.outcome, |o| consultations::outcome.eq(o));
+    q = q.filter_some(f.review_state, |r| consultations::review_state.eq(r));
+    q = q.filter_some(f.staff_id, |s| consultations::staff_id.eq(s));
+    q = q.filter_some(f.updated_after, |t| {
+        consultations::updated_at.gt(t.naive_utc())
+    });
     if let Some(r) = &f.external_ref {
         q = q.filter(external_refs::carrying(
             "consultations.id",
@@ -341,9 +332,7 @@ fn subtree_units(
         // No order: a prepared statement's generic plan would then walk every unit in id order.
         .limit(BY_UNIT_IN_SQL as i64 + 1)
         .into_boxed();
-    if let Some(unit) = unit {
-        q = q.filter(unit_in_subtree(unit));
-    }
+    q = q.filter_some(unit, unit_in_subtree);
     let ids: Vec<i64> = q.load(conn)?;
     Ok((ids.len() <= BY_UNIT_IN_SQL).then_some(ids))
 }
@@ -400,9 +389,9 @@ pub fn review_queue(
             consultations::id.asc(),
         ))
         .limit(page.fetch_limit());
-    if let Some(unit) = unit {
-        q = q.filter(unit_id_in_subtree("consultations.unit_id", unit));
-    }
+    q = q.filter_some(unit, |unit| {
+        unit_id_in_subtree("consultations.unit_id", unit)
+    });
     if let Some(after) = page.after_time(
         "consultations.review_requested_at",
         "consultations.id",
@@ -484,9 +473,7 @@ pub fn repeat_visits(
     }
     let same_person = |q: Boxed<'static>| {
         let mut q = q.filter(consultations::id.ne(row.id));
-        if let Some(unit) = only_unit {
-            q = q.filter(consultations::unit_id.eq(unit));
-        }
+        q = q.filter_some(only_unit, |unit| consultations::unit_id.eq(unit));
         match (row.id_number.clone(), row.phone.clone()) {
             (Some(id), Some(phone)) => q.filter(
                 consultations::id_number

@@ -19,6 +19,7 @@ use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;
 use crate::store::audit::AuditLog;
 use crate::store::changes::changed_since_filter;
+use crate::store::optional::FilterSome;
 use crate::store::scope::check_referenced;
 use crate::store::scope::find_in_subtree;
 use crate::store::scope::unit_id_in_subtree;
@@ -173,21 +174,15 @@ pub fn list(
     if let Some(after) = page.after_id_of("follow_ups.id", Order::Ascending) {
         q = q.filter(after);
     }
-    if let Some(unit) = f.unit_id {
-        q = q.filter(unit_id_in_subtree("follow_ups.unit_id", unit));
-    }
-    if let Some(status) = f.status {
-        q = q.filter(follow_ups::status.eq(status));
-    }
-    if let Some(kind) = f.subject_kind {
-        q = q.filter(follow_ups::subject_kind.eq(kind));
-    }
-    if let Some(id) = f.subject_id {
-        q = q.filter(follow_ups::subject_id.eq(id));
-    }
-    if let Some(t) = f.updated_after {
-        q = q.filter(follow_ups::updated_at.gt(t.naive_utc()));
-    }
+    q = q.filter_some(f.unit_id, |unit| {
+        unit_id_in_subtree("follow_ups.unit_id", unit)
+    });
+    q = q.filter_some(f.status, |status| follow_ups::status.eq(status));
+    q = q.filter_some(f.subject_kind, |kind| follow_ups::subject_kind.eq(kind));
+    q = q.filter_some(f.subject_id, |id| follow_ups::subject_id.eq(id));
+    q = q.filter_some(f.updated_after, |t| {
+        follow_ups::updated_at.gt(t.naive_utc())
+    });
     let rows = q.load(conn)?;
     page.finish(rows, |r| Cursor::by_id(r.id), Ok)
 }
@@ -206,9 +201,7 @@ pub fn due(
         .order((follow_ups::due_on.asc(), follow_ups::id.asc()))
         .limit(page.fetch_limit())
         .into_boxed();
-    if let Some(unit) = unit {
-        q = q.filter(unit_id_in_subtree("follow_ups.unit_id", unit));
-    }
+    q = q.filter_some(unit, |unit| unit_id_in_subtree("follow_ups.unit_id", unit));
     if let Some(after) = page.after_day("follow_ups.due_on", "follow_ups.id", Order::Ascending)? {
         q = q.filter(after);
     }

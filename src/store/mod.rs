@@ -15,6 +15,7 @@ pub mod follow_ups;
 pub mod idempotency;
 pub mod inspections;
 pub mod monthly_reports;
+pub mod optional;
 pub mod recognitions;
 pub mod scope;
 pub mod seed;

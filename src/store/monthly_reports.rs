@@ -23,6 +23,7 @@ use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::store::changes::changed_since_filter;
 use crate::store::idempotency::Idempotency;
+use crate::store::optional::FilterSome;
 use crate::store::scope::{unit_id_in_subtree, unit_in_subtree};
 use crate::store::write::{self, record, Record};
 use crate::store::{audit, units as unit_store, Actor};
@@ -319,9 +320,9 @@ pub fn list(
     if let Some(after) = page.after_id_of("monthly_reports.id", Order::Ascending) {
         query = query.filter(after);
     }
-    if let Some(unit) = filter.unit_id {
-        query = query.filter(unit_id_in_subtree("monthly_reports.unit_id", unit));
-    }
+    query = query.filter_some(filter.unit_id, |unit| {
+        unit_id_in_subtree("monthly_reports.unit_id", unit)
+    });
     if let Some(p) = &filter.period {
         query = query.filter(monthly_reports::period.eq(p.clone()));
     }
@@ -331,12 +332,10 @@ pub fn list(
     if let Some(p) = &filter.to_period {
         query = query.filter(monthly_reports::period.le(p.clone()));
     }
-    if let Some(late) = filter.late {
-        query = query.filter(monthly_reports::late.eq(late));
-    }
-    if let Some(t) = filter.updated_after {
-        query = query.filter(monthly_reports::updated_at.gt(t.naive_utc()));
-    }
+    query = query.filter_some(filter.late, |late| monthly_reports::late.eq(late));
+    query = query.filter_some(filter.updated_after, |t| {
+        monthly_reports::updated_at.gt(t.naive_utc())
+    });
     let rows = query.load(conn)?;
     let page = page.finish(rows, |r| Cursor::by_id(r.id), Ok)?;
     Ok(Page {
@@ -373,9 +372,7 @@ pub fn status(
             monthly_reports::revisions.nullable(),
         ))
         .into_boxed();
-    if let Some(unit) = unit {
-        query = query.filter(unit_id_in_subtree("units.id", unit));
-    }
+    query = query.filter_some(unit, |unit| unit_id_in_subtree("units.id", unit));
     Ok(query.load(conn)?)
 }
 

@@ -15,6 +15,7 @@ use crate::store::audit::AuditLog;
 use crate::store::changes::changed_since_filter;
 use crate::store::idempotency::Idempotency;
 use crate::store::inspections::{refuse, today_of};
+use crate::store::optional::FilterSome;
 use crate::store::scope::find_in_subtree;
 use crate::store::scope::{referenced, unit_id_in_subtree};
 use crate::store::write::{self, record, Record};
@@ -100,21 +101,15 @@ pub fn list(
     )? {
         q = q.filter(after);
     }
-    if let Some(year) = f.year {
-        q = q.filter(recognitions::year.eq(year));
-    }
-    if let Some(kind) = f.kind {
-        q = q.filter(recognitions::kind.eq(kind));
-    }
-    if let Some(unit) = f.unit_id {
-        q = q.filter(unit_id_in_subtree("recognitions.unit_id", unit));
-    }
-    if let Some(staff) = f.staff_id {
-        q = q.filter(recognitions::staff_id.eq(staff));
-    }
-    if let Some(t) = f.updated_after {
-        q = q.filter(recognitions::updated_at.gt(t.naive_utc()));
-    }
+    q = q.filter_some(f.year, |year| recognitions::year.eq(year));
+    q = q.filter_some(f.kind, |kind| recognitions::kind.eq(kind));
+    q = q.filter_some(f.unit_id, |unit| {
+        unit_id_in_subtree("recognitions.unit_id", unit)
+    });
+    q = q.filter_some(f.staff_id, |staff| recognitions::staff_id.eq(staff));
+    q = q.filter_some(f.updated_after, |t| {
+        recognitions::updated_at.gt(t.naive_utc())
+    });
     let rows = q.select(RecognitionRow::as_select()).load(conn)?;
     page.finish(rows, |r| Cursor::by_day(r.recognised_on, r.id), Ok)
 }
@@ -175,9 +170,7 @@ fn check_all(
             .filter(recognitions::staff_id.is_null())
             .filter(recognitions::unit_id.eq(v.unit_id)),
     };
-    if let Some(c) = current {
-        twin = twin.filter(recognitions::id.ne(c.id));
-    }
+    twin = twin.filter_some(current, |c| recognitions::id.ne(c.id));
     if twin.first::<i64>(tx).optional()?.is_some() {
         return Err(ApiError::conflict(
             format!("already recognised as {} for {}", v.kind, v.year),

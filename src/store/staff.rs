@@ -11,6 +11,7 @@ use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;
 use crate::store::changes::changed_since_filter;
 use crate::store::idempotency::Idempotency;
+use crate::store::optional::FilterSome;
 use crate::store::scope::find_in_subtree;
 use crate::store::scope::unit_id_in_subtree;
 use crate::store::write::record;
@@ -70,18 +71,12 @@ pub fn list(
     if let Some(after) = page.after_id_of("staff.id", Order::Ascending) {
         query = query.filter(after);
     }
-    if let Some(unit) = filter.unit_id {
-        query = query.filter(staff::unit_id.eq(unit));
-    }
-    if let Some(kind) = filter.kind {
-        query = query.filter(staff::kind.eq(kind));
-    }
-    if let Some(active) = filter.active {
-        query = query.filter(staff::active.eq(active));
-    }
-    if let Some(t) = filter.updated_after {
-        query = query.filter(staff::updated_at.gt(t.naive_utc()));
-    }
+    query = query.filter_some(filter.unit_id, |unit| staff::unit_id.eq(unit));
+    query = query.filter_some(filter.kind, |kind| staff::kind.eq(kind));
+    query = query.filter_some(filter.active, |active| staff::active.eq(active));
+    query = query.filter_some(filter.updated_after, |t| {
+        staff::updated_at.gt(t.naive_utc())
+    });
     if let Some(q) = filter.q.as_deref().filter(|q| !q.is_empty()) {
         query = query.filter(
             staff::name

@@ -15,6 +15,7 @@ use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;
 use crate::store::idempotency::Idempotency;
+use crate::store::optional::FilterSome;
 use crate::store::scope::{referenced, unit_in_subtree};
 use crate::store::write::record;
 use crate::store::write::{self, Record};
@@ -98,15 +99,9 @@ pub fn list(
     if let Some(after) = page.after_id_of("units.id", Order::Ascending) {
         query = query.filter(after);
     }
-    if let Some(kind) = filter.kind {
-        query = query.filter(units::kind.eq(kind));
-    }
-    if let Some(parent) = filter.parent_id {
-        query = query.filter(units::parent_id.eq(parent));
-    }
-    if let Some(active) = filter.active {
-        query = query.filter(units::active.eq(active));
-    }
+    query = query.filter_some(filter.kind, |kind| units::kind.eq(kind));
+    query = query.filter_some(filter.parent_id, |parent| units::parent_id.eq(parent));
+    query = query.filter_some(filter.active, |active| units::active.eq(active));
     if let Some(q) = filter.q.as_deref().filter(|q| !q.is_empty()) {
         query = query.filter(
             units::name

@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;
 use crate::store::idempotency::Idempotency;
+use crate::store::optional::FilterSome;
 use crate::store::scope::find_in_subtree;
 use crate::store::scope::{check_referenced, unit_id_in_subtree};
 use crate::store::write::record;
@@ -164,15 +165,9 @@ pub fn list(
     if let Some(after) = page.after_id_of("users.id", Order::Ascending) {
         query = query.filter(after);
     }
-    if let Some(unit) = filter.unit_id {
-        query = query.filter(users::unit_id.eq(unit));
-    }
-    if let Some(role) = filter.role {
-        query = query.filter(users::role.eq(role));
-    }
-    if let Some(active) = filter.active {
-        query = query.filter(users::active.eq(active));
-    }
+    query = query.filter_some(filter.unit_id, |unit| users::unit_id.eq(unit));
+    query = query.filter_some(filter.role, |role| users::role.eq(role));
+    query = query.filter_some(filter.active, |active| users::active.eq(active));
     let rows = query.load(conn)?;
     page.finish(rows, |r| Cursor::by_id(r.id), Ok)
 }

@@ -18,6 +18,7 @@ use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::store::external_refs;
 use crate::store::idempotency::Idempotency;
+use crate::store::optional::FilterSome;
 use crate::store::scope::check_referenced;
 use crate::store::scope::{nothing, parent_in_subtree, unit_id_in_subtree, SubtreeFilter};
 use crate::store::write;
@@ -419,21 +420,15 @@ fn day_bounds(from: Option<NaiveDate>, to: Option<NaiveDate>) -> [Option<NaiveDa
 
 fn filtered<'a>(reader: Reader, f: &AidFilter) -> Boxed<'a> {
     let mut q = scoped(reader);
-    if let Some(state) = f.state {
-        q = q.filter(aid_applications::state.eq(state));
-    }
-    if let Some(unit) = f.unit_id {
-        q = q.filter(received_or_handled_in(unit));
-    }
-    if let Some(green) = f.green_channel {
-        q = q.filter(aid_applications::green_channel.eq(green));
-    }
-    if let Some(urgent) = f.urgent {
-        q = q.filter(aid_applications::urgent.eq(urgent));
-    }
-    if let Some(t) = f.updated_after {
-        q = q.filter(aid_applications::updated_at.gt(t.naive_utc()));
-    }
+    q = q.filter_some(f.state, |state| aid_applications::state.eq(state));
+    q = q.filter_some(f.unit_id, received_or_handled_in);
+    q = q.filter_some(f.green_channel, |green| {
+        aid_applications::green_channel.eq(green)
+    });
+    q = q.filter_some(f.urgent, |urgent| aid_applications::urgent.eq(urgent));
+    q = q.filter_some(f.updated_after, |t| {
+        aid_applications::updated_at.gt(t.naive_utc())
+    });
     if let Some(r) = &f.external_ref {
         q = q.filter(external_refs::carrying(
             "aid_applications.id",
@@ -442,26 +437,14 @@ fn filtered<'a>(reader: Reader, f: &AidFilter) -> Boxed<'a> {
         ));
     }
     let [from, until] = day_bounds(f.received_from, f.received_to);
-    if let Some(t) = from {
-        q = q.filter(aid_applications::received_at.ge(t));
-    }
-    if let Some(t) = until {
-        q = q.filter(aid_applications::received_at.lt(t));
-    }
+    q = q.filter_some(from, |t| aid_applications::received_at.ge(t));
+    q = q.filter_some(until, |t| aid_applications::received_at.lt(t));
     let [from, until] = day_bounds(f.decided_from, f.decided_to);
-    if let Some(t) = from {
-        q = q.filter(aid_applications::decided_at.ge(t));
-    }
-    if let Some(t) = until {
-        q = q.filter(aid_applications::decided_at.lt(t));
-    }
+    q = q.filter_some(from, |t| aid_applications::decided_at.ge(t));
+    q = q.filter_some(until, |t| aid_applications::decided_at.lt(t));
     let [from, until] = day_bounds(f.closed_from, f.closed_to);
-    if let Some(t) = from {
-        q = q.filter(aid_applications::closed_at.ge(t));
-    }
-    if let Some(t) = until {
-        q = q.filter(aid_applications::closed_at.lt(t));
-    }
+    q = q.filter_some(from, |t| aid_applications::closed_at.ge(t));
+    q = q.filter_some(until, |t| aid_applications::closed_at.lt(t));
     q
 }
 
@@ -591,9 +574,9 @@ pub fn queue(
             aid_applications::id.asc(),
         ))
         .limit(page.fetch_limit());
-    if let Some(now) = overdue_at {
-        q = q.filter(aid_applications::deadline_at.lt(now.naive_utc()));
-    }
+    q = q.filter_some(overdue_at, |now| {
+        aid_applications::deadline_at.lt(now.naive_utc())
+    });
     if let Some(after) = page.after_rank_time(
         "aid_applications.priority",
         "aid_applications.deadline_at",

@@ -13,6 +13,7 @@ use crate::domain::duty::{DutyKind, DutyPeriod, StaffKind};
 use crate::error::ApiError;
 use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::store::changes::changed_since_filter;
+use crate::store::optional::FilterSome;
 use crate::store::scope::{nothing, unit_id_in_subtree, Reach};
 use crate::store::write::record;
 
@@ -209,21 +210,15 @@ pub fn list(
     {
         query = query.filter(after);
     }
-    if let Some(unit) = filter.unit_id {
-        query = query.filter(unit_id_in_subtree("duty_shifts.unit_id", unit));
-    }
-    if let Some(from) = filter.from {
-        query = query.filter(duty_shifts::duty_date.ge(from));
-    }
-    if let Some(to) = filter.to {
-        query = query.filter(duty_shifts::duty_date.le(to));
-    }
-    if let Some(kind) = filter.kind {
-        query = query.filter(duty_shifts::kind.eq(kind));
-    }
-    if let Some(t) = filter.updated_after {
-        query = query.filter(duty_shifts::updated_at.gt(t.naive_utc()));
-    }
+    query = query.filter_some(filter.unit_id, |unit| {
+        unit_id_in_subtree("duty_shifts.unit_id", unit)
+    });
+    query = query.filter_some(filter.from, |from| duty_shifts::duty_date.ge(from));
+    query = query.filter_some(filter.to, |to| duty_shifts::duty_date.le(to));
+    query = query.filter_some(filter.kind, |kind| duty_shifts::kind.eq(kind));
+    query = query.filter_some(filter.updated_after, |t| {
+        duty_shifts::updated_at.gt(t.naive_utc())
+    });
     let rows = query.select(ShiftRow::as_select()).load(conn)?;
     let page = page.finish(rows, |r: &ShiftRow| Cursor::by_day(r.duty_date, r.id), Ok)?;
     Ok(Page {
@@ -245,9 +240,7 @@ pub fn between(
         .filter(duty_shifts::duty_date.ge(from))
         .filter(duty_shifts::duty_date.le(to))
         .limit(10_000);
-    if let Some(root) = root {
-        query = query.filter(unit_id_in_subtree("duty_shifts.unit_id", root));
-    }
+    query = query.filter_some(root, |root| unit_id_in_subtree("duty_shifts.unit_id", root));
     let rows = query.select(ShiftRow::as_select()).load(conn)?;
     with_staff(conn, rows)
 }

@@ -23,6 +23,7 @@ use crate::precondition::IfMatch;
 use crate::store::audit::AuditLog;
 use crate::store::changes::changed_since_filter;
 use crate::store::idempotency::Idempotency;
+use crate::store::optional::FilterSome;
 use crate::store::scope::{check_referenced, unit_id_in_subtree};
 use crate::store::write::{self, record, Record};
 use crate::store::{units, Actor};
@@ -269,9 +270,9 @@ pub fn list(
     {
         q = q.filter(after);
     }
-    if let Some(unit) = f.unit_id {
-        q = q.filter(unit_id_in_subtree("inspections.unit_id", unit));
-    }
+    q = q.filter_some(f.unit_id, |unit| {
+        unit_id_in_subtree("inspections.unit_id", unit)
+    });
     if let Some(unit) = f.inspected_unit_id {
         q = q.filter(
             inspections::id.eq_any(
@@ -281,21 +282,15 @@ pub fn list(
             ),
         );
     }
-    if let Some(kind) = f.kind {
-        q = q.filter(inspections::kind.eq(kind));
-    }
-    if let Some(from) = f.from {
-        q = q.filter(inspections::held_on.ge(from));
-    }
-    if let Some(to) = f.to {
-        q = q.filter(inspections::held_on.le(to));
-    }
+    q = q.filter_some(f.kind, |kind| inspections::kind.eq(kind));
+    q = q.filter_some(f.from, |from| inspections::held_on.ge(from));
+    q = q.filter_some(f.to, |to| inspections::held_on.le(to));
     if let Some(status) = f.rectification {
         q = in_status(q, status, today);
     }
-    if let Some(t) = f.updated_after {
-        q = q.filter(inspections::updated_at.gt(t.naive_utc()));
-    }
+    q = q.filter_some(f.updated_after, |t| {
+        inspections::updated_at.gt(t.naive_utc())
+    });
     let rows = q.select(InspectionRow::as_select()).load(conn)?;
     let page = page.finish(rows, |r| Cursor::by_day(r.held_on, r.id), Ok)?;
     Ok(Page {
