@@ -169,7 +169,8 @@ endpoint! {
         }
         let root = principal.unit_id;
         let list = move |c: &mut _, p: &_| store::recognitions::list(c, root, &filter, p);
-        endpoint::page(&state, page, "recognitions", Source::Replica, list, |r| Ok(Recognition::from(r))).await
+        let view = |r| Ok(Recognition::from(r));
+        endpoint::page(&state, page, "recognitions", Source::Replica, list, view).await
     }
 }
 
@@ -184,7 +185,8 @@ endpoint! {
         let create = move |c: &mut _| {
             store::recognitions::create(c, &actor, root, &input, &*body, &idem)
         };
-        endpoint::created(&state, "/api/v1/recognitions", create, |r| Ok(Recognition::from(r))).await
+        let view = |r| Ok(Recognition::from(r));
+        endpoint::created(&state, "/api/v1/recognitions", create, view).await
     }
 }
 
@@ -201,8 +203,9 @@ endpoint! {
 
 endpoint! {
     /// Change a recognition of the caller's subtree (admins).
-    update update_recognition("/recognitions/{id}", UpdateRecognition, RecognitionPatch) -> Recognition,
-        tag = "recognitions", id = "Recognition id", ok = "The changed recognition", also = [Conflict];
+    update update_recognition("/recognitions/{id}", UpdateRecognition, RecognitionPatch)
+        -> Recognition, tag = "recognitions", id = "Recognition id",
+        ok = "The changed recognition", also = [Conflict];
     |state, principal, id, if_match, body| {
         let (actor, root) = (state.actor(&principal), principal.unit_id);
         let update = move |c: &mut _| {

@@ -194,7 +194,8 @@ endpoint! {
         let create = move |c: &mut _| {
             store::staff::create(c, &actor, root, body.values(phone.as_deref()), &*body, &idem)
         };
-        endpoint::created(&state, "/api/v1/staff", create, |row| Ok(Staff::view(row, &principal))).await
+        let view = |row| Ok(Staff::view(row, &principal));
+        endpoint::created(&state, "/api/v1/staff", create, view).await
     }
 }
 

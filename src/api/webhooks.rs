@@ -300,7 +300,8 @@ endpoint! {
             active: body.active,
         };
         let (actor, root) = (state.actor(&principal), principal.unit_id);
-        let update = move |c: &mut _| store::webhooks::update(c, &actor, root, id, &if_match, &values);
+        let update =
+            move |c: &mut _| store::webhooks::update(c, &actor, root, id, &if_match, &values);
         endpoint::one(&state, update, |r| Ok(Webhook::from(r))).await
     }
 }

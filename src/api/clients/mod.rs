@@ -160,7 +160,8 @@ endpoint! {
     |state, principal, filter, page| {
         let root = principal.unit_id;
         let list = move |c: &mut _, p: &_| store::clients::list(c, root, &filter, p);
-        endpoint::page(&state, page, "clients", Source::Primary, list, |r| Ok(Client::from(r))).await
+        let view = |r| Ok(Client::from(r));
+        endpoint::page(&state, page, "clients", Source::Primary, list, view).await
     }
 }
 
@@ -213,7 +214,8 @@ endpoint! {
         tag = "clients", id = "Client id", ok = "The client", also = [Forbidden];
     |state, principal, id| {
         let root = principal.unit_id;
-        endpoint::one(&state, move |c| store::clients::find(c, root, id), |r| Ok(Client::from(r))).await
+        let find = move |c: &mut _| store::clients::find(c, root, id);
+        endpoint::one(&state, find, |r| Ok(Client::from(r))).await
     }
 }
 
