@@ -153,6 +153,9 @@ pub(crate) use record_view;
 ///   principal, id, if_match, body| { … }`: `200` with the new `ETag`, errors [`e::Update`].
 /// - `delete name("/path/{id}", Op), tag, id, ok; |state, principal, id, if_match| { … }`:
 ///   `204`, errors [`e::Read`], [`e::Forbidden`], [`e::Stale`].
+/// - `export name("/path", Op, Query), tag, ok, errors = […]; |state, principal, format, query|
+///   { … }`: a table as CSV or XLSX (`format`, [`crate::api::ledger::ExportQuery`]) with its
+///   `Content-Disposition`.
 ///
 /// The doc comments before the operation are its summary and description.
 ///
@@ -273,6 +276,34 @@ macro_rules! endpoint {
             $name($state, $principal: $op, $id: actix_web::web::Path<i64>,
                 $if_match: $crate::precondition::IfMatch)
             { let $id = $id.into_inner(); $body }
+        }
+    };
+    (
+        $(#[doc = $doc:tt])*
+        export $name:ident($path:tt, $op:ident, $query:ident),
+        tag = $tag:tt, ok = $ok:tt, errors = [$($err:ident),+];
+        |$state:ident, $principal:ident, $format:ident, $q:ident| $body:block
+    ) => {
+        $crate::api::endpoint::endpoint! { @handler
+            #[utoipa::path(
+                tag = $tag,
+                params($crate::api::ledger::ExportQuery, $query),
+                responses(
+                    (status = 200, description = $ok,
+                        content(
+                            (String = "text/csv"),
+                            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                        ),
+                        headers(("Content-Disposition" = String, description = "attachment; filename=…"))),
+                    $($crate::api::errors::$err),+,
+                ),
+            )]
+            #[get($path)]
+            $(#[doc = $doc])*
+            $name($state, $principal: $op,
+                $format: actix_web::web::Query<$crate::api::ledger::ExportQuery>,
+                $q: actix_web::web::Query<$query>)
+            { let $format = $format.format; let $q = $q.into_inner(); $body }
         }
     };
     // The handler itself: its attributes, the state and the caller's permission, then the

@@ -10,9 +10,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::api::consultations::Consultation;
-use crate::api::errors as e;
+use crate::api::endpoint::endpoint;
 use crate::api::AppState;
-use crate::auth::principal::{op, Authorized};
 use crate::auth::Principal;
 use crate::db::DbConnection;
 use crate::domain::codes::CodeTable;
@@ -507,54 +506,44 @@ impl Ledger for ConsultationLedger {
     }
 }
 
-#[utoipa::path(
-    tag = "consultations",
-    params(ExportQuery, ConsultationFilter),
-    responses(
-        (status = 200, description = "The ledger, oldest first, with Chinese headers and labels; masked exactly as the consultations' JSON for the same caller: for readers who do not see a consultation in full, the name keeps the family name, the ID number its first four characters, the phone `138****5678`, the age column is empty when an ID number gave the birth year, and a home visit's place is empty",
-            content(
-                (String = "text/csv"),
-                (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-            ),
-            headers(("Content-Disposition" = String, description = "attachment; filename=…"))),
-        e::List,
-    ),
-)]
-#[get("/consultations/export")]
-/// Export the consultation ledger (台账) of the caller's scope as CSV or XLSX, with the same
-/// filters as the list.
-pub async fn export_consultations(
-    state: web::Data<AppState>,
-    principal: Authorized<op::ExportConsultations>,
-    query: web::Query<ExportQuery>,
-    filter: web::Query<ConsultationFilter>,
-) -> Result<HttpResponse, ApiError> {
-    let principal: Principal = (*principal).clone();
-    let filter = filter.into_inner();
-    crate::validation::query_text("q", filter.q.as_deref(), 100)?;
-    crate::validation::query_external_ref(filter.external_ref.as_deref())?;
-    let who = crate::api::consultations::reader_of(&principal);
-    let root = principal.unit_id;
-    let names = crate::api::reads::read(&state.pool, move |c| {
-        store::consultations::ledger_names(c, root)
-    })
-    .await?;
-    let ledger = ConsultationLedger {
-        principal: principal.clone(),
-        who,
-        filter: filter.clone(),
-        names: std::sync::Arc::new(names),
-    };
-    send(
-        &state,
-        &principal,
-        "consultation_ledger",
-        filter,
-        query.format,
-        "consultations",
-        ledger,
-    )
-    .await
+endpoint! {
+    /// Export the consultation ledger (台账) of the caller's scope as CSV or XLSX, with the same
+    /// filters as the list.
+    export export_consultations("/consultations/export", ExportConsultations, ConsultationFilter),
+        tag = "consultations",
+        ok = "The ledger, oldest first, with Chinese headers and labels; masked exactly as the \
+            consultations' JSON for the same caller: for readers who do not see a consultation in \
+            full, the name keeps the family name, the ID number its first four characters, the \
+            phone `138****5678`, the age column is empty when an ID number gave the birth year, \
+            and a home visit's place is empty",
+        errors = [List];
+    |state, principal, format, filter| {
+        let principal: Principal = (*principal).clone();
+        crate::validation::query_text("q", filter.q.as_deref(), 100)?;
+        crate::validation::query_external_ref(filter.external_ref.as_deref())?;
+        let who = crate::api::consultations::reader_of(&principal);
+        let root = principal.unit_id;
+        let names = crate::api::reads::read(&state.pool, move |c| {
+            store::consultations::ledger_names(c, root)
+        })
+        .await?;
+        let ledger = ConsultationLedger {
+            principal: principal.clone(),
+            who,
+            filter: filter.clone(),
+            names: std::sync::Arc::new(names),
+        };
+        send(
+            &state,
+            &principal,
+            "consultation_ledger",
+            filter,
+            format,
+            "consultations",
+            ledger,
+        )
+        .await
+    }
 }
 
 #[cfg(test)]

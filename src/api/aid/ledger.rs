@@ -4,15 +4,13 @@
 
 use std::sync::Arc;
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::get;
 use chrono::{DateTime, FixedOffset, NaiveDateTime};
 
 use super::reader_of;
 use super::views::{AidApplication, ViewContext};
-use crate::api::errors as e;
-use crate::api::ledger::{send, Cell, ExportQuery, Ledger};
-use crate::api::AppState;
-use crate::auth::principal::{op, Authorized};
+use crate::api::endpoint::endpoint;
+use crate::api::ledger::{send, Cell, Ledger};
 use crate::auth::Principal;
 use crate::db::DbConnection;
 use crate::domain::aid::{AidAction, DeadlineKind};
@@ -223,50 +221,42 @@ impl Ledger for AidLedger {
     }
 }
 
-#[utoipa::path(
-    tag = "aid",
-    params(ExportQuery, AidFilter),
-    responses(
-        (status = 200, description = "The ledger, oldest received first, with Chinese headers and labels: the date of each step (decision, assignment, agreement, closing, filing, closing review) and whether it met the period the law sets (是/否; 未知 when the calendar lacked the year), the outcome, the amount recovered and the case subsidy in yuan, the current deadline. Masked exactly as the applications' JSON for the same caller: for readers who do not see an application in full, the name keeps the family name, the ID number its first four characters, the phone `138****5678`, the age is empty",
-            content(
-                (String = "text/csv"),
-                (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-            ),
-            headers(("Content-Disposition" = String, description = "attachment; filename=…"))),
-        e::List,
-    ),
-)]
-#[get("/aid-applications/export")]
-/// Export the aid ledger (法律援助案件台账) of the caller's scope as CSV or XLSX, with the same
-/// filters as the list (state; received, decided and closed between days).
-pub async fn export_aid_applications(
-    state: web::Data<AppState>,
-    principal: Authorized<op::ExportAidApplications>,
-    query: web::Query<ExportQuery>,
-    filter: web::Query<AidFilter>,
-) -> Result<HttpResponse, ApiError> {
-    let filter = filter.into_inner();
-    crate::validation::query_external_ref(filter.external_ref.as_deref())?;
-    let who = reader_of(&principal);
-    let principal: Principal = (*principal).clone();
-    let calendar = crate::api::reads::read(&state.pool, store::calendar::current).await?;
-    let ledger = AidLedger {
-        principal: principal.clone(),
-        who,
-        filter: filter.clone(),
-        calendar: Arc::new(calendar),
-        now: state.clock.now(),
-    };
-    send(
-        &state,
-        &principal,
-        "aid_ledger",
-        filter,
-        query.format,
-        "aid-applications",
-        ledger,
-    )
-    .await
+endpoint! {
+    /// Export the aid ledger (法律援助案件台账) of the caller's scope as CSV or XLSX, with the same
+    /// filters as the list (state; received, decided and closed between days).
+    export export_aid_applications("/aid-applications/export", ExportAidApplications, AidFilter),
+        tag = "aid",
+        ok = "The ledger, oldest received first, with Chinese headers and labels: the date of each \
+            step (decision, assignment, agreement, closing, filing, closing review) and whether it \
+            met the period the law sets (是/否; 未知 when the calendar lacked the year), the outcome, \
+            the amount recovered and the case subsidy in yuan, the current deadline. Masked \
+            exactly as the applications' JSON for the same caller: for readers who do not see an \
+            application in full, the name keeps the family name, the ID number its first four \
+            characters, the phone `138****5678`, the age is empty",
+        errors = [List];
+    |state, principal, format, filter| {
+        crate::validation::query_external_ref(filter.external_ref.as_deref())?;
+        let who = reader_of(&principal);
+        let principal: Principal = (*principal).clone();
+        let calendar = crate::api::reads::read(&state.pool, store::calendar::current).await?;
+        let ledger = AidLedger {
+            principal: principal.clone(),
+            who,
+            filter: filter.clone(),
+            calendar: Arc::new(calendar),
+            now: state.clock.now(),
+        };
+        send(
+            &state,
+            &principal,
+            "aid_ledger",
+            filter,
+            format,
+            "aid-applications",
+            ledger,
+        )
+        .await
+    }
 }
 
 #[cfg(test)]

@@ -4,10 +4,9 @@
 
 use actix_web::{get, web, HttpResponse};
 
-use crate::api::errors as e;
-use crate::api::ledger::{attachment, table_file, Cell, ExportQuery, LedgerFormat};
+use crate::api::endpoint::endpoint;
+use crate::api::ledger::{attachment, table_file, Cell, LedgerFormat};
 use crate::api::AppState;
-use crate::auth::principal::{op, Authorized};
 use crate::domain::codes::CodeTable;
 use crate::error::ApiError;
 use crate::time::cst;
@@ -79,51 +78,39 @@ async fn send(
     Ok(attachment(format, &stem).body(bytes))
 }
 
-#[utoipa::path(
-    tag = "stats",
-    params(ExportQuery, TargetsQuery),
-    responses(
-        (status = 200, description = "The targets view as a table: two rows per unit (本单位, its own figures; 含下级, its subtree's), Chinese headers, numbers as numbers",
-            content(
-                (String = "text/csv"),
-                (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-            ),
-            headers(("Content-Disposition" = String, description = "attachment; filename=…"))),
-        e::Read, e::Forbidden,
-    ),
-)]
-#[get("/stats/targets/export")]
-/// Export progress against the annual targets as CSV or XLSX (same figures as
-/// `GET /stats/targets`).
-pub async fn export_target_stats(
-    state: web::Data<AppState>,
-    principal: Authorized<op::ExportTargetStats>,
-    format: web::Query<ExportQuery>,
-    query: web::Query<TargetsQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let report = targets::load(&state, principal.unit_id, query.into_inner()).await?;
-    let mut lines = Vec::new();
-    for u in &report.units {
-        for (scope, f) in [("本单位", &u.own), ("含下级", &u.subtree)] {
-            let mut line = vec![
-                Cell::int(u.unit_id),
-                Cell::Text(u.name.clone()),
-                Cell::opt(u.parent_id.map(|p| p as f64)),
-                Cell::Text(scope.to_owned()),
-            ];
-            line.extend(figure_cells(f));
-            lines.push(line);
+endpoint! {
+    /// Export progress against the annual targets as CSV or XLSX (same figures as
+    /// `GET /stats/targets`).
+    export export_target_stats("/stats/targets/export", ExportTargetStats, TargetsQuery),
+        tag = "stats",
+        ok = "The targets view as a table: two rows per unit (本单位, its own figures; 含下级, its \
+            subtree's), Chinese headers, numbers as numbers",
+        errors = [Read, Forbidden];
+    |state, principal, format, query| {
+        let report = targets::load(&state, principal.unit_id, query).await?;
+        let mut lines = Vec::new();
+        for u in &report.units {
+            for (scope, f) in [("本单位", &u.own), ("含下级", &u.subtree)] {
+                let mut line = vec![
+                    Cell::int(u.unit_id),
+                    Cell::Text(u.name.clone()),
+                    Cell::opt(u.parent_id.map(|p| p as f64)),
+                    Cell::Text(scope.to_owned()),
+                ];
+                line.extend(figure_cells(f));
+                lines.push(line);
+            }
         }
+        let stem = format!("targets-{}-{}", report.year, stamp(&state));
+        send(
+            format,
+            stem,
+            "目标进度",
+            TARGET_HEADERS.to_vec(),
+            lines,
+        )
+        .await
     }
-    let stem = format!("targets-{}-{}", report.year, stamp(&state));
-    send(
-        format.format,
-        stem,
-        "目标进度",
-        TARGET_HEADERS.to_vec(),
-        lines,
-    )
-    .await
 }
 
 fn breakdown_lines(rows: &[BreakdownRow], total: i64, total_label: &str) -> Vec<Vec<Cell>> {
@@ -145,83 +132,60 @@ fn breakdown_lines(rows: &[BreakdownRow], total: i64, total_label: &str) -> Vec<
     lines
 }
 
-#[utoipa::path(
-    tag = "stats",
-    params(ExportQuery, ConsultationStatsQuery),
-    responses(
-        (status = 200, description = "The breakdown as a table: code, group, count, and a last row `total` (合计; for topics and special groups, consultations counted once each)",
-            content(
-                (String = "text/csv"),
-                (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-            ),
-            headers(("Content-Disposition" = String, description = "attachment; filename=…"))),
-        e::Read, e::Forbidden,
+endpoint! {
+    /// Export a consultation breakdown as CSV or XLSX (same figures as `GET /stats/consultations`).
+    export export_consultation_stats(
+        "/stats/consultations/export", ExportConsultationStats, ConsultationStatsQuery
     ),
-)]
-#[get("/stats/consultations/export")]
-/// Export a consultation breakdown as CSV or XLSX (same figures as `GET /stats/consultations`).
-pub async fn export_consultation_stats(
-    state: web::Data<AppState>,
-    principal: Authorized<op::ExportConsultationStats>,
-    format: web::Query<ExportQuery>,
-    query: web::Query<ConsultationStatsQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let b = breakdowns::consultations(&state, principal.unit_id, query.into_inner()).await?;
-    let total_label = if b.multi_valued {
-        "合计（每件咨询计一次）"
-    } else {
-        "合计"
-    };
-    let stem = format!(
-        "consultations-by-{}-{}-{}",
-        b.group_by.code(),
-        b.from.format("%Y%m%d"),
-        b.to.format("%Y%m%d")
-    );
-    send(
-        format.format,
-        stem,
-        "咨询统计",
-        vec!["代码", b.group_by.label(), "咨询量"],
-        breakdown_lines(&b.rows, b.total, total_label),
-    )
-    .await
+        tag = "stats",
+        ok = "The breakdown as a table: code, group, count, and a last row `total` (合计; for topics \
+            and special groups, consultations counted once each)",
+        errors = [Read, Forbidden];
+    |state, principal, format, query| {
+        let b = breakdowns::consultations(&state, principal.unit_id, query).await?;
+        let total_label = if b.multi_valued {
+            "合计（每件咨询计一次）"
+        } else {
+            "合计"
+        };
+        let stem = format!(
+            "consultations-by-{}-{}-{}",
+            b.group_by.code(),
+            b.from.format("%Y%m%d"),
+            b.to.format("%Y%m%d")
+        );
+        send(
+            format,
+            stem,
+            "咨询统计",
+            vec!["代码", b.group_by.label(), "咨询量"],
+            breakdown_lines(&b.rows, b.total, total_label),
+        )
+        .await
+    }
 }
 
-#[utoipa::path(
-    tag = "stats",
-    params(ExportQuery, AidStatsQuery),
-    responses(
-        (status = 200, description = "The breakdown as a table: code, group, count, and a last row `total` (合计)",
-            content(
-                (String = "text/csv"),
-                (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-            ),
-            headers(("Content-Disposition" = String, description = "attachment; filename=…"))),
-        e::Read, e::Forbidden,
-    ),
-)]
-#[get("/stats/aid/export")]
-/// Export an aid breakdown as CSV or XLSX (same figures as `GET /stats/aid`).
-pub async fn export_aid_stats(
-    state: web::Data<AppState>,
-    principal: Authorized<op::ExportAidStats>,
-    format: web::Query<ExportQuery>,
-    query: web::Query<AidStatsQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let b = breakdowns::aid(&state, principal.unit_id, query.into_inner()).await?;
-    let stem = format!(
-        "aid-by-{}-{}-{}",
-        b.group_by.code(),
-        b.from.format("%Y%m%d"),
-        b.to.format("%Y%m%d")
-    );
-    send(
-        format.format,
-        stem,
-        "法律援助统计",
-        vec!["代码", b.group_by.label(), "申请数"],
-        breakdown_lines(&b.rows, b.total, "合计"),
-    )
-    .await
+endpoint! {
+    /// Export an aid breakdown as CSV or XLSX (same figures as `GET /stats/aid`).
+    export export_aid_stats("/stats/aid/export", ExportAidStats, AidStatsQuery),
+        tag = "stats",
+        ok = "The breakdown as a table: code, group, count, and a last row `total` (合计)",
+        errors = [Read, Forbidden];
+    |state, principal, format, query| {
+        let b = breakdowns::aid(&state, principal.unit_id, query).await?;
+        let stem = format!(
+            "aid-by-{}-{}-{}",
+            b.group_by.code(),
+            b.from.format("%Y%m%d"),
+            b.to.format("%Y%m%d")
+        );
+        send(
+            format,
+            stem,
+            "法律援助统计",
+            vec!["代码", b.group_by.label(), "申请数"],
+            breakdown_lines(&b.rows, b.total, "合计"),
+        )
+        .await
+    }
 }
