@@ -150,7 +150,8 @@ pub(crate) use record_view;
 /// - `get name("/path/{id}", Op) -> View, tag, id = "… id", ok; |state, principal, id| { … }`:
 ///   `200` with `ETag`, errors [`e::Read`].
 /// - `update name("/path/{id}", Op, Patch) -> View, tag, id, ok [, also = […]]; |state,
-///   principal, id, if_match, body| { … }`: `200` with the new `ETag`, errors [`e::Update`].
+///   principal, id, if_match, body| { … }`: `200` with the new `ETag`, errors [`e::Update`];
+///   `replace` is the same as `PUT`, `act` as `POST` (a step on the record, such as a review).
 /// - `delete name("/path/{id}", Op), tag, id, ok; |state, principal, id, if_match| { … }`:
 ///   `204`, errors [`e::Read`], [`e::Forbidden`], [`e::Stale`].
 /// - `export name("/path", Op, Query), tag, ok, errors = […]; |state, principal, format, query|
@@ -235,7 +236,25 @@ macro_rules! endpoint {
     };
     (
         $(#[doc = $doc:tt])*
-        update $name:ident($path:tt, $op:ident, $patch:ident) -> $view:ident,
+        update $name:ident $($rest:tt)*
+    ) => {
+        $crate::api::endpoint::endpoint! { @write patch $(#[doc = $doc])* $name $($rest)* }
+    };
+    (
+        $(#[doc = $doc:tt])*
+        replace $name:ident $($rest:tt)*
+    ) => {
+        $crate::api::endpoint::endpoint! { @write put $(#[doc = $doc])* $name $($rest)* }
+    };
+    (
+        $(#[doc = $doc:tt])*
+        act $name:ident $($rest:tt)*
+    ) => {
+        $crate::api::endpoint::endpoint! { @write post $(#[doc = $doc])* $name $($rest)* }
+    };
+    (
+        @write $verb:ident $(#[doc = $doc:tt])*
+        $name:ident($path:tt, $op:ident, $patch:ident) -> $view:ident,
         tag = $tag:tt, id = $id_doc:tt, ok = $ok:tt $(, also = [$($also:ident),+])?;
         |$state:ident, $principal:ident, $id:ident, $if_match:ident, $b:ident| $body:block
     ) => {
@@ -249,7 +268,7 @@ macro_rules! endpoint {
                     $crate::api::errors::Update $($(, $crate::api::errors::$also)+)?,
                 ),
             )]
-            #[patch($path)]
+            #[$verb($path)]
             $(#[doc = $doc])*
             $name($state, $principal: $op, $id: actix_web::web::Path<i64>,
                 $if_match: $crate::precondition::IfMatch, $b: $crate::api::json::Json<$patch>)

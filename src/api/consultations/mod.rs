@@ -10,24 +10,21 @@ pub use views::{Consultation, EarlierVisit, Person, RepeatVisits, Review};
 use input::to_row;
 use views::repeat_view;
 
-use actix_web::{get, post, put, web, HttpResponse};
+use std::collections::HashMap;
+
+use actix_web::{get, post, put, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use validator::Validate;
 
-use crate::api::errors as e;
-use crate::api::etag::{self, IfMatch, IfMatchHeader};
-use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
-use crate::api::json::Json;
-use crate::api::AppState;
-use crate::auth::principal::{op, Authorized};
+use crate::api::endpoint::endpoint;
+use crate::api::etag::{self};
 use crate::auth::Principal;
 use crate::domain::consultation::ReviewDecision;
 use crate::error::ApiError;
-use crate::paging::{Page, PageQuery};
+use crate::paging::Page;
 use crate::privacy;
 use crate::store;
-use crate::store::consultations::{ConsultationFilter, Reader};
+use crate::store::consultations::{ConsultationFilter, ConsultationRow, Reader};
 use crate::store::external_refs::RefEntity;
 use crate::validation;
 
@@ -58,211 +55,165 @@ pub fn reader_of(principal: &Principal) -> Reader {
     }
 }
 
-#[utoipa::path(
-    tag = "consultations",
-    params(ConsultationFilter, PageQuery),
-    responses(
-        (status = 200, description = "Consultations of the caller's scope, newest first (by received_at, then id); new registrations never shift later pages", body = Page<Consultation>),
-        e::List,
-    ),
-)]
-#[get("/consultations")]
-/// List and search consultations of the caller's scope (providers: those they answered).
-pub async fn list_consultations(
-    state: web::Data<AppState>,
-    principal: Authorized<op::ListConsultations>,
-    filter: web::Query<ConsultationFilter>,
-    page: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let page = page.resolve("consultations")?;
-    let filter = filter.into_inner();
-    validation::query_text("q", filter.q.as_deref(), 100)?;
-    validation::query_external_ref(filter.external_ref.as_deref())?;
-    let who = reader_of(&principal);
-    let (rows, mut refs) = crate::api::reads::read(&state.pool, move |c| {
-        let rows = store::consultations::list(c, who, &filter, &page)?;
-        let ids: Vec<i64> = rows.items.iter().map(|r| r.id).collect();
-        Ok((
-            rows,
-            store::external_refs::of(c, RefEntity::Consultation, &ids)?,
-        ))
-    })
-    .await?;
-    let page = rows.try_map(|row| {
-        let external_ref = refs.remove(&row.id);
-        Ok(Consultation::view(row, &principal, None)?.with_external_ref(external_ref))
-    })?;
-    Ok(HttpResponse::Ok().json(page))
+/// A page of consultations and the external references of its rows.
+fn with_refs(
+    c: &mut crate::db::DbConnection,
+    rows: Page<ConsultationRow>,
+) -> Result<(Page<ConsultationRow>, HashMap<i64, String>), ApiError> {
+    let ids: Vec<i64> = rows.items.iter().map(|r| r.id).collect();
+    let refs = store::external_refs::of(c, RefEntity::Consultation, &ids)?;
+    Ok((rows, refs))
 }
 
-#[utoipa::path(
-    tag = "consultations",
-    params(IdempotencyKeyHeader),
-    request_body = NewConsultation,
-    responses(
-        (status = 201, description = "Registered; for callers who see it in full, `repeat_visits` lists earlier consultations of the same person that they also see in full (`null` for everyone else)", body = Consultation,
-            headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new consultation"))),
-        e::Create,
-    ),
-)]
-#[post("/consultations")]
-/// Register a consultation (every role but auditors). An ID number is checked (GB 11643) and
-/// gives birth date, age and sex; elderly and minor people are marked as special groups.
-pub async fn create_consultation(
-    state: web::Data<AppState>,
-    principal: Authorized<op::CreateConsultation>,
-    idem: IdempotencyKey,
-    body: Json<NewConsultation>,
-) -> Result<HttpResponse, ApiError> {
-    body.validate()?;
-    let actor = state.actor(&principal);
-    let row = to_row(&body, &actor)?;
-    let who = reader_of(&principal);
-    let links = privacy::RepeatLinks::of(&principal);
-    let external_ref = body.external_ref.clone();
-    let (stored, repeat, replayed) = store::run(&state.pool, move |c| {
-        let ext = body.external_ref.as_deref();
-        let (stored, replayed) =
-            store::consultations::create(c, &actor, who.root, &row, ext, &*body, &idem)?;
-        let repeat = repeat_visits(c, who, links, &stored)?;
-        Ok((stored, repeat, replayed))
-    })
-    .await?;
-    let view = Consultation::view(stored, &principal, repeat)?.with_external_ref(external_ref);
-    Ok(etag::created(
-        &view,
-        &format!("/api/v1/consultations/{}", view.id),
-        replayed,
-    ))
+/// A consultation after a change, with its external reference.
+fn changed(
+    c: &mut crate::db::DbConnection,
+    row: ConsultationRow,
+) -> Result<(ConsultationRow, Option<String>), ApiError> {
+    let external_ref = store::external_refs::one(c, RefEntity::Consultation, row.id)?;
+    Ok((row, external_ref))
 }
 
-#[utoipa::path(
-    tag = "consultations",
-    params(("id" = i64, Path, description = "Consultation id")),
-    responses(
-        (status = 200, description = "The consultation; for callers who see it in full, with earlier consultations of the same person that they also see in full", body = Consultation,
-            headers(("ETag" = String, description = "The version"))),
-        e::Read,
-    ),
-)]
-#[get("/consultations/{id}")]
-/// Read a consultation of the caller's scope.
-pub async fn get_consultation(
-    state: web::Data<AppState>,
-    principal: Authorized<op::GetConsultation>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let who = reader_of(&principal);
-    let links = privacy::RepeatLinks::of(&principal);
-    let (row, repeat, follow_up) = store::run(&state.pool, move |c| {
-        let row = store::consultations::find(c, who, id)?;
-        let repeat = repeat_visits(c, who, links, &row)?;
-        let follow_up = store::follow_ups::satisfaction_of(
-            c,
-            crate::domain::follow_up::SubjectKind::Consultation,
-            id,
-        )?;
-        let external_ref = store::external_refs::one(c, RefEntity::Consultation, id)?;
-        Ok((row, repeat, (follow_up, external_ref)))
-    })
-    .await?;
-    let (follow_up, external_ref) = follow_up;
-    let mut view = Consultation::view(row, &principal, repeat)?.with_external_ref(external_ref);
-    view.follow_up = crate::api::follow_ups::FollowUpSummary::from_stored(follow_up);
-    Ok(etag::ok(&view))
-}
-
-#[utoipa::path(
-    tag = "consultations",
-    params(("id" = i64, Path, description = "Consultation id"), IfMatchHeader),
-    request_body = NewConsultation,
-    responses(
-        (status = 200, description = "The corrected consultation; an approved or returned entry goes back to review", body = Consultation,
-            headers(("ETag" = String, description = "The new version"))),
-        e::Update,
-    ),
-)]
-#[put("/consultations/{id}")]
-/// Correct a consultation: the body is the whole registration as it should read (the staff of
-/// its unit's subtree and admins; not integrations, not providers). A reviewed entry returns to
-/// review.
-pub async fn update_consultation(
-    state: web::Data<AppState>,
-    principal: Authorized<op::UpdateConsultation>,
-    id: web::Path<i64>,
-    if_match: IfMatch,
-    body: Json<NewConsultation>,
-) -> Result<HttpResponse, ApiError> {
-    body.validate()?;
-    let actor = state.actor(&principal);
-    let next = to_row(&body, &actor)?;
-    let id = id.into_inner();
-    let who = reader_of(&principal);
-    let given = body.external_ref.clone();
-    let (row, external_ref) = store::run(&state.pool, move |c| {
-        // The reference is the registration's: a correction may repeat it, not change it.
-        store::consultations::find(c, who, id)?;
-        let current = store::external_refs::one(c, RefEntity::Consultation, id)?;
-        store::external_refs::unchanged(given.as_deref(), current.as_deref())?;
-        let row = store::consultations::update(c, &actor, who, id, &if_match, next)?;
-        Ok((row, current))
-    })
-    .await?;
-    Ok(etag::ok(
-        &Consultation::view(row, &principal, None)?.with_external_ref(external_ref),
-    ))
-}
-
-#[utoipa::path(
-    tag = "consultations",
-    params(("id" = i64, Path, description = "Consultation id"), IfMatchHeader),
-    request_body = ReviewInput,
-    responses(
-        (status = 200, description = "Reviewed", body = Consultation, headers(("ETag" = String, description = "The new version"))),
-        e::Update, e::Conflict,
-    ),
-)]
-#[post("/consultations/{id}/review")]
-/// Review a pending consultation (咨询审核): approve it, or return it with a comment (admin of
-/// the unit's subtree). Deciding an entry that is not pending is a 409.
-pub async fn review_consultation(
-    state: web::Data<AppState>,
-    principal: Authorized<op::ReviewConsultation>,
-    id: web::Path<i64>,
-    if_match: IfMatch,
-    body: Json<ReviewInput>,
-) -> Result<HttpResponse, ApiError> {
-    body.validate()?;
-    if body.decision == ReviewDecision::Return && body.comment.is_none() {
-        return Err(ApiError::invalid_field(
-            "comment",
-            "required",
-            "a returned consultation needs a comment saying what to correct",
-        ));
+endpoint! {
+    /// List and search consultations of the caller's scope (providers: those they answered).
+    list list_consultations("/consultations", ListConsultations, ConsultationFilter) -> Consultation,
+        tag = "consultations",
+        ok = "Consultations of the caller's scope, newest first (by received_at, then id); new \
+            registrations never shift later pages";
+    |state, principal, filter, page| {
+        let page = page.resolve("consultations")?;
+        validation::query_text("q", filter.q.as_deref(), 100)?;
+        validation::query_external_ref(filter.external_ref.as_deref())?;
+        let who = reader_of(&principal);
+        let (rows, mut refs) = crate::api::reads::read(&state.pool, move |c| {
+            let rows = store::consultations::list(c, who, &filter, &page)?;
+            with_refs(c, rows)
+        })
+        .await?;
+        let page = rows.try_map(|row| {
+            let external_ref = refs.remove(&row.id);
+            Ok(Consultation::view(row, &principal, None)?.with_external_ref(external_ref))
+        })?;
+        Ok(HttpResponse::Ok().json(page))
     }
-    let id = id.into_inner();
-    let actor = state.actor(&principal);
-    let who = reader_of(&principal);
-    let (row, external_ref) = store::run(&state.pool, move |c| {
-        let row = store::consultations::review(
-            c,
-            &actor,
-            who,
-            id,
-            &if_match,
-            body.decision,
-            body.comment.as_deref(),
-        )?;
-        Ok((
-            row,
-            store::external_refs::one(c, RefEntity::Consultation, id)?,
+}
+
+endpoint! {
+    /// Register a consultation (every role but auditors). An ID number is checked (GB 11643) and
+    /// gives birth date, age and sex; elderly and minor people are marked as special groups.
+    create create_consultation("/consultations", CreateConsultation, NewConsultation)
+        -> Consultation,
+        tag = "consultations",
+        ok = "Registered; for callers who see it in full, `repeat_visits` lists earlier \
+            consultations of the same person that they also see in full (`null` for everyone \
+            else)",
+        location = "The new consultation";
+    |state, principal, idem, body| {
+        let actor = state.actor(&principal);
+        let row = to_row(&body, &actor)?;
+        let who = reader_of(&principal);
+        let links = privacy::RepeatLinks::of(&principal);
+        let external_ref = body.external_ref.clone();
+        let (stored, repeat, replayed) = store::run(&state.pool, move |c| {
+            let ext = body.external_ref.as_deref();
+            let (stored, replayed) =
+                store::consultations::create(c, &actor, who.root, &row, ext, &*body, &idem)?;
+            let repeat = repeat_visits(c, who, links, &stored)?;
+            Ok((stored, repeat, replayed))
+        })
+        .await?;
+        let view = Consultation::view(stored, &principal, repeat)?.with_external_ref(external_ref);
+        Ok(etag::created(
+            &view,
+            &format!("/api/v1/consultations/{}", view.id),
+            replayed,
         ))
-    })
-    .await?;
-    Ok(etag::ok(
-        &Consultation::view(row, &principal, None)?.with_external_ref(external_ref),
-    ))
+    }
+}
+
+endpoint! {
+    /// Read a consultation of the caller's scope.
+    get get_consultation("/consultations/{id}", GetConsultation) -> Consultation,
+        tag = "consultations", id = "Consultation id",
+        ok = "The consultation; for callers who see it in full, with earlier consultations of the \
+            same person that they also see in full";
+    |state, principal, id| {
+        let who = reader_of(&principal);
+        let links = privacy::RepeatLinks::of(&principal);
+        let (row, repeat, follow_up) = store::run(&state.pool, move |c| {
+            let row = store::consultations::find(c, who, id)?;
+            let repeat = repeat_visits(c, who, links, &row)?;
+            let follow_up = store::follow_ups::satisfaction_of(
+                c,
+                crate::domain::follow_up::SubjectKind::Consultation,
+                id,
+            )?;
+            let external_ref = store::external_refs::one(c, RefEntity::Consultation, id)?;
+            Ok((row, repeat, (follow_up, external_ref)))
+        })
+        .await?;
+        let (follow_up, external_ref) = follow_up;
+        let mut view = Consultation::view(row, &principal, repeat)?.with_external_ref(external_ref);
+        view.follow_up = crate::api::follow_ups::FollowUpSummary::from_stored(follow_up);
+        Ok(etag::ok(&view))
+    }
+}
+
+endpoint! {
+    /// Correct a consultation: the body is the whole registration as it should read (the staff of
+    /// its unit's subtree and admins; not integrations, not providers). A reviewed entry returns to
+    /// review.
+    replace update_consultation("/consultations/{id}", UpdateConsultation, NewConsultation)
+        -> Consultation,
+        tag = "consultations", id = "Consultation id",
+        ok = "The corrected consultation; an approved or returned entry goes back to review";
+    |state, principal, id, if_match, body| {
+        let actor = state.actor(&principal);
+        let next = to_row(&body, &actor)?;
+        let who = reader_of(&principal);
+        let given = body.external_ref.clone();
+        let (row, external_ref) = store::run(&state.pool, move |c| {
+            // The reference is the registration's: a correction may repeat it, not change it.
+            store::consultations::find(c, who, id)?;
+            let current = store::external_refs::one(c, RefEntity::Consultation, id)?;
+            store::external_refs::unchanged(given.as_deref(), current.as_deref())?;
+            let row = store::consultations::update(c, &actor, who, id, &if_match, next)?;
+            Ok((row, current))
+        })
+        .await?;
+        Ok(etag::ok(
+            &Consultation::view(row, &principal, None)?.with_external_ref(external_ref),
+        ))
+    }
+}
+
+endpoint! {
+    /// Review a pending consultation (咨询审核): approve it, or return it with a comment (admin of
+    /// the unit's subtree). Deciding an entry that is not pending is a 409.
+    act review_consultation("/consultations/{id}/review", ReviewConsultation, ReviewInput)
+        -> Consultation,
+        tag = "consultations", id = "Consultation id", ok = "Reviewed", also = [Conflict];
+    |state, principal, id, if_match, body| {
+        if body.decision == ReviewDecision::Return && body.comment.is_none() {
+            return Err(ApiError::invalid_field(
+                "comment",
+                "required",
+                "a returned consultation needs a comment saying what to correct",
+            ));
+        }
+        let actor = state.actor(&principal);
+        let who = reader_of(&principal);
+        let (row, external_ref) = store::run(&state.pool, move |c| {
+            let (decision, comment) = (body.decision, body.comment.as_deref());
+            let row =
+                store::consultations::review(c, &actor, who, id, &if_match, decision, comment)?;
+            changed(c, row)
+        })
+        .await?;
+        Ok(etag::ok(
+            &Consultation::view(row, &principal, None)?.with_external_ref(external_ref),
+        ))
+    }
 }
 
 /// An entry waiting for review.
@@ -282,45 +233,33 @@ pub struct ReviewQueueQuery {
     pub unit_id: Option<i64>,
 }
 
-#[utoipa::path(
-    tag = "consultations",
-    params(ReviewQueueQuery, PageQuery),
-    responses(
-        (status = 200, description = "Pending consultations, the longest waiting first", body = Page<ReviewQueueItem>),
-        e::List, e::Forbidden,
-    ),
-)]
-#[get("/consultations/review-queue")]
-/// Consultations waiting for review in the caller's subtree, oldest first, with how long each
-/// has waited (admin).
-pub async fn get_review_queue(
-    state: web::Data<AppState>,
-    principal: Authorized<op::GetReviewQueue>,
-    query: web::Query<ReviewQueueQuery>,
-    page: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let page = page.resolve("review_queue")?;
-    let unit = query.unit_id;
-    let who = reader_of(&principal);
-    let (rows, mut refs) = store::run(&state.pool, move |c| {
-        let rows = store::consultations::review_queue(c, who, unit, &page)?;
-        let ids: Vec<i64> = rows.items.iter().map(|r| r.id).collect();
-        Ok((
-            rows,
-            store::external_refs::of(c, RefEntity::Consultation, &ids)?,
-        ))
-    })
-    .await?;
-    let now = state.clock.stamp();
-    let page = rows.try_map(|row| {
-        let external_ref = refs.remove(&row.id);
-        Ok(ReviewQueueItem {
-            waiting_seconds: (now - row.review_requested_at).num_seconds().max(0),
-            consultation: Consultation::view(row, &principal, None)?
-                .with_external_ref(external_ref),
+endpoint! {
+    /// Consultations waiting for review in the caller's subtree, oldest first, with how long each
+    /// has waited (admin).
+    list get_review_queue("/consultations/review-queue", GetReviewQueue, ReviewQueueQuery)
+        -> ReviewQueueItem,
+        tag = "consultations", ok = "Pending consultations, the longest waiting first",
+        also = [Forbidden];
+    |state, principal, query, page| {
+        let page = page.resolve("review_queue")?;
+        let unit = query.unit_id;
+        let who = reader_of(&principal);
+        let (rows, mut refs) = store::run(&state.pool, move |c| {
+            let rows = store::consultations::review_queue(c, who, unit, &page)?;
+            with_refs(c, rows)
         })
-    })?;
-    Ok(HttpResponse::Ok().json(page))
+        .await?;
+        let now = state.clock.stamp();
+        let page = rows.try_map(|row| {
+            let external_ref = refs.remove(&row.id);
+            Ok(ReviewQueueItem {
+                waiting_seconds: (now - row.review_requested_at).num_seconds().max(0),
+                consultation: Consultation::view(row, &principal, None)?
+                    .with_external_ref(external_ref),
+            })
+        })?;
+        Ok(HttpResponse::Ok().json(page))
+    }
 }
 
 /// Registers the routes of this module.
