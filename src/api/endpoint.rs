@@ -148,7 +148,8 @@ pub(crate) use record_view;
 ///   |state, principal, idem, body| { … }`: `201` with `ETag` and `Location`, errors
 ///   [`e::Create`].
 /// - `get name("/path/{id}", Op) -> View, tag, id = "… id", ok; |state, principal, id| { … }`:
-///   `200` with `ETag`, errors [`e::Read`].
+///   `200` with `ETag`, errors [`e::Read`]; `read` is the same without `ETag` (what belongs to a
+///   record: its timeline, its documents).
 /// - `update name("/path/{id}", Op, Patch) -> View, tag, id, ok [, also = […]]; |state,
 ///   principal, id, if_match, body| { … }`: `200` with the new `ETag`, errors [`e::Update`];
 ///   `replace` is the same as `PUT`, `act` as `POST` (a step on the record, such as a review).
@@ -215,7 +216,21 @@ macro_rules! endpoint {
     };
     (
         $(#[doc = $doc:tt])*
-        get $name:ident($path:tt, $op:ident) -> $view:ident,
+        get $name:ident $($rest:tt)*
+    ) => {
+        $crate::api::endpoint::endpoint! { @one
+            [, headers(("ETag" = String, description = "The version"))] $(#[doc = $doc])* $name $($rest)*
+        }
+    };
+    (
+        $(#[doc = $doc:tt])*
+        read $name:ident $($rest:tt)*
+    ) => {
+        $crate::api::endpoint::endpoint! { @one [] $(#[doc = $doc])* $name $($rest)* }
+    };
+    (
+        @one [$($headers:tt)*] $(#[doc = $doc:tt])*
+        $name:ident($path:tt, $op:ident) -> $view:ident,
         tag = $tag:tt, id = $id_doc:tt, ok = $ok:tt $(, also = [$($also:ident),+])?;
         |$state:ident, $principal:ident, $id:ident| $body:block
     ) => {
@@ -224,7 +239,7 @@ macro_rules! endpoint {
                 tag = $tag,
                 params(("id" = i64, Path, description = $id_doc)),
                 responses(
-                    (status = 200, description = $ok, body = $view, headers(("ETag" = String, description = "The version"))),
+                    (status = 200, description = $ok, body = $view $($headers)*),
                     $crate::api::errors::Read $($(, $crate::api::errors::$also)+)?,
                 ),
             )]
