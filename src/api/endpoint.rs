@@ -147,6 +147,9 @@ pub(crate) use record_view;
 /// - `create name("/path", Op, New) -> View, tag, ok, location = "…" [, also = [Conflict]];
 ///   |state, principal, idem, body| { … }`: `201` with `ETag` and `Location`, errors
 ///   [`e::Create`].
+/// - `add name("/path/{id}/…", Op, Input) -> View, tag, id, ok [, also = […]]; |state,
+///   principal, id, body| { … }`: an entry added to a record (`201` with the entry), errors
+///   [`e::Create`].
 /// - `get name("/path/{id}", Op) -> View, tag, id = "… id", ok; |state, principal, id| { … }`:
 ///   `200` with `ETag`, errors [`e::Read`]; `read` is the same without `ETag` (what belongs to a
 ///   record: its timeline, its documents).
@@ -212,6 +215,29 @@ macro_rules! endpoint {
             $name($state, $principal: $op, $idem: $crate::api::idempotency::IdempotencyKey,
                 $b: $crate::api::json::Json<$new>)
             { validator::Validate::validate(&*$b)?; $body }
+        }
+    };
+    (
+        $(#[doc = $doc:tt])*
+        add $name:ident($path:tt, $op:ident, $input:ident) -> $view:ident,
+        tag = $tag:tt, id = $id_doc:tt, ok = $ok:tt $(, also = [$($also:ident),+])?;
+        |$state:ident, $principal:ident, $id:ident, $b:ident| $body:block
+    ) => {
+        $crate::api::endpoint::endpoint! { @handler
+            #[utoipa::path(
+                tag = $tag,
+                params(("id" = i64, Path, description = $id_doc)),
+                request_body = $input,
+                responses(
+                    (status = 201, description = $ok, body = $view),
+                    $crate::api::errors::Create $($(, $crate::api::errors::$also)+)?,
+                ),
+            )]
+            #[post($path)]
+            $(#[doc = $doc])*
+            $name($state, $principal: $op, $id: actix_web::web::Path<i64>,
+                $b: $crate::api::json::Json<$input>)
+            { validator::Validate::validate(&*$b)?; let $id = $id.into_inner(); $body }
         }
     };
     (

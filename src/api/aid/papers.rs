@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::reader_of;
+use crate::api::endpoint::endpoint;
 use crate::api::errors as e;
 use crate::api::AppState;
 use crate::auth::principal::{op, Authorized};
@@ -91,28 +92,19 @@ fn view(p: &PaperRow, applicant: &str, sight: privacy::Sight) -> AidPaper {
     }
 }
 
-#[utoipa::path(
-    tag = "aid",
-    params(("id" = i64, Path, description = "Application id")),
-    responses(
-        (status = 200, description = "The documents issued, in order", body = AidPapers),
-        e::Read,
-    ),
-)]
-#[get("/aid-applications/{id}/papers")]
-/// The written documents of a case, each with its reference number: the materials notice, the
-/// grant or refusal, the assignment notice, the termination, the bureau's objection decision.
-/// They are issued by the steps that decide and never change afterwards.
-pub async fn list_aid_papers(
-    state: web::Data<AppState>,
-    principal: Authorized<op::ListAidPapers>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
-    let who = reader_of(&principal);
-    let (rows, applicant, sight) = load(&state, &principal, who, id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(AidPapers {
-        items: rows.iter().map(|p| view(p, &applicant, sight)).collect(),
-    }))
+endpoint! {
+    /// The written documents of a case, each with its reference number: the materials notice, the
+    /// grant or refusal, the assignment notice, the termination, the bureau's objection decision.
+    /// They are issued by the steps that decide and never change afterwards.
+    read list_aid_papers("/aid-applications/{id}/papers", ListAidPapers) -> AidPapers,
+        tag = "aid", id = "Application id", ok = "The documents issued, in order";
+    |state, principal, id| {
+        let who = reader_of(&principal);
+        let (rows, applicant, sight) = load(&state, &principal, who, id).await?;
+        Ok(HttpResponse::Ok().json(AidPapers {
+            items: rows.iter().map(|p| view(p, &applicant, sight)).collect(),
+        }))
+    }
 }
 
 #[utoipa::path(

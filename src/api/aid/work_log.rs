@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::reader_of;
+use crate::api::endpoint::endpoint;
 use crate::api::endpoint::versioned_view;
 use crate::api::errors as e;
 use crate::api::etag::{self, IfMatch, IfMatchHeader};
@@ -87,66 +88,45 @@ impl From<store::aid::WorkEntryRow> for WorkEntry {
     }
 }
 
-#[utoipa::path(
-    tag = "aid",
-    params(("id" = i64, Path, description = "Application id")),
-    request_body = WorkEntryInput,
-    responses(
-        (status = 201, description = "Recorded (audited; the timeline shows it as `log_work`)", body = WorkEntry),
-        e::Create, e::NotFound, e::Conflict,
-    ),
-)]
-#[post("/aid-applications/{id}/work-log")]
-/// Record what the provider did on a case while it is assigned or in progress: a meeting, file
-/// reading, evidence, a document drafted, a hearing, mediation, or a ground on which aid must
-/// end (`termination_report`, with `termination_ground`) for the aid officer to decide. The
-/// provider assigned, or an aid officer.
-pub async fn create_aid_work_entry(
-    state: web::Data<AppState>,
-    principal: Authorized<op::CreateAidWorkEntry>,
-    id: web::Path<i64>,
-    body: Json<WorkEntryInput>,
-) -> Result<HttpResponse, ApiError> {
-    body.validate()?;
-    aid::check_work_entry(body.kind, body.termination_ground)
-        .map_err(|e| ApiError::invalid_field(&e.field, e.code, e.message))?;
-    let id = id.into_inner();
-    let actor = state.actor(&principal);
-    let who = reader_of(&principal);
-    let input = store::aid::WorkEntryInput {
-        kind: body.kind,
-        done_on: body.done_on,
-        note: body.note.trim().to_owned(),
-        termination_ground: body.termination_ground,
-    };
-    let row = store::run(&state.pool, move |c| {
-        store::aid::log_work(c, &actor, who, id, &input)
-    })
-    .await?;
-    Ok(HttpResponse::Created().json(WorkEntry::from(row)))
+endpoint! {
+    /// Record what the provider did on a case while it is assigned or in progress: a meeting, file
+    /// reading, evidence, a document drafted, a hearing, mediation, or a ground on which aid must
+    /// end (`termination_report`, with `termination_ground`) for the aid officer to decide. The
+    /// provider assigned, or an aid officer.
+    add create_aid_work_entry("/aid-applications/{id}/work-log", CreateAidWorkEntry, WorkEntryInput)
+        -> WorkEntry,
+        tag = "aid", id = "Application id",
+        ok = "Recorded (audited; the timeline shows it as `log_work`)", also = [NotFound, Conflict];
+    |state, principal, id, body| {
+        aid::check_work_entry(body.kind, body.termination_ground)
+            .map_err(|e| ApiError::invalid_field(&e.field, e.code, e.message))?;
+        let actor = state.actor(&principal);
+        let who = reader_of(&principal);
+        let input = store::aid::WorkEntryInput {
+            kind: body.kind,
+            done_on: body.done_on,
+            note: body.note.trim().to_owned(),
+            termination_ground: body.termination_ground,
+        };
+        let row = store::run(&state.pool, move |c| {
+            store::aid::log_work(c, &actor, who, id, &input)
+        })
+        .await?;
+        Ok(HttpResponse::Created().json(WorkEntry::from(row)))
+    }
 }
 
-#[utoipa::path(
-    tag = "aid",
-    params(("id" = i64, Path, description = "Application id")),
-    responses(
-        (status = 200, description = "The work log, in the order the work was done", body = WorkLog),
-        e::Read,
-    ),
-)]
-#[get("/aid-applications/{id}/work-log")]
-/// The provider's work log of a case.
-pub async fn list_aid_work_entries(
-    state: web::Data<AppState>,
-    principal: Authorized<op::ListAidWorkEntries>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let who = reader_of(&principal);
-    let rows = store::run(&state.pool, move |c| store::aid::work_log(c, who, id)).await?;
-    Ok(HttpResponse::Ok().json(WorkLog {
-        items: rows.into_iter().map(WorkEntry::from).collect(),
-    }))
+endpoint! {
+    /// The provider's work log of a case.
+    read list_aid_work_entries("/aid-applications/{id}/work-log", ListAidWorkEntries) -> WorkLog,
+        tag = "aid", id = "Application id", ok = "The work log, in the order the work was done";
+    |state, principal, id| {
+        let who = reader_of(&principal);
+        let rows = store::run(&state.pool, move |c| store::aid::work_log(c, who, id)).await?;
+        Ok(HttpResponse::Ok().json(WorkLog {
+            items: rows.into_iter().map(WorkEntry::from).collect(),
+        }))
+    }
 }
 
 /// A case subsidy rate to set.

@@ -6,6 +6,7 @@ use validator::Validate;
 use super::types::{ActionInput, GreenInput};
 use super::views::{one_view, AidApplication};
 use super::{reader_for, reader_of};
+use crate::api::endpoint::endpoint;
 use crate::api::errors as e;
 use crate::api::etag::{self, IfMatch, IfMatchHeader};
 use crate::api::json::Json;
@@ -77,39 +78,26 @@ pub async fn act_on_aid_application(
     Ok(etag::ok(&one_view(&state, &principal, app).await?))
 }
 
-#[utoipa::path(
-    tag = "aid",
-    params(("id" = i64, Path, description = "Application id"), IfMatchHeader),
-    request_body = GreenInput,
-    responses(
-        (status = 200, description = "Changed (audited)", body = AidApplication, headers(("ETag" = String, description = "The new version"))),
-        e::Update,
-    ),
-)]
-#[post("/aid-applications/{id}/green-channel")]
-/// Put an application on or off the green channel, with a reason (aid officers, admins).
-pub async fn set_green_channel(
-    state: web::Data<AppState>,
-    principal: Authorized<op::SetGreenChannel>,
-    id: web::Path<i64>,
-    if_match: IfMatch,
-    body: Json<GreenInput>,
-) -> Result<HttpResponse, ApiError> {
-    body.validate()?;
-    let id = id.into_inner();
-    let actor = state.actor(&principal);
-    let who = reader_of(&principal);
-    let app = store::run(&state.pool, move |c| {
-        store::aid::set_green(
-            c,
-            &actor,
-            who,
-            id,
-            &if_match,
-            body.green_channel,
-            body.reason.trim(),
-        )
-    })
-    .await?;
-    Ok(etag::ok(&one_view(&state, &principal, app).await?))
+endpoint! {
+    /// Put an application on or off the green channel, with a reason (aid officers, admins).
+    act set_green_channel("/aid-applications/{id}/green-channel", SetGreenChannel, GreenInput)
+        -> AidApplication,
+        tag = "aid", id = "Application id", ok = "Changed (audited)";
+    |state, principal, id, if_match, body| {
+        let actor = state.actor(&principal);
+        let who = reader_of(&principal);
+        let app = store::run(&state.pool, move |c| {
+            store::aid::set_green(
+                c,
+                &actor,
+                who,
+                id,
+                &if_match,
+                body.green_channel,
+                body.reason.trim(),
+            )
+        })
+        .await?;
+        Ok(etag::ok(&one_view(&state, &principal, app).await?))
+    }
 }
