@@ -5,12 +5,13 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::api::endpoint::endpoint;
 use crate::api::errors as e;
 use crate::api::json::Json;
 use crate::api::AppState;
 use crate::auth::principal::{op, Authorized};
 use crate::error::ApiError;
-use crate::paging::{Page, PageQuery};
+use crate::paging::Page;
 use crate::store;
 use crate::store::audit::{AuditFilter, AuditRow, ChainReport, Checkpoint, VerifyScope};
 use crate::time::to_cst;
@@ -94,33 +95,22 @@ impl From<AuditRow> for AuditEvent {
     }
 }
 
-#[utoipa::path(
-    tag = "audit",
-    params(AuditFilter, PageQuery),
-    responses(
-        (status = 200, description = "Events of the caller's subtree, oldest first", body = Page<AuditEvent>),
-        e::List, e::Forbidden,
-    ),
-)]
-#[get("/audit-events")]
-/// Read the audit trail of the caller's subtree (admin, auditor).
-pub async fn list_audit_events(
-    state: web::Data<AppState>,
-    principal: Authorized<op::ListAuditEvents>,
-    filter: web::Query<AuditFilter>,
-    page: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let page = page.resolve("audit_events")?;
-    let filter = filter.into_inner();
-    query_text("entity", filter.entity.as_deref(), 40)?;
-    query_text("actor", filter.actor.as_deref(), 100)?;
-    query_text("request_id", filter.request_id.as_deref(), 128)?;
-    let root = principal.unit_id;
-    let rows = store::run(&state.pool, move |c| {
-        store::audit::list(c, root, &filter, &page)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(rows.try_map(|r| Ok(AuditEvent::from(r)))?))
+endpoint! {
+    /// Read the audit trail of the caller's subtree (admin, auditor).
+    list list_audit_events("/audit-events", ListAuditEvents, AuditFilter) -> AuditEvent,
+        tag = "audit", ok = "Events of the caller's subtree, oldest first", also = [Forbidden];
+    |state, principal, filter, page| {
+        let page = page.resolve("audit_events")?;
+        query_text("entity", filter.entity.as_deref(), 40)?;
+        query_text("actor", filter.actor.as_deref(), 100)?;
+        query_text("request_id", filter.request_id.as_deref(), 128)?;
+        let root = principal.unit_id;
+        let rows = store::run(&state.pool, move |c| {
+            store::audit::list(c, root, &filter, &page)
+        })
+        .await?;
+        Ok(HttpResponse::Ok().json(rows.try_map(|r| Ok(AuditEvent::from(r)))?))
+    }
 }
 
 const VERIFY_EXAMPLE: &str = r#"{"intact": false, "checked": 212, "first_broken_id": null,

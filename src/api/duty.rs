@@ -8,16 +8,15 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::api::access::reach_of;
-use crate::api::endpoint::{self, endpoint, record_view};
+use crate::api::endpoint::{self, endpoint, record_view, Source};
 use crate::api::errors as e;
-use crate::api::etag::{self};
 use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 use crate::api::json::Json;
 use crate::api::AppState;
 use crate::auth::principal::{op, Authorized};
 use crate::domain::duty::{DayOfWeek, DutyKind, DutyPeriod, StaffKind};
 use crate::error::ApiError;
-use crate::paging::{Page, PageQuery};
+use crate::paging::Page;
 use crate::store;
 use crate::store::duty::{DutyShiftFilter, Shift, ShiftChange, ShiftInput, ShiftPerson};
 use crate::time::to_cst;
@@ -305,30 +304,16 @@ fn created_response(
     })
 }
 
-#[utoipa::path(
-    tag = "duty",
-    params(DutyShiftFilter, PageQuery),
-    responses(
-        (status = 200, description = "Shifts of the caller's subtree, by date and id", body = Page<DutyShift>),
-        e::List,
-    ),
-)]
-#[get("/duty-shifts")]
-/// List duty shifts of the caller's subtree (providers: the shifts they are on).
-pub async fn list_duty_shifts(
-    state: web::Data<AppState>,
-    principal: Authorized<op::ListDutyShifts>,
-    filter: web::Query<DutyShiftFilter>,
-    page: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let page = page.resolve("duty_shifts")?;
-    let filter = filter.into_inner();
-    let reach = reach_of(&principal);
-    let page = crate::api::reads::read(&state.pool, move |c| {
-        store::duty::list(c, reach, &filter, &page)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(page.try_map(|row| Ok(DutyShift::from(row)))?))
+endpoint! {
+    /// List duty shifts of the caller's subtree (providers: the shifts they are on).
+    list list_duty_shifts("/duty-shifts", ListDutyShifts, DutyShiftFilter) -> DutyShift,
+        tag = "duty", ok = "Shifts of the caller's subtree, by date and id";
+    |state, principal, filter, page| {
+        let reach = reach_of(&principal);
+        let list = move |c: &mut _, p: &_| store::duty::list(c, reach, &filter, p);
+        let view = |r| Ok(DutyShift::from(r));
+        endpoint::page(&state, page, "duty_shifts", Source::Replica, list, view).await
+    }
 }
 
 endpoint! {
@@ -426,28 +411,15 @@ pub async fn create_duty_shift_pattern(
     ))
 }
 
-#[utoipa::path(
-    tag = "duty",
-    params(("id" = i64, Path, description = "Shift id")),
-    responses(
-        (status = 200, description = "The shift", body = DutyShift, headers(("ETag" = String, description = "The version"))),
-        e::Read,
-    ),
-)]
-#[get("/duty-shifts/{id}")]
-/// Read a shift of the caller's subtree (providers: one they are on).
-pub async fn get_duty_shift(
-    state: web::Data<AppState>,
-    principal: Authorized<op::GetDutyShift>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let reach = reach_of(&principal);
-    let shift = store::run(&state.pool, move |c| {
-        store::duty::find_reached(c, reach, id)
-    })
-    .await?;
-    Ok(etag::ok(&DutyShift::from(shift)))
+endpoint! {
+    /// Read a shift of the caller's subtree (providers: one they are on).
+    get get_duty_shift("/duty-shifts/{id}", GetDutyShift) -> DutyShift,
+        tag = "duty", id = "Shift id", ok = "The shift";
+    |state, principal, id| {
+        let reach = reach_of(&principal);
+        let find = move |c: &mut _| store::duty::find_reached(c, reach, id);
+        endpoint::one(&state, find, |r| Ok(DutyShift::from(r))).await
+    }
 }
 
 endpoint! {

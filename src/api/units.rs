@@ -367,27 +367,17 @@ endpoint! {
     }
 }
 
-#[utoipa::path(
-    tag = "targets",
-    params(("id" = i64, Path, description = "Unit id")),
-    responses(
-        (status = 200, description = "The unit's targets by year", body = UnitTargets),
-        e::Read,
-    ),
-)]
-#[get("/units/{id}/targets")]
-/// Read a unit's annual targets.
-pub async fn list_unit_targets(
-    state: web::Data<AppState>,
-    principal: Authorized<op::ListUnitTargets>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let root = principal.unit_id;
-    let rows = store::run(&state.pool, move |c| store::targets::list(c, root, id)).await?;
-    Ok(HttpResponse::Ok().json(UnitTargets {
-        items: rows.into_iter().map(UnitTarget::from).collect(),
-    }))
+endpoint! {
+    /// Read a unit's annual targets.
+    read list_unit_targets("/units/{id}/targets", ListUnitTargets) -> UnitTargets,
+        tag = "targets", id = "Unit id", ok = "The unit's targets by year";
+    |state, principal, id| {
+        let root = principal.unit_id;
+        let rows = store::run(&state.pool, move |c| store::targets::list(c, root, id)).await?;
+        Ok(HttpResponse::Ok().json(UnitTargets {
+            items: rows.into_iter().map(UnitTarget::from).collect(),
+        }))
+    }
 }
 
 #[utoipa::path(

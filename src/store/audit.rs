@@ -18,10 +18,10 @@ use crate::db::schema::audit_events;
 use crate::db::DbConnection;
 use crate::domain::masking::{mask_id_number, mask_name, mask_phone};
 use crate::error::ApiError;
-use crate::paging::{Cursor, Order, Page, PageRequest};
+use crate::paging::{Cursor, Page, PageRequest};
 use crate::store::changes;
 use crate::store::optional::FilterSome;
-use crate::store::scope::unit_id_in_subtree;
+use crate::store::scope::subtree_by_id;
 use crate::store::Actor;
 
 pub use key::AuditKeys;
@@ -453,15 +453,7 @@ pub fn list(
     filter: &AuditFilter,
     page: &PageRequest,
 ) -> Result<Page<AuditRow>, ApiError> {
-    let mut query = audit_events::table
-        .filter(unit_id_in_subtree("audit_events.unit_id", root))
-        .select(AuditRow::as_select())
-        .order(audit_events::id.asc())
-        .limit(page.fetch_limit())
-        .into_boxed();
-    if let Some(after) = page.after_id_of("audit_events.id", Order::Ascending) {
-        query = query.filter(after);
-    }
+    let mut query = subtree_by_id!(AuditRow in audit_events, root, page);
     if let Some(entity) = &filter.entity {
         query = query.filter(audit_events::entity.eq(entity.clone()));
     }

@@ -22,7 +22,7 @@ use crate::store::changes::changed_since_filter;
 use crate::store::optional::FilterSome;
 use crate::store::scope::check_referenced;
 use crate::store::scope::find_in_subtree;
-use crate::store::scope::unit_id_in_subtree;
+use crate::store::scope::{subtree_by_id, unit_id_in_subtree};
 use crate::store::write::record;
 use crate::store::write::{self, Record};
 use crate::store::{audit, Actor};
@@ -165,15 +165,7 @@ pub fn list(
     f: &FollowUpFilter,
     page: &PageRequest,
 ) -> Result<Page<FollowUpRow>, ApiError> {
-    let mut q = follow_ups::table
-        .filter(unit_id_in_subtree("follow_ups.unit_id", root))
-        .select(FollowUpRow::as_select())
-        .order(follow_ups::id.asc())
-        .limit(page.fetch_limit())
-        .into_boxed();
-    if let Some(after) = page.after_id_of("follow_ups.id", Order::Ascending) {
-        q = q.filter(after);
-    }
+    let mut q = subtree_by_id!(FollowUpRow in follow_ups, root, page);
     q = q.filter_some(f.unit_id, |unit| {
         unit_id_in_subtree("follow_ups.unit_id", unit)
     });

@@ -20,11 +20,11 @@ use crate::domain::monthly_report::{
 };
 use crate::domain::units::UnitKind;
 use crate::error::ApiError;
-use crate::paging::{Cursor, Order, Page, PageRequest};
+use crate::paging::{Cursor, Page, PageRequest};
 use crate::store::changes::changed_since_filter;
 use crate::store::idempotency::Idempotency;
 use crate::store::optional::FilterSome;
-use crate::store::scope::{unit_id_in_subtree, unit_in_subtree};
+use crate::store::scope::{subtree_by_id, unit_id_in_subtree, unit_in_subtree};
 use crate::store::write::{self, record, Record};
 use crate::store::{audit, units as unit_store, Actor};
 
@@ -311,15 +311,7 @@ pub fn list(
     filter: &ReportFilter,
     page: &PageRequest,
 ) -> Result<Page<Report>, ApiError> {
-    let mut query = monthly_reports::table
-        .filter(unit_id_in_subtree("monthly_reports.unit_id", root))
-        .select(ReportRow::as_select())
-        .order(monthly_reports::id.asc())
-        .limit(page.fetch_limit())
-        .into_boxed();
-    if let Some(after) = page.after_id_of("monthly_reports.id", Order::Ascending) {
-        query = query.filter(after);
-    }
+    let mut query = subtree_by_id!(ReportRow in monthly_reports, root, page);
     query = query.filter_some(filter.unit_id, |unit| {
         unit_id_in_subtree("monthly_reports.unit_id", unit)
     });

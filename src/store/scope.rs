@@ -69,6 +69,26 @@ macro_rules! find_in_subtree {
 }
 pub(crate) use find_in_subtree;
 
+/// The boxed query of a list of `row`s of `table` whose unit is in the subtree of `root`, by id,
+/// from the cursor of `page` on: what a filter then narrows and `page.finish` answers.
+macro_rules! subtree_by_id {
+    ($row:ident in $table:ident, $root:expr, $page:expr) => {{
+        let unit_column = concat!(stringify!($table), ".unit_id");
+        let mut query = $table::table
+            .filter($crate::store::scope::unit_id_in_subtree(unit_column, $root))
+            .select($row::as_select())
+            .order($table::id.asc())
+            .limit($page.fetch_limit())
+            .into_boxed();
+        let id_column = concat!(stringify!($table), ".id");
+        if let Some(after) = $page.after_id_of(id_column, $crate::paging::Order::Ascending) {
+            query = query.filter(after);
+        }
+        query
+    }};
+}
+pub(crate) use subtree_by_id;
+
 /// The same filter as [`unit_id_in_subtree`], as SQL text for a hand-written query whose root id
 /// is bound at `placeholder` (`$1`, …).
 pub fn unit_id_in_subtree_sql(unit_column: &str, placeholder: &str) -> String {

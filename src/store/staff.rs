@@ -7,13 +7,13 @@ use crate::db::schema::staff;
 use crate::db::DbConnection;
 use crate::domain::duty::StaffKind;
 use crate::error::ApiError;
-use crate::paging::{Cursor, Order, Page, PageRequest};
+use crate::paging::{Cursor, Page, PageRequest};
 use crate::precondition::IfMatch;
 use crate::store::changes::changed_since_filter;
 use crate::store::idempotency::Idempotency;
 use crate::store::optional::FilterSome;
 use crate::store::scope::find_in_subtree;
-use crate::store::scope::unit_id_in_subtree;
+use crate::store::scope::subtree_by_id;
 use crate::store::write::record;
 use crate::store::write::{self, Record};
 use crate::store::{audit, units, Actor};
@@ -62,15 +62,7 @@ pub fn list(
     filter: &StaffFilter,
     page: &PageRequest,
 ) -> Result<Page<StaffRow>, ApiError> {
-    let mut query = staff::table
-        .filter(unit_id_in_subtree("staff.unit_id", root))
-        .select(StaffRow::as_select())
-        .order(staff::id.asc())
-        .limit(page.fetch_limit())
-        .into_boxed();
-    if let Some(after) = page.after_id_of("staff.id", Order::Ascending) {
-        query = query.filter(after);
-    }
+    let mut query = subtree_by_id!(StaffRow in staff, root, page);
     query = query.filter_some(filter.unit_id, |unit| staff::unit_id.eq(unit));
     query = query.filter_some(filter.kind, |kind| staff::kind.eq(kind));
     query = query.filter_some(filter.active, |active| staff::active.eq(active));

@@ -9,12 +9,12 @@ use crate::db::schema::users;
 use crate::db::DbConnection;
 use crate::domain::roles::Role;
 use crate::error::ApiError;
-use crate::paging::{Cursor, Order, Page, PageRequest};
+use crate::paging::{Cursor, Page, PageRequest};
 use crate::precondition::IfMatch;
 use crate::store::idempotency::Idempotency;
 use crate::store::optional::FilterSome;
 use crate::store::scope::find_in_subtree;
-use crate::store::scope::{check_referenced, unit_id_in_subtree};
+use crate::store::scope::{check_referenced, subtree_by_id};
 use crate::store::write::record;
 use crate::store::write::{self, Record};
 use crate::store::{audit, units, Actor};
@@ -156,15 +156,7 @@ pub fn list(
     filter: &UserFilter,
     page: &PageRequest,
 ) -> Result<Page<UserRow>, ApiError> {
-    let mut query = users::table
-        .filter(unit_id_in_subtree("users.unit_id", root))
-        .select(UserRow::as_select())
-        .order(users::id.asc())
-        .limit(page.fetch_limit())
-        .into_boxed();
-    if let Some(after) = page.after_id_of("users.id", Order::Ascending) {
-        query = query.filter(after);
-    }
+    let mut query = subtree_by_id!(UserRow in users, root, page);
     query = query.filter_some(filter.unit_id, |unit| users::unit_id.eq(unit));
     query = query.filter_some(filter.role, |role| users::role.eq(role));
     query = query.filter_some(filter.active, |active| users::active.eq(active));

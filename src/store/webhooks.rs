@@ -19,7 +19,7 @@ use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;
 use crate::store::changes::Position;
 use crate::store::scope::find_in_subtree;
-use crate::store::scope::unit_id_in_subtree;
+use crate::store::scope::subtree_by_id;
 use crate::store::write::{self, record};
 use crate::store::{audit, Actor};
 
@@ -154,15 +154,7 @@ pub fn list(
     root: i64,
     page: &PageRequest,
 ) -> Result<Page<WebhookRow>, ApiError> {
-    let mut query = webhooks::table
-        .filter(unit_id_in_subtree("webhooks.unit_id", root))
-        .select(WebhookRow::as_select())
-        .order(webhooks::id.asc())
-        .limit(page.fetch_limit())
-        .into_boxed();
-    if let Some(after) = page.after_id_of("webhooks.id", Order::Ascending) {
-        query = query.filter(after);
-    }
+    let query = subtree_by_id!(WebhookRow in webhooks, root, page);
     page.finish(query.load(conn)?, |r| Cursor::by_id(r.id), Ok)
 }
 
