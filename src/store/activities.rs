@@ -16,7 +16,7 @@ use crate::store::idempotency::Idempotency;
 use crate::store::optional::FilterSome;
 use crate::store::scope::find_in_subtree;
 use crate::store::scope::unit_id_in_subtree;
-use crate::store::write::{self, record, Record};
+use crate::store::write::{self, record};
 use crate::store::{audit, duty, units, Actor};
 
 /// A stored activity. `topics` and `staff_ids` are delimited lists (`,a,b,`).
@@ -350,14 +350,7 @@ pub fn seed_demo_year(
         audit::write(conn, actor, |tx, log| {
             for v in chunk {
                 let row = insert_row(tx, log.at(), v)?;
-                log.record::<(), _>(
-                    "create",
-                    ActivityRow::ENTITY,
-                    row.id,
-                    row.unit_id(),
-                    None,
-                    Some(&row),
-                );
+                write::record_created(log, &row);
             }
             Ok(())
         })?;

@@ -105,6 +105,18 @@ impl AuditLog {
         self.at
     }
 
+    /// Records an event that adds `after` to the record `entity_id` (nothing stood before it).
+    pub fn added<A: serde::Serialize>(
+        &mut self,
+        action: &'static str,
+        entity: &'static str,
+        entity_id: i64,
+        unit_id: Option<i64>,
+        after: &A,
+    ) {
+        self.record::<(), A>(action, entity, entity_id, unit_id, None, Some(after));
+    }
+
     /// Records an event; `before` and `after` are redacted here.
     pub fn record<B: serde::Serialize, A: serde::Serialize>(
         &mut self,

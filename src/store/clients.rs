@@ -166,14 +166,7 @@ pub fn create(
             .returning(api_clients::id)
             .get_result(tx)?;
         let created = by_id(tx, id)?;
-        log.record::<(), _>(
-            "create",
-            "api_client",
-            created.id,
-            Some(created.unit_id),
-            None,
-            Some(&created),
-        );
+        write::record_created(log, &created);
         Ok(created)
     })
 }

@@ -24,7 +24,7 @@ use crate::store::scope::check_referenced;
 use crate::store::scope::find_in_subtree;
 use crate::store::scope::{subtree_by_id, unit_id_in_subtree};
 use crate::store::write::record;
-use crate::store::write::{self, Record};
+use crate::store::write;
 use crate::store::{audit, Actor};
 
 changed_since_filter! {
@@ -147,14 +147,7 @@ pub fn insert_for(
         ))
         .returning(follow_ups::all_columns)
         .get_result(tx)?;
-    log.record::<(), _>(
-        "create",
-        FollowUpRow::ENTITY,
-        row.id,
-        Some(unit_id),
-        None,
-        Some(&row),
-    );
+    write::record_created(log, &row);
     Ok(Some(row))
 }
 

@@ -18,7 +18,7 @@ use crate::store::inspections::{refuse, today_of};
 use crate::store::optional::FilterSome;
 use crate::store::scope::find_in_subtree;
 use crate::store::scope::{referenced, unit_id_in_subtree};
-use crate::store::write::{self, record, Record};
+use crate::store::write::{self, record};
 use crate::store::{units, Actor};
 
 changed_since_filter! {
@@ -262,14 +262,7 @@ pub fn insert(
     input: &RecognitionInput,
 ) -> Result<RecognitionRow, ApiError> {
     let row = insert_row(tx, log.at(), input)?;
-    log.record::<(), _>(
-        "create",
-        RecognitionRow::ENTITY,
-        row.id,
-        row.unit_id(),
-        None,
-        Some(&row),
-    );
+    write::record_created(log, &row);
     Ok(row)
 }
 

@@ -141,7 +141,7 @@ pub fn open(
         ))
         .returning(sessions::all_columns)
         .get_result(tx)?;
-    log.record::<(), _>("login", "session", row.id, Some(unit_id), None, Some(&row));
+    log.added("login", "session", row.id, Some(unit_id), &row);
     Ok(row)
 }
 

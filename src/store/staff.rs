@@ -15,7 +15,7 @@ use crate::store::optional::FilterSome;
 use crate::store::scope::find_in_subtree;
 use crate::store::scope::subtree_by_id;
 use crate::store::write::record;
-use crate::store::write::{self, Record};
+use crate::store::write;
 use crate::store::{audit, units, Actor};
 
 /// A stored person.
@@ -144,14 +144,7 @@ pub fn insert(
     v: StaffValues,
 ) -> Result<StaffRow, ApiError> {
     let row = insert_row(tx, log.at(), v)?;
-    log.record::<(), _>(
-        "create",
-        StaffRow::ENTITY,
-        row.id,
-        row.unit_id(),
-        None,
-        Some(&row),
-    );
+    write::record_created(log, &row);
     Ok(row)
 }
 

@@ -186,12 +186,5 @@ pub fn record(
     if let (Some(map), Some(extra)) = (after.as_object_mut(), details.as_object()) {
         map.extend(extra.clone());
     }
-    log.record::<(), _>(
-        action,
-        "login_throttle",
-        row.id,
-        unit_id,
-        None,
-        Some(&after),
-    );
+    log.added(action, "login_throttle", row.id, unit_id, &after);
 }

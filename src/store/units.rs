@@ -18,7 +18,7 @@ use crate::store::idempotency::Idempotency;
 use crate::store::optional::FilterSome;
 use crate::store::scope::{referenced, unit_in_subtree};
 use crate::store::write::record;
-use crate::store::write::{self, Record};
+use crate::store::write;
 use crate::store::{audit, Actor};
 
 /// A stored unit.
@@ -235,14 +235,7 @@ pub fn insert_unchecked(
         accessibility_note: None,
     };
     let row = insert(tx, log.at(), parent, &values)?;
-    log.record::<(), _>(
-        "create",
-        UnitRow::ENTITY,
-        row.id,
-        Some(row.id),
-        None,
-        Some(&row),
-    );
+    write::record_created(log, &row);
     Ok(row)
 }
 

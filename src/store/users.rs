@@ -245,14 +245,7 @@ pub fn insert(
         external_subject: None,
     };
     let row = insert_row(tx, log.at(), &new, password_hash)?;
-    log.record::<(), _>(
-        "create",
-        UserRow::ENTITY,
-        row.id,
-        Some(unit_id),
-        None,
-        Some(&row),
-    );
+    write::record_created(log, &row);
     Ok(row)
 }
 

@@ -115,7 +115,7 @@ pub fn create(
             ))
             .returning(webhooks::all_columns)
             .get_result(tx)?;
-        log.record::<(), _>("create", "webhook", row.id, Some(unit), None, Some(&row));
+        write::record_created(log, &row);
         Ok(row)
     })
 }

@@ -76,13 +76,12 @@ where
 /// Records a record as created (action `create`), as [`create`] does: for the writes that
 /// create several records in one transaction.
 pub fn record_created<T: Record>(log: &mut AuditLog, created: &T) {
-    log.record::<(), _>(
+    log.added(
         "create",
         T::ENTITY,
         created.id(),
         created.unit_id(),
-        None,
-        Some(created),
+        created,
     );
 }
 

@@ -62,13 +62,12 @@ pub fn verify_hardship(
             ))
             .returning(aid_hardship_verifications::all_columns)
             .get_result(tx)?;
-        log.record::<(), _>(
+        log.added(
             "verify_hardship",
             Application::ENTITY,
             id,
             Some(app.row.unit_id),
-            None,
-            Some(&stored),
+            &stored,
         );
         Ok(stored)
     })

@@ -91,13 +91,12 @@ pub fn log_work(
             ))
             .returning(aid_work_entries::all_columns)
             .get_result(tx)?;
-        log.record::<(), _>(
+        log.added(
             "log_work",
             Application::ENTITY,
             id,
             Some(app.row.unit_id),
-            None,
-            Some(&stored),
+            &stored,
         );
         Ok(stored)
     })

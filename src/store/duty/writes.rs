@@ -16,7 +16,7 @@ use crate::precondition::IfMatch;
 use crate::store::audit::AuditLog;
 use crate::store::idempotency::Idempotency;
 use crate::store::scope::unit_id_in_subtree;
-use crate::store::write::{self, Record};
+use crate::store::write;
 use crate::store::{calendar, Actor};
 
 /// The most shifts one batch or pattern may create.
@@ -218,14 +218,7 @@ pub fn insert(
     field: &str,
 ) -> Result<Shift, ApiError> {
     let shift = add(tx, log.at(), root, new, field)?;
-    log.record::<(), _>(
-        "create",
-        Shift::ENTITY,
-        shift.id,
-        Some(shift.unit_id),
-        None,
-        Some(&shift),
-    );
+    write::record_created(log, &shift);
     Ok(shift)
 }
 

@@ -25,7 +25,7 @@ use crate::store::changes::changed_since_filter;
 use crate::store::idempotency::Idempotency;
 use crate::store::optional::FilterSome;
 use crate::store::scope::{check_referenced, unit_id_in_subtree};
-use crate::store::write::{self, record, Record};
+use crate::store::write::{self, record};
 use crate::store::{units, Actor};
 
 changed_since_filter! {
@@ -413,14 +413,7 @@ pub fn insert(
     input: &InspectionInput,
 ) -> Result<Inspection, ApiError> {
     let made = insert_row(tx, log.at(), input)?;
-    log.record::<(), _>(
-        "create",
-        Inspection::ENTITY,
-        made.id(),
-        made.unit_id(),
-        None,
-        Some(&made),
-    );
+    write::record_created(log, &made);
     Ok(made)
 }
 
