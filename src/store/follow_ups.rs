@@ -23,8 +23,8 @@ use crate::store::optional::FilterSome;
 use crate::store::scope::check_referenced;
 use crate::store::scope::find_in_subtree;
 use crate::store::scope::{subtree_by_id, unit_id_in_subtree};
-use crate::store::write::record;
 use crate::store::write;
+use crate::store::write::record;
 use crate::store::{audit, Actor};
 
 changed_since_filter! {

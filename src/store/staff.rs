@@ -14,8 +14,8 @@ use crate::store::idempotency::Idempotency;
 use crate::store::optional::FilterSome;
 use crate::store::scope::find_in_subtree;
 use crate::store::scope::subtree_by_id;
-use crate::store::write::record;
 use crate::store::write;
+use crate::store::write::record;
 use crate::store::{audit, units, Actor};
 
 /// A stored person.

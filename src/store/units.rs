@@ -17,8 +17,8 @@ use crate::precondition::IfMatch;
 use crate::store::idempotency::Idempotency;
 use crate::store::optional::FilterSome;
 use crate::store::scope::{referenced, unit_in_subtree};
-use crate::store::write::record;
 use crate::store::write;
+use crate::store::write::record;
 use crate::store::{audit, Actor};
 
 /// A stored unit.

@@ -7,9 +7,8 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::domain::aid::{
-    self, AidChannel, AidState, ClosingOutcome, HardshipCheck, HardshipGround, MatterCategory,
-    QualityGrade, StepInput, TerminationGround, UrgentGround, VerificationMethod,
-    VerificationResult,
+    self, AidChannel, ClosingOutcome, HardshipCheck, HardshipGround, MatterCategory, QualityGrade,
+    StepInput, TerminationGround, UrgentGround, VerificationMethod, VerificationResult,
 };
 use crate::domain::codes::encode_code_list;
 use crate::domain::consultation::{age_group, SpecialGroup};
@@ -492,11 +491,8 @@ impl NewAidApplication {
         let mut preferred = self.preferred_provider_ids.clone();
         preferred.dedup();
         let row = AidRow {
-            id: 0,
             unit_id: self.unit_id,
-            centre_id: 0,
             consultation_id: self.consultation_id,
-            matter_category: self.matter_category,
             case_type: self.case_type.clone(),
             opposing_party: self
                 .opposing_party
@@ -504,8 +500,6 @@ impl NewAidApplication {
                 .map(str::trim)
                 .map(str::to_owned),
             facts: self.facts.clone(),
-            channel: self.channel,
-            hardship_check: self.hardship_check,
             hardship_ground: self.hardship_ground,
             preferred_provider_ids: if preferred.is_empty() {
                 String::new()
@@ -524,33 +518,13 @@ impl NewAidApplication {
             safe_contact: self.safe_contact,
             green_channel: !reasons.is_empty(),
             green_reasons: encode_code_list(&reasons),
-            state: AidState::Submitted,
-            received_at: received.naive_utc(),
-            state_entered_at: received.naive_utc(),
-            review_paused_days: 0,
-            materials_due_at: None,
-            materials_list: None,
-            decision_note: None,
-            decided_at: None,
-            objection_note: None,
-            objection_decision_note: None,
-            termination_ground: None,
-            resume_state: None,
-            provider_staff_id: None,
-            assignment_note: None,
-            deadline_kind: None,
-            deadline_at: None,
-            closed_at: None,
-            closing_outcome: None,
-            amount_recovered_fen: None,
-            closing_documents: None,
-            review_grade: None,
-            subsidy_fen: None,
-            reviewed_at: None,
-            priority: 0,
-            version: 1,
-            created_at: at,
-            updated_at: at,
+            ..AidRow::submitted(
+                self.matter_category,
+                self.channel,
+                self.hardship_check,
+                received.naive_utc(),
+                at,
+            )
         };
         let applicant = ApplicantRow {
             application_id: 0,

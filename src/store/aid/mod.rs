@@ -98,6 +98,66 @@ pub struct AidRow {
     pub updated_at: NaiveDateTime,
 }
 
+impl AidRow {
+    /// A new application as submitted: the intake fields the law always asks for, and every
+    /// field of the later steps empty. The caller fills in the rest of the intake (unit, facts,
+    /// grounds, green channel) with struct update syntax.
+    pub fn submitted(
+        matter_category: MatterCategory,
+        channel: AidChannel,
+        hardship_check: HardshipCheck,
+        received_at: NaiveDateTime,
+        at: NaiveDateTime,
+    ) -> AidRow {
+        AidRow {
+            id: 0,
+            unit_id: 0,
+            centre_id: 0,
+            consultation_id: None,
+            matter_category,
+            case_type: None,
+            opposing_party: None,
+            facts: String::new(),
+            channel,
+            hardship_check,
+            hardship_ground: None,
+            preferred_provider_ids: String::new(),
+            urgent: false,
+            urgent_ground: None,
+            safe_contact: false,
+            green_channel: false,
+            green_reasons: String::new(),
+            state: AidState::Submitted,
+            received_at,
+            state_entered_at: received_at,
+            review_paused_days: 0,
+            materials_due_at: None,
+            materials_list: None,
+            decision_note: None,
+            decided_at: None,
+            objection_note: None,
+            objection_decision_note: None,
+            termination_ground: None,
+            resume_state: None,
+            provider_staff_id: None,
+            assignment_note: None,
+            deadline_kind: None,
+            deadline_at: None,
+            closed_at: None,
+            closing_outcome: None,
+            amount_recovered_fen: None,
+            closing_documents: None,
+            review_grade: None,
+            subsidy_fen: None,
+            reviewed_at: None,
+            priority: 0,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+}
+
 /// The applicant of an application.
 #[derive(
     Debug,

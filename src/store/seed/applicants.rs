@@ -7,8 +7,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use super::rng::{person, Rng};
 use super::roster::Roster;
 use crate::domain::aid::{
-    self, AidChannel, AidState, HardshipCheck as H, HardshipGround as G, MatterCategory as M,
-    UrgentGround,
+    self, AidChannel, HardshipCheck as H, HardshipGround as G, MatterCategory as M, UrgentGround,
 };
 use crate::domain::codes::encode_code_list;
 use crate::domain::consultation::{age_group, SpecialGroup};
@@ -193,56 +192,30 @@ pub fn application(r: &mut Rng, roster: &Roster, day: NaiveDate) -> (AidRow, App
     let minor = age < 18;
     let guardian = person(r, i64::from(age) + 28, !female, day);
     let row = AidRow {
-        id: 0,
         unit_id: if on_behalf {
             office.unit.id
         } else {
             roster.aid.id
         },
-        centre_id: 0,
         consultation_id: None,
-        matter_category: matter,
         case_type: Some(case_type.to_owned()),
         opposing_party: p.opposing_party.map(str::to_owned),
         facts: format!(
             "{case_type}：申请人（演示数据）请求法律援助，已提交身份证明及相关证据材料。"
         ),
-        channel,
-        hardship_check: p.check,
         hardship_ground: ground,
-        preferred_provider_ids: String::new(),
         urgent,
         urgent_ground: urgent.then_some(UrgentGround::DeadlineWithinSevenDays),
         safe_contact: p.safe_contact,
         green_channel: !reasons.is_empty(),
         green_reasons: encode_code_list(&reasons),
-        state: AidState::Submitted,
-        received_at: NaiveDateTime::default(),
-        state_entered_at: NaiveDateTime::default(),
-        review_paused_days: 0,
-        materials_due_at: None,
-        materials_list: None,
-        decision_note: None,
-        decided_at: None,
-        objection_note: None,
-        objection_decision_note: None,
-        termination_ground: None,
-        resume_state: None,
-        provider_staff_id: None,
-        assignment_note: None,
-        deadline_kind: None,
-        deadline_at: None,
-        closed_at: None,
-        closing_outcome: None,
-        amount_recovered_fen: None,
-        closing_documents: None,
-        review_grade: None,
-        subsidy_fen: None,
-        reviewed_at: None,
-        priority: 0,
-        version: 1,
-        created_at: NaiveDateTime::default(),
-        updated_at: NaiveDateTime::default(),
+        ..AidRow::submitted(
+            matter,
+            channel,
+            p.check,
+            NaiveDateTime::default(),
+            NaiveDateTime::default(),
+        )
     };
     let applicant = ApplicantRow {
         application_id: 0,
