@@ -1,7 +1,7 @@
 //! Duty shifts ("今日我当班"): who is on duty where, in which half of which day; created one at a
 //! time, as an all-or-nothing batch, or from a weekly pattern over working days.
 
-use actix_web::{delete, get, patch, post, web, HttpResponse};
+use actix_web::{delete, get, patch, post, HttpResponse};
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -9,11 +9,6 @@ use validator::Validate;
 
 use crate::api::access::reach_of;
 use crate::api::endpoint::{self, endpoint, record_view, Source};
-use crate::api::errors as e;
-use crate::api::idempotency::{IdempotencyKey, IdempotencyKeyHeader};
-use crate::api::json::Json;
-use crate::api::AppState;
-use crate::auth::principal::{op, Authorized};
 use crate::domain::duty::{DayOfWeek, DutyKind, DutyPeriod, StaffKind};
 use crate::error::ApiError;
 use crate::paging::Page;
@@ -328,87 +323,65 @@ endpoint! {
     }
 }
 
-#[utoipa::path(
-    tag = "duty",
-    params(IdempotencyKeyHeader),
-    request_body = DutyShiftBatch,
-    responses(
-        (status = 201, description = "Every shift created", body = CreatedShifts),
-        e::Create, e::Conflict,
-    ),
-)]
-#[post("/duty-shifts/batch")]
-/// Book several shifts at once, all or nothing (admin, unit staff): one clash or invalid shift
-/// and none is created. Errors name the shift as `shifts[i].field`.
-pub async fn create_duty_shift_batch(
-    state: web::Data<AppState>,
-    principal: Authorized<op::CreateDutyShiftBatch>,
-    idem: IdempotencyKey,
-    body: Json<DutyShiftBatch>,
-) -> Result<HttpResponse, ApiError> {
-    body.validate()?;
-    let actor = state.actor(&principal);
-    let root = principal.unit_id;
-    let inputs: Vec<ShiftInput> = body.shifts.iter().map(NewDutyShift::input).collect();
-    let (shifts, replayed) = store::run(&state.pool, move |c| {
-        store::duty::create_batch(c, &actor, &idem, root, &*body, &inputs)
-    })
-    .await?;
-    Ok(created_response(
-        shifts.into_iter().map(DutyShift::from).collect(),
-        Vec::new(),
-        replayed,
-    ))
+endpoint! {
+    /// Book several shifts at once, all or nothing (admin, unit staff): one clash or invalid shift
+    /// and none is created. Errors name the shift as `shifts[i].field`.
+    submit create_duty_shift_batch("/duty-shifts/batch", CreateDutyShiftBatch, DutyShiftBatch)
+        -> CreatedShifts,
+        tag = "duty", ok = "Every shift created", also = [Conflict];
+    |state, principal, idem, body| {
+        let actor = state.actor(&principal);
+        let root = principal.unit_id;
+        let inputs: Vec<ShiftInput> = body.shifts.iter().map(NewDutyShift::input).collect();
+        let (shifts, replayed) = store::run(&state.pool, move |c| {
+            store::duty::create_batch(c, &actor, &idem, root, &*body, &inputs)
+        })
+        .await?;
+        Ok(created_response(
+            shifts.into_iter().map(DutyShift::from).collect(),
+            Vec::new(),
+            replayed,
+        ))
+    }
 }
 
-#[utoipa::path(
-    tag = "duty",
-    params(IdempotencyKeyHeader),
-    request_body = DutyPattern,
-    responses(
-        (status = 201, description = "The shifts the pattern stands for, all created", body = CreatedShifts),
-        e::Create, e::Conflict,
-    ),
-)]
-#[post("/duty-shifts/pattern")]
-/// Expand a weekly pattern over a date range (at most 93 days) into shifts, skipping rest days
-/// and public holidays and including adjusted working days (admin, unit staff). All or nothing.
-pub async fn create_duty_shift_pattern(
-    state: web::Data<AppState>,
-    principal: Authorized<op::CreateDutyShiftPattern>,
-    idem: IdempotencyKey,
-    body: Json<DutyPattern>,
-) -> Result<HttpResponse, ApiError> {
-    body.validate()?;
-    if body.to < body.from {
-        return Err(ApiError::invalid_field(
-            "to",
-            "range",
-            "must not be before `from`",
-        ));
-    }
-    if (body.to - body.from).num_days() > MAX_PATTERN_DAYS {
-        return Err(ApiError::invalid_field(
-            "to",
-            "range",
-            format!("a pattern covers at most {MAX_PATTERN_DAYS} days"),
-        ));
-    }
-    let actor = state.actor(&principal);
-    let root = principal.unit_id;
-    let ((shifts, skipped), replayed) = store::run(&state.pool, move |c| {
-        let slot_staff: Vec<&[i64]> = body.slots.iter().map(|s| &s.staff_ids[..]).collect();
-        let span = (body.from, body.to);
-        store::duty::create_pattern(c, &actor, &idem, root, &*body, &slot_staff, span, |cal| {
-            body.expand(cal)
+endpoint! {
+    /// Expand a weekly pattern over a date range (at most 93 days) into shifts, skipping rest days
+    /// and public holidays and including adjusted working days (admin, unit staff). All or nothing.
+    submit create_duty_shift_pattern("/duty-shifts/pattern", CreateDutyShiftPattern, DutyPattern)
+        -> CreatedShifts,
+        tag = "duty", ok = "The shifts the pattern stands for, all created", also = [Conflict];
+    |state, principal, idem, body| {
+        if body.to < body.from {
+            return Err(ApiError::invalid_field(
+                "to",
+                "range",
+                "must not be before `from`",
+            ));
+        }
+        if (body.to - body.from).num_days() > MAX_PATTERN_DAYS {
+            return Err(ApiError::invalid_field(
+                "to",
+                "range",
+                format!("a pattern covers at most {MAX_PATTERN_DAYS} days"),
+            ));
+        }
+        let actor = state.actor(&principal);
+        let root = principal.unit_id;
+        let ((shifts, skipped), replayed) = store::run(&state.pool, move |c| {
+            let slot_staff: Vec<&[i64]> = body.slots.iter().map(|s| &s.staff_ids[..]).collect();
+            let span = (body.from, body.to);
+            store::duty::create_pattern(c, &actor, &idem, root, &*body, &slot_staff, span, |cal| {
+                body.expand(cal)
+            })
         })
-    })
-    .await?;
-    Ok(created_response(
-        shifts.into_iter().map(DutyShift::from).collect(),
-        skipped,
-        replayed,
-    ))
+        .await?;
+        Ok(created_response(
+            shifts.into_iter().map(DutyShift::from).collect(),
+            skipped,
+            replayed,
+        ))
+    }
 }
 
 endpoint! {

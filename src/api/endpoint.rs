@@ -146,7 +146,8 @@ pub(crate) use record_view;
 ///   page| { … }`: a page of a filtered list (`200` with `Page<View>`, errors [`e::List`]).
 /// - `create name("/path", Op, New) -> View, tag, ok, location = "…" [, also = [Conflict]];
 ///   |state, principal, idem, body| { … }`: `201` with `ETag` and `Location`, errors
-///   [`e::Create`].
+///   [`e::Create`]; `submit` is the same without `ETag` and `Location` (what creates several
+///   records at once).
 /// - `add name("/path/{id}/…", Op, Input) -> View, tag, id, ok [, also = […]]; |state,
 ///   principal, id, body| { … }`: an entry added to a record (`201` with the entry), errors
 ///   [`e::Create`].
@@ -197,6 +198,24 @@ macro_rules! endpoint {
         $(#[doc = $doc:tt])*
         create $name:ident($path:tt, $op:ident, $new:ident) -> $view:ident,
         tag = $tag:tt, ok = $ok:tt, location = $location:tt $(, also = [$($also:ident),+])?;
+        $($rest:tt)*
+    ) => {
+        $crate::api::endpoint::endpoint! { @post_once
+            [, headers(("ETag" = String, description = "The version"), ("Location" = String, description = $location))]
+            $(#[doc = $doc])* $name($path, $op, $new) -> $view, tag = $tag, ok = $ok $(, also = [$($also),+])?;
+            $($rest)*
+        }
+    };
+    (
+        $(#[doc = $doc:tt])*
+        submit $name:ident $($rest:tt)*
+    ) => {
+        $crate::api::endpoint::endpoint! { @post_once [] $(#[doc = $doc])* $name $($rest)* }
+    };
+    (
+        @post_once [$($headers:tt)*] $(#[doc = $doc:tt])*
+        $name:ident($path:tt, $op:ident, $new:ident) -> $view:ident,
+        tag = $tag:tt, ok = $ok:tt $(, also = [$($also:ident),+])?;
         |$state:ident, $principal:ident, $idem:ident, $b:ident| $body:block
     ) => {
         $crate::api::endpoint::endpoint! { @handler
@@ -205,8 +224,7 @@ macro_rules! endpoint {
                 params($crate::api::idempotency::IdempotencyKeyHeader),
                 request_body = $new,
                 responses(
-                    (status = 201, description = $ok, body = $view,
-                        headers(("ETag" = String, description = "The version"), ("Location" = String, description = $location))),
+                    (status = 201, description = $ok, body = $view $($headers)*),
                     $crate::api::errors::Create $($(, $crate::api::errors::$also)+)?,
                 ),
             )]
