@@ -3,6 +3,7 @@
 //! headers, numbers as numbers.
 
 use actix_web::{get, web, HttpResponse};
+use chrono::NaiveDate;
 
 use crate::api::endpoint::endpoint;
 use crate::api::ledger::{attachment, table_file, Cell, LedgerFormat};
@@ -113,6 +114,33 @@ endpoint! {
     }
 }
 
+/// What a breakdown's file is called and headed: the start of its name, its sheet, the header
+/// of its count column.
+struct BreakdownTable {
+    name: &'static str,
+    sheet: &'static str,
+    count: &'static str,
+}
+
+/// Sends a breakdown by `group_by` over `period` as the file `<name>-by-<group>-<from>-<to>`.
+async fn send_breakdown<G: CodeTable>(
+    format: LedgerFormat,
+    table: BreakdownTable,
+    group_by: G,
+    (from, to): (NaiveDate, NaiveDate),
+    lines: Vec<Vec<Cell>>,
+) -> Result<HttpResponse, ApiError> {
+    let stem = format!(
+        "{}-by-{}-{}-{}",
+        table.name,
+        group_by.code(),
+        from.format("%Y%m%d"),
+        to.format("%Y%m%d")
+    );
+    let headers = vec!["代码", group_by.label(), table.count];
+    send(format, stem, table.sheet, headers, lines).await
+}
+
 fn breakdown_lines(rows: &[BreakdownRow], total: i64, total_label: &str) -> Vec<Vec<Cell>> {
     let mut lines: Vec<Vec<Cell>> = rows
         .iter()
@@ -148,20 +176,13 @@ endpoint! {
         } else {
             "合计"
         };
-        let stem = format!(
-            "consultations-by-{}-{}-{}",
-            b.group_by.code(),
-            b.from.format("%Y%m%d"),
-            b.to.format("%Y%m%d")
-        );
-        send(
-            format,
-            stem,
-            "咨询统计",
-            vec!["代码", b.group_by.label(), "咨询量"],
-            breakdown_lines(&b.rows, b.total, total_label),
-        )
-        .await
+        let lines = breakdown_lines(&b.rows, b.total, total_label);
+        let table = BreakdownTable {
+            name: "consultations",
+            sheet: "咨询统计",
+            count: "咨询量",
+        };
+        send_breakdown(format, table, b.group_by, (b.from, b.to), lines).await
     }
 }
 
@@ -173,19 +194,12 @@ endpoint! {
         errors = [Read, Forbidden];
     |state, principal, format, query| {
         let b = breakdowns::aid(&state, principal.unit_id, query).await?;
-        let stem = format!(
-            "aid-by-{}-{}-{}",
-            b.group_by.code(),
-            b.from.format("%Y%m%d"),
-            b.to.format("%Y%m%d")
-        );
-        send(
-            format,
-            stem,
-            "法律援助统计",
-            vec!["代码", b.group_by.label(), "申请数"],
-            breakdown_lines(&b.rows, b.total, "合计"),
-        )
-        .await
+        let lines = breakdown_lines(&b.rows, b.total, "合计");
+        let table = BreakdownTable {
+            name: "aid",
+            sheet: "法律援助统计",
+            count: "申请数",
+        };
+        send_breakdown(format, table, b.group_by, (b.from, b.to), lines).await
     }
 }
