@@ -2,6 +2,7 @@
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::db::schema::{activities, staff};
 use crate::db::DbConnection;
@@ -20,9 +21,7 @@ use crate::store::write::{self, record};
 use crate::store::{audit, duty, units, Actor};
 
 /// A stored activity. `topics` and `staff_ids` are delimited lists (`,a,b,`).
-#[derive(
-    Debug, Clone, Queryable, Selectable, AsChangeset, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Serialize, Deserialize)]
 #[diesel(table_name = activities)]
 #[diesel(treat_none_as_null = true)]
 pub struct ActivityRow {

@@ -29,16 +29,7 @@ use crate::store::Actor;
 use diesel::sql_types::Bool;
 
 /// A stored consultation.
-#[derive(
-    Debug,
-    Clone,
-    Queryable,
-    Selectable,
-    Insertable,
-    AsChangeset,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Serialize, Deserialize)]
 #[diesel(table_name = consultations)]
 #[diesel(treat_none_as_null = true)]
 pub struct ConsultationRow {

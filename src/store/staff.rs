@@ -2,6 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::db::schema::staff;
 use crate::db::DbConnection;
@@ -19,9 +20,7 @@ use crate::store::write::record;
 use crate::store::{audit, units, Actor};
 
 /// A stored person.
-#[derive(
-    Debug, Clone, Queryable, Selectable, AsChangeset, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Serialize, Deserialize)]
 #[diesel(table_name = staff)]
 #[diesel(treat_none_as_null = true)]
 pub struct StaffRow {

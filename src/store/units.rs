@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use crate::db::schema::units;
@@ -22,9 +22,7 @@ use crate::store::write::record;
 use crate::store::{audit, Actor};
 
 /// A stored unit.
-#[derive(
-    Debug, Clone, Queryable, Selectable, AsChangeset, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Serialize, Deserialize)]
 #[diesel(table_name = units)]
 #[diesel(treat_none_as_null = true)]
 pub struct UnitRow {

@@ -11,6 +11,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
+use serde::{Deserialize, Serialize};
 
 use crate::db::schema::{webhook_deliveries, webhooks};
 use crate::db::DbConnection;
@@ -24,9 +25,7 @@ use crate::store::write::{self, record};
 use crate::store::{audit, Actor};
 
 /// A stored subscription. The secret never enters the trail.
-#[derive(
-    Debug, Clone, Queryable, QueryableByName, Selectable, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Serialize, Deserialize)]
 #[diesel(table_name = webhooks)]
 pub struct WebhookRow {
     pub id: i64,

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use crate::db::schema::{aid_applicants, aid_applications, units};
@@ -38,16 +39,7 @@ pub use work_log::{log_work, work_log, WorkEntryInput, WorkEntryRow};
 pub use workflow::{act, correct, events, set_green};
 
 /// A stored application.
-#[derive(
-    Debug,
-    Clone,
-    Queryable,
-    Selectable,
-    Insertable,
-    AsChangeset,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Serialize, Deserialize)]
 #[diesel(table_name = aid_applications)]
 #[diesel(treat_none_as_null = true)]
 pub struct AidRow {
@@ -159,16 +151,7 @@ impl AidRow {
 }
 
 /// The applicant of an application.
-#[derive(
-    Debug,
-    Clone,
-    Queryable,
-    Selectable,
-    Insertable,
-    AsChangeset,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Serialize, Deserialize)]
 #[diesel(table_name = aid_applicants)]
 #[diesel(treat_none_as_null = true)]
 pub struct ApplicantRow {
