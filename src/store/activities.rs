@@ -17,7 +17,7 @@ use crate::store::idempotency::Idempotency;
 use crate::store::optional::FilterSome;
 use crate::store::scope::find_in_subtree;
 use crate::store::scope::unit_id_in_subtree;
-use crate::store::write::{self, record};
+use crate::store::write::{self, first_version, record};
 use crate::store::{audit, duty, units, Actor};
 
 /// A stored activity. `topics` and `staff_ids` are delimited lists (`,a,b,`).
@@ -143,9 +143,7 @@ fn insert_row(
             activities::materials_count.eq(v.materials_count),
             activities::staff_ids.eq(encode_id_list(&v.staff_ids)),
             activities::notes.eq(&v.notes),
-            activities::version.eq(1i64),
-            activities::created_at.eq(now),
-            activities::updated_at.eq(now),
+            first_version!(activities, now),
         ))
         .returning(activities::all_columns)
         .get_result(tx)?)

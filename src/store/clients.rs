@@ -16,7 +16,7 @@ use crate::paging::{Cursor, Order, Page, PageRequest};
 use crate::precondition::IfMatch;
 use crate::store::optional::FilterSome;
 use crate::store::scope::unit_id_in_subtree;
-use crate::store::write::{self, record};
+use crate::store::write::{self, first_version, record};
 use crate::store::{audit, units, Actor};
 
 /// A stored client with its account's role, unit and state. The secret's digest is never
@@ -159,9 +159,7 @@ pub fn create(
                 api_clients::secret_digest.eq(&new.secret_digest),
                 api_clients::requests_per_minute.eq(new.requests_per_minute),
                 api_clients::secret_rotated_at.eq(now),
-                api_clients::version.eq(1i64),
-                api_clients::created_at.eq(now),
-                api_clients::updated_at.eq(now),
+                first_version!(api_clients, now),
             ))
             .returning(api_clients::id)
             .get_result(tx)?;

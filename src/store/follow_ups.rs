@@ -23,8 +23,8 @@ use crate::store::optional::FilterSome;
 use crate::store::scope::check_referenced;
 use crate::store::scope::find_in_subtree;
 use crate::store::scope::{subtree_by_id, unit_id_in_subtree};
-use crate::store::write;
 use crate::store::write::record;
+use crate::store::write::{self, first_version};
 use crate::store::{audit, Actor};
 
 changed_since_filter! {
@@ -141,9 +141,7 @@ pub fn insert_for(
             follow_ups::method.eq(FollowUpMethod::Phone),
             follow_ups::status.eq(FollowUpStatus::Open),
             follow_ups::failed_attempts.eq(0),
-            follow_ups::version.eq(1i64),
-            follow_ups::created_at.eq(now),
-            follow_ups::updated_at.eq(now),
+            first_version!(follow_ups, now),
         ))
         .returning(follow_ups::all_columns)
         .get_result(tx)?;

@@ -25,7 +25,7 @@ use crate::store::changes::changed_since_filter;
 use crate::store::idempotency::Idempotency;
 use crate::store::optional::FilterSome;
 use crate::store::scope::{subtree_by_id, unit_id_in_subtree, unit_in_subtree};
-use crate::store::write::{self, record, Record};
+use crate::store::write::{self, first_version, record, Record};
 use crate::store::{audit, units as unit_store, Actor};
 
 /// A unit's report of a period: when it was first and last submitted, and whether late.
@@ -425,9 +425,7 @@ fn insert_revision(
                 monthly_reports::submitted_at.eq(at),
                 monthly_reports::late.eq(late),
                 monthly_reports::revisions.eq(1),
-                monthly_reports::version.eq(1i64),
-                monthly_reports::created_at.eq(log.at()),
-                monthly_reports::updated_at.eq(log.at()),
+                first_version!(monthly_reports, log.at()),
             ))
             .returning(monthly_reports::all_columns)
             .get_result(tx)?,

@@ -18,7 +18,7 @@ use crate::store::inspections::{refuse, today_of};
 use crate::store::optional::FilterSome;
 use crate::store::scope::find_in_subtree;
 use crate::store::scope::{referenced, unit_id_in_subtree};
-use crate::store::write::{self, record};
+use crate::store::write::{self, first_version, record};
 use crate::store::{units, Actor};
 
 changed_since_filter! {
@@ -198,9 +198,7 @@ fn insert_row(
             recognitions::reason.eq(&v.reason),
             recognitions::recognised_on.eq(v.recognised_on),
             recognitions::recognised_by.eq(&v.recognised_by),
-            recognitions::version.eq(1i64),
-            recognitions::created_at.eq(now),
-            recognitions::updated_at.eq(now),
+            first_version!(recognitions, now),
         ))
         .returning(recognitions::all_columns)
         .get_result(tx)?)

@@ -15,8 +15,8 @@ use crate::store::idempotency::Idempotency;
 use crate::store::optional::FilterSome;
 use crate::store::scope::find_in_subtree;
 use crate::store::scope::subtree_by_id;
-use crate::store::write;
 use crate::store::write::record;
+use crate::store::write::{self, first_version};
 use crate::store::{audit, units, Actor};
 
 /// A stored person.
@@ -128,9 +128,7 @@ fn insert_row(
             staff::licence_no.eq(v.licence_no),
             staff::phone.eq(v.phone),
             staff::active.eq(true),
-            staff::version.eq(1i64),
-            staff::created_at.eq(now),
-            staff::updated_at.eq(now),
+            first_version!(staff, now),
         ))
         .returning(staff::all_columns)
         .get_result(tx)?)

@@ -7,8 +7,8 @@ use crate::db::schema::unit_targets;
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::precondition::IfMatch;
-use crate::store::write::record;
 use crate::store::write::Record;
+use crate::store::write::{first_version, record};
 use crate::store::{audit, units, Actor};
 
 /// A stored target.
@@ -109,9 +109,7 @@ pub fn upsert(
                 unit_targets::consultations.eq(consultations),
                 unit_targets::satisfaction_permille.eq(satisfaction_permille),
                 unit_targets::aid_cases.eq(aid_cases),
-                unit_targets::version.eq(1i64),
-                unit_targets::created_at.eq(now),
-                unit_targets::updated_at.eq(now),
+                first_version!(unit_targets, now),
             ))
             .returning(unit_targets::all_columns)
             .get_result(tx)?,

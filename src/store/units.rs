@@ -17,8 +17,8 @@ use crate::precondition::IfMatch;
 use crate::store::idempotency::Idempotency;
 use crate::store::optional::FilterSome;
 use crate::store::scope::{referenced, unit_in_subtree};
-use crate::store::write;
 use crate::store::write::record;
+use crate::store::write::{self, first_version};
 use crate::store::{audit, Actor};
 
 /// A stored unit.
@@ -198,9 +198,7 @@ fn insert(
             units::accessibility.eq(encode_code_list(&v.accessibility)),
             units::accessibility_note.eq(&v.accessibility_note),
             units::active.eq(true),
-            units::version.eq(1i64),
-            units::created_at.eq(now),
-            units::updated_at.eq(now),
+            first_version!(units, now),
         ))
         .returning(units::id)
         .get_result(tx)?;

@@ -16,7 +16,7 @@ use crate::store::optional::FilterSome;
 use crate::store::scope::find_in_subtree;
 use crate::store::scope::{check_referenced, subtree_by_id};
 use crate::store::write::record;
-use crate::store::write::{self, Record};
+use crate::store::write::{self, first_version, Record};
 use crate::store::{audit, units, Actor};
 
 /// A stored account. Its password hash never leaves the store: not in the trail, not in a
@@ -215,9 +215,7 @@ fn insert_row(
             users::role.eq(new.role),
             users::unit_id.eq(new.unit_id),
             users::active.eq(true),
-            users::version.eq(1i64),
-            users::created_at.eq(now),
-            users::updated_at.eq(now),
+            first_version!(users, now),
             users::token_version.eq(1i64),
             users::staff_id.eq(new.staff_id),
             users::external_subject.eq(&new.external_subject),

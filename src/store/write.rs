@@ -53,6 +53,20 @@ macro_rules! record {
 }
 pub(crate) use record;
 
+/// The columns a versioned record is inserted with besides its own: version 1, created and last
+/// changed `at`, as a tuple an insert's values hold:
+/// `.values((table::name.eq(name), first_version!(table, now)))`.
+macro_rules! first_version {
+    ($table:ident, $at:expr) => {
+        (
+            $table::version.eq(1i64),
+            $table::created_at.eq($at),
+            $table::updated_at.eq($at),
+        )
+    };
+}
+pub(crate) use first_version;
+
 /// Creates a record with `insert` and records it, in one transaction; with an idempotency key,
 /// the same request again replays the stored record instead (the flag says so).
 pub fn create<T, R>(

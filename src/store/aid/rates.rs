@@ -10,6 +10,7 @@ use crate::domain::aid::{MatterCategory, QualityGrade};
 use crate::error::ApiError;
 use crate::precondition::IfMatch;
 use crate::store::audit;
+use crate::store::write::first_version;
 use crate::store::Actor;
 
 /// A rate.
@@ -125,9 +126,7 @@ pub fn upsert(
                 aid_subsidy_rates::matter_category.eq(matter),
                 aid_subsidy_rates::grade.eq(grade),
                 aid_subsidy_rates::amount_fen.eq(amount_fen),
-                aid_subsidy_rates::version.eq(1i64),
-                aid_subsidy_rates::created_at.eq(now),
-                aid_subsidy_rates::updated_at.eq(now),
+                first_version!(aid_subsidy_rates, now),
             ))
             .returning(aid_subsidy_rates::all_columns)
             .get_result(tx)?,

@@ -25,7 +25,7 @@ use crate::store::changes::changed_since_filter;
 use crate::store::idempotency::Idempotency;
 use crate::store::optional::FilterSome;
 use crate::store::scope::{check_referenced, unit_id_in_subtree};
-use crate::store::write::{self, record};
+use crate::store::write::{self, first_version, record};
 use crate::store::{units, Actor};
 
 changed_since_filter! {
@@ -373,9 +373,7 @@ fn insert_row(
             inspections::rectification_done_on.eq(v.rectification_done_on),
             inspections::rectification_done_by.eq(&v.rectification_done_by),
             inspections::rectification_note.eq(&v.rectification_note),
-            inspections::version.eq(1i64),
-            inspections::created_at.eq(now),
-            inspections::updated_at.eq(now),
+            first_version!(inspections, now),
         ))
         .returning(inspections::all_columns)
         .get_result(tx)?;
