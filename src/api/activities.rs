@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::api::endpoint::{self, endpoint, record_view, Source};
+use crate::api::endpoint::{self, endpoint, from_record, record_view, Source};
 use crate::api::AppState;
 use crate::domain::activity::{
     decode_id_list, ActivityKind, ActivityTopic, MAX_AUDIENCE, MAX_MATERIALS,
@@ -18,7 +18,6 @@ use crate::error::ApiError;
 use crate::paging::Page;
 use crate::store;
 use crate::store::activities::{ActivityFilter, ActivityRow, ActivityValues};
-use crate::time::to_cst;
 use crate::validation;
 
 record_view! {
@@ -67,7 +66,7 @@ impl TryFrom<ActivityRow> for Activity {
         let staff_ids = decode_id_list(&row.staff_ids).ok_or_else(|| {
             ApiError::Internal(format!("activity {}: a staff id is not a number", row.id))
         })?;
-        Ok(Activity {
+        Ok(from_record!(row => Activity {
             id: row.id,
             unit_id: row.unit_id,
             kind: row.kind,
@@ -80,10 +79,7 @@ impl TryFrom<ActivityRow> for Activity {
             materials_count: row.materials_count,
             staff_ids,
             notes: row.notes,
-            version: row.version,
-            created_at: to_cst(row.created_at),
-            updated_at: to_cst(row.updated_at),
-        })
+        }))
     }
 }
 

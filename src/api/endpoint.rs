@@ -140,6 +140,20 @@ macro_rules! record_view {
 }
 pub(crate) use record_view;
 
+/// Builds a view of a versioned record from its row: the fields given, then `version`,
+/// `created_at` and `updated_at` as the row has them (the times in China Standard Time).
+macro_rules! from_record {
+    ($row:ident => $view:ident { $($fields:tt)* }) => {
+        $view {
+            $($fields)*
+            version: $row.version,
+            created_at: $crate::time::to_cst($row.created_at),
+            updated_at: $crate::time::to_cst($row.updated_at),
+        }
+    };
+}
+pub(crate) use from_record;
+
 /// Writes a standard operation: its OpenAPI description, route and signature, around `body`.
 ///
 /// - `list name("/path", Op, Filter) -> View, tag = "…", ok = "…"; |state, principal, filter,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::api::endpoint::{self, endpoint, record_view, Source};
+use crate::api::endpoint::{self, endpoint, from_record, record_view, Source};
 use crate::auth::Principal;
 use crate::domain::duty::StaffKind;
 use crate::domain::phone::PhoneNumber;
@@ -14,7 +14,6 @@ use crate::error::ApiError;
 use crate::paging::Page;
 use crate::store;
 use crate::store::staff::{StaffFilter, StaffRow, StaffValues};
-use crate::time::to_cst;
 use crate::{privacy, validation};
 
 record_view! {
@@ -49,7 +48,7 @@ record_view! {
 impl Staff {
     /// The API view of a row, as `principal` may see it.
     pub fn view(row: StaffRow, principal: &Principal) -> Self {
-        Staff {
+        from_record!(row => Staff {
             kind: row.kind,
             phone: privacy::phone(principal, row.unit_id, row.phone),
             id: row.id,
@@ -58,10 +57,7 @@ impl Staff {
             title: row.title,
             licence_no: row.licence_no,
             active: row.active,
-            version: row.version,
-            created_at: to_cst(row.created_at),
-            updated_at: to_cst(row.updated_at),
-        }
+        })
     }
 }
 

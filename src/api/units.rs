@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::api::endpoint::{self, endpoint, versioned_view, Source};
+use crate::api::endpoint::{self, endpoint, from_record, versioned_view, Source};
 use crate::api::errors as e;
 use crate::api::etag::{self, IfMatch, IfMatchHeader};
 use crate::api::json::Json;
@@ -75,7 +75,7 @@ impl TryFrom<UnitRow> for Unit {
     fn try_from(row: UnitRow) -> Result<Self, ApiError> {
         let kind = row.kind;
         let accessibility = row.accessibility()?;
-        Ok(Unit {
+        Ok(from_record!(row => Unit {
             id: row.id,
             parent_id: row.parent_id,
             kind,
@@ -88,10 +88,7 @@ impl TryFrom<UnitRow> for Unit {
             accessibility,
             accessibility_note: row.accessibility_note,
             active: row.active,
-            version: row.version,
-            created_at: to_cst(row.created_at),
-            updated_at: to_cst(row.updated_at),
-        })
+        }))
     }
 }
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::endpoint::record_view;
+use crate::api::endpoint::{from_record, record_view};
 use crate::api::AppState;
 use crate::auth::Principal;
 use crate::domain::aid::{
@@ -309,7 +309,7 @@ impl AidApplication {
             Some((aid::PaperKind::Termination, text)) => (None, Some(text)),
             _ => (None, None),
         };
-        Ok(AidApplication {
+        Ok(from_record!(row => AidApplication {
             id,
             unit_id: row.unit_id,
             centre_id: row.centre_id,
@@ -382,10 +382,7 @@ impl AidApplication {
             follow_up: None,
             assignment_note: row.assignment_note,
             external_ref: None,
-            version: row.version,
-            created_at: to_cst(row.created_at),
-            updated_at: to_cst(row.updated_at),
-        })
+        }))
     }
 }
 

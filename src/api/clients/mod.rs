@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::api::endpoint::{self, endpoint, record_view, Source};
+use crate::api::endpoint::{self, endpoint, from_record, record_view, Source};
 use crate::api::errors as e;
 use crate::api::etag::{self, IfMatch, IfMatchHeader, Versioned};
 use crate::api::json::Json;
@@ -60,7 +60,7 @@ record_view! {
 
 impl From<ClientRow> for Client {
     fn from(row: ClientRow) -> Self {
-        Client {
+        from_record!(row => Client {
             id: row.id,
             client_id: row.client_id,
             name: row.name,
@@ -69,10 +69,7 @@ impl From<ClientRow> for Client {
             active: row.active,
             requests_per_minute: row.requests_per_minute,
             secret_rotated_at: to_cst(row.secret_rotated_at),
-            version: row.version,
-            created_at: to_cst(row.created_at),
-            updated_at: to_cst(row.updated_at),
-        }
+        })
     }
 }
 

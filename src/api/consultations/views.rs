@@ -5,7 +5,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::endpoint::versioned_view;
+use crate::api::endpoint::{from_record, versioned_view};
 use crate::auth::Principal;
 use crate::domain::codes::decode_code_list;
 use crate::domain::consultation::{
@@ -174,7 +174,7 @@ impl Consultation {
         } else {
             row.place
         };
-        Ok(Consultation {
+        Ok(from_record!(row => Consultation {
             id,
             unit_id: unit,
             staff_id: row.staff_id,
@@ -212,10 +212,7 @@ impl Consultation {
             follow_up: None,
             external_ref: None,
             registered_by: row.registered_by,
-            version: row.version,
-            created_at: to_cst(row.created_at),
-            updated_at: to_cst(row.updated_at),
-        })
+        }))
     }
 }
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::endpoint::record_view;
+use crate::api::endpoint::{from_record, record_view};
 use crate::api::AppState;
 use crate::auth::Principal;
 use crate::domain::follow_up::{FollowUpMethod, FollowUpStatus, Satisfaction, SubjectKind};
@@ -128,7 +128,7 @@ pub(crate) async fn views(
                 .unwrap_or_default();
             let kind = row.subject_kind;
             let status = row.status;
-            Ok(FollowUp {
+            Ok(from_record!(row => FollowUp {
                 id,
                 unit_id: row.unit_id,
                 subject_href: match kind {
@@ -169,10 +169,7 @@ pub(crate) async fn views(
                         })
                         .collect()
                 }),
-                version: row.version,
-                created_at: to_cst(row.created_at),
-                updated_at: to_cst(row.updated_at),
-            })
+            }))
         })
         .collect()
 }
